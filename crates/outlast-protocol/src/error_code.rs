@@ -1,0 +1,87 @@
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error codes used in `nack`, `error` frames and REST error bodies.
+///
+/// Codes are stable strings on the wire (`snake_case`); clients branch on them, people read the
+/// accompanying message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The client's protocol version is not spoken by this server.
+    UnsupportedVersion,
+    /// Missing, unknown or expired credentials.
+    Unauthorized,
+    /// Username/password pair not accepted at login.
+    BadCredentials,
+    /// A frame exceeded [`crate::MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// A frame was not valid JSON or did not match its declared type.
+    MalformedFrame,
+    /// A frame declared a `type` this side does not know.
+    UnknownFrameType,
+    /// A frame arrived that is not allowed in the current state (e.g. `send` before `hello`).
+    UnexpectedFrame,
+    /// A message failed validation (empty, too long, bad id).
+    InvalidMessage,
+    /// The chat does not exist or the user is not a member of it.
+    UnknownChat,
+    /// The server is temporarily unable to serve; retry later.
+    Unavailable,
+    /// A bug on the server side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Whether repeating the same request later can succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorCode::Unavailable | ErrorCode::Internal)
+    }
+
+    /// The wire spelling, for logs and error messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::MalformedFrame => "malformed_frame",
+            ErrorCode::UnknownFrameType => "unknown_frame_type",
+            ErrorCode::UnexpectedFrame => "unexpected_frame",
+            ErrorCode::InvalidMessage => "invalid_message",
+            ErrorCode::UnknownChat => "unknown_chat",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_spelling_matches_as_str() {
+        for code in [
+            ErrorCode::UnsupportedVersion,
+            ErrorCode::Unauthorized,
+            ErrorCode::BadCredentials,
+            ErrorCode::FrameTooLarge,
+            ErrorCode::MalformedFrame,
+            ErrorCode::UnknownFrameType,
+            ErrorCode::UnexpectedFrame,
+            ErrorCode::InvalidMessage,
+            ErrorCode::UnknownChat,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The Outlast wire protocol, shared by the client core and the mock backend.
+//!
+//! This crate is the single source of truth for what crosses the network: gateway frames
+//! (JSON text frames over WebSocket), REST payloads, limits and error codes. `docs/protocol.md`
+//! describes the same thing for people; when the two disagree, this crate wins and the doc is
+//! fixed.
+
+mod error_code;
+mod frame;
+mod limits;
+mod rest;
+mod secret;
+mod types;
+
+pub use error_code::ErrorCode;
+pub use frame::{
+    decode_client_frame, decode_server_frame, encode_frame, ClientFrame, EventPayload, FrameError,
+    ServerFrame,
+};
+pub use limits::{validate_body, validate_client_msg_id, ValidationError, MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_LEN, MAX_FRAME_BYTES, MAX_PAGE_SIZE};
+pub use rest::{ApiError, ChatInfo, ChatsResponse, LoginRequest, LoginResponse, MessagesPage, HEADER_AUTHORIZATION};
+pub use secret::AccessToken;
+pub use types::{MessageRecord, UserProfile};
+
+/// Version of the protocol this crate speaks. The client sends it in `hello`; a server that
+/// cannot speak it answers `error{code: unsupported_version}` and closes, so a mismatch is a
+/// clear message instead of undefined behaviour.
+///
+/// Version 0 is the walking-skeleton cut; v1 (discovery, resume, nack retry-after, REST
+/// fallback) grows from it.
+pub const PROTOCOL_VERSION: u32 = 0;
+
+/// Heartbeat interval a server announces when it has no reason to choose another.
+pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 15_000;

@@ -1,0 +1,1 @@
+export type ConnectionState = { "state": "signed_out" } | { "state": "connecting", endpoint: string, } | { "state": "connected", endpoint: string, session_id: string, } | { "state": "waiting", retry_in_ms: number, reason: string, };

@@ -1,0 +1,1 @@
+export type Profile = { user_id: string, display_name: string, };

@@ -1,0 +1,82 @@
+// Small presentation helpers (no state, no I/O).
+
+/** Up to two initials from a name or title: "Mina Park" -> "MP", "weekend" -> "W". */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return "?";
+  const letters = words.length === 1 ? [words[0]] : [words[0], words[words.length - 1]];
+  return letters
+    .map((w) => Array.from(w)[0] ?? "")
+    .join("")
+    .toUpperCase();
+}
+
+const AVATAR_COLOURS = [
+  "#7aa2c8", // dusty blue
+  "#8fb996", // sage
+  "#d9a05b", // ochre
+  "#c98c9d", // rose
+  "#9b8fc4", // lavender
+  "#6fb1b0", // teal
+  "#c4a27a", // sand
+  "#8a9bb0", // slate
+];
+
+/** A calm colour picked deterministically from an id. */
+export function avatarColour(id: string): string {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length];
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const monthDayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const fullDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+const dayHeadingFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "long",
+  year: "numeric",
+  month: "long",
+  day: "numeric",
+});
+
+/** Clock time of a message, e.g. "14:05" or "2:05 PM" depending on locale. */
+export function formatTime(ms: number): string {
+  return timeFormat.format(new Date(ms));
+}
+
+/** Compact time for the chat list: time today, "Yesterday", a date otherwise. */
+export function formatListTime(ms: number, now: number = Date.now()): string {
+  const date = new Date(ms);
+  const today = new Date(now);
+  if (sameDay(date, today)) return formatTime(ms);
+  const yesterday = new Date(now);
+  yesterday.setDate(today.getDate() - 1);
+  if (sameDay(date, yesterday)) return "Yesterday";
+  if (date.getFullYear() === today.getFullYear()) return monthDayFormat.format(date);
+  return fullDateFormat.format(date);
+}
+
+/** Key identifying a calendar day (local time). */
+export function dayKey(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** Heading for a day separator in the message list. */
+export function formatDayHeading(ms: number, now: number = Date.now()): string {
+  const date = new Date(ms);
+  if (sameDay(date, new Date(now))) return "Today";
+  const yesterday = new Date(now);
+  yesterday.setDate(yesterday.getDate() - 1);
+  if (sameDay(date, yesterday)) return "Yesterday";
+  return dayHeadingFormat.format(date);
+}
+
+/** One-line preview of a message body. */
+export function preview(body: string): string {
+  return body.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,249 @@
+// App state: session, connection, chats and per-chat messages, kept up to
+// date from `core-event`s. Components read it; only this module calls the
+// backend for state-changing operations.
+import * as backend from "./backend";
+import type { ChatMessage } from "./bindings/ChatMessage";
+import type { ChatSummary } from "./bindings/ChatSummary";
+import type { ConnectionState } from "./bindings/ConnectionState";
+import type { CoreEvent } from "./bindings/CoreEvent";
+import type { SessionInfo } from "./bindings/SessionInfo";
+
+export const DEFAULT_SERVER = "http://127.0.0.1:7710";
+
+/** Where the app is: starting up, needing a sign-in, running, or unable to start. */
+export type Phase = "starting" | "signed_out" | "ready" | "failed";
+
+/** Loading state of one chat's history. */
+export type ChatLoad = { loading: boolean; error: string | null };
+
+/** A message's identity: its client id when this client sent it, else the server id. */
+export function messageKey(m: ChatMessage): string | null {
+  return m.client_msg_id ?? m.msg_id;
+}
+
+function activity(chat: ChatSummary): number {
+  return chat.last_message?.sent_at_ms ?? Number.NEGATIVE_INFINITY;
+}
+
+/** Latest activity first; ties keep their current order (Array.sort is stable). */
+function sortChats(chats: ChatSummary[]): ChatSummary[] {
+  return chats.slice().sort((a, b) => activity(b) - activity(a));
+}
+
+export class AppStore {
+  phase = $state<Phase>("starting");
+  startError = $state<string | null>(null);
+  session = $state<SessionInfo | null>(null);
+  /** Server address to prefill on the sign-in screen. */
+  lastServer = $state(DEFAULT_SERVER);
+  connection = $state<ConnectionState>({ state: "signed_out" });
+  /** Date.now() when `connection` last changed (for the retry countdown). */
+  connectionSince = $state(0);
+  chats = $state<ChatSummary[]>([]);
+  chatsLoading = $state(false);
+  chatsError = $state<string | null>(null);
+  messages = $state<Record<string, ChatMessage[]>>({});
+  chatLoad = $state<Record<string, ChatLoad>>({});
+  selectedChatId = $state<string | null>(null);
+
+  selectedChat = $derived(this.chats.find((c) => c.chat_id === this.selectedChatId) ?? null);
+
+  #unlisten: (() => void) | null = null;
+  /** Snapshot loads in flight; events are queued meanwhile and replayed after. */
+  #loads = 0;
+  #queued: CoreEvent[] = [];
+
+  /** Subscribes to core events, then loads the session (and chats, if signed in). */
+  async start(): Promise<void> {
+    this.phase = "starting";
+    this.startError = null;
+    try {
+      // Subscribe first so nothing that happens during loading is missed.
+      if (!this.#unlisten) this.#unlisten = await backend.onCoreEvent((e) => this.#onEvent(e));
+      const info = await this.#snapshot(backend.session, (s) => {
+        if (s) this.#setSession(s);
+      });
+      if (!info) {
+        this.phase = "signed_out";
+        return;
+      }
+      this.phase = "ready";
+      await this.loadChats();
+    } catch (error) {
+      this.startError = backend.toIpcError(error).message;
+      this.phase = "failed";
+    }
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  /** Signs in; rejects with an `IpcError` (the form shows its message). */
+  async signIn(server: string, username: string, password: string): Promise<void> {
+    this.lastServer = server;
+    await this.#snapshot(
+      () => backend.login(server, username, password),
+      (s) => this.#setSession(s),
+    );
+    this.phase = "ready";
+    await this.loadChats();
+  }
+
+  /** Back to the sign-in screen (after the core reported it signed out). */
+  showSignIn(): void {
+    if (this.session) this.lastServer = this.session.server;
+    this.session = null;
+    this.chats = [];
+    this.messages = {};
+    this.chatLoad = {};
+    this.selectedChatId = null;
+    this.phase = "signed_out";
+  }
+
+  async loadChats(): Promise<void> {
+    this.chatsLoading = true;
+    this.chatsError = null;
+    try {
+      await this.#snapshot(backend.listChats, (chats) => {
+        this.chats = sortChats(chats);
+      });
+    } catch (error) {
+      this.chatsError = backend.toIpcError(error).message;
+      return;
+    } finally {
+      this.chatsLoading = false;
+    }
+    const stillThere = this.chats.some((c) => c.chat_id === this.selectedChatId);
+    if (!stillThere && this.chats.length > 0) await this.selectChat(this.chats[0].chat_id);
+  }
+
+  /** Shows a chat and (re)loads its history. */
+  async selectChat(chatId: string): Promise<void> {
+    this.selectedChatId = chatId;
+    const chat = this.chats.find((c) => c.chat_id === chatId);
+    if (chat) chat.unread_count = 0; // the core marks it read when opened
+    this.chatLoad[chatId] = { loading: true, error: null };
+    try {
+      await this.#snapshot(
+        () => backend.openChat(chatId),
+        (history) => this.#mergeHistory(chatId, history),
+      );
+      this.chatLoad[chatId] = { loading: false, error: null };
+    } catch (error) {
+      this.chatLoad[chatId] = { loading: false, error: backend.toIpcError(error).message };
+    }
+  }
+
+  /** Sends a message; rejects with an `IpcError` if the core refused it. */
+  async send(chatId: string, body: string): Promise<void> {
+    const message = await backend.sendMessage(chatId, body);
+    this.#upsert(message, "returned");
+  }
+
+  /** Applies one core event (public for tests and tooling). */
+  apply(event: CoreEvent): void {
+    switch (event.type) {
+      case "message_added":
+        this.#upsert(event.message, "added");
+        break;
+      case "message_updated":
+        this.#upsert(event.message, "updated");
+        break;
+      case "chat_updated":
+        this.#replaceChat(event.chat);
+        break;
+      case "connection_changed":
+        this.connection = event.state;
+        this.connectionSince = Date.now();
+        if (this.session) this.session.connection = event.state;
+        break;
+    }
+  }
+
+  #onEvent(event: CoreEvent): void {
+    if (this.#loads > 0) this.#queued.push(event);
+    else this.apply(event);
+  }
+
+  /**
+   * Fetches a snapshot and applies it, holding back events that arrive in the
+   * meantime; they are replayed on top afterwards (applying an event is
+   * idempotent), so the snapshot never overwrites something newer.
+   */
+  async #snapshot<T>(fetch: () => Promise<T>, applySnapshot: (value: T) => void): Promise<T> {
+    this.#loads++;
+    try {
+      const value = await fetch();
+      applySnapshot(value);
+      return value;
+    } finally {
+      this.#loads--;
+      if (this.#loads === 0) {
+        const queued = this.#queued;
+        this.#queued = [];
+        for (const event of queued) this.apply(event);
+      }
+    }
+  }
+
+  #setSession(info: SessionInfo): void {
+    this.session = info;
+    this.lastServer = info.server;
+    this.connection = info.connection;
+    this.connectionSince = Date.now();
+  }
+
+  #mergeHistory(chatId: string, history: ChatMessage[]): void {
+    const keys = new Set(history.map(messageKey).filter((k) => k !== null));
+    // Keep live messages the snapshot does not know about (e.g. just sent).
+    const extra = (this.messages[chatId] ?? []).filter((m) => {
+      const k = messageKey(m);
+      return k === null || !keys.has(k);
+    });
+    this.messages[chatId] = [...history, ...extra];
+  }
+
+  /**
+   * Inserts or replaces a message by identity. `updated` always replaces;
+   * `added` and `returned` (send_message's result) never duplicate and only
+   * replace a pending copy with a settled one, so a late or repeated add
+   * cannot undo an ack.
+   */
+  #upsert(message: ChatMessage, how: "added" | "updated" | "returned"): void {
+    const chatId = message.chat_id;
+    if (!this.messages[chatId]) this.messages[chatId] = [];
+    const list = this.messages[chatId];
+    const key = messageKey(message);
+    const index = key === null ? -1 : list.findIndex((m) => messageKey(m) === key);
+    if (index < 0) {
+      list.push(message);
+    } else if (how === "updated" || (list[index].state === "pending" && message.state !== "pending")) {
+      list[index] = message;
+    } else {
+      return;
+    }
+    this.#touchChat(message);
+  }
+
+  /** Keeps a chat's preview current until the core's own `chat_updated` arrives. */
+  #touchChat(message: ChatMessage): void {
+    const chat = this.chats.find((c) => c.chat_id === message.chat_id);
+    if (!chat) return;
+    const last = chat.last_message;
+    const sameMessage = last !== null && messageKey(last) === messageKey(message);
+    if (last === null || sameMessage || message.sent_at_ms >= last.sent_at_ms) {
+      chat.last_message = message;
+      this.chats = sortChats(this.chats);
+    }
+  }
+
+  #replaceChat(chat: ChatSummary): void {
+    const others = this.chats.filter((c) => c.chat_id !== chat.chat_id);
+    if (chat.chat_id === this.selectedChatId) chat = { ...chat, unread_count: 0 };
+    this.chats = sortChats([...others, chat]);
+  }
+}
+
+export const store = new AppStore();

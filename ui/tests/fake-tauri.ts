@@ -1,0 +1,333 @@
+// An in-page stand-in for the Tauri core, installed with page.addInitScript.
+//
+// It replaces what @tauri-apps/api calls underneath:
+//   core.js   invoke(cmd, args, options) -> window.__TAURI_INTERNALS__.invoke(cmd, args, options)
+//             transformCallback(cb, once) -> window.__TAURI_INTERNALS__.transformCallback(cb, once)
+//   event.js  listen(event, handler) -> invoke("plugin:event|listen", { event, target, handler: <callback id> })
+//             and resolves to an unlisten fn that calls
+//             window.__TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener(event, eventId) and
+//             invoke("plugin:event|unlisten", { event, eventId })
+// An emitted event is delivered by calling the stored callback with { event, id, payload }.
+//
+// `installFakeTauri` is serialised into the page, so it must not use anything
+// from this module's scope at run time (type imports are fine).
+import type { ChatMessage } from "../src/lib/bindings/ChatMessage";
+import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
+import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
+import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
+import type { IpcError } from "../src/lib/bindings/IpcError";
+import type { SessionInfo } from "../src/lib/bindings/SessionInfo";
+
+export type FakeOptions = {
+  /** Start with a session (true) or on the sign-in screen (false). */
+  signedIn: boolean;
+};
+
+/** What the fake exposes to tests as `window.__fake`. */
+export type FakeControls = {
+  /** Every invoke, in order (args as sent). */
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  /** Messages returned by send_message, in order. */
+  sent: ChatMessage[];
+  emit(event: CoreEvent): void;
+  /** The server acknowledged a message: message_updated with state "sent". */
+  ack(clientMsgId: string): void;
+  /** Sending failed: message_updated with state "failed". */
+  fail(clientMsgId: string, reason: string): void;
+  /** The chat's peer writes: message_added (+ chat_updated). */
+  reply(chatId: string, body: string): ChatMessage;
+  setConnection(state: ConnectionState): void;
+};
+
+declare global {
+  interface Window {
+    __fake: FakeControls;
+    __pwned?: unknown;
+  }
+}
+
+export function installFakeTauri(options: FakeOptions): void {
+  const w = window as unknown as Record<string, unknown>;
+  const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  const now = Date.now();
+  const MIN = 60_000;
+  const startOfToday = new Date(now);
+  startOfToday.setHours(0, 0, 0, 0);
+  const yesterdayAt = (h: number, m: number) => startOfToday.getTime() - 24 * 60 * MIN + (h * 60 + m) * MIN;
+  // "Today" times stay today even just after midnight.
+  const todayAgo = (minutes: number) => Math.max(startOfToday.getTime() + 60_000, now - minutes * MIN);
+
+  const me = { user_id: "me", display_name: "You" };
+  const people: Record<string, string> = { mina: "Mina Park", joon: "Joon Lee", sora: "Sora Kim" };
+  const connected: ConnectionState = { state: "connected", endpoint: "127.0.0.1:7711", session_id: "sess-1" };
+
+  let seq = 100;
+  let nextMsg = 1;
+
+  function peerMessage(chatId: string, from: string, body: string, at: number): ChatMessage {
+    return {
+      client_msg_id: null,
+      msg_id: `m-${nextMsg++}`,
+      chat_id: chatId,
+      sender_id: from,
+      sender_name: people[from],
+      body,
+      sent_at_ms: at,
+      seq: seq++,
+      state: "sent",
+      failure: null,
+      own: false,
+    };
+  }
+
+  function ownMessage(chatId: string, body: string, at: number): ChatMessage {
+    return {
+      client_msg_id: `old-${nextMsg}`,
+      msg_id: `m-${nextMsg++}`,
+      chat_id: chatId,
+      sender_id: me.user_id,
+      sender_name: me.display_name,
+      body,
+      sent_at_ms: at,
+      seq: seq++,
+      state: "sent",
+      failure: null,
+      own: true,
+    };
+  }
+
+  const hikingLines: [string, string][] = [
+    ["joon", "Who's in for the ridge trail this weekend?"],
+    ["sora", "Me! Saturday works best for me."],
+    ["mina", "Count me in. Early start?"],
+    ["joon", "Let's meet at 7:30 at the north gate."],
+    ["me", "Sounds good. I'll bring the map and some snacks."],
+    ["sora", "I can drive, there's room for three more."],
+    ["mina", "Perfect, I'll ride with Sora."],
+    ["joon", "Forecast says sunny until 3pm, light wind."],
+    ["me", "Great. Don't forget water, the spring near the top is dry."],
+    ["sora", "Noted! Two litres each then."],
+    ["joon", "I booked the picnic spot by the lake for lunch."],
+    ["mina", "Does anyone have a spare pair of poles?"],
+  ];
+
+  const messages: Record<string, ChatMessage[]> = {
+    "chat-mina": [
+      peerMessage("chat-mina", "mina", "Are we still on for Saturday?", yesterdayAt(18, 40)),
+      ownMessage("chat-mina", "Yes! 7:30 at the north gate.", yesterdayAt(18, 42)),
+      peerMessage("chat-mina", "mina", "Perfect. I'll bring coffee for everyone.", yesterdayAt(18, 43)),
+      peerMessage(
+        "chat-mina",
+        "mina",
+        "Did you see the trail report?\nThe upper path is muddy after the rain.",
+        todayAgo(12),
+      ),
+    ],
+    "chat-hiking": hikingLines.map(([from, body], i) =>
+      from === "me"
+        ? ownMessage("chat-hiking", body, todayAgo(95 - i * 6))
+        : peerMessage("chat-hiking", from, body, todayAgo(95 - i * 6)),
+    ),
+    "chat-joon": [
+      peerMessage("chat-joon", "joon", "Here's the book I mentioned.", yesterdayAt(9, 5) - 2 * 24 * 60 * MIN),
+      ownMessage("chat-joon", "Thanks for the book!", yesterdayAt(9, 20) - 2 * 24 * 60 * MIN),
+    ],
+  };
+
+  const chats: ChatSummary[] = [
+    { chat_id: "chat-mina", title: "Mina Park", member_names: ["Mina Park", "You"], last_message: null, unread_count: 0 },
+    {
+      chat_id: "chat-hiking",
+      title: "Weekend hiking",
+      member_names: ["Joon Lee", "Mina Park", "Sora Kim", "You"],
+      last_message: null,
+      unread_count: 2,
+    },
+    { chat_id: "chat-joon", title: "Joon Lee", member_names: ["Joon Lee", "You"], last_message: null, unread_count: 0 },
+  ];
+  const peerOf: Record<string, string> = { "chat-mina": "mina", "chat-hiking": "sora", "chat-joon": "joon" };
+  for (const chat of chats) chat.last_message = messages[chat.chat_id].at(-1) ?? null;
+
+  let session: SessionInfo | null = options.signedIn
+    ? { user: me, server: "http://127.0.0.1:7710", connection: connected }
+    : null;
+
+  // --- Tauri internals -------------------------------------------------------
+
+  const callbacks = new Map<number, (data: unknown) => void>();
+  let nextCallbackId = 1;
+  const listeners = new Map<number, { event: string; handler: number }>();
+  let nextEventId = 1;
+
+  function transformCallback(callback?: (data: unknown) => void, once = false): number {
+    const id = nextCallbackId++;
+    callbacks.set(id, (data) => {
+      if (once) callbacks.delete(id);
+      callback?.(data);
+    });
+    return id;
+  }
+
+  function emitEvent(event: string, payload: unknown): void {
+    for (const [id, listener] of listeners) {
+      if (listener.event === event) callbacks.get(listener.handler)?.({ event, id, payload: clone(payload) });
+    }
+  }
+
+  const emit = (event: CoreEvent) => emitEvent("core-event", event);
+
+  function sorted(): ChatSummary[] {
+    return chats.slice().sort((a, b) => (b.last_message?.sent_at_ms ?? 0) - (a.last_message?.sent_at_ms ?? 0));
+  }
+
+  function chatOrReject(chatId: unknown): ChatSummary {
+    const chat = chats.find((c) => c.chat_id === chatId);
+    if (!chat) throw { code: "not_found", message: `No chat ${String(chatId)}`, retryable: false } satisfies IpcError;
+    return chat;
+  }
+
+  function requireSession(): void {
+    if (!session) throw { code: "signed_out", message: "Not signed in", retryable: false } satisfies IpcError;
+  }
+
+  function findOwn(clientMsgId: string): ChatMessage {
+    for (const list of Object.values(messages)) {
+      const found = list.find((m) => m.client_msg_id === clientMsgId);
+      if (found) return found;
+    }
+    throw new Error(`fake: no message with client_msg_id ${clientMsgId}`);
+  }
+
+  function settle(message: ChatMessage): void {
+    emit({ type: "message_updated", message });
+    const chat = chatOrReject(message.chat_id);
+    const last = chat.last_message;
+    if (last && (last.client_msg_id ?? last.msg_id) === (message.client_msg_id ?? message.msg_id)) {
+      chat.last_message = message;
+      emit({ type: "chat_updated", chat });
+    }
+  }
+
+  const calls: FakeControls["calls"] = [];
+  const sent: ChatMessage[] = [];
+
+  async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    switch (cmd) {
+      case "plugin:event|listen": {
+        const id = nextEventId++;
+        listeners.set(id, { event: String(args.event), handler: Number(args.handler) });
+        return id;
+      }
+      case "plugin:event|unlisten":
+        listeners.delete(Number(args.eventId));
+        return null;
+      case "session":
+        return session;
+      case "login": {
+        if (args.username === "me" && args.password === "secret") {
+          session = { user: me, server: String(args.server), connection: connected };
+          return session;
+        }
+        throw { code: "auth_failed", message: "Wrong username or password", retryable: false } satisfies IpcError;
+      }
+      case "list_chats":
+        requireSession();
+        return sorted();
+      case "open_chat": {
+        requireSession();
+        const chat = chatOrReject(args.chatId);
+        chat.unread_count = 0;
+        return messages[chat.chat_id];
+      }
+      case "send_message": {
+        requireSession();
+        const chat = chatOrReject(args.chatId);
+        const message: ChatMessage = {
+          client_msg_id: `cm-${sent.length + 1}`,
+          msg_id: null,
+          chat_id: chat.chat_id,
+          sender_id: me.user_id,
+          sender_name: me.display_name,
+          body: String(args.body),
+          sent_at_ms: Date.now(),
+          seq: null,
+          state: "pending",
+          failure: null,
+          own: true,
+        };
+        messages[chat.chat_id].push(message);
+        chat.last_message = message;
+        sent.push(clone(message));
+        // Like the core may do: announce the message as an event too (the UI must not duplicate it).
+        emit({ type: "message_added", message });
+        emit({ type: "chat_updated", chat });
+        return message;
+      }
+      default:
+        // Tauri rejects unknown commands with a plain string.
+        throw `command ${cmd} not found`;
+    }
+  }
+
+  w.__TAURI_INTERNALS__ = {
+    invoke(cmd: string, args: Record<string, unknown> = {}, _options?: unknown): Promise<unknown> {
+      calls.push({ cmd, args: clone(args) });
+      // Resolve asynchronously with serialised data, as the real IPC does.
+      return new Promise((resolve, reject) => {
+        setTimeout(() => {
+          handle(cmd, args).then(
+            (value) => resolve(value === undefined ? null : clone(value)),
+            (error) => reject(error),
+          );
+        }, 0);
+      });
+    },
+    transformCallback,
+    unregisterCallback(id: number) {
+      callbacks.delete(id);
+    },
+    convertFileSrc(path: string, protocol = "asset") {
+      return `${protocol}://localhost/${encodeURIComponent(path)}`;
+    },
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+  };
+  w.__TAURI_EVENT_PLUGIN_INTERNALS__ = {
+    unregisterListener(_event: string, eventId: number) {
+      listeners.delete(eventId);
+    },
+  };
+
+  const controls: FakeControls = {
+    calls,
+    sent,
+    emit,
+    ack(clientMsgId) {
+      const message = findOwn(clientMsgId);
+      message.state = "sent";
+      message.msg_id = `m-${nextMsg++}`;
+      message.seq = seq++;
+      settle(message);
+    },
+    fail(clientMsgId, reason) {
+      const message = findOwn(clientMsgId);
+      message.state = "failed";
+      message.failure = reason;
+      settle(message);
+    },
+    reply(chatId, body) {
+      const chat = chatOrReject(chatId);
+      const message = peerMessage(chatId, peerOf[chatId], body, Date.now());
+      messages[chatId].push(message);
+      chat.last_message = message;
+      chat.unread_count += 1;
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return clone(message);
+    },
+    setConnection(state) {
+      if (session) session.connection = state;
+      emit({ type: "connection_changed", state });
+    },
+  };
+  w.__fake = controls;
+}
