@@ -22,10 +22,10 @@ const AVATAR_COLOURS = [
   "#8a9bb0", // slate
 ];
 
-/** A calm colour picked deterministically from an id. */
-export function avatarColour(id: string): string {
+/** A calm colour picked deterministically from a name. */
+export function avatarColour(name: string): string {
   let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
   return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length];
 }
 

@@ -1,0 +1,187 @@
+//! The HTTP side of the protocol: login and REST reads.
+
+use std::time::Duration;
+
+use outlast_protocol::{
+    AccessToken, ApiError, ChatsResponse, ErrorCode, LoginRequest, LoginResponse, MessagesPage,
+};
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::CoreError;
+
+/// Requests that take longer than this are treated as a failed server, not waited on.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Clone)]
+pub(crate) struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl ApiClient {
+    pub fn new(server: &str) -> Result<Self, CoreError> {
+        let base = parse_server_url(server)?;
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| CoreError::Protocol(format!("HTTP client setup failed: {e}")))?;
+        Ok(ApiClient { http, base })
+    }
+
+    pub fn server(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse, CoreError> {
+        let request = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        };
+        let result = self
+            .http
+            .post(self.url("v0/login"))
+            .json(&request)
+            .send()
+            .await;
+        match self.decode(result).await {
+            Err(CoreError::Server {
+                code: ErrorCode::BadCredentials,
+                ..
+            }) => Err(CoreError::BadCredentials),
+            other => other,
+        }
+    }
+
+    pub async fn chats(&self, token: &AccessToken) -> Result<ChatsResponse, CoreError> {
+        let result = self
+            .http
+            .get(self.url("v0/chats"))
+            .bearer_auth(token.expose())
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    pub async fn history(
+        &self,
+        token: &AccessToken,
+        chat_id: &str,
+        limit: usize,
+    ) -> Result<MessagesPage, CoreError> {
+        let mut url = self.url("v0/chats/");
+        // Push as a path segment so an id can never escape into another path.
+        url.path_segments_mut()
+            .map_err(|_| CoreError::Protocol("server URL cannot carry a path".into()))?
+            .pop_if_empty()
+            .extend([chat_id, "messages"]);
+        url.query_pairs_mut()
+            .append_pair("limit", &limit.to_string());
+        let result = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    fn url(&self, path: &str) -> Url {
+        // `path` is a constant of this module, so joining cannot fail.
+        self.base.join(path).expect("constant API paths join")
+    }
+
+    async fn decode<T: DeserializeOwned>(
+        &self,
+        result: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, CoreError> {
+        let response = result.map_err(|e| CoreError::Unreachable {
+            server: self.server().to_owned(),
+            reason: describe_transport_error(&e),
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json::<T>()
+                .await
+                .map_err(|e| CoreError::Protocol(format!("unexpected answer: {e}")));
+        }
+        let retryable_status = status == StatusCode::SERVICE_UNAVAILABLE
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error();
+        match response.json::<ApiError>().await {
+            Ok(e) => Err(CoreError::Server {
+                code: e.code,
+                message: e.message,
+                retryable: e.retryable || retryable_status,
+            }),
+            Err(_) if retryable_status => Err(CoreError::Unreachable {
+                server: self.server().to_owned(),
+                reason: format!("the server answered {status}"),
+            }),
+            Err(_) => Err(CoreError::Protocol(format!("the server answered {status}"))),
+        }
+    }
+}
+
+/// Accept `host:port` or a full http(s) URL, and always end the path with `/` so joins append.
+pub(crate) fn parse_server_url(server: &str) -> Result<Url, CoreError> {
+    let trimmed = server.trim();
+    let invalid = |reason: &str| CoreError::InvalidServerUrl {
+        url: trimmed.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let mut url = Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("only http and https are supported"));
+    }
+    if url.host_str().is_none() {
+        return Err(invalid("it has no host"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+fn describe_transport_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the server did not answer in time".into()
+    } else if e.is_connect() {
+        "the connection was refused or could not be opened".into()
+    } else {
+        // reqwest's Display never includes headers, so no token can leak through it.
+        e.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_are_normalised() {
+        assert_eq!(
+            parse_server_url("127.0.0.1:7710").unwrap().as_str(),
+            "http://127.0.0.1:7710/"
+        );
+        assert_eq!(
+            parse_server_url(" https://chat.example.com/api ").unwrap().as_str(),
+            "https://chat.example.com/api/"
+        );
+        for bad in ["", "ftp://x", "http://", "::::"] {
+            let err = parse_server_url(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_server_url", "{bad:?}");
+        }
+    }
+}

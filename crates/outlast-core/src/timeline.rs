@@ -1,0 +1,416 @@
+//! The signed-in account's picture of its chats and messages, and the events each change causes.
+//!
+//! It lives in memory for now; the SQLite store (offline cache and durable outbox) will take its
+//! place behind the same operations, so every method here is one state change that returns the
+//! events to announce.
+
+use std::collections::HashMap;
+
+use outlast_protocol::{ChatInfo, MessageRecord};
+
+use crate::model::{ChatMessage, ChatSummary, CoreEvent, MessageState, Profile};
+
+struct Chat {
+    chat_id: String,
+    title: String,
+    member_names: Vec<String>,
+    /// Oldest first, in the order the server stored them; pending own messages at the end.
+    messages: Vec<ChatMessage>,
+    unread_count: u32,
+    /// Whether the server's recent history has been fetched (the list only carries the last one).
+    history_loaded: bool,
+}
+
+pub(crate) struct Timeline {
+    me: Profile,
+    names: HashMap<String, String>,
+    chats: Vec<Chat>,
+    /// The chat the user is looking at: its new messages are not counted as unread.
+    open_chat: Option<String>,
+    /// Highest event sequence applied, for resume and catch-up.
+    last_seq: u64,
+}
+
+impl Timeline {
+    pub fn new(me: Profile, chats: Vec<ChatInfo>) -> Self {
+        let mut names: HashMap<String, String> = HashMap::new();
+        names.insert(me.user_id.clone(), me.display_name.clone());
+        for chat in &chats {
+            for member in &chat.members {
+                names.insert(member.user_id.clone(), member.display_name.clone());
+            }
+        }
+        let mut timeline = Timeline {
+            me,
+            names,
+            chats: Vec::new(),
+            open_chat: None,
+            last_seq: 0,
+        };
+        for info in chats {
+            let messages = info
+                .last_message
+                .iter()
+                .map(|record| timeline.from_record(record, None))
+                .collect();
+            timeline.chats.push(Chat {
+                member_names: info
+                    .members
+                    .iter()
+                    .map(|m| m.display_name.clone())
+                    .collect(),
+                chat_id: info.chat_id,
+                title: info.title,
+                messages,
+                unread_count: 0,
+                history_loaded: false,
+            });
+        }
+        timeline
+    }
+
+    pub fn me(&self) -> &Profile {
+        &self.me
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Chats, most recently active first.
+    pub fn summaries(&self) -> Vec<ChatSummary> {
+        let mut chats: Vec<&Chat> = self.chats.iter().collect();
+        chats.sort_by_key(|c| std::cmp::Reverse(last_activity(c)));
+        chats.into_iter().map(summary).collect()
+    }
+
+    pub fn has_chat(&self, chat_id: &str) -> bool {
+        self.chat(chat_id).is_some()
+    }
+
+    pub fn needs_history(&self, chat_id: &str) -> bool {
+        self.chat(chat_id).is_some_and(|c| !c.history_loaded)
+    }
+
+    pub fn messages(&self, chat_id: &str) -> Vec<ChatMessage> {
+        self.chat(chat_id)
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// Merge a page of server history with what is known locally (messages that arrived live
+    /// meanwhile, pending own messages), without duplicates.
+    pub fn load_history(&mut self, chat_id: &str, records: Vec<MessageRecord>) {
+        let loaded: Vec<ChatMessage> = records
+            .iter()
+            .map(|r| self.from_record(r, None))
+            .collect();
+        let Some(chat) = self.chat_mut(chat_id) else {
+            return;
+        };
+        let mut merged = loaded;
+        for local in chat.messages.drain(..) {
+            if !merged.iter().any(|m| m.same_as(&local) || same_server_id(m, &local)) {
+                merged.push(local);
+            }
+        }
+        // Server-known messages in server order (their ids sort by store order), pending last.
+        merged.sort_by_key(|m| (m.state == MessageState::Pending, m.sent_at_ms));
+        chat.messages = merged;
+        chat.history_loaded = true;
+    }
+
+    /// The user is now looking at `chat_id`.
+    pub fn open(&mut self, chat_id: &str) -> Vec<CoreEvent> {
+        self.open_chat = Some(chat_id.to_owned());
+        match self.chat_mut(chat_id) {
+            Some(chat) if chat.unread_count > 0 => {
+                chat.unread_count = 0;
+                vec![CoreEvent::ChatUpdated { chat: summary(chat) }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A message the user just wrote, kept until the server acknowledges it.
+    pub fn add_pending(
+        &mut self,
+        chat_id: &str,
+        client_msg_id: String,
+        body: String,
+        now_ms: u64,
+    ) -> Option<(ChatMessage, Vec<CoreEvent>)> {
+        let message = ChatMessage {
+            client_msg_id: Some(client_msg_id),
+            msg_id: None,
+            chat_id: chat_id.to_owned(),
+            sender_id: self.me.user_id.clone(),
+            sender_name: self.me.display_name.clone(),
+            body,
+            sent_at_ms: now_ms,
+            seq: None,
+            state: MessageState::Pending,
+            failure: None,
+            own: true,
+        };
+        let chat = self.chat_mut(chat_id)?;
+        chat.messages.push(message.clone());
+        let events = vec![
+            CoreEvent::MessageAdded {
+                message: message.clone(),
+            },
+            CoreEvent::ChatUpdated { chat: summary(chat) },
+        ];
+        Some((message, events))
+    }
+
+    /// The server stored our message.
+    pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
+        self.advance_seq(seq);
+        self.update_own(client_msg_id, |m| {
+            m.msg_id = Some(msg_id);
+            m.seq = Some(seq);
+            m.state = MessageState::Sent;
+            m.failure = None;
+        })
+    }
+
+    /// The server refused our message for good.
+    pub fn mark_failed(&mut self, client_msg_id: &str, reason: String) -> Vec<CoreEvent> {
+        self.update_own(client_msg_id, |m| {
+            m.state = MessageState::Failed;
+            m.failure = Some(reason);
+        })
+    }
+
+    /// A message event from the server. Applied once however often it arrives.
+    pub fn apply_remote(&mut self, seq: u64, record: &MessageRecord) -> Vec<CoreEvent> {
+        self.advance_seq(seq);
+        let own = record.sender_id == self.me.user_id;
+        if own {
+            if let Some(client_msg_id) = &record.client_msg_id {
+                let known = self
+                    .chat(&record.chat_id)
+                    .is_some_and(|c| c.messages.iter().any(|m| m.client_msg_id.as_deref() == Some(client_msg_id)));
+                if known {
+                    return self.mark_sent(client_msg_id, record.msg_id.clone(), seq);
+                }
+            }
+        }
+        let message = self.from_record(record, Some(seq));
+        if !self.has_chat(&record.chat_id) {
+            // A chat this session has not heard of (created elsewhere): keep the message under a
+            // provisional entry rather than drop it; the next chat list refresh names it.
+            self.chats.push(Chat {
+                chat_id: record.chat_id.clone(),
+                title: message.sender_name.clone(),
+                member_names: vec![message.sender_name.clone()],
+                messages: Vec::new(),
+                unread_count: 0,
+                history_loaded: false,
+            });
+        }
+        let is_open = self.open_chat.as_deref() == Some(record.chat_id.as_str());
+        let Some(chat) = self.chat_mut(&record.chat_id) else {
+            return Vec::new();
+        };
+        if chat.messages.iter().any(|m| m.msg_id.as_deref() == Some(record.msg_id.as_str())) {
+            return Vec::new();
+        }
+        // Pending own messages stay after everything the server has stored.
+        let at = chat
+            .messages
+            .iter()
+            .position(|m| m.state == MessageState::Pending)
+            .unwrap_or(chat.messages.len());
+        chat.messages.insert(at, message.clone());
+        if !own && !is_open {
+            chat.unread_count = chat.unread_count.saturating_add(1);
+        }
+        vec![
+            CoreEvent::MessageAdded { message },
+            CoreEvent::ChatUpdated { chat: summary(chat) },
+        ]
+    }
+
+    fn update_own(&mut self, client_msg_id: &str, change: impl FnOnce(&mut ChatMessage)) -> Vec<CoreEvent> {
+        for chat in &mut self.chats {
+            if let Some(message) = chat
+                .messages
+                .iter_mut()
+                .find(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
+            {
+                change(message);
+                let message = message.clone();
+                return vec![
+                    CoreEvent::MessageUpdated { message },
+                    CoreEvent::ChatUpdated { chat: summary(chat) },
+                ];
+            }
+        }
+        Vec::new()
+    }
+
+    fn advance_seq(&mut self, seq: u64) {
+        self.last_seq = self.last_seq.max(seq);
+    }
+
+    fn from_record(&self, record: &MessageRecord, seq: Option<u64>) -> ChatMessage {
+        ChatMessage {
+            client_msg_id: record.client_msg_id.clone(),
+            msg_id: Some(record.msg_id.clone()),
+            chat_id: record.chat_id.clone(),
+            sender_id: record.sender_id.clone(),
+            sender_name: self
+                .names
+                .get(&record.sender_id)
+                .cloned()
+                .unwrap_or_else(|| record.sender_id.clone()),
+            body: record.body.clone(),
+            sent_at_ms: record.sent_at_ms,
+            seq,
+            state: MessageState::Sent,
+            failure: None,
+            own: record.sender_id == self.me.user_id,
+        }
+    }
+
+    fn chat(&self, chat_id: &str) -> Option<&Chat> {
+        self.chats.iter().find(|c| c.chat_id == chat_id)
+    }
+
+    fn chat_mut(&mut self, chat_id: &str) -> Option<&mut Chat> {
+        self.chats.iter_mut().find(|c| c.chat_id == chat_id)
+    }
+}
+
+fn same_server_id(a: &ChatMessage, b: &ChatMessage) -> bool {
+    a.msg_id.is_some() && a.msg_id == b.msg_id
+}
+
+fn last_activity(chat: &Chat) -> u64 {
+    chat.messages.last().map(|m| m.sent_at_ms).unwrap_or(0)
+}
+
+fn summary(chat: &Chat) -> ChatSummary {
+    ChatSummary {
+        chat_id: chat.chat_id.clone(),
+        title: chat.title.clone(),
+        member_names: chat.member_names.clone(),
+        last_message: chat.messages.last().cloned(),
+        unread_count: chat.unread_count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use outlast_protocol::UserProfile;
+
+    use super::*;
+
+    fn profile(id: &str, name: &str) -> UserProfile {
+        UserProfile {
+            user_id: id.into(),
+            display_name: name.into(),
+        }
+    }
+
+    fn record(msg_id: &str, sender: &str, body: &str, at: u64) -> MessageRecord {
+        MessageRecord {
+            msg_id: msg_id.into(),
+            chat_id: "c-1".into(),
+            sender_id: sender.into(),
+            client_msg_id: None,
+            body: body.into(),
+            sent_at_ms: at,
+        }
+    }
+
+    fn timeline() -> Timeline {
+        Timeline::new(
+            Profile {
+                user_id: "u-me".into(),
+                display_name: "Me".into(),
+            },
+            vec![
+                ChatInfo {
+                    chat_id: "c-1".into(),
+                    title: "Bob".into(),
+                    members: vec![profile("u-me", "Me"), profile("u-bob", "Bob")],
+                    last_message: Some(record("m-1", "u-bob", "hi", 100)),
+                },
+                ChatInfo {
+                    chat_id: "c-2".into(),
+                    title: "Quiet".into(),
+                    members: vec![profile("u-me", "Me")],
+                    last_message: None,
+                },
+            ],
+        )
+    }
+
+    #[test]
+    fn duplicate_events_are_applied_once() {
+        let mut t = timeline();
+        let first = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
+        let second = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
+        assert_eq!(first.len(), 2);
+        assert!(second.is_empty());
+        assert_eq!(t.messages("c-1").len(), 2);
+        assert_eq!(t.summaries()[0].unread_count, 1);
+    }
+
+    #[test]
+    fn pending_then_ack_keeps_one_message_and_advances_the_cursor() {
+        let mut t = timeline();
+        let (pending, events) = t.add_pending("c-1", "cm-1".into(), "yo".into(), 300).unwrap();
+        assert_eq!(pending.state, MessageState::Pending);
+        assert!(matches!(events[0], CoreEvent::MessageAdded { .. }));
+        let events = t.mark_sent("cm-1", "m-9".into(), 5);
+        let CoreEvent::MessageUpdated { message } = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(message.state, MessageState::Sent);
+        assert_eq!(message.msg_id.as_deref(), Some("m-9"));
+        assert_eq!(t.last_seq(), 5);
+        // The same message echoed by the server (e.g. from another session) changes nothing new.
+        let mut echo = record("m-9", "u-me", "yo", 300);
+        echo.client_msg_id = Some("cm-1".into());
+        t.apply_remote(5, &echo);
+        assert_eq!(t.messages("c-1").len(), 2);
+    }
+
+    #[test]
+    fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
+        let mut t = timeline();
+        t.open("c-1");
+        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300).unwrap();
+        t.apply_remote(1, &record("m-2", "u-bob", "theirs", 250));
+        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["hi", "theirs", "mine"]);
+        assert_eq!(t.summaries()[0].unread_count, 0);
+    }
+
+    #[test]
+    fn history_merges_without_duplicates() {
+        let mut t = timeline();
+        t.apply_remote(1, &record("m-2", "u-bob", "live", 200));
+        t.load_history(
+            "c-1",
+            vec![record("m-0", "u-bob", "old", 50), record("m-1", "u-bob", "hi", 100)],
+        );
+        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["old", "hi", "live"]);
+        assert!(!t.needs_history("c-1"));
+    }
+
+    #[test]
+    fn chats_sort_by_latest_activity() {
+        let mut t = timeline();
+        assert_eq!(t.summaries()[0].chat_id, "c-1");
+        let mut r = record("m-3", "u-bob", "new", 999);
+        r.chat_id = "c-2".into();
+        t.apply_remote(1, &r);
+        assert_eq!(t.summaries()[0].chat_id, "c-2");
+    }
+}

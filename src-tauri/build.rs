@@ -1,0 +1,17 @@
+// The app package lives at the repository root with its sources in src-tauri/, so tauri-build is
+// told where the capabilities are. Listing the app's commands makes Tauri generate one permission
+// per command, which the capability files then grant one by one (least privilege).
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "session",
+            "login",
+            "list_chats",
+            "open_chat",
+            "send_message",
+            "reconnect_now",
+        ]));
+    tauri_build::try_build(attributes).expect("tauri-build failed");
+}

@@ -1,0 +1,50 @@
+//! Logs go to stderr and to `outlast.log` in the app's log folder; `RUST_LOG` sets the level.
+//! Secrets never reach them: tokens and passwords have redacting `Debug` impls in the protocol
+//! crate and are never passed to a log macro.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter};
+
+/// Keeps the file writer flushing; dropped when the app exits.
+pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
+
+pub fn init(log_dir: &Path) -> LogGuard {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,outlast_app=info,outlast_core=info,outlast_mock=info"));
+    let (file_layer, guard) = match create_private_dir(log_dir) {
+        Ok(()) => {
+            let appender = tracing_appender::rolling::never(log_dir, "outlast.log");
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            (Some(fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+        }
+        Err(err) => {
+            eprintln!("outlast: cannot write logs to {}: {err}", log_dir.display());
+            (None, None)
+        }
+    };
+    let result = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(file_layer)
+        .try_init();
+    if result.is_err() {
+        // Already initialised (a second app instance in one process, as in tests): keep that one.
+    }
+    LogGuard(guard)
+}
+
+/// Logs name chats and people, so only the user may read them.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}

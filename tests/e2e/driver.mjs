@@ -1,0 +1,81 @@
+// Starts tauri-driver (which starts WebKitWebDriver) and opens a WebDriver session on the built
+// app. Everything is bounded by deadlines; nothing waits a fixed time.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { remote } from 'webdriverio';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../..');
+export const artifacts = path.join(here, 'artifacts');
+
+export const appBinary =
+  process.env.OUTLAST_BINARY ?? path.join(repoRoot, 'target', 'debug', process.platform === 'win32' ? 'outlast.exe' : 'outlast');
+
+function tauriDriverPath() {
+  if (process.env.TAURI_DRIVER) return process.env.TAURI_DRIVER;
+  const cargoHome = process.env.CARGO_HOME ?? path.join(process.env.HOME ?? '', '.cargo');
+  const candidate = path.join(cargoHome, 'bin', 'tauri-driver');
+  return existsSync(candidate) ? candidate : 'tauri-driver';
+}
+
+async function waitForPort(port, deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port} within ${deadlineMs} ms`);
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** Start tauri-driver and a session on the app with the given arguments. */
+export async function startApp(args = ['--mock']) {
+  if (!existsSync(appBinary)) {
+    throw new Error(`the app is not built: ${appBinary} is missing (run cargo build first)`);
+  }
+  mkdirSync(artifacts, { recursive: true });
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(tauriDriverPath(), ['--port', String(port), '--native-port', String(nativePort)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const driverExited = new Promise((_, reject) =>
+    driver.once('exit', (code) => reject(new Error(`tauri-driver exited early with ${code}`))));
+  driverExited.catch(() => {});
+  await Promise.race([waitForPort(port, 20_000), driverExited]);
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port,
+    logLevel: 'warn',
+    connectionRetryTimeout: 60_000,
+    capabilities: {
+      browserName: 'wry',
+      'wdio:enforceWebDriverClassic': true,
+      'tauri:options': { application: appBinary, args },
+    },
+  });
+  return {
+    browser,
+    async stop() {
+      try { await browser.deleteSession(); } finally { driver.kill(); }
+    },
+  };
+}
