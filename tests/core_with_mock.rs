@@ -6,12 +6,18 @@ use outlast_core::{Client, ConnectionState, CoreEvent, MessageState};
 use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
 use support::{mock_backend, wait_for};
 
-async fn connected(client: &Client, events: &mut tokio::sync::broadcast::Receiver<CoreEvent>, seen: &mut Vec<CoreEvent>) {
+async fn connected(
+    client: &Client,
+    events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
+    seen: &mut Vec<CoreEvent>,
+) {
     if matches!(client.connection_state(), ConnectionState::Connected { .. }) {
         return;
     }
     wait_for(events, seen, "the gateway connection", |e| match e {
-        CoreEvent::ConnectionChanged { state: ConnectionState::Connected { .. } } => Some(()),
+        CoreEvent::ConnectionChanged {
+            state: ConnectionState::Connected { .. },
+        } => Some(()),
         _ => None,
     })
     .await;
@@ -48,10 +54,15 @@ async fn login_send_ack_and_peer_reply_arrive_in_that_order() {
 
     let pending = client.send("c-jun", "Hello from the test").unwrap();
     assert_eq!(pending.state, MessageState::Pending);
-    let client_msg_id = pending.client_msg_id.clone().expect("own messages carry a client id");
+    let client_msg_id = pending
+        .client_msg_id
+        .clone()
+        .expect("own messages carry a client id");
 
     let sent = wait_for(&mut events, &mut seen, "the ack", |e| match e {
-        CoreEvent::MessageUpdated { message } if message.client_msg_id.as_deref() == Some(&client_msg_id) => {
+        CoreEvent::MessageUpdated { message }
+            if message.client_msg_id.as_deref() == Some(&client_msg_id) =>
+        {
             Some(message.clone())
         }
         _ => None,
@@ -67,14 +78,21 @@ async fn login_send_ack_and_peer_reply_arrive_in_that_order() {
     .await;
     assert_eq!(reply.chat_id, "c-jun");
     assert_eq!(reply.sender_name, "Jun Park");
-    assert!(reply.seq > sent.seq, "reply {:?} after ack {:?}", reply.seq, sent.seq);
+    assert!(
+        reply.seq > sent.seq,
+        "reply {:?} after ack {:?}",
+        reply.seq,
+        sent.seq
+    );
 
     // The order the user sees: pending, then sent, then the reply.
     let order: Vec<&str> = seen
         .iter()
         .filter_map(|e| match e {
             CoreEvent::MessageAdded { message } if message.own => Some("pending"),
-            CoreEvent::MessageUpdated { message } if message.state == MessageState::Sent => Some("sent"),
+            CoreEvent::MessageUpdated { message } if message.state == MessageState::Sent => {
+                Some("sent")
+            }
             CoreEvent::MessageAdded { message } if !message.own => Some("reply"),
             _ => None,
         })
@@ -83,9 +101,19 @@ async fn login_send_ack_and_peer_reply_arrive_in_that_order() {
 
     // The local picture holds exactly one copy of the sent message, after the history.
     let messages = client.open_chat("c-jun").await.unwrap();
-    assert_eq!(messages.iter().filter(|m| m.body == "Hello from the test").count(), 1);
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.body == "Hello from the test")
+            .count(),
+        1
+    );
     assert_eq!(messages.last().unwrap().body, reply.body);
-    assert_eq!(client.chats().unwrap()[0].chat_id, "c-jun", "most recent chat first");
+    assert_eq!(
+        client.chats().unwrap()[0].chat_id,
+        "c-jun",
+        "most recent chat first"
+    );
 }
 
 #[tokio::test]
@@ -96,21 +124,41 @@ async fn a_message_from_another_user_reaches_this_client() {
     let mut demo_events = demo.subscribe();
     let mut tester_events = tester.subscribe();
     let (mut demo_seen, mut tester_seen) = (Vec::new(), Vec::new());
-    demo.login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD).await.unwrap();
-    tester.login(server.http_url(), "tester", DEMO_PASSWORD).await.unwrap();
+    demo.login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    tester
+        .login(server.http_url(), "tester", DEMO_PASSWORD)
+        .await
+        .unwrap();
     connected(&demo, &mut demo_events, &mut demo_seen).await;
     connected(&tester, &mut tester_events, &mut tester_seen).await;
 
     tester.send("c-team", "안녕하세요, 팀!").unwrap();
-    let received = wait_for(&mut demo_events, &mut demo_seen, "the tester's message", |e| match e {
-        CoreEvent::MessageAdded { message } if message.body == "안녕하세요, 팀!" => Some(message.clone()),
-        _ => None,
-    })
+    let received = wait_for(
+        &mut demo_events,
+        &mut demo_seen,
+        "the tester's message",
+        |e| match e {
+            CoreEvent::MessageAdded { message } if message.body == "안녕하세요, 팀!" => {
+                Some(message.clone())
+            }
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(received.sender_name, "Tess Tester");
     assert!(!received.own);
-    let team = demo.chats().unwrap().into_iter().find(|c| c.chat_id == "c-team").unwrap();
-    assert_eq!(team.unread_count, 1, "a message in a chat that is not open counts as unread");
+    let team = demo
+        .chats()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.chat_id == "c-team")
+        .unwrap();
+    assert_eq!(
+        team.unread_count, 1,
+        "a message in a chat that is not open counts as unread"
+    );
 }
 
 #[tokio::test]
@@ -118,7 +166,10 @@ async fn sign_in_errors_are_clear() {
     let server = mock_backend().await;
     let client = Client::default();
 
-    let err = client.login(server.http_url(), DEMO_USERNAME, "wrong").await.unwrap_err();
+    let err = client
+        .login(server.http_url(), DEMO_USERNAME, "wrong")
+        .await
+        .unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("bad_credentials", false));
     assert_eq!(err.to_string(), "wrong username or password");
 
@@ -126,10 +177,20 @@ async fn sign_in_errors_are_clear() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    let err = client.login(&addr.to_string(), DEMO_USERNAME, DEMO_PASSWORD).await.unwrap_err();
-    assert_eq!((err.code(), err.retryable()), ("server_unreachable", true), "{err}");
+    let err = client
+        .login(&addr.to_string(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.retryable()),
+        ("server_unreachable", true),
+        "{err}"
+    );
 
-    let err = client.login("ftp://example.com", DEMO_USERNAME, DEMO_PASSWORD).await.unwrap_err();
+    let err = client
+        .login("ftp://example.com", DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_server_url");
     assert!(client.session_info().is_none());
     assert_eq!(client.chats().unwrap_err().code(), "not_signed_in");
@@ -139,10 +200,25 @@ async fn sign_in_errors_are_clear() {
 async fn bad_sends_are_refused_before_they_are_queued() {
     let server = mock_backend().await;
     let client = Client::default();
-    client.login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD).await.unwrap();
-    assert_eq!(client.send("c-jun", "   ").unwrap_err().code(), "invalid_input");
+    client
+        .login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.send("c-jun", "   ").unwrap_err().code(),
+        "invalid_input"
+    );
     let long = "가".repeat(outlast_protocol::MAX_BODY_CHARS + 1);
-    assert_eq!(client.send("c-jun", &long).unwrap_err().code(), "invalid_input");
-    assert_eq!(client.send("c-nope", "hi").unwrap_err().code(), "unknown_chat");
-    assert_eq!(client.send(&"x".repeat(1000), "hi").unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        client.send("c-jun", &long).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        client.send("c-nope", "hi").unwrap_err().code(),
+        "unknown_chat"
+    );
+    assert_eq!(
+        client.send(&"x".repeat(1000), "hi").unwrap_err().code(),
+        "invalid_input"
+    );
 }

@@ -12,7 +12,8 @@ use outlast_protocol::{
 use support::{mock_backend, DEADLINE};
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn login(server: &MockServer, username: &str) -> LoginResponse {
     let body = serde_json::to_string(&LoginRequest {
@@ -36,7 +37,9 @@ async fn login(server: &MockServer, username: &str) -> LoginResponse {
 }
 
 async fn open(server: &MockServer) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(server.gateway_url()).await.unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async(server.gateway_url())
+        .await
+        .unwrap();
     ws
 }
 
@@ -74,13 +77,20 @@ async fn hello_welcome_ping_pong() {
     let server = mock_backend().await;
     let login = login(&server, DEMO_USERNAME).await;
     let mut ws = open(&server).await;
-    let ServerFrame::Welcome { session_id, user_id, heartbeat_interval_ms, protocol_version } =
-        hello(&mut ws, &login.access_token).await
+    let ServerFrame::Welcome {
+        session_id,
+        user_id,
+        heartbeat_interval_ms,
+        protocol_version,
+    } = hello(&mut ws, &login.access_token).await
     else {
         panic!("expected welcome")
     };
     assert!(session_id.starts_with("s-"));
-    assert_eq!((user_id.as_str(), protocol_version), ("u-demo", PROTOCOL_VERSION));
+    assert_eq!(
+        (user_id.as_str(), protocol_version),
+        ("u-demo", PROTOCOL_VERSION)
+    );
     assert!(heartbeat_interval_ms >= 1000);
     send_text(&mut ws, encode_frame(&ClientFrame::Ping { nonce: 99 })).await;
     assert_eq!(next(&mut ws).await, ServerFrame::Pong { nonce: 99 });
@@ -108,7 +118,10 @@ async fn resending_a_lost_ack_message_acks_the_same_message() {
         }
     };
     assert!(matches!(first, ServerFrame::Ack { .. }), "{first:?}");
-    assert_eq!(first, second, "the same id must be acknowledged as the same message");
+    assert_eq!(
+        first, second,
+        "the same id must be acknowledged as the same message"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +130,10 @@ async fn refusals_are_explicit() {
     let login = login(&server, DEMO_USERNAME).await;
 
     let mut ws = open(&server).await;
-    assert_eq!(error_code(hello(&mut ws, &AccessToken::new("forged")).await), ErrorCode::Unauthorized);
+    assert_eq!(
+        error_code(hello(&mut ws, &AccessToken::new("forged")).await),
+        ErrorCode::Unauthorized
+    );
 
     let mut ws = open(&server).await;
     send_text(&mut ws, encode_frame(&ClientFrame::Ping { nonce: 1 })).await;
@@ -126,7 +142,10 @@ async fn refusals_are_explicit() {
     let mut ws = open(&server).await;
     let old = r#"{"type":"hello","protocol_version":999,"token":"x"}"#.to_owned();
     send_text(&mut ws, old).await;
-    assert_eq!(error_code(next(&mut ws).await), ErrorCode::UnsupportedVersion);
+    assert_eq!(
+        error_code(next(&mut ws).await),
+        ErrorCode::UnsupportedVersion
+    );
 
     let mut ws = open(&server).await;
     hello(&mut ws, &login.access_token).await;
@@ -135,7 +154,14 @@ async fn refusals_are_explicit() {
 
     let mut ws = open(&server).await;
     hello(&mut ws, &login.access_token).await;
-    send_text(&mut ws, format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES))).await;
+    send_text(
+        &mut ws,
+        format!(
+            r#"{{"type":"ping","pad":"{}"}}"#,
+            "x".repeat(MAX_FRAME_BYTES)
+        ),
+    )
+    .await;
     assert_eq!(error_code(next(&mut ws).await), ErrorCode::FrameTooLarge);
 
     let mut ws = open(&server).await;
@@ -152,7 +178,9 @@ async fn refusals_are_explicit() {
     };
     send_text(&mut ws, encode_frame(&send)).await;
     match next(&mut ws).await {
-        ServerFrame::Nack { code, retryable, .. } => {
+        ServerFrame::Nack {
+            code, retryable, ..
+        } => {
             assert_eq!(code, ErrorCode::UnknownChat);
             assert!(!retryable);
         }
@@ -161,5 +189,8 @@ async fn refusals_are_explicit() {
 
     // After all that abuse the server still serves.
     let mut ws = open(&server).await;
-    assert!(matches!(hello(&mut ws, &login.access_token).await, ServerFrame::Welcome { .. }));
+    assert!(matches!(
+        hello(&mut ws, &login.access_token).await,
+        ServerFrame::Welcome { .. }
+    ));
 }

@@ -24,7 +24,11 @@ pub async fn login(
     username: String,
     password: String,
 ) -> Result<SessionInfo, IpcError> {
-    for (name, value) in [("server address", &server), ("username", &username), ("password", &password)] {
+    for (name, value) in [
+        ("server address", &server),
+        ("username", &username),
+        ("password", &password),
+    ] {
         if value.len() > MAX_FIELD_LEN {
             return Err(IpcError {
                 code: "invalid_input".into(),
@@ -42,12 +46,19 @@ pub fn list_chats(core: State<'_, AppCore>) -> Result<Vec<ChatSummary>, IpcError
 }
 
 #[tauri::command]
-pub async fn open_chat(core: State<'_, AppCore>, chat_id: String) -> Result<Vec<ChatMessage>, IpcError> {
+pub async fn open_chat(
+    core: State<'_, AppCore>,
+    chat_id: String,
+) -> Result<Vec<ChatMessage>, IpcError> {
     Ok(core.client.open_chat(&chat_id).await?)
 }
 
 #[tauri::command]
-pub fn send_message(core: State<'_, AppCore>, chat_id: String, body: String) -> Result<ChatMessage, IpcError> {
+pub fn send_message(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    body: String,
+) -> Result<ChatMessage, IpcError> {
     Ok(core.client.send(&chat_id, &body)?)
 }
 

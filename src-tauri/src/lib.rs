@@ -23,9 +23,12 @@ pub struct AppCore {
     pub startup: tokio::sync::watch::Receiver<bool>,
 }
 
-/// The app with every command and hook registered, for any runtime (tests use the mock one).
-pub fn builder<R: Runtime>(options: LaunchOptions) -> tauri::Builder<R> {
-    tauri::Builder::default()
+/// Register every command and hook on `builder`, for any runtime (tests can pass Tauri's mock one).
+pub fn configure<R: Runtime>(
+    builder: tauri::Builder<R>,
+    options: LaunchOptions,
+) -> tauri::Builder<R> {
+    builder
         .invoke_handler(tauri::generate_handler![
             commands::session,
             commands::login,
@@ -38,7 +41,11 @@ pub fn builder<R: Runtime>(options: LaunchOptions) -> tauri::Builder<R> {
             let log_dir = app.path().app_log_dir()?;
             let guard = logging::init(&log_dir);
             app.manage(guard);
-            tracing::info!(version = env!("CARGO_PKG_VERSION"), ?options, "Outlast starting");
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                ?options,
+                "Outlast starting"
+            );
 
             let client = Client::default();
             let (startup_done, startup) = tokio::sync::watch::channel(false);
@@ -58,7 +65,7 @@ pub fn builder<R: Runtime>(options: LaunchOptions) -> tauri::Builder<R> {
 
 /// Run the desktop app until its last window closes.
 pub fn run(options: LaunchOptions) -> std::process::ExitCode {
-    let result = builder(options).run(tauri::generate_context!());
+    let result = configure(tauri::Builder::default(), options).run(tauri::generate_context!());
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

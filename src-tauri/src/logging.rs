@@ -13,13 +13,17 @@ use tracing_subscriber::{fmt, EnvFilter};
 pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
 
 pub fn init(log_dir: &Path) -> LogGuard {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,outlast_app=info,outlast_core=info,outlast_mock=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,outlast_app=info,outlast_core=info,outlast_mock=info")
+    });
     let (file_layer, guard) = match create_private_dir(log_dir) {
         Ok(()) => {
             let appender = tracing_appender::rolling::never(log_dir, "outlast.log");
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            (Some(fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            (
+                Some(fmt::layer().with_ansi(false).with_writer(writer)),
+                Some(guard),
+            )
         }
         Err(err) => {
             eprintln!("outlast: cannot write logs to {}: {err}", log_dir.display());

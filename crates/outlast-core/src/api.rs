@@ -78,12 +78,7 @@ impl ApiClient {
             .extend([chat_id, "messages"]);
         url.query_pairs_mut()
             .append_pair("limit", &limit.to_string());
-        let result = self
-            .http
-            .get(url)
-            .bearer_auth(token.expose())
-            .send()
-            .await;
+        let result = self.http.get(url).bearer_auth(token.expose()).send().await;
         self.decode(result).await
     }
 
@@ -176,7 +171,9 @@ mod tests {
             "http://127.0.0.1:7710/"
         );
         assert_eq!(
-            parse_server_url(" https://chat.example.com/api ").unwrap().as_str(),
+            parse_server_url(" https://chat.example.com/api ")
+                .unwrap()
+                .as_str(),
             "https://chat.example.com/api/"
         );
         for bad in ["", "ftp://x", "http://", "::::"] {

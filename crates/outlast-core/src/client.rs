@@ -99,7 +99,11 @@ impl Client {
             user,
             gateway,
         });
-        *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = Some(session);
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(session);
         self.session_info().ok_or(CoreError::NotSignedIn)
     }
 

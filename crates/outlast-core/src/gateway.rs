@@ -179,7 +179,8 @@ impl Connection {
             .max_message_size(Some(1024 * 1024))
             .max_frame_size(Some(1024 * 1024));
         let timeout = self.settings.connect_timeout;
-        let handshake = tokio_tungstenite::connect_async_with_config(&self.url, Some(config), false);
+        let handshake =
+            tokio_tungstenite::connect_async_with_config(&self.url, Some(config), false);
         let (mut ws, _) = tokio::time::timeout(timeout, handshake)
             .await
             .map_err(|_| Ended::Lost("the gateway did not answer in time".into()))?
@@ -198,9 +199,9 @@ impl Connection {
                 heartbeat_interval_ms,
                 ..
             } => Ok((ws, heartbeat_interval_ms.max(1_000), session_id)),
-            ServerFrame::Error { code, message } => {
-                Err(Ended::Lost(format!("the gateway refused us ({code}): {message}")))
-            }
+            ServerFrame::Error { code, message } => Err(Ended::Lost(format!(
+                "the gateway refused us ({code}): {message}"
+            ))),
             other => Err(Ended::Lost(format!(
                 "the gateway answered hello with an unexpected frame: {other:?}"
             ))),
@@ -336,16 +337,22 @@ async fn read(ws: &mut Ws) -> Result<ServerFrame, Ended> {
         let message = match ws.next().await {
             None => return Err(Ended::Lost("the gateway closed the connection".into())),
             Some(Err(e)) => {
-                return Err(Ended::Lost(format!("the connection to the gateway broke: {e}")))
+                return Err(Ended::Lost(format!(
+                    "the connection to the gateway broke: {e}"
+                )))
             }
             Some(Ok(message)) => message,
         };
         match message {
             Message::Text(text) => match decode_server_frame(text.as_str()) {
                 Ok(frame) => return Ok(frame),
-                Err(e) => tracing::warn!(reason = %e, "dropping an undecodable frame from the gateway"),
+                Err(e) => {
+                    tracing::warn!(reason = %e, "dropping an undecodable frame from the gateway")
+                }
             },
-            Message::Close(_) => return Err(Ended::Lost("the gateway closed the connection".into())),
+            Message::Close(_) => {
+                return Err(Ended::Lost("the gateway closed the connection".into()))
+            }
             Message::Binary(_) => tracing::warn!("dropping a binary frame from the gateway"),
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
         }

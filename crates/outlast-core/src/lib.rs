@@ -16,4 +16,6 @@ mod timeline;
 pub use client::Client;
 pub use error::CoreError;
 pub use gateway::ConnectionSettings;
-pub use model::{ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, SessionInfo};
+pub use model::{
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, SessionInfo,
+};

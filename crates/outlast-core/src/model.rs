@@ -81,7 +81,10 @@ pub enum ConnectionState {
     /// Opening a gateway connection to `endpoint`.
     Connecting { endpoint: String },
     /// Live on `endpoint`.
-    Connected { endpoint: String, session_id: String },
+    Connected {
+        endpoint: String,
+        session_id: String,
+    },
     /// Not connected; the next attempt starts in `retry_in_ms`.
     Waiting {
         #[ts(type = "number")]
@@ -105,10 +108,18 @@ pub struct SessionInfo {
 #[ts(export)]
 pub enum CoreEvent {
     /// A message appeared in a chat (sent here, or received).
-    MessageAdded { message: ChatMessage },
+    MessageAdded {
+        message: ChatMessage,
+    },
     /// A known message changed state (e.g. pending -> sent); identified by `same_as`.
-    MessageUpdated { message: ChatMessage },
+    MessageUpdated {
+        message: ChatMessage,
+    },
     /// A chat's summary changed (last message, unread count).
-    ChatUpdated { chat: ChatSummary },
-    ConnectionChanged { state: ConnectionState },
+    ChatUpdated {
+        chat: ChatSummary,
+    },
+    ConnectionChanged {
+        state: ConnectionState,
+    },
 }

@@ -34,7 +34,10 @@ impl Shared {
 
     /// Run `change` on the timeline (if signed in) and announce the events it returns. The lock
     /// is held only for the change itself, never across an `.await`.
-    pub fn update<R>(&self, change: impl FnOnce(&mut Timeline) -> (R, Vec<CoreEvent>)) -> Option<R> {
+    pub fn update<R>(
+        &self,
+        change: impl FnOnce(&mut Timeline) -> (R, Vec<CoreEvent>),
+    ) -> Option<R> {
         let (result, events) = {
             let mut guard = lock(&self.timeline);
             let timeline = guard.as_mut()?;

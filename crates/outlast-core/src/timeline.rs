@@ -69,10 +69,7 @@ impl Timeline {
         timeline
     }
 
-    pub fn me(&self) -> &Profile {
-        &self.me
-    }
-
+    #[cfg(test)]
     pub fn last_seq(&self) -> u64 {
         self.last_seq
     }
@@ -101,16 +98,16 @@ impl Timeline {
     /// Merge a page of server history with what is known locally (messages that arrived live
     /// meanwhile, pending own messages), without duplicates.
     pub fn load_history(&mut self, chat_id: &str, records: Vec<MessageRecord>) {
-        let loaded: Vec<ChatMessage> = records
-            .iter()
-            .map(|r| self.from_record(r, None))
-            .collect();
+        let loaded: Vec<ChatMessage> = records.iter().map(|r| self.from_record(r, None)).collect();
         let Some(chat) = self.chat_mut(chat_id) else {
             return;
         };
         let mut merged = loaded;
         for local in chat.messages.drain(..) {
-            if !merged.iter().any(|m| m.same_as(&local) || same_server_id(m, &local)) {
+            if !merged
+                .iter()
+                .any(|m| m.same_as(&local) || same_server_id(m, &local))
+            {
                 merged.push(local);
             }
         }
@@ -126,7 +123,9 @@ impl Timeline {
         match self.chat_mut(chat_id) {
             Some(chat) if chat.unread_count > 0 => {
                 chat.unread_count = 0;
-                vec![CoreEvent::ChatUpdated { chat: summary(chat) }]
+                vec![CoreEvent::ChatUpdated {
+                    chat: summary(chat),
+                }]
             }
             _ => Vec::new(),
         }
@@ -159,7 +158,9 @@ impl Timeline {
             CoreEvent::MessageAdded {
                 message: message.clone(),
             },
-            CoreEvent::ChatUpdated { chat: summary(chat) },
+            CoreEvent::ChatUpdated {
+                chat: summary(chat),
+            },
         ];
         Some((message, events))
     }
@@ -189,9 +190,11 @@ impl Timeline {
         let own = record.sender_id == self.me.user_id;
         if own {
             if let Some(client_msg_id) = &record.client_msg_id {
-                let known = self
-                    .chat(&record.chat_id)
-                    .is_some_and(|c| c.messages.iter().any(|m| m.client_msg_id.as_deref() == Some(client_msg_id)));
+                let known = self.chat(&record.chat_id).is_some_and(|c| {
+                    c.messages
+                        .iter()
+                        .any(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
+                });
                 if known {
                     return self.mark_sent(client_msg_id, record.msg_id.clone(), seq);
                 }
@@ -214,7 +217,11 @@ impl Timeline {
         let Some(chat) = self.chat_mut(&record.chat_id) else {
             return Vec::new();
         };
-        if chat.messages.iter().any(|m| m.msg_id.as_deref() == Some(record.msg_id.as_str())) {
+        if chat
+            .messages
+            .iter()
+            .any(|m| m.msg_id.as_deref() == Some(record.msg_id.as_str()))
+        {
             return Vec::new();
         }
         // Pending own messages stay after everything the server has stored.
@@ -229,11 +236,17 @@ impl Timeline {
         }
         vec![
             CoreEvent::MessageAdded { message },
-            CoreEvent::ChatUpdated { chat: summary(chat) },
+            CoreEvent::ChatUpdated {
+                chat: summary(chat),
+            },
         ]
     }
 
-    fn update_own(&mut self, client_msg_id: &str, change: impl FnOnce(&mut ChatMessage)) -> Vec<CoreEvent> {
+    fn update_own(
+        &mut self,
+        client_msg_id: &str,
+        change: impl FnOnce(&mut ChatMessage),
+    ) -> Vec<CoreEvent> {
         for chat in &mut self.chats {
             if let Some(message) = chat
                 .messages
@@ -244,7 +257,9 @@ impl Timeline {
                 let message = message.clone();
                 return vec![
                     CoreEvent::MessageUpdated { message },
-                    CoreEvent::ChatUpdated { chat: summary(chat) },
+                    CoreEvent::ChatUpdated {
+                        chat: summary(chat),
+                    },
                 ];
             }
         }
@@ -363,7 +378,9 @@ mod tests {
     #[test]
     fn pending_then_ack_keeps_one_message_and_advances_the_cursor() {
         let mut t = timeline();
-        let (pending, events) = t.add_pending("c-1", "cm-1".into(), "yo".into(), 300).unwrap();
+        let (pending, events) = t
+            .add_pending("c-1", "cm-1".into(), "yo".into(), 300)
+            .unwrap();
         assert_eq!(pending.state, MessageState::Pending);
         assert!(matches!(events[0], CoreEvent::MessageAdded { .. }));
         let events = t.mark_sent("cm-1", "m-9".into(), 5);
@@ -384,7 +401,8 @@ mod tests {
     fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
         let mut t = timeline();
         t.open("c-1");
-        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300).unwrap();
+        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300)
+            .unwrap();
         t.apply_remote(1, &record("m-2", "u-bob", "theirs", 250));
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["hi", "theirs", "mine"]);
@@ -397,7 +415,10 @@ mod tests {
         t.apply_remote(1, &record("m-2", "u-bob", "live", 200));
         t.load_history(
             "c-1",
-            vec![record("m-0", "u-bob", "old", 50), record("m-1", "u-bob", "hi", 100)],
+            vec![
+                record("m-0", "u-bob", "old", 50),
+                record("m-1", "u-bob", "hi", 100),
+            ],
         );
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["old", "hi", "live"]);

@@ -64,8 +64,14 @@ impl Backend {
     ) -> Result<Posted, ApiError> {
         let (posted, responder) = {
             let mut store = self.store();
-            let posted =
-                store.post_message(sender_id, chat_id, client_msg_id, body, now_ms(), from_session)?;
+            let posted = store.post_message(
+                sender_id,
+                chat_id,
+                client_msg_id,
+                body,
+                now_ms(),
+                from_session,
+            )?;
             let responder = if posted.duplicate || store.is_simulated(sender_id) {
                 None
             } else {
@@ -98,7 +104,9 @@ impl Backend {
         let delay = self.inner.reply_delay;
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let result = backend.store().post_message(&peer, &chat_id, None, &body, now_ms(), None);
+            let result = backend
+                .store()
+                .post_message(&peer, &chat_id, None, &body, now_ms(), None);
             if let Err(err) = result {
                 tracing::warn!(%peer, %chat_id, ?err, "simulated reply failed");
             }

@@ -11,26 +11,70 @@ pub const DEMO_USERNAME: &str = "demo";
 
 pub(crate) fn seed(store: &mut Store, now_ms: u64) {
     let users = [
-        UserSeed { user_id: "u-demo", username: DEMO_USERNAME, display_name: "Demo User", simulated: false },
-        UserSeed { user_id: "u-tester", username: "tester", display_name: "Tess Tester", simulated: false },
-        UserSeed { user_id: "u-minji", username: "minji", display_name: "Minji Kim", simulated: true },
-        UserSeed { user_id: "u-jun", username: "jun", display_name: "Jun Park", simulated: true },
-        UserSeed { user_id: "u-sora", username: "sora", display_name: "Sora Lee", simulated: true },
+        UserSeed {
+            user_id: "u-demo",
+            username: DEMO_USERNAME,
+            display_name: "Demo User",
+            simulated: false,
+        },
+        UserSeed {
+            user_id: "u-tester",
+            username: "tester",
+            display_name: "Tess Tester",
+            simulated: false,
+        },
+        UserSeed {
+            user_id: "u-minji",
+            username: "minji",
+            display_name: "Minji Kim",
+            simulated: true,
+        },
+        UserSeed {
+            user_id: "u-jun",
+            username: "jun",
+            display_name: "Jun Park",
+            simulated: true,
+        },
+        UserSeed {
+            user_id: "u-sora",
+            username: "sora",
+            display_name: "Sora Lee",
+            simulated: true,
+        },
     ];
     for user in users {
         store.add_user(user);
     }
     store.add_chat("c-minji", "Minji Kim", &["u-demo", "u-minji"]);
     store.add_chat("c-jun", "Jun Park", &["u-demo", "u-jun"]);
-    store.add_chat("c-team", "Outlast team", &["u-demo", "u-tester", "u-minji", "u-jun", "u-sora"]);
+    store.add_chat(
+        "c-team",
+        "Outlast team",
+        &["u-demo", "u-tester", "u-minji", "u-jun", "u-sora"],
+    );
 
     let minute = 60_000;
     let history: [(&str, &str, &str, u64); 9] = [
-        ("c-team", "u-sora", "Morning all! Stand-up in 10 minutes.", 180),
+        (
+            "c-team",
+            "u-sora",
+            "Morning all! Stand-up in 10 minutes.",
+            180,
+        ),
         ("c-team", "u-jun", "On my way ☕", 178),
-        ("c-team", "u-minji", "The gateway drill is at 3pm today.", 120),
+        (
+            "c-team",
+            "u-minji",
+            "The gateway drill is at 3pm today.",
+            120,
+        ),
         ("c-jun", "u-jun", "Did you see the outage report?", 95),
-        ("c-jun", "u-demo", "Yes, 54 minutes without the PC client. Ouch.", 94),
+        (
+            "c-jun",
+            "u-demo",
+            "Yes, 54 minutes without the PC client. Ouch.",
+            94,
+        ),
         ("c-jun", "u-jun", "That's why we're building this.", 93),
         ("c-minji", "u-minji", "안녕하세요! 점심 같이 드실래요?", 30),
         ("c-minji", "u-demo", "좋아요, 12시에 봬요.", 28),

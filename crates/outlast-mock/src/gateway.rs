@@ -54,7 +54,9 @@ async fn handle(stream: TcpStream, backend: Backend) -> Result<(), String> {
         .map_err(|e| format!("websocket handshake failed: {e}"))?;
 
     let user_id = match tokio::time::timeout(HELLO_TIMEOUT, next_frame(&mut ws)).await {
-        Err(_) => return close_with(&mut ws, ErrorCode::UnexpectedFrame, "no hello within 10 s").await,
+        Err(_) => {
+            return close_with(&mut ws, ErrorCode::UnexpectedFrame, "no hello within 10 s").await
+        }
         Ok(Err(reason)) => return Err(reason),
         Ok(Ok(Err((code, message)))) => return close_with(&mut ws, code, &message).await,
         Ok(Ok(Ok(ClientFrame::Hello {
@@ -150,10 +152,15 @@ async fn next_frame(ws: &mut Ws) -> Result<Result<ClientFrame, (ErrorCode, Strin
         };
         match message {
             Message::Text(text) => {
-                return Ok(decode_client_frame(text.as_str()).map_err(|e| (e.code(), e.to_string())));
+                return Ok(
+                    decode_client_frame(text.as_str()).map_err(|e| (e.code(), e.to_string()))
+                );
             }
             Message::Binary(_) => {
-                return Ok(Err((ErrorCode::MalformedFrame, "binary frames are not part of the protocol".into())));
+                return Ok(Err((
+                    ErrorCode::MalformedFrame,
+                    "binary frames are not part of the protocol".into(),
+                )));
             }
             Message::Close(_) => return Err("client closed the connection".into()),
             // WebSocket-level pings are answered by tungstenite itself.

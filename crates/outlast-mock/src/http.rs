@@ -55,7 +55,8 @@ async fn login(
     State(state): State<HttpState>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LoginResponse>, HttpError> {
-    let Json(request) = body.map_err(|e| ApiError::new(ErrorCode::MalformedFrame, e.body_text()))?;
+    let Json(request) =
+        body.map_err(|e| ApiError::new(ErrorCode::MalformedFrame, e.body_text()))?;
     let mut store = state.backend.store();
     let user_id = store
         .user_id_for_username(&request.username)
@@ -84,7 +85,10 @@ fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<String, ApiErr
     state.backend.store().user_for_token(token)
 }
 
-async fn chats(State(state): State<HttpState>, headers: HeaderMap) -> Result<Json<ChatsResponse>, HttpError> {
+async fn chats(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+) -> Result<Json<ChatsResponse>, HttpError> {
     let user_id = authenticate(&state, &headers)?;
     let chats = state.backend.store().chats_of(&user_id);
     Ok(Json(ChatsResponse { chats }))

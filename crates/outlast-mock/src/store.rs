@@ -128,10 +128,9 @@ impl Store {
     }
 
     pub fn user_for_token(&self, token: &str) -> Result<String, ApiError> {
-        self.tokens
-            .get(token)
-            .cloned()
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "unknown or expired access token"))
+        self.tokens.get(token).cloned().ok_or_else(|| {
+            ApiError::new(ErrorCode::Unauthorized, "unknown or expired access token")
+        })
     }
 
     pub fn chats_of(&self, user_id: &str) -> Vec<ChatInfo> {
@@ -155,7 +154,13 @@ impl Store {
     pub fn other_members(&self, chat_id: &str, user_id: &str) -> Vec<String> {
         self.chats
             .get(chat_id)
-            .map(|c| c.members.iter().filter(|m| *m != user_id).cloned().collect())
+            .map(|c| {
+                c.members
+                    .iter()
+                    .filter(|m| *m != user_id)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -179,7 +184,12 @@ impl Store {
                 .messages
                 .iter()
                 .position(|m| m.msg_id == id)
-                .ok_or_else(|| ApiError::new(ErrorCode::InvalidMessage, format!("no message {id:?} in this chat")))?,
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidMessage,
+                        format!("no message {id:?} in this chat"),
+                    )
+                })?,
         };
         let start = end.saturating_sub(limit);
         Ok((chat.messages[start..end].to_vec(), start > 0))
@@ -202,9 +212,12 @@ impl Store {
                 .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
             if let Some((msg_id, seq)) = self.accepted.get(&(sender_id.to_owned(), id.to_owned())) {
                 let (msg_id, seq) = (msg_id.clone(), *seq);
-                let record = self
-                    .find_message(chat_id, &msg_id)
-                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidMessage, "client message id reused in another chat"))?;
+                let record = self.find_message(chat_id, &msg_id).ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidMessage,
+                        "client message id reused in another chat",
+                    )
+                })?;
                 return Ok(Posted {
                     record,
                     sender_seq: seq,
@@ -252,7 +265,12 @@ impl Store {
         })
     }
 
-    pub fn register_session(&mut self, session_id: &str, user_id: &str, outbound: mpsc::Sender<ServerFrame>) {
+    pub fn register_session(
+        &mut self,
+        session_id: &str,
+        user_id: &str,
+        outbound: mpsc::Sender<ServerFrame>,
+    ) {
         self.sessions.insert(
             session_id.to_owned(),
             Session {
@@ -366,9 +384,15 @@ mod tests {
     #[test]
     fn sequences_are_per_user_and_gapless() {
         let mut store = store();
-        let a = store.post_message("u-demo", "c-jun", Some("a"), "1", 1, None).unwrap();
-        let b = store.post_message("u-demo", "c-team", Some("b"), "2", 2, None).unwrap();
-        let c = store.post_message("u-jun", "c-jun", Some("c"), "3", 3, None).unwrap();
+        let a = store
+            .post_message("u-demo", "c-jun", Some("a"), "1", 1, None)
+            .unwrap();
+        let b = store
+            .post_message("u-demo", "c-team", Some("b"), "2", 2, None)
+            .unwrap();
+        let c = store
+            .post_message("u-jun", "c-jun", Some("c"), "3", 3, None)
+            .unwrap();
         assert_eq!((a.sender_seq, b.sender_seq), (1, 2));
         // Jun saw a (seq 1), b (seq 2, he is in the team chat) and sent c (seq 3).
         assert_eq!(c.sender_seq, 3);
@@ -377,9 +401,13 @@ mod tests {
     #[test]
     fn non_members_and_bad_bodies_are_refused() {
         let mut store = store();
-        let err = store.post_message("u-jun", "c-minji", None, "hi", 1, None).unwrap_err();
+        let err = store
+            .post_message("u-jun", "c-minji", None, "hi", 1, None)
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownChat);
-        let err = store.post_message("u-demo", "c-jun", None, "   ", 1, None).unwrap_err();
+        let err = store
+            .post_message("u-demo", "c-jun", None, "   ", 1, None)
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidMessage);
     }
 

@@ -42,7 +42,9 @@ pub enum ServerFrame {
         /// The client pings at this interval and treats a missing pong as a dead link.
         heartbeat_interval_ms: u64,
     },
-    Pong { nonce: u64 },
+    Pong {
+        nonce: u64,
+    },
     /// The message with this client id is stored: `msg_id` is its server id and `seq` the
     /// position of its event in the sender's per-user sequence.
     Ack {
@@ -58,9 +60,15 @@ pub enum ServerFrame {
         retryable: bool,
     },
     /// Something happened that this user should know; `seq` increases by one per event per user.
-    Event { seq: u64, event: EventPayload },
+    Event {
+        seq: u64,
+        event: EventPayload,
+    },
     /// A connection-level error; the server closes the connection after sending it.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 impl ServerFrame {
@@ -114,8 +122,7 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str, known: &[&str]) -> Result<T,
             limit: MAX_FRAME_BYTES,
         });
     }
-    let envelope: Envelope<'_> =
-        serde_json::from_str(text).map_err(|_| FrameError::MissingType)?;
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|_| FrameError::MissingType)?;
     if !known.contains(&envelope.frame_type.as_ref()) {
         return Err(FrameError::UnknownType(truncate(&envelope.frame_type, 40)));
     }
@@ -231,7 +238,8 @@ mod tests {
     #[test]
     fn oversized_frame_is_rejected_before_parsing() {
         let body = "x".repeat(MAX_FRAME_BYTES);
-        let text = format!(r#"{{"type":"send","client_msg_id":"a","chat_id":"c","body":"{body}"}}"#);
+        let text =
+            format!(r#"{{"type":"send","client_msg_id":"a","chat_id":"c","body":"{body}"}}"#);
         let err = decode_client_frame(&text).unwrap_err();
         assert!(matches!(err, FrameError::TooLarge { .. }), "{err}");
         assert_eq!(err.code(), ErrorCode::FrameTooLarge);
@@ -258,15 +266,12 @@ mod tests {
 
     #[test]
     fn malformed_frames_get_clear_errors() {
-        for text in [
-            "",
-            "not json",
-            "[]",
-            "{}",
-            r#"{"type":5}"#,
-            "\u{feff}{",
-        ] {
-            assert_eq!(decode_client_frame(text), Err(FrameError::MissingType), "{text:?}");
+        for text in ["", "not json", "[]", "{}", r#"{"type":5}"#, "\u{feff}{"] {
+            assert_eq!(
+                decode_client_frame(text),
+                Err(FrameError::MissingType),
+                "{text:?}"
+            );
         }
         let err = decode_client_frame(r#"{"type":"ping","nonce":"soon"}"#).unwrap_err();
         assert!(matches!(&err, FrameError::Malformed { frame_type, .. } if frame_type == "ping"));

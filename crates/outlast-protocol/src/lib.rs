@@ -17,8 +17,14 @@ pub use frame::{
     decode_client_frame, decode_server_frame, encode_frame, ClientFrame, EventPayload, FrameError,
     ServerFrame,
 };
-pub use limits::{validate_body, validate_client_msg_id, ValidationError, MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_LEN, MAX_FRAME_BYTES, MAX_PAGE_SIZE};
-pub use rest::{ApiError, ChatInfo, ChatsResponse, LoginRequest, LoginResponse, MessagesPage, HEADER_AUTHORIZATION};
+pub use limits::{
+    validate_body, validate_client_msg_id, ValidationError, MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_LEN,
+    MAX_FRAME_BYTES, MAX_PAGE_SIZE,
+};
+pub use rest::{
+    ApiError, ChatInfo, ChatsResponse, LoginRequest, LoginResponse, MessagesPage,
+    HEADER_AUTHORIZATION,
+};
 pub use secret::AccessToken;
 pub use types::{MessageRecord, UserProfile};
 

@@ -7,7 +7,11 @@ use clap::Parser;
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 #[derive(Parser, Debug)]
-#[command(name = "outlast-mock", version, about = "Outlast mock backend with demo data and simulated peers")]
+#[command(
+    name = "outlast-mock",
+    version,
+    about = "Outlast mock backend with demo data and simulated peers"
+)]
 struct Args {
     /// Address to listen on. Keep it on loopback: the mock has no real security.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
@@ -52,7 +56,9 @@ async fn main() -> std::process::ExitCode {
     // Scripts read these lines to find the ports; keep their shape stable.
     println!("outlast-mock api {}", server.http_url());
     println!("outlast-mock gateway {}", server.gateway_url());
-    println!("outlast-mock sign in as {DEMO_USERNAME:?} with password {DEMO_PASSWORD:?}; Ctrl-C stops");
+    println!(
+        "outlast-mock sign in as {DEMO_USERNAME:?} with password {DEMO_PASSWORD:?}; Ctrl-C stops"
+    );
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
