@@ -51,7 +51,7 @@ impl Timeline {
             let messages = info
                 .last_message
                 .iter()
-                .map(|record| timeline.from_record(record, None))
+                .map(|record| timeline.message_from(record, None))
                 .collect();
             timeline.chats.push(Chat {
                 member_names: info
@@ -98,7 +98,7 @@ impl Timeline {
     /// Merge a page of server history with what is known locally (messages that arrived live
     /// meanwhile, pending own messages), without duplicates.
     pub fn load_history(&mut self, chat_id: &str, records: Vec<MessageRecord>) {
-        let loaded: Vec<ChatMessage> = records.iter().map(|r| self.from_record(r, None)).collect();
+        let loaded: Vec<ChatMessage> = records.iter().map(|r| self.message_from(r, None)).collect();
         let Some(chat) = self.chat_mut(chat_id) else {
             return;
         };
@@ -200,7 +200,7 @@ impl Timeline {
                 }
             }
         }
-        let message = self.from_record(record, Some(seq));
+        let message = self.message_from(record, Some(seq));
         if !self.has_chat(&record.chat_id) {
             // A chat this session has not heard of (created elsewhere): keep the message under a
             // provisional entry rather than drop it; the next chat list refresh names it.
@@ -270,7 +270,7 @@ impl Timeline {
         self.last_seq = self.last_seq.max(seq);
     }
 
-    fn from_record(&self, record: &MessageRecord, seq: Option<u64>) -> ChatMessage {
+    fn message_from(&self, record: &MessageRecord, seq: Option<u64>) -> ChatMessage {
         ChatMessage {
             client_msg_id: record.client_msg_id.clone(),
             msg_id: Some(record.msg_id.clone()),
