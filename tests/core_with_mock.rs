@@ -31,7 +31,7 @@ async fn login_send_ack_and_peer_reply_arrive_in_that_order() {
     let mut seen = Vec::new();
 
     let session = client
-        .login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .expect("demo login");
     assert_eq!(session.user.display_name, "Demo User");
@@ -124,11 +124,11 @@ async fn a_message_from_another_user_reaches_this_client() {
     let mut demo_events = demo.subscribe();
     let mut tester_events = tester.subscribe();
     let (mut demo_seen, mut tester_seen) = (Vec::new(), Vec::new());
-    demo.login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD)
+    demo.login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
     tester
-        .login(server.http_url(), "tester", DEMO_PASSWORD)
+        .login(server.discovery_url(), "tester", DEMO_PASSWORD)
         .await
         .unwrap();
     connected(&demo, &mut demo_events, &mut demo_seen).await;
@@ -167,7 +167,7 @@ async fn sign_in_errors_are_clear() {
     let client = Client::default();
 
     let err = client
-        .login(server.http_url(), DEMO_USERNAME, "wrong")
+        .login(server.discovery_url(), DEMO_USERNAME, "wrong")
         .await
         .unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("bad_credentials", false));
@@ -201,7 +201,7 @@ async fn bad_sends_are_refused_before_they_are_queued() {
     let server = mock_backend().await;
     let client = Client::default();
     client
-        .login(server.http_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
     assert_eq!(

@@ -22,10 +22,11 @@ async fn login(server: &MockServer, username: &str) -> LoginResponse {
     })
     .unwrap();
     // A minimal HTTP/1.1 exchange, so this test exercises the server and not a client library.
-    let addr = server.http_url().trim_start_matches("http://").to_owned();
+    let auth = server.url_of("auth").unwrap();
+    let addr = auth.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let request = format!(
-        "POST /v0/login HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "POST /v1/login HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,7 +38,7 @@ async fn login(server: &MockServer, username: &str) -> LoginResponse {
 }
 
 async fn open(server: &MockServer) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(server.gateway_url())
+    let (ws, _) = tokio_tungstenite::connect_async(server.url_of("gw-a1").unwrap())
         .await
         .unwrap();
     ws
@@ -60,6 +61,7 @@ async fn hello(ws: &mut Ws, token: &AccessToken) -> ServerFrame {
     let frame = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
         token: token.clone(),
+        resume: None,
     };
     send_text(ws, encode_frame(&frame)).await;
     next(ws).await
@@ -82,6 +84,7 @@ async fn hello_welcome_ping_pong() {
         user_id,
         heartbeat_interval_ms,
         protocol_version,
+        resumed,
     } = hello(&mut ws, &login.access_token).await
     else {
         panic!("expected welcome")
@@ -92,6 +95,7 @@ async fn hello_welcome_ping_pong() {
         ("u-demo", PROTOCOL_VERSION)
     );
     assert!(heartbeat_interval_ms >= 1000);
+    assert!(!resumed);
     send_text(&mut ws, encode_frame(&ClientFrame::Ping { nonce: 99 })).await;
     assert_eq!(next(&mut ws).await, ServerFrame::Pong { nonce: 99 });
 }

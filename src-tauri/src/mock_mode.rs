@@ -13,8 +13,8 @@ pub fn start<R: Runtime>(app: AppHandle<R>, client: Client, done: watch::Sender<
     tauri::async_runtime::spawn(async move {
         match MockServer::start(MockConfig::default()).await {
             Ok(server) => {
-                let url = server.http_url().to_owned();
-                tracing::info!(api = %url, gateway = server.gateway_url(), "embedded mock backend started");
+                let url = server.discovery_url().to_owned();
+                tracing::info!(server = %url, control = server.control_url(), "embedded mock backend started");
                 app.manage(EmbeddedMock(server));
                 if let Err(err) = client.login(&url, DEMO_USERNAME, DEMO_PASSWORD).await {
                     tracing::error!(%err, "demo sign-in failed");

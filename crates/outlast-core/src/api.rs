@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use outlast_protocol::{
-    AccessToken, ApiError, ChatsResponse, ErrorCode, LoginRequest, LoginResponse, MessagesPage,
+    AccessToken, ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, LoginRequest, LoginResponse,
+    MessagesPage,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -22,6 +23,18 @@ pub(crate) struct ApiClient {
 impl ApiClient {
     pub fn new(server: &str) -> Result<Self, CoreError> {
         let base = parse_server_url(server)?;
+        Self::with_base(base)
+    }
+
+    /// The same HTTP client pointed at another service.
+    pub fn at(&self, url: &str) -> Result<Self, CoreError> {
+        Ok(ApiClient {
+            http: self.http.clone(),
+            base: parse_server_url(url)?,
+        })
+    }
+
+    fn with_base(base: Url) -> Result<Self, CoreError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
@@ -34,6 +47,12 @@ impl ApiClient {
         self.base.as_str().trim_end_matches('/')
     }
 
+    /// `GET /v1/config` on the discovery service.
+    pub async fn discover(&self) -> Result<DiscoveryConfig, CoreError> {
+        let result = self.http.get(self.url("v1/config")).send().await;
+        self.decode(result).await
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse, CoreError> {
         let request = LoginRequest {
             username: username.to_owned(),
@@ -41,7 +60,7 @@ impl ApiClient {
         };
         let result = self
             .http
-            .post(self.url("v0/login"))
+            .post(self.url("v1/login"))
             .json(&request)
             .send()
             .await;
@@ -57,7 +76,7 @@ impl ApiClient {
     pub async fn chats(&self, token: &AccessToken) -> Result<ChatsResponse, CoreError> {
         let result = self
             .http
-            .get(self.url("v0/chats"))
+            .get(self.url("v1/chats"))
             .bearer_auth(token.expose())
             .send()
             .await;
@@ -70,7 +89,7 @@ impl ApiClient {
         chat_id: &str,
         limit: usize,
     ) -> Result<MessagesPage, CoreError> {
-        let mut url = self.url("v0/chats/");
+        let mut url = self.url("v1/chats/");
         // Push as a path segment so an id can never escape into another path.
         url.path_segments_mut()
             .map_err(|_| CoreError::Protocol("server URL cannot carry a path".into()))?

@@ -8,6 +8,7 @@ use outlast_protocol::{validate_body, AccessToken, MAX_PAGE_SIZE};
 use tokio::sync::broadcast;
 
 use crate::api::ApiClient;
+use crate::endpoints::Endpoints;
 use crate::gateway::{ConnectionSettings, GatewayHandle, Outgoing};
 use crate::model::{ChatMessage, ChatSummary, ConnectionState, CoreEvent, Profile, SessionInfo};
 use crate::shared::Shared;
@@ -33,6 +34,8 @@ struct Inner {
 
 /// A signed-in account: where it talks to and with what credentials.
 struct Session {
+    /// The address the user signed in with (the discovery service).
+    server: String,
     api: ApiClient,
     token: AccessToken,
     user: Profile,
@@ -74,26 +77,38 @@ impl Client {
                 "enter a username and a password".into(),
             ));
         }
-        let api = ApiClient::new(server)?;
-        let login = api.login(username.trim(), password).await?;
-        check_gateway_url(&login.gateway_url)?;
+        let discovery = ApiClient::new(server)?;
+        let config = discovery.discover().await?;
+        let endpoints = Endpoints::choose(&config)?;
+        let login = discovery
+            .at(&endpoints.auth)?
+            .login(username.trim(), password)
+            .await?;
+        let api = discovery.at(&endpoints.api)?;
         let chats = api.chats(&login.access_token).await?;
         let user = Profile {
             user_id: login.user.user_id,
             display_name: login.user.display_name,
         };
-        tracing::info!(server = api.server(), user_id = %user.user_id, chats = chats.chats.len(), "signed in");
+        tracing::info!(
+            server = discovery.server(),
+            region = %endpoints.region,
+            user_id = %user.user_id,
+            chats = chats.chats.len(),
+            "signed in"
+        );
 
         self.logout();
         let shared = &self.inner.shared;
         shared.replace_timeline(Some(Timeline::new(user.clone(), chats.chats)));
         let gateway = GatewayHandle::spawn(
-            login.gateway_url,
+            endpoints.gateway,
             login.access_token.clone(),
             shared.clone(),
             self.inner.settings.clone(),
         );
         let session = Arc::new(Session {
+            server: discovery.server().to_owned(),
             api,
             token: login.access_token,
             user,
@@ -126,7 +141,7 @@ impl Client {
         let session = self.session().ok()?;
         Some(SessionInfo {
             user: session.user.clone(),
-            server: session.api.server().to_owned(),
+            server: session.server.clone(),
             connection: self.connection_state(),
         })
     }
@@ -230,16 +245,6 @@ impl Client {
             Some(false) => Err(CoreError::UnknownChat(chat_id.to_owned())),
             None => Err(CoreError::NotSignedIn),
         }
-    }
-}
-
-fn check_gateway_url(url: &str) -> Result<(), CoreError> {
-    if url.starts_with("ws://") || url.starts_with("wss://") {
-        Ok(())
-    } else {
-        Err(CoreError::Protocol(format!(
-            "the server named a gateway that is not a WebSocket URL: {url:?}"
-        )))
     }
 }
 

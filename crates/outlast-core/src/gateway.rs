@@ -138,13 +138,23 @@ impl Connection {
                 Ok(ws) => self.live(ws).await,
                 Err(reason) => reason,
             };
-            let Some(reason) = reason.into_reason() else {
-                return;
-            };
             if started.elapsed() >= self.settings.stable_after {
                 self.backoff.reset();
             }
-            let delay = self.backoff.next_delay(&mut self.rng);
+            let (reason, delay) = match reason {
+                Ended::ClientGone => return,
+                Ended::Lost(reason) => (reason, self.backoff.next_delay(&mut self.rng)),
+                // The server asked us to move: go at once, it is not a failure.
+                Ended::Moved(reason) => (reason, Duration::ZERO),
+                // Never sooner than the server's retry-after; jitter on top spreads the herd.
+                Ended::Shed(floor) => (
+                    format!(
+                        "the server is overloaded; retrying in no less than {} s",
+                        floor.as_secs()
+                    ),
+                    floor + self.backoff.next_delay(&mut self.rng),
+                ),
+            };
             tracing::info!(%reason, ?delay, "gateway connection lost");
             self.shared.set_connection(ConnectionState::Waiting {
                 retry_in_ms: delay.as_millis() as u64,
@@ -185,9 +195,11 @@ impl Connection {
             .await
             .map_err(|_| Ended::Lost("the gateway did not answer in time".into()))?
             .map_err(|e| Ended::Lost(format!("cannot connect to the gateway: {e}")))?;
+        // Resume (session id + cursor) arrives with the durable sync cursor of the store.
         let hello = ClientFrame::Hello {
             protocol_version: PROTOCOL_VERSION,
             token: self.token.clone(),
+            resume: None,
         };
         write(&mut ws, &hello).await?;
         let welcome = tokio::time::timeout(timeout, read(&mut ws))
@@ -275,10 +287,11 @@ impl Connection {
                         self.queue.retain(|m| m.client_msg_id != client_msg_id);
                         self.shared.update(|t| ((), t.mark_sent(&client_msg_id, msg_id, seq)));
                     }
-                    Ok(ServerFrame::Nack { client_msg_id, code, message, retryable }) => {
+                    Ok(ServerFrame::Nack { client_msg_id, code, message, retryable, retry_after_ms }) => {
                         tracing::warn!(%client_msg_id, %code, %message, retryable, "message refused");
                         if retryable {
-                            resend_at.get_or_insert(Instant::now() + self.settings.resend_after_nack);
+                            let floor = Duration::from_millis(retry_after_ms.unwrap_or(0));
+                            resend_at.get_or_insert(Instant::now() + self.settings.resend_after_nack.max(floor));
                         } else {
                             self.queue.retain(|m| m.client_msg_id != client_msg_id);
                             self.shared.update(|t| ((), t.mark_failed(&client_msg_id, message)));
@@ -286,6 +299,18 @@ impl Connection {
                     }
                     Ok(ServerFrame::Event { seq, event: EventPayload::MessageCreated { message } }) => {
                         self.shared.update(|t| ((), t.apply_remote(seq, &message)));
+                    }
+                    Ok(ServerFrame::Event { seq, event }) => {
+                        // Read watermarks and chat updates reach the UI with the store and sync
+                        // work; until then they only advance the cursor.
+                        tracing::debug!(seq, ?event, "event not applied by this client yet");
+                        self.shared.update(|t| ((), t.skip_event(seq)));
+                    }
+                    Ok(ServerFrame::Reconnect { endpoint_hint, reason }) => {
+                        return Ended::Moved(format!("the gateway asked us to move ({reason}); hint {endpoint_hint:?}"));
+                    }
+                    Ok(ServerFrame::Shed { retry_after_ms }) => {
+                        return Ended::Shed(Duration::from_millis(retry_after_ms));
                     }
                     Ok(ServerFrame::Error { code, message }) => {
                         return Ended::Lost(format!("the gateway closed the session ({code}): {message}"));
@@ -303,17 +328,12 @@ impl Connection {
 enum Ended {
     /// Try again after a backoff; the reason is shown to the user.
     Lost(Reason),
+    /// The server asked us to reconnect (drain): at once, without counting it as a failure.
+    Moved(Reason),
+    /// The server is shedding load: wait at least this long.
+    Shed(Duration),
     /// The `Client` was dropped or signed out: stop.
     ClientGone,
-}
-
-impl Ended {
-    fn into_reason(self) -> Option<Reason> {
-        match self {
-            Ended::Lost(reason) => Some(reason),
-            Ended::ClientGone => None,
-        }
-    }
 }
 
 fn send_frame(message: &Outgoing) -> ClientFrame {

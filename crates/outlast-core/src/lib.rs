@@ -7,6 +7,7 @@
 mod api;
 mod backoff;
 mod client;
+mod endpoints;
 mod error;
 mod gateway;
 pub mod model;

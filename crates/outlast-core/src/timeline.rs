@@ -165,6 +165,12 @@ impl Timeline {
         Some((message, events))
     }
 
+    /// An event this client does not apply (yet): only the cursor moves.
+    pub fn skip_event(&mut self, seq: u64) -> Vec<CoreEvent> {
+        self.advance_seq(seq);
+        Vec::new()
+    }
+
     /// The server stored our message.
     pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
         self.advance_seq(seq);
@@ -338,6 +344,7 @@ mod tests {
             client_msg_id: None,
             body: body.into(),
             sent_at_ms: at,
+            attachments: vec![],
         }
     }
 

@@ -1,17 +1,19 @@
-//! The backend every listener shares: the store plus the simulated peers that talk back.
+//! The backend every listener shares: the store, the token key, and the simulated peers that
+//! talk back and generate traffic.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use outlast_protocol::ApiError;
+use outlast_protocol::{AccessToken, ApiError, Attachment};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::store::{Posted, Store};
+use crate::token::TokenKey;
 
-/// Canned answers of the simulated peers, picked by the seeded RNG so a seed replays a
+/// Canned lines of the simulated peers, picked by the seeded RNG so a seed replays a
 /// conversation exactly.
-const REPLIES: &[&str] = &[
+const LINES: &[&str] = &[
     "Got it, thanks!",
     "Sounds good 👍",
     "좋아요!",
@@ -20,7 +22,17 @@ const REPLIES: &[&str] = &[
     "Haha, true.",
     "Can we talk about it after lunch?",
     "Received loud and clear.",
+    "회의 자료 공유드렸어요.",
+    "Is the gateway drill still on?",
 ];
+
+/// Settings of the shared backend.
+#[derive(Debug, Clone)]
+pub(crate) struct BackendSettings {
+    pub seed: u64,
+    pub reply_delay: Duration,
+    pub access_ttl: Duration,
+}
 
 #[derive(Clone)]
 pub(crate) struct Backend {
@@ -30,18 +42,23 @@ pub(crate) struct Backend {
 struct Inner {
     store: Mutex<Store>,
     rng: Mutex<StdRng>,
-    reply_delay: Duration,
+    key: TokenKey,
+    settings: BackendSettings,
 }
 
 impl Backend {
-    pub fn new(seed: u64, reply_delay: Duration) -> Self {
-        let mut store = Store::default();
-        crate::demo::seed(&mut store, now_ms());
+    pub fn new(settings: BackendSettings, store: Store) -> Self {
+        let mut key = [0u8; 32];
+        // The signing key is random per process: tokens from an earlier run are rejected, as a
+        // real backend's rotated keys would. The seeded RNG drives only the simulated behaviour.
+        rand::rng().fill(&mut key);
+        let rng = StdRng::seed_from_u64(settings.seed);
         Backend {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
-                rng: Mutex::new(StdRng::seed_from_u64(seed)),
-                reply_delay,
+                rng: Mutex::new(rng),
+                key: TokenKey::new(&key),
+                settings,
             }),
         }
     }
@@ -53,6 +70,16 @@ impl Backend {
         self.inner.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub fn issue_access_token(&self, user_id: &str) -> (AccessToken, u64) {
+        let expires = now_ms() + self.inner.settings.access_ttl.as_millis() as u64;
+        (self.inner.key.issue(user_id, expires), expires)
+    }
+
+    /// The user an access token belongs to; checked by signature, without the auth service.
+    pub fn verify(&self, token: &str) -> Result<String, ApiError> {
+        self.inner.key.verify(token, now_ms())
+    }
+
     /// Post a message from a user and, if a real user wrote it, let a simulated member answer.
     pub fn post(
         &self,
@@ -60,6 +87,7 @@ impl Backend {
         chat_id: &str,
         client_msg_id: Option<&str>,
         body: &str,
+        attachments: Vec<Attachment>,
         from_session: Option<&str>,
     ) -> Result<Posted, ApiError> {
         let (posted, responder) = {
@@ -69,7 +97,7 @@ impl Backend {
                 chat_id,
                 client_msg_id,
                 body,
-                now_ms(),
+                attachments,
                 from_session,
             )?;
             let responder = if posted.duplicate || store.is_simulated(sender_id) {
@@ -85,13 +113,56 @@ impl Backend {
             (posted, responder)
         };
         if let Some(peer) = responder {
-            let reply = self.pick(REPLIES).copied().unwrap_or("👍").to_owned();
-            self.spawn_reply(peer, chat_id.to_owned(), reply);
+            let line = self.pick(LINES).copied().unwrap_or("👍").to_owned();
+            let backend = self.clone();
+            let chat_id = chat_id.to_owned();
+            let delay = self.inner.settings.reply_delay;
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                backend.post_as_peer(&peer, &chat_id, &line);
+            });
         }
         Ok(posted)
     }
 
-    fn pick<'a, T>(&self, items: &'a [T]) -> Option<&'a T> {
+    /// Simulated traffic: `per_minute` messages from random simulated users into their chats,
+    /// at exponentially distributed intervals (a Poisson process), until the task is dropped.
+    pub async fn generate_traffic(self, per_minute: f64) {
+        if per_minute <= 0.0 {
+            return;
+        }
+        let mean_ms = 60_000.0 / per_minute;
+        loop {
+            let wait = {
+                let mut rng = self.inner.rng.lock().unwrap_or_else(|e| e.into_inner());
+                let u: f64 = rng.random_range(f64::EPSILON..1.0);
+                (-u.ln() * mean_ms).min(3_600_000.0)
+            };
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            let users = self.store().simulated_users();
+            let Some(user) = self.pick(&users).cloned() else {
+                return;
+            };
+            let chats = self.store().memberships(&user);
+            let Some((chat_id, _)) = self.pick(&chats).cloned() else {
+                continue;
+            };
+            let line = self.pick(LINES).copied().unwrap_or("👍");
+            self.post_as_peer(&user, &chat_id, line);
+        }
+    }
+
+    fn post_as_peer(&self, peer: &str, chat_id: &str, body: &str) {
+        let result = self
+            .store()
+            .post_message(peer, chat_id, None, body, Vec::new(), None);
+        if let Err(err) = result {
+            tracing::warn!(%peer, %chat_id, ?err, "simulated message failed");
+        }
+    }
+
+    /// A uniformly random element, from the seeded RNG.
+    pub fn pick<'a, T>(&self, items: &'a [T]) -> Option<&'a T> {
         if items.is_empty() {
             return None;
         }
@@ -99,18 +170,10 @@ impl Backend {
         items.get(rng.random_range(0..items.len()))
     }
 
-    fn spawn_reply(&self, peer: String, chat_id: String, body: String) {
-        let backend = self.clone();
-        let delay = self.inner.reply_delay;
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            let result = backend
-                .store()
-                .post_message(&peer, &chat_id, None, &body, now_ms(), None);
-            if let Err(err) = result {
-                tracing::warn!(%peer, %chat_id, ?err, "simulated reply failed");
-            }
-        });
+    /// True with probability `p`, from the seeded RNG.
+    pub fn chance(&self, p: f64) -> bool {
+        let mut rng = self.inner.rng.lock().unwrap_or_else(|e| e.into_inner());
+        rng.random_bool(p.clamp(0.0, 1.0))
     }
 }
 

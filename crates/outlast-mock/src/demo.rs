@@ -9,6 +9,60 @@ pub const DEMO_PASSWORD: &str = "demo";
 /// The account `outlast --mock` signs in with.
 pub const DEMO_USERNAME: &str = "demo";
 
+/// Extra synthetic data on top of the demo world, for performance work.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SeedSize {
+    /// Additional simulated users.
+    pub users: usize,
+    /// Additional group chats, each with the demo user and up to four simulated users.
+    pub chats: usize,
+    /// Messages in each additional chat.
+    pub messages_per_chat: usize,
+}
+
+/// The demo world plus `size` of synthetic data.
+pub(crate) fn seed_sized(store: &mut Store, now_ms: u64, size: SeedSize) {
+    seed(store, now_ms);
+    let mut user_ids: Vec<String> = Vec::new();
+    for i in 0..size.users {
+        let id = format!("u-sim-{i}");
+        store.add_user(UserSeed {
+            user_id: &id,
+            username: &format!("sim{i}"),
+            display_name: &format!("Sim User {i}"),
+            simulated: true,
+        });
+        user_ids.push(id);
+    }
+    if user_ids.is_empty() {
+        user_ids = vec!["u-minji".into(), "u-jun".into(), "u-sora".into()];
+    }
+    for c in 0..size.chats {
+        let chat_id = format!("c-load-{c}");
+        let mut members: Vec<&str> = vec!["u-demo"];
+        for k in 0..4.min(user_ids.len()) {
+            let member = user_ids[(c * 4 + k) % user_ids.len()].as_str();
+            if !members.contains(&member) {
+                members.push(member);
+            }
+        }
+        store.add_chat(&chat_id, &format!("Load test {c}"), &members);
+        let n = size.messages_per_chat as u64;
+        for m in 0..n {
+            let sender = members[(m as usize) % members.len()];
+            let body = format!("Synthetic message {m} in load chat {c}: 안녕하세요 hello");
+            store
+                .seed_message(
+                    &chat_id,
+                    sender,
+                    &body,
+                    now_ms.saturating_sub((n - m) * 1_000),
+                )
+                .expect("synthetic data refers to existing chats and users");
+        }
+    }
+}
+
 pub(crate) fn seed(store: &mut Store, now_ms: u64) {
     let users = [
         UserSeed {

@@ -1,19 +1,23 @@
-//! A gateway listener: WebSocket connections speaking the frames of `outlast-protocol`.
+//! A gateway listener: WebSocket connections speaking the frames of `outlast-protocol`, with the
+//! gateway-level faults (slow frames, dropped acks and events, drain, shedding, 503 on upgrade).
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use outlast_protocol::{
-    decode_client_frame, encode_frame, ClientFrame, ErrorCode, ServerFrame,
-    DEFAULT_HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    decode_client_frame, encode_frame, ClientFrame, ErrorCode, ServerFrame, MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
 };
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{header, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::backend::Backend;
+use crate::fault::FaultMode;
+use crate::net::{FaultyListener, FaultyStream};
 
 /// How long a new connection may take to say `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,38 +26,62 @@ const OUTBOUND_QUEUE: usize = 1024;
 /// WebSocket messages above this size are refused by the WebSocket layer itself; between
 /// [`MAX_FRAME_BYTES`] and this, the protocol layer answers with a clear `frame_too_large`.
 const WS_MESSAGE_LIMIT: usize = 1024 * 1024;
+/// A drained session that has not moved is closed after this long.
+const DRAIN_GRACE: Duration = Duration::from_secs(30);
 
-pub(crate) async fn serve(listener: TcpListener, backend: Backend) {
+/// What a gateway tells its clients.
+#[derive(Clone)]
+pub(crate) struct GatewaySettings {
+    pub id: String,
+    pub heartbeat_interval_ms: u64,
+}
+
+pub(crate) async fn serve(
+    mut listener: FaultyListener,
+    backend: Backend,
+    settings: GatewaySettings,
+    mode: watch::Receiver<FaultMode>,
+) {
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                // Usually fd exhaustion; back off briefly instead of spinning.
-                tracing::warn!(%err, "gateway accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+        let (stream, peer) = listener.next().await;
         let backend = backend.clone();
+        let settings = settings.clone();
+        let mode = mode.clone();
         tokio::spawn(async move {
-            if let Err(reason) = handle(stream, backend).await {
-                tracing::info!(%peer, %reason, "gateway connection closed");
+            if let Err(reason) = handle(stream, backend, &settings, mode).await {
+                tracing::info!(gateway = %settings.id, %peer, %reason, "gateway connection closed");
             }
         });
     }
 }
 
-type Ws = WebSocketStream<TcpStream>;
+type Ws = WebSocketStream<FaultyStream>;
 
-async fn handle(stream: TcpStream, backend: Backend) -> Result<(), String> {
+async fn handle(
+    stream: FaultyStream,
+    backend: Backend,
+    settings: &GatewaySettings,
+    mut mode: watch::Receiver<FaultMode>,
+) -> Result<(), String> {
     let config = WebSocketConfig::default()
         .max_message_size(Some(WS_MESSAGE_LIMIT))
         .max_frame_size(Some(WS_MESSAGE_LIMIT));
-    let mut ws = tokio_tungstenite::accept_async_with_config(stream, Some(config))
+    let upgrade_mode = mode.clone();
+    // The callback's signature is tungstenite's; its error type is an HTTP response.
+    #[allow(clippy::result_large_err)]
+    let check = move |_: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        match &*upgrade_mode.borrow() {
+            FaultMode::Erroring { retry_after_s } => {
+                Err(unavailable(*retry_after_s, "the gateway is unavailable"))
+            }
+            _ => Ok(response),
+        }
+    };
+    let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config))
         .await
         .map_err(|e| format!("websocket handshake failed: {e}"))?;
 
-    let user_id = match tokio::time::timeout(HELLO_TIMEOUT, next_frame(&mut ws)).await {
+    let (user_id, resume) = match tokio::time::timeout(HELLO_TIMEOUT, next_frame(&mut ws)).await {
         Err(_) => {
             return close_with(&mut ws, ErrorCode::UnexpectedFrame, "no hello within 10 s").await
         }
@@ -62,6 +90,7 @@ async fn handle(stream: TcpStream, backend: Backend) -> Result<(), String> {
         Ok(Ok(Ok(ClientFrame::Hello {
             protocol_version,
             token,
+            resume,
         }))) => {
             if protocol_version != PROTOCOL_VERSION {
                 let message = format!(
@@ -69,9 +98,9 @@ async fn handle(stream: TcpStream, backend: Backend) -> Result<(), String> {
                 );
                 return close_with(&mut ws, ErrorCode::UnsupportedVersion, &message).await;
             }
-            let verified = backend.store().user_for_token(token.expose());
-            match verified {
-                Ok(user_id) => user_id,
+            // Verified by signature: the auth service is not asked, so its outage changes nothing.
+            match backend.verify(token.expose()) {
+                Ok(user_id) => (user_id, resume),
                 Err(e) => return close_with(&mut ws, e.code, &e.message).await,
             }
         }
@@ -80,65 +109,199 @@ async fn handle(stream: TcpStream, backend: Backend) -> Result<(), String> {
             return close_with(&mut ws, ErrorCode::UnexpectedFrame, &message).await;
         }
     };
+    let shedding = match *mode.borrow() {
+        FaultMode::Shedding { retry_after_ms } => Some(retry_after_ms),
+        _ => None,
+    };
+    if let Some(retry_after_ms) = shedding {
+        let _ = send(&mut ws, &ServerFrame::Shed { retry_after_ms }).await;
+        let _ = ws.close(None).await;
+        return Err("shed at hello".into());
+    }
 
-    let session_id = format!("s-{}", uuid::Uuid::new_v4().simple());
     let (outbound_tx, mut outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
-    backend
-        .store()
-        .register_session(&session_id, &user_id, outbound_tx);
-    tracing::info!(%session_id, %user_id, "session started");
+    let (session_id, replay) = backend.store().open_session(
+        &user_id,
+        resume.as_ref().map(|r| (r.session_id.as_str(), r.last_seq)),
+        outbound_tx,
+    );
+    tracing::info!(gateway = %settings.id, %session_id, %user_id, resumed = replay.is_some(), "session started");
     let welcome = ServerFrame::Welcome {
         protocol_version: PROTOCOL_VERSION,
         session_id: session_id.clone(),
         user_id: user_id.clone(),
-        heartbeat_interval_ms: DEFAULT_HEARTBEAT_INTERVAL_MS,
+        heartbeat_interval_ms: settings.heartbeat_interval_ms,
+        resumed: replay.is_some(),
     };
-    let result = match send(&mut ws, &welcome).await {
-        Ok(()) => run_session(&mut ws, &backend, &session_id, &user_id, &mut outbound_rx).await,
-        Err(e) => Err(e),
+    let mut session = Session {
+        ws,
+        backend: &backend,
+        session_id: &session_id,
+        user_id: &user_id,
+        drain_deadline: None,
     };
+    let mut result = session.send(&welcome).await;
+    for event in replay.into_iter().flatten() {
+        if result.is_err() {
+            break;
+        }
+        result = session
+            .send(&ServerFrame::Event {
+                seq: event.seq,
+                event: event.event,
+            })
+            .await;
+    }
+    // A client arriving at a draining gateway is told to move on at once.
+    let current = mode.borrow_and_update().clone();
+    if result.is_ok() {
+        result = session.on_mode(&current).await;
+    }
+    if result.is_ok() {
+        result = session.run(&mut outbound_rx, &mut mode).await;
+    }
     backend.store().remove_session(&session_id);
     result
 }
 
-async fn run_session(
-    ws: &mut Ws,
-    backend: &Backend,
-    session_id: &str,
-    user_id: &str,
-    outbound: &mut mpsc::Receiver<ServerFrame>,
-) -> Result<(), String> {
-    loop {
-        tokio::select! {
-            frame = outbound.recv() => match frame {
-                Some(frame) => send(ws, &frame).await?,
-                None => return Err("session dropped by the server (outbound queue full)".into()),
-            },
-            incoming = next_frame(ws) => match incoming? {
-                Err((code, message)) => return close_with(ws, code, &message).await,
-                Ok(ClientFrame::Ping { nonce }) => send(ws, &ServerFrame::Pong { nonce }).await?,
-                Ok(ClientFrame::Send { client_msg_id, chat_id, body }) => {
-                    let reply = match backend.post(user_id, &chat_id, Some(&client_msg_id), &body, Some(session_id)) {
-                        Ok(posted) => ServerFrame::Ack {
-                            client_msg_id,
-                            msg_id: posted.record.msg_id,
-                            seq: posted.sender_seq,
-                        },
-                        Err(e) => ServerFrame::Nack {
-                            client_msg_id,
-                            code: e.code,
-                            message: e.message,
-                            retryable: e.retryable,
-                        },
-                    };
-                    send(ws, &reply).await?;
+struct Session<'a> {
+    ws: Ws,
+    backend: &'a Backend,
+    session_id: &'a str,
+    user_id: &'a str,
+    drain_deadline: Option<tokio::time::Instant>,
+}
+
+impl Session<'_> {
+    async fn run(
+        &mut self,
+        outbound: &mut mpsc::Receiver<ServerFrame>,
+        mode: &mut watch::Receiver<FaultMode>,
+    ) -> Result<(), String> {
+        loop {
+            let drain_deadline = self.drain_deadline;
+            tokio::select! {
+                changed = mode.changed() => {
+                    if changed.is_err() {
+                        return Err("server shutting down".into());
+                    }
+                    let current = mode.borrow_and_update().clone();
+                    self.on_mode(&current).await?;
                 }
-                Ok(ClientFrame::Hello { .. }) => {
-                    return close_with(ws, ErrorCode::UnexpectedFrame, "hello sent twice").await;
+                _ = tokio::time::sleep_until(drain_deadline.unwrap_or_else(tokio::time::Instant::now)), if drain_deadline.is_some() => {
+                    let _ = self.ws.close(None).await;
+                    return Err("drained".into());
                 }
-            },
+                frame = outbound.recv() => match frame {
+                    Some(frame) => {
+                        let current = mode.borrow().clone();
+                        self.deliver(&frame, &current).await?;
+                    }
+                    None => return Err("session dropped by the server (outbound queue full)".into()),
+                },
+                incoming = next_frame(&mut self.ws) => {
+                    let current = mode.borrow().clone();
+                    match incoming? {
+                        Err((code, message)) => return close_with(&mut self.ws, code, &message).await,
+                        Ok(ClientFrame::Ping { nonce }) => self.deliver(&ServerFrame::Pong { nonce }, &current).await?,
+                        Ok(ClientFrame::Send { client_msg_id, chat_id, body }) => {
+                            let reply = match self.backend.post(self.user_id, &chat_id, Some(&client_msg_id), &body, Vec::new(), Some(self.session_id)) {
+                                Ok(posted) => ServerFrame::Ack {
+                                    client_msg_id,
+                                    msg_id: posted.record.msg_id,
+                                    seq: posted.sender_seq,
+                                },
+                                Err(e) => ServerFrame::Nack {
+                                    client_msg_id,
+                                    code: e.code,
+                                    message: e.message,
+                                    retryable: e.retryable,
+                                    retry_after_ms: e.retry_after_ms,
+                                },
+                            };
+                            self.deliver(&reply, &current).await?;
+                        }
+                        Ok(ClientFrame::Hello { .. }) => {
+                            return close_with(&mut self.ws, ErrorCode::UnexpectedFrame, "hello sent twice").await;
+                        }
+                    }
+                }
+            }
         }
     }
+
+    /// React to the listener's mode changing under a live session.
+    async fn on_mode(&mut self, mode: &FaultMode) -> Result<(), String> {
+        match mode {
+            FaultMode::Draining { hint } => {
+                if self.drain_deadline.is_none() {
+                    self.drain_deadline = Some(tokio::time::Instant::now() + DRAIN_GRACE);
+                    let frame = ServerFrame::Reconnect {
+                        endpoint_hint: hint.clone(),
+                        reason: "this gateway is draining".into(),
+                    };
+                    self.send(&frame).await?;
+                }
+                Ok(())
+            }
+            FaultMode::Shedding { retry_after_ms } => {
+                let _ = self
+                    .send(&ServerFrame::Shed {
+                        retry_after_ms: *retry_after_ms,
+                    })
+                    .await;
+                let _ = self.ws.close(None).await;
+                Err("shed".into())
+            }
+            FaultMode::Erroring { .. } => {
+                close_with(
+                    &mut self.ws,
+                    ErrorCode::Unavailable,
+                    "the gateway is unavailable",
+                )
+                .await
+            }
+            _ => {
+                self.drain_deadline = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Send a frame subject to the slow and flaky faults. Welcome, errors and control frames are
+    /// never dropped: flakiness models lost acks and events.
+    async fn deliver(&mut self, frame: &ServerFrame, mode: &FaultMode) -> Result<(), String> {
+        match mode {
+            FaultMode::Slow { latency_ms } => {
+                tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
+            }
+            FaultMode::Flaky { drop_rate } => {
+                let droppable = matches!(
+                    frame,
+                    ServerFrame::Ack { .. } | ServerFrame::Event { .. } | ServerFrame::Pong { .. }
+                );
+                if droppable && self.backend.chance(*drop_rate) {
+                    tracing::debug!(session_id = %self.session_id, "flaky: dropping a frame");
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.send(frame).await
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), String> {
+        send(&mut self.ws, frame).await
+    }
+}
+
+fn unavailable(retry_after_s: u64, message: &str) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(message.to_owned()));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    if let Ok(value) = retry_after_s.to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The next protocol frame: `Err` when the connection is over, `Ok(Err)` when the peer sent
@@ -152,9 +315,12 @@ async fn next_frame(ws: &mut Ws) -> Result<Result<ClientFrame, (ErrorCode, Strin
         };
         match message {
             Message::Text(text) => {
-                return Ok(
-                    decode_client_frame(text.as_str()).map_err(|e| (e.code(), e.to_string()))
-                );
+                let decoded =
+                    decode_client_frame(text.as_str()).map_err(|e| (e.code(), e.to_string()));
+                if let Err((_, reason)) = &decoded {
+                    tracing::warn!(%reason, "refusing a bad frame from a client");
+                }
+                return Ok(decoded);
             }
             Message::Binary(_) => {
                 return Ok(Err((

@@ -1,42 +1,80 @@
-//! Outlast's mock backend: a real server on loopback (HTTP API + WebSocket gateway, each on its
-//! own listener, one shared in-memory store) seeded with demo users and chats, whose simulated
-//! peers answer what real users write. Used by tests, by `outlast --mock` and by testers through
-//! the `outlast-mock` binary.
+//! Outlast's mock backend: a real server on loopback whose services fail on command.
+//!
+//! One process serves discovery, auth, a REST API per region, media, and gateways in two regions,
+//! each on its own listener with its own fault mode, all over one in-memory store (a message sent
+//! through any of them is seen through all). Simulated peers answer and chat. Faults are switched
+//! through the control API, the `outlast-mock` command line, or scenario files played on a
+//! timeline. Used by tests, by `outlast --mock` and by testers; see `docs/mock-server.md`.
 
 mod backend;
+mod control;
 mod demo;
+mod fault;
 mod gateway;
 mod http;
+mod net;
+mod scenario;
 mod store;
+mod token;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use outlast_protocol::{
+    BackoffParams, DiscoveryConfig, Endpoint, Region, DEFAULT_HEARTBEAT_INTERVAL_MS,
+};
 use tokio::task::JoinSet;
 
-pub use demo::{DEMO_PASSWORD, DEMO_USERNAME};
+pub use control::{FaultRequest, ScenarioRequest, Status};
+pub use demo::{SeedSize, DEMO_PASSWORD, DEMO_USERNAME};
+pub use fault::{
+    FaultMode, FaultParseError, ListenerStatus, Service, Switchboard, Target, FAULT_SYNTAX,
+};
+pub use scenario::{
+    load as scenario_text, parse_duration, Scenario, ScenarioError, Step,
+    SHIPPED as SHIPPED_SCENARIOS,
+};
+
+/// The regions every mock serves; each has its own API listener and gateways.
+pub const REGIONS: [&str; 2] = ["a", "b"];
 
 /// How to start a mock backend.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
-    /// Address of the HTTP API (login, REST). Port 0 picks a free port.
-    pub http_addr: SocketAddr,
-    /// Address of the WebSocket gateway. Port 0 picks a free port.
-    pub gateway_addr: SocketAddr,
-    /// Seeds the simulated peers' choices, so a run can be replayed.
+    /// Interface to listen on. Keep it on loopback: the mock has no real security.
+    pub host: IpAddr,
+    /// First port; the listeners take consecutive ports from here in the order of
+    /// [`MockServer::listeners`] (discovery first, control last). 0 picks free ports.
+    pub base_port: u16,
+    pub gateways_per_region: usize,
+    /// Seeds the simulated peers' choices and the flaky faults, so a run can be replayed.
     pub seed: u64,
     /// How long a simulated peer "types" before answering.
     pub reply_delay: Duration,
+    /// Simulated messages per minute across the demo chats (0 = only replies).
+    pub traffic_per_minute: f64,
+    pub heartbeat_interval: Duration,
+    /// Lifetime of access tokens.
+    pub access_ttl: Duration,
+    /// Events kept per user for resume and REST sync.
+    pub replay_limit: usize,
+    pub seed_size: SeedSize,
 }
 
 impl Default for MockConfig {
     fn default() -> Self {
         MockConfig {
-            http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            gateway_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: 0,
+            gateways_per_region: 2,
             seed: 1,
             reply_delay: Duration::from_millis(700),
+            traffic_per_minute: 0.0,
+            heartbeat_interval: Duration::from_millis(DEFAULT_HEARTBEAT_INTERVAL_MS),
+            access_ttl: Duration::from_secs(15 * 60),
+            replay_limit: 1_000,
+            seed_size: SeedSize::default(),
         }
     }
 }
@@ -52,52 +90,242 @@ pub enum MockError {
 
 /// A running mock backend. Dropping it stops every listener.
 pub struct MockServer {
-    http_url: String,
-    gateway_url: String,
-    tasks: JoinSet<()>,
+    discovery_url: String,
+    control_url: String,
+    switchboard: Switchboard,
     backend: backend::Backend,
+    tasks: JoinSet<()>,
+}
+
+struct Planned {
+    id: String,
+    service: Service,
+    region: Option<&'static str>,
 }
 
 impl MockServer {
     /// Bind every listener and start serving in the background of the current tokio runtime.
     pub async fn start(config: MockConfig) -> Result<MockServer, MockError> {
-        let http = bind(config.http_addr).await?;
-        let gateway = bind(config.gateway_addr).await?;
-        let http_url = format!("http://{}", local_addr(&http, config.http_addr));
-        let gateway_url = format!("ws://{}/gateway", local_addr(&gateway, config.gateway_addr));
+        let mut store = store::Store::new(config.replay_limit);
+        demo::seed_sized(&mut store, backend::now_ms(), config.seed_size);
+        let backend = backend::Backend::new(
+            backend::BackendSettings {
+                seed: config.seed,
+                reply_delay: config.reply_delay,
+                access_ttl: config.access_ttl,
+            },
+            store,
+        );
 
-        let backend = backend::Backend::new(config.seed, config.reply_delay);
+        let mut plan = vec![
+            Planned {
+                id: "discovery".into(),
+                service: Service::Discovery,
+                region: None,
+            },
+            Planned {
+                id: "auth".into(),
+                service: Service::Auth,
+                region: None,
+            },
+        ];
+        for region in REGIONS {
+            plan.push(Planned {
+                id: format!("api-{region}"),
+                service: Service::Api,
+                region: Some(region),
+            });
+        }
+        plan.push(Planned {
+            id: "media".into(),
+            service: Service::Media,
+            region: None,
+        });
+        for region in REGIONS {
+            for n in 1..=config.gateways_per_region.max(1) {
+                plan.push(Planned {
+                    id: format!("gw-{region}{n}"),
+                    service: Service::Gateway,
+                    region: Some(region),
+                });
+            }
+        }
+
+        // Bind everything first, so the discovery document can list real addresses.
+        let switchboard = Switchboard::default();
+        let mut bound = Vec::new();
+        for (i, planned) in plan.into_iter().enumerate() {
+            let addr = SocketAddr::new(config.host, port(config.base_port, i));
+            let url_for = |addr: SocketAddr| match planned.service {
+                Service::Gateway => format!("ws://{addr}/gateway"),
+                _ => format!("http://{addr}"),
+            };
+            // Register with a placeholder URL, bind, then record the real one.
+            let watch = switchboard.register(&planned.id, planned.service, planned.region, "");
+            let listener = net::FaultyListener::bind(addr, watch.clone())
+                .await
+                .map_err(|source| MockError::Bind { addr, source })?;
+            let url = url_for(listener.local_addr());
+            switchboard.register_url(&planned.id, &url);
+            bound.push((planned, listener, url, watch));
+        }
+        let control_addr = SocketAddr::new(config.host, port(config.base_port, bound.len()));
+        let control_listener =
+            tokio::net::TcpListener::bind(control_addr)
+                .await
+                .map_err(|source| MockError::Bind {
+                    addr: control_addr,
+                    source,
+                })?;
+        let control_url = format!(
+            "http://{}",
+            control_listener.local_addr().unwrap_or(control_addr)
+        );
+
+        let endpoint = |id: &str, url: &str, priority: u32| Endpoint {
+            id: id.to_owned(),
+            url: url.to_owned(),
+            priority,
+        };
+        let global: Vec<(&Planned, &String)> = bound
+            .iter()
+            .filter(|(p, ..)| p.region.is_none())
+            .map(|(p, _, u, _)| (p, u))
+            .collect();
+        let regions = REGIONS
+            .iter()
+            .map(|region| {
+                let mut r = Region {
+                    name: (*region).to_owned(),
+                    gateways: vec![],
+                    auth: vec![],
+                    api: vec![],
+                    media: vec![],
+                };
+                for (planned, _, url, _) in &bound {
+                    let here = planned.region == Some(*region);
+                    let priority = r.gateways.len() as u32;
+                    match planned.service {
+                        Service::Gateway if here => {
+                            r.gateways.push(endpoint(&planned.id, url, priority))
+                        }
+                        Service::Api if here => r.api.push(endpoint(&planned.id, url, 0)),
+                        _ => {}
+                    }
+                }
+                for (planned, url) in &global {
+                    match planned.service {
+                        Service::Auth => r.auth.push(endpoint(&planned.id, url, 0)),
+                        Service::Media => r.media.push(endpoint(&planned.id, url, 0)),
+                        _ => {}
+                    }
+                }
+                r
+            })
+            .collect();
+        let discovery = DiscoveryConfig {
+            regions,
+            heartbeat_interval_ms: config.heartbeat_interval.as_millis() as u64,
+            backoff: BackoffParams {
+                base_ms: 500,
+                cap_ms: 30_000,
+            },
+            ttl_s: 300,
+        };
+
         let mut tasks = JoinSet::new();
-        let router = http::router(http::HttpState {
+        let mut discovery_url = String::new();
+        for (planned, listener, url, watch) in bound {
+            let mode = watch.mode.clone();
+            let router = match planned.service {
+                Service::Discovery => {
+                    discovery_url = url.clone();
+                    http::discovery_router(discovery.clone())
+                }
+                Service::Auth => http::auth_router(backend.clone()),
+                Service::Api => http::api_router(backend.clone()),
+                Service::Media => http::media_router(backend.clone()),
+                Service::Gateway => {
+                    let settings = gateway::GatewaySettings {
+                        id: planned.id.clone(),
+                        heartbeat_interval_ms: discovery.heartbeat_interval_ms,
+                    };
+                    tasks.spawn(gateway::serve(listener, backend.clone(), settings, mode));
+                    continue;
+                }
+            };
+            let router = http::with_faults(router, mode, backend.clone());
+            let id = planned.id.clone();
+            tasks.spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::error!(listener = %id, %err, "HTTP listener stopped");
+                }
+            });
+        }
+        let control = control::router(control::ControlState {
+            switchboard: switchboard.clone(),
             backend: backend.clone(),
-            gateway_url: gateway_url.clone(),
+            scenario: Arc::new(Mutex::new(None)),
         });
         tasks.spawn(async move {
-            if let Err(err) = axum::serve(http, router).await {
-                tracing::error!(%err, "HTTP listener stopped");
+            if let Err(err) = axum::serve(control_listener, control).await {
+                tracing::error!(%err, "control listener stopped");
             }
         });
-        tasks.spawn(gateway::serve(gateway, backend.clone()));
-        tracing::info!(%http_url, %gateway_url, "mock backend listening");
+        if config.traffic_per_minute > 0.0 {
+            tasks.spawn(backend.clone().generate_traffic(config.traffic_per_minute));
+        }
+        tracing::info!(%discovery_url, %control_url, "mock backend listening");
         Ok(MockServer {
-            http_url,
-            gateway_url,
-            tasks,
+            discovery_url,
+            control_url,
+            switchboard,
             backend,
+            tasks,
         })
     }
 
-    /// Base URL of the HTTP API, e.g. `http://127.0.0.1:7710`.
-    pub fn http_url(&self) -> &str {
-        &self.http_url
+    /// What a user types as the server address: the discovery service, e.g. `http://127.0.0.1:7710`.
+    pub fn discovery_url(&self) -> &str {
+        &self.discovery_url
     }
 
-    /// URL of the WebSocket gateway.
-    pub fn gateway_url(&self) -> &str {
-        &self.gateway_url
+    /// Base URL of the control API.
+    pub fn control_url(&self) -> &str {
+        &self.control_url
     }
 
-    /// Number of live gateway sessions (for tests and the status line).
+    /// Every listener with its service, region, URL and current fault.
+    pub fn listeners(&self) -> Vec<ListenerStatus> {
+        self.switchboard.status()
+    }
+
+    /// URL of one listener by id (e.g. `gw-a1`).
+    pub fn url_of(&self, id: &str) -> Option<String> {
+        self.listeners()
+            .into_iter()
+            .find(|l| l.id == id)
+            .map(|l| l.url)
+    }
+
+    /// Switch listeners into a fault mode (what the control API does).
+    pub fn set_fault(&self, target: &str, fault: &str) -> Result<Vec<String>, FaultParseError> {
+        let target: Target = target.parse()?;
+        let mode: FaultMode = fault.parse()?;
+        self.switchboard.apply(&target, &mode)
+    }
+
+    /// The switchboard, for playing scenarios in process.
+    pub fn switchboard(&self) -> &Switchboard {
+        &self.switchboard
+    }
+
+    /// Forget every resumable session (the "session expired on the server" fault).
+    pub fn expire_sessions(&self) -> usize {
+        self.backend.store().expire_sessions()
+    }
+
+    /// Number of live gateway sessions.
     pub fn session_count(&self) -> usize {
         self.backend.store().session_count()
     }
@@ -108,12 +336,10 @@ impl MockServer {
     }
 }
 
-async fn bind(addr: SocketAddr) -> Result<TcpListener, MockError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| MockError::Bind { addr, source })
-}
-
-fn local_addr(listener: &TcpListener, fallback: SocketAddr) -> SocketAddr {
-    listener.local_addr().unwrap_or(fallback)
+fn port(base: u16, offset: usize) -> u16 {
+    if base == 0 {
+        0
+    } else {
+        base.saturating_add(offset as u16)
+    }
 }

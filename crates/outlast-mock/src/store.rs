@@ -2,18 +2,18 @@
 //! live gateway sessions events are pushed to. Every listener (HTTP API, gateways) works on this one
 //! store, so a message sent through any of them is seen through all of them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use outlast_protocol::{
-    validate_body, validate_client_msg_id, AccessToken, ApiError, ChatInfo, ErrorCode,
-    EventPayload, MessageRecord, ServerFrame, UserProfile,
+    validate_body, validate_client_msg_id, ApiError, Attachment, ChatInfo, ErrorCode, EventGap,
+    EventPayload, MessageRecord, RefreshToken, SequencedEvent, ServerFrame, UserProfile,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-pub(crate) struct UserSeed {
-    pub user_id: &'static str,
-    pub username: &'static str,
-    pub display_name: &'static str,
+pub(crate) struct UserSeed<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
     /// Simulated users answer messages from real ones (see `peer.rs`).
     pub simulated: bool,
 }
@@ -47,7 +47,25 @@ pub(crate) struct Posted {
     pub duplicate: bool,
 }
 
+/// Sessions remembered for resume after their connection ends.
+const MAX_RESUMABLE_SESSIONS: usize = 100_000;
+
+/// A stored attachment.
+pub(crate) struct Blob {
+    pub attachment: Attachment,
+    pub owner: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A user's recent events, for resume and REST sync. Bounded: a long outage really does outrun
+/// it, which forces clients into paged catch-up and gap handling.
 #[derive(Default)]
+struct EventLog {
+    events: VecDeque<SequencedEvent>,
+    /// Ticks to the latest seq, so long-polls wake when something arrives.
+    latest: Option<watch::Sender<u64>>,
+}
+
 pub(crate) struct Store {
     users: HashMap<String, User>,
     user_ids_by_name: HashMap<String, String>,
@@ -56,13 +74,45 @@ pub(crate) struct Store {
     seqs: HashMap<String, u64>,
     /// Idempotency table: (sender, client_msg_id) -> (msg_id, sender_seq).
     accepted: HashMap<(String, String), (String, u64)>,
-    tokens: HashMap<String, String>,
+    refresh_tokens: HashMap<String, String>,
     sessions: HashMap<String, Session>,
+    /// Session ids that may be resumed, with their user.
+    resumable: HashMap<String, String>,
+    logs: HashMap<String, EventLog>,
+    /// How many events each user's log keeps.
+    replay_limit: usize,
+    /// Read watermarks: (chat, user) -> msg_id.
+    read: HashMap<(String, String), String>,
+    media: HashMap<String, Blob>,
     next_msg_number: u64,
 }
 
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(1_000)
+    }
+}
+
 impl Store {
-    pub fn add_user(&mut self, seed: UserSeed) {
+    pub fn new(replay_limit: usize) -> Self {
+        Store {
+            users: HashMap::new(),
+            user_ids_by_name: HashMap::new(),
+            chats: BTreeMap::new(),
+            seqs: HashMap::new(),
+            accepted: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            sessions: HashMap::new(),
+            resumable: HashMap::new(),
+            logs: HashMap::new(),
+            replay_limit: replay_limit.max(1),
+            read: HashMap::new(),
+            media: HashMap::new(),
+            next_msg_number: 0,
+        }
+    }
+
+    pub fn add_user(&mut self, seed: UserSeed<'_>) {
         self.user_ids_by_name
             .insert(seed.username.to_owned(), seed.user_id.to_owned());
         self.users.insert(
@@ -105,8 +155,38 @@ impl Store {
             client_msg_id: None,
             body: body.to_owned(),
             sent_at_ms,
+            attachments: Vec::new(),
         });
         Ok(())
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn message_count(&self) -> usize {
+        self.chats.values().map(|c| c.messages.len()).sum()
+    }
+
+    /// Chats `user_id` is in, as (chat id, member ids).
+    pub fn memberships(&self, user_id: &str) -> Vec<(String, Vec<String>)> {
+        self.chats
+            .iter()
+            .filter(|(_, c)| c.members.iter().any(|m| m == user_id))
+            .map(|(id, c)| (id.clone(), c.members.clone()))
+            .collect()
+    }
+
+    /// Users the simulated traffic may write as.
+    pub fn simulated_users(&self) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .users
+            .iter()
+            .filter(|(_, u)| u.simulated)
+            .map(|(id, _)| id.clone())
+            .collect();
+        users.sort();
+        users
     }
 
     pub fn user_id_for_username(&self, username: &str) -> Option<&str> {
@@ -121,15 +201,19 @@ impl Store {
         self.users.get(user_id).is_some_and(|u| u.simulated)
     }
 
-    pub fn issue_token(&mut self, user_id: &str) -> AccessToken {
-        let token = format!("mock-{}", uuid::Uuid::new_v4().simple());
-        self.tokens.insert(token.clone(), user_id.to_owned());
-        AccessToken::new(token)
+    pub fn issue_refresh_token(&mut self, user_id: &str) -> RefreshToken {
+        let token = format!("r-{}", uuid::Uuid::new_v4().simple());
+        self.refresh_tokens
+            .insert(token.clone(), user_id.to_owned());
+        RefreshToken::new(token)
     }
 
-    pub fn user_for_token(&self, token: &str) -> Result<String, ApiError> {
-        self.tokens.get(token).cloned().ok_or_else(|| {
-            ApiError::new(ErrorCode::Unauthorized, "unknown or expired access token")
+    pub fn user_for_refresh_token(&self, token: &str) -> Result<String, ApiError> {
+        self.refresh_tokens.get(token).cloned().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "unknown refresh token; sign in again",
+            )
         })
     }
 
@@ -203,10 +287,23 @@ impl Store {
         chat_id: &str,
         client_msg_id: Option<&str>,
         body: &str,
-        now_ms: u64,
+        attachments: Vec<Attachment>,
         from_session: Option<&str>,
     ) -> Result<Posted, ApiError> {
+        let now_ms = crate::backend::now_ms();
         validate_body(body).map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
+        for attachment in &attachments {
+            let owned = self
+                .media
+                .get(&attachment.media_id)
+                .is_some_and(|b| b.owner == sender_id);
+            if !owned {
+                return Err(ApiError::new(
+                    ErrorCode::UnknownMedia,
+                    format!("no uploaded file {:?}", attachment.media_id),
+                ));
+            }
+        }
         if let Some(id) = client_msg_id {
             validate_client_msg_id(id)
                 .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
@@ -234,23 +331,20 @@ impl Store {
             client_msg_id: client_msg_id.map(str::to_owned),
             body: body.to_owned(),
             sent_at_ms: now_ms,
+            attachments,
         };
         chat.messages.push(record.clone());
         let members = chat.members.clone();
 
         let mut sender_seq = 0;
         for member in &members {
-            let seq = self.bump_seq(member);
+            let event = EventPayload::MessageCreated {
+                message: record.clone(),
+            };
+            let seq = self.publish(member, event, from_session.filter(|_| member == sender_id));
             if member == sender_id {
                 sender_seq = seq;
             }
-            let frame = ServerFrame::Event {
-                seq,
-                event: EventPayload::MessageCreated {
-                    message: record.clone(),
-                },
-            };
-            self.push_to_user(member, from_session, &frame);
         }
         if let Some(id) = client_msg_id {
             self.accepted.insert(
@@ -265,19 +359,184 @@ impl Store {
         })
     }
 
-    pub fn register_session(
+    /// Record that `user_id` has read `chat_id` up to `msg_id` and tell every member. Watermarks
+    /// only move forward.
+    pub fn mark_read(
         &mut self,
-        session_id: &str,
         user_id: &str,
+        chat_id: &str,
+        msg_id: &str,
+    ) -> Result<(), ApiError> {
+        let chat = self
+            .chats
+            .get(chat_id)
+            .filter(|c| c.members.iter().any(|m| m == user_id))
+            .ok_or_else(|| unknown_chat(chat_id))?;
+        let position = |id: &str| chat.messages.iter().position(|m| m.msg_id == id);
+        let new = position(msg_id).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("no message {msg_id:?} in this chat"),
+            )
+        })?;
+        let key = (chat_id.to_owned(), user_id.to_owned());
+        if let Some(old) = self.read.get(&key).and_then(|id| position(id)) {
+            if old >= new {
+                return Ok(());
+            }
+        }
+        let members = chat.members.clone();
+        self.read.insert(key, msg_id.to_owned());
+        for member in &members {
+            let event = EventPayload::ReadWatermark {
+                chat_id: chat_id.to_owned(),
+                user_id: user_id.to_owned(),
+                msg_id: msg_id.to_owned(),
+            };
+            self.publish(member, event, None);
+        }
+        Ok(())
+    }
+
+    /// Events of `user_id` after `after`, up to `limit`, the user's latest seq, and the gap if
+    /// some of the requested events are gone.
+    pub fn events_after(
+        &self,
+        user_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> (Vec<SequencedEvent>, u64, Option<EventGap>) {
+        let last_seq = self.seqs.get(user_id).copied().unwrap_or(0);
+        let Some(log) = self.logs.get(user_id) else {
+            return (Vec::new(), last_seq, None);
+        };
+        let first_available = log.events.front().map(|e| e.seq).unwrap_or(last_seq + 1);
+        let gap = (after + 1 < first_available).then_some(EventGap {
+            first_available_seq: first_available,
+        });
+        let events = log
+            .events
+            .iter()
+            .filter(|e| e.seq > after)
+            .take(limit)
+            .cloned()
+            .collect();
+        (events, last_seq, gap)
+    }
+
+    /// A receiver that changes whenever `user_id` gets a new event (for long-polls).
+    pub fn watch_events(&mut self, user_id: &str) -> watch::Receiver<u64> {
+        let last = self.seqs.get(user_id).copied().unwrap_or(0);
+        let log = self.logs.entry(user_id.to_owned()).or_default();
+        log.latest
+            .get_or_insert_with(|| watch::channel(last).0)
+            .subscribe()
+    }
+
+    /// Start a gateway session. With `resume`, the session continues an earlier one if the server
+    /// still knows it and still holds every event after `last_seq`: those events are returned for
+    /// replay. Registering and collecting the replay happen under one lock, so no event falls
+    /// between them.
+    pub fn open_session(
+        &mut self,
+        user_id: &str,
+        resume: Option<(&str, u64)>,
         outbound: mpsc::Sender<ServerFrame>,
-    ) {
+    ) -> (String, Option<Vec<SequencedEvent>>) {
+        let resumed = resume.and_then(|(session_id, last_seq)| {
+            if self.resumable.get(session_id).map(String::as_str) != Some(user_id) {
+                return None;
+            }
+            let (events, _, gap) = self.events_after(user_id, last_seq, usize::MAX);
+            gap.is_none().then(|| (session_id.to_owned(), events))
+        });
+        let (session_id, replay) = match resumed {
+            Some((id, events)) => (id, Some(events)),
+            None => (format!("s-{}", uuid::Uuid::new_v4().simple()), None),
+        };
+        if self.resumable.len() >= MAX_RESUMABLE_SESSIONS {
+            self.resumable.clear();
+        }
+        self.resumable
+            .insert(session_id.clone(), user_id.to_owned());
         self.sessions.insert(
-            session_id.to_owned(),
+            session_id.clone(),
             Session {
                 user_id: user_id.to_owned(),
                 outbound,
             },
         );
+        (session_id, replay)
+    }
+
+    /// Forget every resumable session (the "session expired on the server" fault).
+    pub fn expire_sessions(&mut self) -> usize {
+        let n = self.resumable.len();
+        self.resumable.clear();
+        n
+    }
+
+    pub fn store_media(
+        &mut self,
+        owner: &str,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Attachment {
+        let attachment = Attachment {
+            media_id: format!("f-{}", uuid::Uuid::new_v4().simple()),
+            name: name.to_owned(),
+            size: bytes.len() as u64,
+            mime: mime.to_owned(),
+        };
+        self.media.insert(
+            attachment.media_id.clone(),
+            Blob {
+                attachment: attachment.clone(),
+                owner: owner.to_owned(),
+                bytes,
+            },
+        );
+        attachment
+    }
+
+    /// A file, if `user_id` may see it: its uploader, or a member of a chat it was posted in.
+    pub fn media(&self, user_id: &str, media_id: &str) -> Result<&Blob, ApiError> {
+        let unknown = || ApiError::new(ErrorCode::UnknownMedia, format!("no file {media_id:?}"));
+        let blob = self.media.get(media_id).ok_or_else(unknown)?;
+        if blob.owner == user_id {
+            return Ok(blob);
+        }
+        let shared = self.chats.values().any(|c| {
+            c.members.iter().any(|m| m == user_id)
+                && c.messages
+                    .iter()
+                    .any(|m| m.attachments.iter().any(|a| a.media_id == media_id))
+        });
+        if shared {
+            Ok(blob)
+        } else {
+            Err(unknown())
+        }
+    }
+
+    /// Give `event` the user's next sequence number, keep it in the replay log and push it to the
+    /// user's live sessions except `except_session`.
+    fn publish(&mut self, user_id: &str, event: EventPayload, except_session: Option<&str>) -> u64 {
+        let seq = self.bump_seq(user_id);
+        let log = self.logs.entry(user_id.to_owned()).or_default();
+        log.events.push_back(SequencedEvent {
+            seq,
+            event: event.clone(),
+        });
+        while log.events.len() > self.replay_limit {
+            log.events.pop_front();
+        }
+        if let Some(latest) = &log.latest {
+            latest.send_replace(seq);
+        }
+        self.push_to_user(user_id, except_session, &ServerFrame::Event { seq, event });
+        seq
     }
 
     pub fn remove_session(&mut self, session_id: &str) {
@@ -368,10 +627,10 @@ mod tests {
     fn resending_a_client_id_does_not_create_a_second_message() {
         let mut store = store();
         let first = store
-            .post_message("u-demo", "c-jun", Some("cm-1"), "hi", 1, None)
+            .post_message("u-demo", "c-jun", Some("cm-1"), "hi", vec![], None)
             .unwrap();
         let again = store
-            .post_message("u-demo", "c-jun", Some("cm-1"), "hi", 2, None)
+            .post_message("u-demo", "c-jun", Some("cm-1"), "hi", vec![], None)
             .unwrap();
         assert!(!first.duplicate);
         assert!(again.duplicate);
@@ -385,13 +644,13 @@ mod tests {
     fn sequences_are_per_user_and_gapless() {
         let mut store = store();
         let a = store
-            .post_message("u-demo", "c-jun", Some("a"), "1", 1, None)
+            .post_message("u-demo", "c-jun", Some("a"), "1", vec![], None)
             .unwrap();
         let b = store
-            .post_message("u-demo", "c-team", Some("b"), "2", 2, None)
+            .post_message("u-demo", "c-team", Some("b"), "2", vec![], None)
             .unwrap();
         let c = store
-            .post_message("u-jun", "c-jun", Some("c"), "3", 3, None)
+            .post_message("u-jun", "c-jun", Some("c"), "3", vec![], None)
             .unwrap();
         assert_eq!((a.sender_seq, b.sender_seq), (1, 2));
         // Jun saw a (seq 1), b (seq 2, he is in the team chat) and sent c (seq 3).
@@ -402,11 +661,11 @@ mod tests {
     fn non_members_and_bad_bodies_are_refused() {
         let mut store = store();
         let err = store
-            .post_message("u-jun", "c-minji", None, "hi", 1, None)
+            .post_message("u-jun", "c-minji", None, "hi", vec![], None)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownChat);
         let err = store
-            .post_message("u-demo", "c-jun", None, "   ", 1, None)
+            .post_message("u-demo", "c-jun", None, "   ", vec![], None)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidMessage);
     }
@@ -418,5 +677,90 @@ mod tests {
         let direct = chats.iter().find(|c| c.chat_id == "c-jun").unwrap();
         assert_eq!(direct.title, "Demo User");
         assert_eq!(chats.len(), 2);
+    }
+
+    #[test]
+    fn resume_replays_missed_events_until_the_log_overflows() {
+        let mut store = Store::new(3);
+        crate::demo::seed(&mut store, 10_000_000_000);
+        let (tx, _rx) = mpsc::channel(16);
+        let (session, replay) = store.open_session("u-demo", None, tx.clone());
+        assert!(replay.is_none());
+        store.remove_session(&session);
+        store
+            .post_message("u-jun", "c-jun", None, "one", vec![], None)
+            .unwrap();
+        store
+            .post_message("u-jun", "c-jun", None, "two", vec![], None)
+            .unwrap();
+        let (resumed, replay) = store.open_session("u-demo", Some((&session, 0)), tx.clone());
+        assert_eq!(resumed, session);
+        assert_eq!(
+            replay.unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        store.remove_session(&session);
+
+        for _ in 0..5 {
+            store
+                .post_message("u-jun", "c-jun", None, "more", vec![], None)
+                .unwrap();
+        }
+        // Events 1..=4 are gone from a log of 3: resuming from 2 is refused, and sync says gap.
+        let (fresh, replay) = store.open_session("u-demo", Some((&session, 2)), tx.clone());
+        assert_ne!(fresh, session);
+        assert!(replay.is_none());
+        let (events, last_seq, gap) = store.events_after("u-demo", 2, 10);
+        assert_eq!(last_seq, 7);
+        assert_eq!(gap.unwrap().first_available_seq, 5);
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [5, 6, 7]);
+
+        store.expire_sessions();
+        let (again, replay) = store.open_session("u-demo", Some((&fresh, 7)), tx);
+        assert_ne!(again, fresh, "expired sessions cannot be resumed");
+        assert!(replay.is_none());
+    }
+
+    #[test]
+    fn read_watermarks_only_move_forward() {
+        let mut store = store();
+        let (history, _) = store.history("u-demo", "c-jun", None, 10).unwrap();
+        let (first, last) = (history[0].msg_id.clone(), history[2].msg_id.clone());
+        store.mark_read("u-demo", "c-jun", &last).unwrap();
+        let before = store.events_after("u-jun", 0, 100).0.len();
+        store.mark_read("u-demo", "c-jun", &first).unwrap();
+        assert_eq!(
+            store.events_after("u-jun", 0, 100).0.len(),
+            before,
+            "an older watermark is ignored"
+        );
+        assert!(store.mark_read("u-demo", "c-jun", "m-nope").is_err());
+        assert!(store.mark_read("u-jun", "c-minji", &first).is_err());
+    }
+
+    #[test]
+    fn attachments_must_be_uploaded_by_the_sender() {
+        let mut store = store();
+        let file = store.store_media("u-demo", "a.txt", "text/plain", b"hi".to_vec());
+        let err = store
+            .post_message("u-jun", "c-jun", None, "mine now", vec![file.clone()], None)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnknownMedia);
+        assert!(
+            store.media("u-jun", &file.media_id).is_err(),
+            "not shared yet"
+        );
+        store
+            .post_message(
+                "u-demo",
+                "c-jun",
+                None,
+                "see file",
+                vec![file.clone()],
+                None,
+            )
+            .unwrap();
+        assert_eq!(store.media("u-jun", &file.media_id).unwrap().bytes, b"hi");
+        assert!(store.media("u-minji", &file.media_id).is_err());
     }
 }

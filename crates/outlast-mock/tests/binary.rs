@@ -7,26 +7,46 @@ use std::process::{Command, Stdio};
 #[test]
 fn prints_where_it_listens_and_serves_there() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_outlast-mock"))
-        .args(["--http-port", "0", "--gateway-port", "0", "--seed", "7"])
+        .args(["--port", "0", "--seed", "7"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("outlast-mock starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next_line = || lines.next().expect("a line").expect("readable");
-    let api = next_line();
-    let gateway = next_line();
-    let api_url = api
-        .strip_prefix("outlast-mock api ")
-        .unwrap_or_else(|| panic!("{api}"))
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| l.expect("readable"))
+        .take_while(|l| !l.starts_with("outlast-mock sign in"))
+        .collect();
+    let server = lines[0]
+        .strip_prefix("outlast-mock server ")
+        .unwrap_or_else(|| panic!("{lines:?}"))
         .to_owned();
-    assert!(api_url.starts_with("http://127.0.0.1:"), "{api_url}");
-    assert!(
-        gateway.starts_with("outlast-mock gateway ws://127.0.0.1:"),
-        "{gateway}"
+    assert!(server.starts_with("http://127.0.0.1:"), "{server}");
+    let listeners: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("outlast-mock listener "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        listeners,
+        [
+            "api-a",
+            "api-b",
+            "auth",
+            "discovery",
+            "gw-a1",
+            "gw-a2",
+            "gw-b1",
+            "gw-b2",
+            "media"
+        ]
     );
+    assert!(lines
+        .last()
+        .unwrap()
+        .starts_with("outlast-mock control http://127.0.0.1:"));
 
-    let addr = api_url.trim_start_matches("http://");
+    let addr = server.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("API port accepts");
     write!(
         stream,
@@ -47,7 +67,7 @@ fn refuses_a_port_in_use_with_a_clear_message() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_outlast-mock"))
-        .args(["--http-port", &port, "--gateway-port", "0"])
+        .args(["--port", &port])
         .output()
         .unwrap();
     assert!(!output.status.success());

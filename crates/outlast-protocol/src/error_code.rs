@@ -25,8 +25,16 @@ pub enum ErrorCode {
     InvalidMessage,
     /// The chat does not exist or the user is not a member of it.
     UnknownChat,
+    /// The access token's time is up: refresh it (the session itself is fine).
+    TokenExpired,
     /// The server is temporarily unable to serve; retry later.
     Unavailable,
+    /// The server is shedding load; retry no sooner than its retry-after.
+    Overloaded,
+    /// No such attachment on the media service.
+    UnknownMedia,
+    /// An upload or request body exceeds the stated limit.
+    PayloadTooLarge,
     /// A bug on the server side.
     Internal,
 }
@@ -34,7 +42,10 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Whether repeating the same request later can succeed.
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorCode::Unavailable | ErrorCode::Internal)
+        matches!(
+            self,
+            ErrorCode::Unavailable | ErrorCode::Overloaded | ErrorCode::Internal
+        )
     }
 
     /// The wire spelling, for logs and error messages.
@@ -49,7 +60,11 @@ impl ErrorCode {
             ErrorCode::UnexpectedFrame => "unexpected_frame",
             ErrorCode::InvalidMessage => "invalid_message",
             ErrorCode::UnknownChat => "unknown_chat",
+            ErrorCode::TokenExpired => "token_expired",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Overloaded => "overloaded",
+            ErrorCode::UnknownMedia => "unknown_media",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Internal => "internal",
         }
     }
@@ -77,7 +92,11 @@ mod tests {
             ErrorCode::UnexpectedFrame,
             ErrorCode::InvalidMessage,
             ErrorCode::UnknownChat,
+            ErrorCode::TokenExpired,
             ErrorCode::Unavailable,
+            ErrorCode::Overloaded,
+            ErrorCode::UnknownMedia,
+            ErrorCode::PayloadTooLarge,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_string(&code).unwrap();

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{AccessToken, ErrorCode, MessageRecord, MAX_FRAME_BYTES};
+use crate::{AccessToken, ChatInfo, ErrorCode, MessageRecord, MAX_FRAME_BYTES};
 
 /// Frames a client sends to the gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,8 +12,13 @@ pub enum ClientFrame {
     /// First frame of every connection.
     Hello {
         protocol_version: u32,
-        /// Access token from login; its `Debug` is redacted.
+        /// Access token from login; its `Debug` is redacted. Gateways verify its signature
+        /// themselves, so an auth-service outage does not end sessions.
         token: AccessToken,
+        /// Continue an earlier session: the server replays the events after `last_seq` if its
+        /// bounded replay buffer still holds them, else answers `resumed: false`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
     /// App-level liveness probe. TCP keepalive is far too slow to notice a black-holed link.
     Ping { nonce: u64 },
@@ -41,6 +46,10 @@ pub enum ServerFrame {
         user_id: String,
         /// The client pings at this interval and treats a missing pong as a dead link.
         heartbeat_interval_ms: u64,
+        /// True when the requested resume succeeded and the missed events follow. False after a
+        /// refused resume: the client must catch up over REST from its stored cursor.
+        #[serde(default)]
+        resumed: bool,
     },
     Pong {
         nonce: u64,
@@ -58,6 +67,9 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
         retryable: bool,
+        /// Do not resend before this many milliseconds (a floor, not a schedule).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// Something happened that this user should know; `seq` increases by one per event per user.
     Event {
@@ -69,10 +81,31 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
+    /// The server wants this client elsewhere (drain, rebalancing): open a new connection, to
+    /// `endpoint_hint` if given, then close this one. This connection keeps working meanwhile.
+    Reconnect {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint_hint: Option<String>,
+        reason: String,
+    },
+    /// The server is overloaded: it closes this connection; connect again no sooner than
+    /// `retry_after_ms` (plus jitter).
+    Shed {
+        retry_after_ms: u64,
+    },
 }
 
 impl ServerFrame {
-    const TYPES: &'static [&'static str] = &["welcome", "pong", "ack", "nack", "event", "error"];
+    const TYPES: &'static [&'static str] = &[
+        "welcome",
+        "pong",
+        "ack",
+        "nack",
+        "event",
+        "error",
+        "reconnect",
+        "shed",
+    ];
 }
 
 /// What an `event` frame carries.
@@ -82,6 +115,30 @@ pub enum EventPayload {
     /// A message was stored in a chat the user belongs to (including the user's own messages sent
     /// from another session).
     MessageCreated { message: MessageRecord },
+    /// `user_id` has read `chat_id` up to and including `msg_id`.
+    ReadWatermark {
+        chat_id: String,
+        user_id: String,
+        msg_id: String,
+    },
+    /// A chat's metadata changed, or the user joined a chat.
+    ChatUpdated { chat: ChatInfo },
+}
+
+/// Where a resumed session left off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub session_id: String,
+    /// Highest event sequence the client has applied.
+    pub last_seq: u64,
+}
+
+/// An event with its place in the user's sequence, as REST sync pages carry them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequencedEvent {
+    pub seq: u64,
+    pub event: EventPayload,
 }
 
 /// Why a frame could not be decoded. Each case names what was wrong so the peer (and the log)
@@ -168,6 +225,7 @@ mod tests {
             client_msg_id: Some("cm-1".into()),
             body: "안녕하세요 <b>hi</b>".into(),
             sent_at_ms: 1_700_000_000_000,
+            attachments: vec![],
         }
     }
 
@@ -177,6 +235,15 @@ mod tests {
             ClientFrame::Hello {
                 protocol_version: crate::PROTOCOL_VERSION,
                 token: AccessToken::new("t"),
+                resume: None,
+            },
+            ClientFrame::Hello {
+                protocol_version: crate::PROTOCOL_VERSION,
+                token: AccessToken::new("t"),
+                resume: Some(Resume {
+                    session_id: "s-1".into(),
+                    last_seq: 41,
+                }),
             },
             ClientFrame::Ping { nonce: 42 },
             ClientFrame::Send {
@@ -185,7 +252,7 @@ mod tests {
                 body: "hello\nworld".into(),
             },
         ];
-        assert_eq!(frames.len(), ClientFrame::TYPES.len());
+        assert_eq!(frames.len(), ClientFrame::TYPES.len() + 1);
         for frame in frames {
             let text = encode_frame(&frame);
             assert_eq!(decode_client_frame(&text).unwrap(), frame, "{text}");
@@ -200,6 +267,7 @@ mod tests {
                 session_id: "s".into(),
                 user_id: "u".into(),
                 heartbeat_interval_ms: 15_000,
+                resumed: true,
             },
             ServerFrame::Pong { nonce: 7 },
             ServerFrame::Ack {
@@ -212,17 +280,56 @@ mod tests {
                 code: ErrorCode::InvalidMessage,
                 message: "empty".into(),
                 retryable: false,
+                retry_after_ms: None,
+            },
+            ServerFrame::Nack {
+                client_msg_id: "cm".into(),
+                code: ErrorCode::Unavailable,
+                message: "busy".into(),
+                retryable: true,
+                retry_after_ms: Some(2_000),
             },
             ServerFrame::Event {
                 seq: 4,
                 event: EventPayload::MessageCreated { message: message() },
             },
+            ServerFrame::Event {
+                seq: 5,
+                event: EventPayload::ReadWatermark {
+                    chat_id: "c-1".into(),
+                    user_id: "u-bob".into(),
+                    msg_id: "m-1".into(),
+                },
+            },
+            ServerFrame::Event {
+                seq: 6,
+                event: EventPayload::ChatUpdated {
+                    chat: ChatInfo {
+                        chat_id: "c-1".into(),
+                        title: "Team".into(),
+                        members: vec![],
+                        last_message: None,
+                    },
+                },
+            },
             ServerFrame::Error {
                 code: ErrorCode::Unauthorized,
                 message: "bad token".into(),
             },
+            ServerFrame::Reconnect {
+                endpoint_hint: Some("gw-b1".into()),
+                reason: "draining".into(),
+            },
+            ServerFrame::Reconnect {
+                endpoint_hint: None,
+                reason: "rebalancing".into(),
+            },
+            ServerFrame::Shed {
+                retry_after_ms: 5_000,
+            },
         ];
-        assert_eq!(frames.len(), ServerFrame::TYPES.len());
+        // Every type at least once (some twice, to cover optional fields).
+        assert_eq!(frames.len(), ServerFrame::TYPES.len() + 4);
         for frame in frames {
             let text = encode_frame(&frame);
             assert_eq!(decode_server_frame(&text).unwrap(), frame, "{text}");
@@ -288,6 +395,7 @@ mod tests {
         let hello = ClientFrame::Hello {
             protocol_version: 0,
             token: AccessToken::new("super-secret-token"),
+            resume: None,
         };
         assert!(!format!("{hello:?}").contains("super-secret"));
     }

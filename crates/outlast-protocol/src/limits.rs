@@ -10,6 +10,14 @@ pub const MAX_BODY_CHARS: usize = 4_000;
 pub const MAX_CLIENT_MSG_ID_LEN: usize = 64;
 /// Largest page a history request may ask for.
 pub const MAX_PAGE_SIZE: usize = 200;
+/// Largest page of events a sync request may ask for.
+pub const MAX_EVENTS_PAGE: usize = 500;
+/// Longest a long-poll may be asked to wait.
+pub const MAX_LONG_POLL_MS: u64 = 30_000;
+/// Largest attachment the media service accepts.
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+/// Longest attachment file name, in bytes.
+pub const MAX_FILE_NAME_LEN: usize = 255;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidationError {

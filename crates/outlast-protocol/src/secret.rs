@@ -23,6 +23,27 @@ impl std::fmt::Debug for AccessToken {
     }
 }
 
+/// A long-lived refresh token. Same redaction as [`AccessToken`]; it belongs in the OS keyring.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RefreshToken(String);
+
+impl RefreshToken {
+    pub fn new(value: impl Into<String>) -> Self {
+        RefreshToken(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshToken(<redacted>)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

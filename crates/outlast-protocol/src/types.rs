@@ -21,4 +21,17 @@ pub struct MessageRecord {
     pub body: String,
     /// Server receive time, milliseconds since the Unix epoch.
     pub sent_at_ms: u64,
+    /// Files uploaded to the media service before the message was sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message, stored by the media service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub media_id: String,
+    /// The name the sender gave it; clients must sanitise it before using it as a file name.
+    pub name: String,
+    pub size: u64,
+    pub mime: String,
 }

@@ -1,0 +1,176 @@
+//! The control API (its own listener, never faulted): switch listeners' fault modes, expire
+//! sessions, play scenarios and read status. `outlast-mock fault …` and testers' scripts use it.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+use crate::backend::Backend;
+use crate::fault::{FaultMode, ListenerStatus, Switchboard, Target};
+use crate::scenario::Scenario;
+
+/// The scenario being played, by name.
+pub(crate) type PlayingScenario = Arc<Mutex<Option<(String, JoinHandle<()>)>>>;
+
+#[derive(Clone)]
+pub(crate) struct ControlState {
+    pub switchboard: Switchboard,
+    pub backend: Backend,
+    pub scenario: PlayingScenario,
+}
+
+/// `PUT /control/fault`
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FaultRequest {
+    /// A listener id, `region:<name>`, `service:<name>` or `all`.
+    pub target: String,
+    /// A fault in its text form, e.g. `blackhole` or `slow:2000`.
+    pub fault: String,
+}
+
+/// `POST /control/scenario`
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ScenarioRequest {
+    /// The scenario file's TOML text.
+    pub toml: String,
+    /// Scenario seconds per real second (60 plays a minute per second).
+    #[serde(default = "one")]
+    pub time_scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `GET /control/status`
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Status {
+    pub listeners: Vec<ListenerStatus>,
+    pub sessions: usize,
+    pub users: usize,
+    pub messages: usize,
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ControlError {
+    error: String,
+}
+
+type Reply<T> = Result<Json<T>, (StatusCode, Json<ControlError>)>;
+
+fn bad(error: impl ToString) -> (StatusCode, Json<ControlError>) {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(ControlError {
+            error: error.to_string(),
+        }),
+    )
+}
+
+pub(crate) fn router(state: ControlState) -> Router {
+    Router::new()
+        .route("/control/status", get(status))
+        .route("/control/fault", put(fault))
+        .route("/control/sessions/expire", post(expire))
+        .route("/control/scenario", post(play).delete(stop))
+        .with_state(state)
+}
+
+async fn status(State(state): State<ControlState>) -> Json<Status> {
+    let (sessions, users, messages) = {
+        let store = state.backend.store();
+        (
+            store.session_count(),
+            store.user_count(),
+            store.message_count(),
+        )
+    };
+    let scenario = state
+        .scenario
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(_, task)| !task.is_finished())
+        .map(|(name, _)| name.clone());
+    Json(Status {
+        listeners: state.switchboard.status(),
+        sessions,
+        users,
+        messages,
+        scenario,
+    })
+}
+
+async fn fault(
+    State(state): State<ControlState>,
+    Json(request): Json<FaultRequest>,
+) -> Reply<Vec<String>> {
+    let target: Target = request.target.parse().map_err(bad)?;
+    let mode: FaultMode = request.fault.parse().map_err(bad)?;
+    state
+        .switchboard
+        .apply(&target, &mode)
+        .map(Json)
+        .map_err(bad)
+}
+
+#[derive(Serialize)]
+struct Expired {
+    expired: usize,
+}
+
+async fn expire(State(state): State<ControlState>) -> Json<Expired> {
+    Json(Expired {
+        expired: state.backend.store().expire_sessions(),
+    })
+}
+
+#[derive(Serialize)]
+struct Playing {
+    playing: String,
+    steps: usize,
+}
+
+async fn play(
+    State(state): State<ControlState>,
+    Json(request): Json<ScenarioRequest>,
+) -> Reply<Playing> {
+    let scenario = Scenario::parse(&request.toml).map_err(bad)?;
+    scenario.validate(&state.switchboard).map_err(bad)?;
+    if !(request.time_scale.is_finite() && request.time_scale > 0.0) {
+        return Err(bad("time_scale must be a positive number"));
+    }
+    let playing = Playing {
+        playing: scenario.name.clone(),
+        steps: scenario.steps.len(),
+    };
+    let name = scenario.name.clone();
+    let task = tokio::spawn(scenario.play(state.switchboard.clone(), request.time_scale));
+    let previous = state
+        .scenario
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .replace((name, task));
+    if let Some((_, task)) = previous {
+        task.abort();
+    }
+    Ok(Json(playing))
+}
+
+async fn stop(State(state): State<ControlState>) -> StatusCode {
+    if let Some((_, task)) = state
+        .scenario
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        task.abort();
+    }
+    StatusCode::NO_CONTENT
+}
