@@ -152,6 +152,20 @@ impl Backend {
         }
     }
 
+    /// A simulated member of one of `user_id`'s chats writes `body` there.
+    pub fn post_hostile(&self, user_id: &str, body: &str) {
+        let target = {
+            let store = self.store();
+            store.memberships(user_id).into_iter().find_map(|(chat_id, members)| {
+                let peer = members.into_iter().find(|m| m != user_id && store.is_simulated(m))?;
+                Some((peer, chat_id))
+            })
+        };
+        if let Some((peer, chat_id)) = target {
+            self.post_as_peer(&peer, &chat_id, body);
+        }
+    }
+
     fn post_as_peer(&self, peer: &str, chat_id: &str, body: &str) {
         let result = self
             .store()

@@ -34,6 +34,13 @@ pub enum FaultMode {
     /// Load shedding: gateways answer `shed{retry_after_ms}` and close; HTTP answers 503
     /// `overloaded` with `Retry-After`.
     Shedding { retry_after_ms: u64 },
+    /// Gateways send a fraction (0–1) of events twice.
+    Duplicating { rate: f64 },
+    /// Gateways hold back a fraction (0–1) of events and send them after the next frame.
+    Reordering { rate: f64 },
+    /// Gateways send every session a volley of hostile frames (bad JSON, an unknown type, bad
+    /// UTF-8 in a binary frame, a script in a message body, a 10 MiB frame), then keep serving.
+    Hostile,
 }
 
 impl fmt::Display for FaultMode {
@@ -49,6 +56,9 @@ impl fmt::Display for FaultMode {
             FaultMode::Draining { hint: None } => f.write_str("drain"),
             FaultMode::Draining { hint: Some(hint) } => write!(f, "drain:{hint}"),
             FaultMode::Shedding { retry_after_ms } => write!(f, "shed:{retry_after_ms}"),
+            FaultMode::Duplicating { rate } => write!(f, "duplicate:{rate}"),
+            FaultMode::Reordering { rate } => write!(f, "reorder:{rate}"),
+            FaultMode::Hostile => f.write_str("hostile"),
         }
     }
 }
@@ -58,7 +68,7 @@ impl fmt::Display for FaultMode {
 pub struct FaultParseError(String);
 
 /// The accepted spellings, for error messages and `--help`.
-pub const FAULT_SYNTAX: &str = "up | refuse | reset | blackhole | slow:<ms> | error:<retry-after s> | flaky:<0..1> | drain[:<endpoint id>] | shed:<retry-after ms>";
+pub const FAULT_SYNTAX: &str = "up | refuse | reset | blackhole | slow:<ms> | error:<retry-after s> | flaky:<0..1> | drain[:<endpoint id>] | shed:<retry-after ms> | duplicate:<0..1> | reorder:<0..1> | hostile";
 
 impl FromStr for FaultMode {
     type Err = FaultParseError;
@@ -94,16 +104,16 @@ impl FromStr for FaultMode {
             "error" | "erroring" => Ok(FaultMode::Erroring {
                 retry_after_s: number(Some(5))?,
             }),
-            "flaky" => {
-                let drop_rate: f64 = match arg {
-                    None => 0.3,
-                    Some(a) => a.parse().map_err(|_| bad("not a number"))?,
-                };
-                if !(0.0..=1.0).contains(&drop_rate) {
-                    return Err(bad("the drop rate must be between 0 and 1"));
-                }
-                Ok(FaultMode::Flaky { drop_rate })
-            }
+            "flaky" => Ok(FaultMode::Flaky {
+                drop_rate: rate(arg, 0.3).map_err(|why| bad(&why))?,
+            }),
+            "duplicate" | "duplicating" => Ok(FaultMode::Duplicating {
+                rate: rate(arg, 0.5).map_err(|why| bad(&why))?,
+            }),
+            "reorder" | "reordering" => Ok(FaultMode::Reordering {
+                rate: rate(arg, 0.5).map_err(|why| bad(&why))?,
+            }),
+            "hostile" => no_arg(FaultMode::Hostile),
             "drain" | "draining" => Ok(FaultMode::Draining {
                 hint: arg.filter(|a| !a.is_empty()).map(str::to_owned),
             }),
@@ -112,6 +122,19 @@ impl FromStr for FaultMode {
             }),
             _ => Err(bad("unknown mode")),
         }
+    }
+}
+
+/// A probability argument: absent means `default`.
+fn rate(arg: Option<&str>, default: f64) -> Result<f64, String> {
+    let value: f64 = match arg {
+        None => default,
+        Some(a) => a.parse().map_err(|_| "not a number".to_owned())?,
+    };
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("the rate must be between 0 and 1".into())
     }
 }
 

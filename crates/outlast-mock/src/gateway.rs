@@ -26,6 +26,16 @@ const OUTBOUND_QUEUE: usize = 1024;
 /// WebSocket messages above this size are refused by the WebSocket layer itself; between
 /// [`MAX_FRAME_BYTES`] and this, the protocol layer answers with a clear `frame_too_large`.
 const WS_MESSAGE_LIMIT: usize = 1024 * 1024;
+/// A reordered event waits at most this long for a frame to overtake it.
+const REORDER_HOLD: Duration = Duration::from_millis(200);
+/// Size of the oversized frame the hostile fault sends.
+const HOSTILE_FRAME_BYTES: usize = 10 * 1024 * 1024;
+/// Bodies a hostile peer writes: markup, a `javascript:` link, bidi overrides, a flood of
+/// combining marks. Clients must show them as inert text.
+const HOSTILE_BODY: &str = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script> <a href=\"javascript:alert(1)\">click</a> \u{202e}gnp.exe\u{202c} Z\u{0336}\u{0336}\u{0336}";
+
+/// Read and write buffer of one session's WebSocket.
+const SESSION_BUFFER: usize = 4 * 1024;
 /// A drained session that has not moved is closed after this long.
 const DRAIN_GRACE: Duration = Duration::from_secs(30);
 
@@ -63,7 +73,11 @@ async fn handle(
     settings: &GatewaySettings,
     mut mode: watch::Receiver<FaultMode>,
 ) -> Result<(), String> {
+    // Small buffers: frames are small, and tungstenite's 128 KiB defaults would cost over 100 KiB
+    // per idle session, which matters at tens of thousands of sessions.
     let config = WebSocketConfig::default()
+        .read_buffer_size(SESSION_BUFFER)
+        .write_buffer_size(SESSION_BUFFER)
         .max_message_size(Some(WS_MESSAGE_LIMIT))
         .max_frame_size(Some(WS_MESSAGE_LIMIT));
     let upgrade_mode = mode.clone();
@@ -139,6 +153,7 @@ async fn handle(
         session_id: &session_id,
         user_id: &user_id,
         drain_deadline: None,
+        held: None,
     };
     let mut result = session.send(&welcome).await;
     for event in replay.into_iter().flatten() {
@@ -170,6 +185,8 @@ struct Session<'a> {
     session_id: &'a str,
     user_id: &'a str,
     drain_deadline: Option<tokio::time::Instant>,
+    /// An event held back by the reorder fault.
+    held: Option<ServerFrame>,
 }
 
 impl Session<'_> {
@@ -187,6 +204,11 @@ impl Session<'_> {
                     }
                     let current = mode.borrow_and_update().clone();
                     self.on_mode(&current).await?;
+                }
+                _ = tokio::time::sleep(REORDER_HOLD), if self.held.is_some() => {
+                    if let Some(frame) = self.held.take() {
+                        self.send(&frame).await?;
+                    }
                 }
                 _ = tokio::time::sleep_until(drain_deadline.unwrap_or_else(tokio::time::Instant::now)), if drain_deadline.is_some() => {
                     let _ = self.ws.close(None).await;
@@ -261,6 +283,7 @@ impl Session<'_> {
                 )
                 .await
             }
+            FaultMode::Hostile => self.hostile_volley().await,
             _ => {
                 self.drain_deadline = None;
                 Ok(())
@@ -271,23 +294,66 @@ impl Session<'_> {
     /// Send a frame subject to the slow and flaky faults. Welcome, errors and control frames are
     /// never dropped: flakiness models lost acks and events.
     async fn deliver(&mut self, frame: &ServerFrame, mode: &FaultMode) -> Result<(), String> {
+        let is_event = matches!(frame, ServerFrame::Event { .. });
         match mode {
             FaultMode::Slow { latency_ms } => {
                 tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
             }
             FaultMode::Flaky { drop_rate } => {
-                let droppable = matches!(
-                    frame,
-                    ServerFrame::Ack { .. } | ServerFrame::Event { .. } | ServerFrame::Pong { .. }
-                );
+                let droppable = is_event
+                    || matches!(frame, ServerFrame::Ack { .. } | ServerFrame::Pong { .. });
                 if droppable && self.backend.chance(*drop_rate) {
                     tracing::debug!(session_id = %self.session_id, "flaky: dropping a frame");
                     return Ok(());
                 }
             }
+            FaultMode::Duplicating { rate } => {
+                if is_event && self.backend.chance(*rate) {
+                    self.send(frame).await?;
+                }
+            }
+            FaultMode::Reordering { rate } => {
+                if is_event && self.held.is_none() && self.backend.chance(*rate) {
+                    self.held = Some(frame.clone());
+                    return Ok(());
+                }
+            }
             _ => {}
         }
-        self.send(frame).await
+        self.send(frame).await?;
+        // A held-back event goes out after the frame that overtook it.
+        if let Some(held) = self.held.take() {
+            self.send(&held).await?;
+        }
+        Ok(())
+    }
+
+    /// What a broken or hostile server might send. The message with a hostile body is stored and
+    /// delivered like any other (to every member), so REST readers get it too.
+    async fn hostile_volley(&mut self) -> Result<(), String> {
+        let volley = [
+            Message::text("{not json"),
+            Message::text(r#"{"type":"teleport","to":"mars"}"#),
+            Message::text(
+                r#"{"type":"ack","client_msg_id":"never-sent","msg_id":"m-ghost","seq":18446744073709551615}"#,
+            ),
+            Message::binary(vec![0xff, 0xfe, 0xfd, 0x00]),
+        ];
+        for message in volley {
+            self.ws
+                .send(message)
+                .await
+                .map_err(|e| format!("write failed: {e}"))?;
+        }
+        self.backend.post_hostile(self.user_id, HOSTILE_BODY);
+        let huge = format!(
+            r#"{{"type":"event","pad":"{}"}}"#,
+            "x".repeat(HOSTILE_FRAME_BYTES)
+        );
+        self.ws
+            .send(Message::text(huge))
+            .await
+            .map_err(|e| format!("write failed: {e}"))
     }
 
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), String> {

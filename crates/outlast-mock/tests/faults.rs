@@ -716,6 +716,80 @@ async fn hostile_input_gets_protocol_errors_and_the_server_survives() {
     assert_eq!(response.status(), 401);
 }
 
+/// Jun writes `body` to demo over REST.
+async fn jun_writes(server: &MockServer, token: &AccessToken, id: &str, body: &str) -> u64 {
+    let request = SendRequest { client_msg_id: id.into(), chat_id: "c-jun".into(), body: body.into(), attachments: vec![] };
+    let response: SendResponse = http()
+        .post(format!("{}/v1/messages", server.url_of("api-a").unwrap()))
+        .bearer_auth(token.expose())
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response.seq
+}
+
+fn event_seq(frame: Option<ServerFrame>) -> u64 {
+    match frame {
+        Some(ServerFrame::Event { seq, .. }) => seq,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn duplicating_and_reordering_mangle_event_delivery() {
+    let server = server().await;
+    let demo = login(&server, "demo").await;
+    let jun = login(&server, "jun").await;
+    let (mut live, _) = session(&server, "gw-a1", &demo.access_token).await;
+
+    server.set_fault("gw-a1", "duplicate:1").unwrap();
+    jun_writes(&server, &jun.access_token, "cm-d1", "twice?").await;
+    let first = event_seq(next(&mut live).await);
+    let second = event_seq(next(&mut live).await);
+    assert_eq!(first, second, "the same event arrives twice");
+
+    server.set_fault("gw-a1", "reorder:1").unwrap();
+    jun_writes(&server, &jun.access_token, "cm-r1", "first").await;
+    jun_writes(&server, &jun.access_token, "cm-r2", "second").await;
+    let a = event_seq(next(&mut live).await);
+    let b = event_seq(next(&mut live).await);
+    assert_eq!((a, b), (first + 2, first + 1), "the later event overtakes the earlier one");
+}
+
+#[tokio::test]
+async fn hostile_mode_sends_garbage_a_script_body_and_a_huge_frame() {
+    let server = server().await;
+    let demo = login(&server, "demo").await;
+    let (mut live, _) = session(&server, "gw-a1", &demo.access_token).await;
+    server.set_fault("gw-a1", "hostile").unwrap();
+    let mut texts = Vec::new();
+    let mut binaries = 0;
+    while texts.len() + binaries < 6 {
+        match timeout(DEADLINE, live.next()).await.unwrap().unwrap().unwrap() {
+            Message::Text(t) => texts.push(t.to_string()),
+            Message::Binary(_) => binaries += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(binaries, 1);
+    assert_eq!(texts[0], "{not json");
+    assert!(texts[1].contains("teleport"));
+    assert!(texts[2].contains("m-ghost"));
+    assert!(texts.iter().any(|t| t.len() >= 10 * 1024 * 1024), "a 10 MiB frame");
+    let script = texts.iter().find(|t| t.contains("onerror")).expect("a hostile message");
+    match decode_server_frame(script).unwrap() {
+        ServerFrame::Event { event: EventPayload::MessageCreated { message }, .. } => {
+            assert!(message.body.contains("<script>"));
+            assert!(message.body.contains('\u{202e}'));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Poll `condition` until it holds or the deadline passes.
 async fn wait_until<F, Fut>(mut condition: F) -> bool
 where
