@@ -156,10 +156,15 @@ impl Backend {
     pub fn post_hostile(&self, user_id: &str, body: &str) {
         let target = {
             let store = self.store();
-            store.memberships(user_id).into_iter().find_map(|(chat_id, members)| {
-                let peer = members.into_iter().find(|m| m != user_id && store.is_simulated(m))?;
-                Some((peer, chat_id))
-            })
+            store
+                .memberships(user_id)
+                .into_iter()
+                .find_map(|(chat_id, members)| {
+                    let peer = members
+                        .into_iter()
+                        .find(|m| m != user_id && store.is_simulated(m))?;
+                    Some((peer, chat_id))
+                })
         };
         if let Some((peer, chat_id)) = target {
             self.post_as_peer(&peer, &chat_id, body);

@@ -300,23 +300,21 @@ impl Session<'_> {
                 tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
             }
             FaultMode::Flaky { drop_rate } => {
-                let droppable = is_event
-                    || matches!(frame, ServerFrame::Ack { .. } | ServerFrame::Pong { .. });
+                let droppable =
+                    is_event || matches!(frame, ServerFrame::Ack { .. } | ServerFrame::Pong { .. });
                 if droppable && self.backend.chance(*drop_rate) {
                     tracing::debug!(session_id = %self.session_id, "flaky: dropping a frame");
                     return Ok(());
                 }
             }
-            FaultMode::Duplicating { rate } => {
-                if is_event && self.backend.chance(*rate) {
-                    self.send(frame).await?;
-                }
+            FaultMode::Duplicating { rate } if is_event && self.backend.chance(*rate) => {
+                self.send(frame).await?;
             }
-            FaultMode::Reordering { rate } => {
-                if is_event && self.held.is_none() && self.backend.chance(*rate) {
-                    self.held = Some(frame.clone());
-                    return Ok(());
-                }
+            FaultMode::Reordering { rate }
+                if is_event && self.held.is_none() && self.backend.chance(*rate) =>
+            {
+                self.held = Some(frame.clone());
+                return Ok(());
             }
             _ => {}
         }

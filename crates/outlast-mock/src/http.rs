@@ -9,13 +9,13 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use outlast_protocol::{
-    ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, EventsPage, LoginRequest, LoginResponse,
-    MessagesPage, ReadRequest, RefreshRequest, SendRequest, SendResponse, UploadResponse,
-    HEADER_AUTHORIZATION, MAX_EVENTS_PAGE, MAX_FILE_NAME_LEN, MAX_LONG_POLL_MS, MAX_PAGE_SIZE,
-    MAX_UPLOAD_BYTES,
+    ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, ErrorCode, EventsPage,
+    LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RenameChatRequest,
+    SendRequest, SendResponse, UploadResponse, HEADER_AUTHORIZATION, MAX_EVENTS_PAGE,
+    MAX_FILE_NAME_LEN, MAX_LONG_POLL_MS, MAX_PAGE_SIZE, MAX_UPLOAD_BYTES,
 };
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -198,7 +198,8 @@ async fn refresh(
 pub(crate) fn api_router(backend: Backend) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/chats", get(chats))
+        .route("/v1/chats", get(chats).post(create_chat))
+        .route("/v1/chats/{chat_id}/title", put(rename_chat))
         .route("/v1/chats/{chat_id}/messages", get(history))
         .route("/v1/chats/{chat_id}/read", post(mark_read))
         .route("/v1/messages", post(send))
@@ -213,6 +214,33 @@ async fn chats(
     let user_id = authenticate(&backend, &headers)?;
     let chats = backend.store().chats_of(&user_id);
     Ok(Json(ChatsResponse { chats }))
+}
+
+async fn create_chat(
+    State(backend): State<Backend>,
+    headers: HeaderMap,
+    body: Result<Json<CreateChatRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ChatInfo>, HttpError> {
+    let user_id = authenticate(&backend, &headers)?;
+    let request = json_body(body)?;
+    let chat = backend
+        .store()
+        .create_chat(&user_id, &request.title, &request.member_ids)?;
+    Ok(Json(chat))
+}
+
+async fn rename_chat(
+    State(backend): State<Backend>,
+    headers: HeaderMap,
+    Path(chat_id): Path<String>,
+    body: Result<Json<RenameChatRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, HttpError> {
+    let user_id = authenticate(&backend, &headers)?;
+    let request = json_body(body)?;
+    backend
+        .store()
+        .rename_chat(&user_id, &chat_id, &request.title)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

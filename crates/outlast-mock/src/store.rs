@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use outlast_protocol::{
     validate_body, validate_client_msg_id, ApiError, Attachment, ChatInfo, ErrorCode, EventGap,
     EventPayload, MessageRecord, RefreshToken, SequencedEvent, ServerFrame, UserProfile,
+    MAX_CHAT_MEMBERS, MAX_TITLE_CHARS,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -398,6 +399,72 @@ impl Store {
         Ok(())
     }
 
+    /// Start a group chat of `creator` and `member_ids`, and tell every member.
+    pub fn create_chat(
+        &mut self,
+        creator: &str,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatInfo, ApiError> {
+        let title = checked_title(title)?;
+        let mut members = vec![creator.to_owned()];
+        for id in member_ids {
+            if !self.users.contains_key(id) {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    format!("no user {id:?}"),
+                ));
+            }
+            if !members.contains(id) {
+                members.push(id.clone());
+            }
+        }
+        if members.len() > MAX_CHAT_MEMBERS {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("a chat has at most {MAX_CHAT_MEMBERS} members"),
+            ));
+        }
+        let chat_id = format!("c-{}", uuid::Uuid::new_v4().simple());
+        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+        self.add_chat(&chat_id, &title, &refs);
+        self.announce_chat(&chat_id);
+        self.chat_info(&chat_id, creator)
+            .ok_or_else(|| unknown_chat(&chat_id))
+    }
+
+    /// Rename a chat `user_id` belongs to, and tell every member.
+    pub fn rename_chat(
+        &mut self,
+        user_id: &str,
+        chat_id: &str,
+        title: &str,
+    ) -> Result<(), ApiError> {
+        let title = checked_title(title)?;
+        self.member_chat(chat_id, user_id)?.title = title;
+        self.announce_chat(chat_id);
+        Ok(())
+    }
+
+    fn announce_chat(&mut self, chat_id: &str) {
+        let members = self
+            .chats
+            .get(chat_id)
+            .map(|c| c.members.clone())
+            .unwrap_or_default();
+        for member in &members {
+            if let Some(chat) = self.chat_info(chat_id, member) {
+                self.publish(member, EventPayload::ChatUpdated { chat }, None);
+            }
+        }
+    }
+
+    fn chat_info(&self, chat_id: &str, viewer: &str) -> Option<ChatInfo> {
+        self.chats_of(viewer)
+            .into_iter()
+            .find(|c| c.chat_id == chat_id)
+    }
+
     /// Events of `user_id` after `after`, up to `limit`, the user's latest seq, and the gap if
     /// some of the requested events are gone.
     pub fn events_after(
@@ -604,6 +671,18 @@ impl Store {
         }
         chat.title.clone()
     }
+}
+
+fn checked_title(title: &str) -> Result<String, ApiError> {
+    let title = title.trim();
+    let chars = title.chars().count();
+    if chars == 0 || chars > MAX_TITLE_CHARS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidMessage,
+            format!("a chat title must be 1 to {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    Ok(title.to_owned())
 }
 
 fn unknown_chat(chat_id: &str) -> ApiError {

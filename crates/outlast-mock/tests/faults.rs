@@ -718,7 +718,12 @@ async fn hostile_input_gets_protocol_errors_and_the_server_survives() {
 
 /// Jun writes `body` to demo over REST.
 async fn jun_writes(server: &MockServer, token: &AccessToken, id: &str, body: &str) -> u64 {
-    let request = SendRequest { client_msg_id: id.into(), chat_id: "c-jun".into(), body: body.into(), attachments: vec![] };
+    let request = SendRequest {
+        client_msg_id: id.into(),
+        chat_id: "c-jun".into(),
+        body: body.into(),
+        attachments: vec![],
+    };
     let response: SendResponse = http()
         .post(format!("{}/v1/messages", server.url_of("api-a").unwrap()))
         .bearer_auth(token.expose())
@@ -757,7 +762,11 @@ async fn duplicating_and_reordering_mangle_event_delivery() {
     jun_writes(&server, &jun.access_token, "cm-r2", "second").await;
     let a = event_seq(next(&mut live).await);
     let b = event_seq(next(&mut live).await);
-    assert_eq!((a, b), (first + 2, first + 1), "the later event overtakes the earlier one");
+    assert_eq!(
+        (a, b),
+        (first + 2, first + 1),
+        "the later event overtakes the earlier one"
+    );
 }
 
 #[tokio::test]
@@ -769,7 +778,12 @@ async fn hostile_mode_sends_garbage_a_script_body_and_a_huge_frame() {
     let mut texts = Vec::new();
     let mut binaries = 0;
     while texts.len() + binaries < 6 {
-        match timeout(DEADLINE, live.next()).await.unwrap().unwrap().unwrap() {
+        match timeout(DEADLINE, live.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
             Message::Text(t) => texts.push(t.to_string()),
             Message::Binary(_) => binaries += 1,
             _ => {}
@@ -779,15 +793,78 @@ async fn hostile_mode_sends_garbage_a_script_body_and_a_huge_frame() {
     assert_eq!(texts[0], "{not json");
     assert!(texts[1].contains("teleport"));
     assert!(texts[2].contains("m-ghost"));
-    assert!(texts.iter().any(|t| t.len() >= 10 * 1024 * 1024), "a 10 MiB frame");
-    let script = texts.iter().find(|t| t.contains("onerror")).expect("a hostile message");
+    assert!(
+        texts.iter().any(|t| t.len() >= 10 * 1024 * 1024),
+        "a 10 MiB frame"
+    );
+    let script = texts
+        .iter()
+        .find(|t| t.contains("onerror"))
+        .expect("a hostile message");
     match decode_server_frame(script).unwrap() {
-        ServerFrame::Event { event: EventPayload::MessageCreated { message }, .. } => {
+        ServerFrame::Event {
+            event: EventPayload::MessageCreated { message },
+            ..
+        } => {
             assert!(message.body.contains("<script>"));
             assert!(message.body.contains('\u{202e}'));
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn new_and_renamed_chats_reach_members_as_chat_updates() {
+    let server = server().await;
+    let demo = login(&server, "demo").await;
+    let tester = login(&server, "tester").await;
+    let (mut live, _) = session(&server, "gw-b1", &tester.access_token).await;
+    let api = server.url_of("api-a").unwrap();
+    let chat: outlast_protocol::ChatInfo = http()
+        .post(format!("{api}/v1/chats"))
+        .bearer_auth(demo.access_token.expose())
+        .json(&serde_json::json!({"title": "Drill", "member_ids": ["u-tester", "u-minji"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    match next(&mut live).await {
+        Some(ServerFrame::Event {
+            event: EventPayload::ChatUpdated { chat: seen },
+            ..
+        }) => {
+            assert_eq!(seen.chat_id, chat.chat_id)
+        }
+        other => panic!("{other:?}"),
+    }
+    let renamed = http()
+        .put(format!("{api}/v1/chats/{}/title", chat.chat_id))
+        .bearer_auth(tester.access_token.expose())
+        .json(&serde_json::json!({"title": "Gateway drill"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 204);
+    match next(&mut live).await {
+        Some(ServerFrame::Event {
+            event: EventPayload::ChatUpdated { chat },
+            ..
+        }) => {
+            assert_eq!(chat.title, "Gateway drill");
+            assert_eq!(chat.members.len(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    let bad = http()
+        .post(format!("{api}/v1/chats"))
+        .bearer_auth(demo.access_token.expose())
+        .json(&serde_json::json!({"title": "", "member_ids": ["u-nobody"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
 }
 
 /// Poll `condition` until it holds or the deadline passes.

@@ -20,14 +20,14 @@ pub use frame::{
     Resume, SequencedEvent, ServerFrame,
 };
 pub use limits::{
-    validate_body, validate_client_msg_id, ValidationError, MAX_BODY_CHARS, MAX_CLIENT_MSG_ID_LEN,
-    MAX_EVENTS_PAGE, MAX_FILE_NAME_LEN, MAX_FRAME_BYTES, MAX_LONG_POLL_MS, MAX_PAGE_SIZE,
-    MAX_UPLOAD_BYTES,
+    validate_body, validate_client_msg_id, ValidationError, MAX_BODY_CHARS, MAX_CHAT_MEMBERS,
+    MAX_CLIENT_MSG_ID_LEN, MAX_EVENTS_PAGE, MAX_FILE_NAME_LEN, MAX_FRAME_BYTES, MAX_LONG_POLL_MS,
+    MAX_PAGE_SIZE, MAX_TITLE_CHARS, MAX_UPLOAD_BYTES,
 };
 pub use rest::{
-    ApiError, ChatInfo, ChatsResponse, EventGap, EventsPage, LoginRequest, LoginResponse,
-    MessagesPage, ReadRequest, RefreshRequest, SendRequest, SendResponse, UploadResponse,
-    HEADER_AUTHORIZATION,
+    ApiError, ChatInfo, ChatsResponse, CreateChatRequest, EventGap, EventsPage, LoginRequest,
+    LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RenameChatRequest, SendRequest,
+    SendResponse, UploadResponse, HEADER_AUTHORIZATION,
 };
 pub use secret::{AccessToken, RefreshToken};
 pub use types::{Attachment, MessageRecord, UserProfile};

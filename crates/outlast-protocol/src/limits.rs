@@ -14,6 +14,10 @@ pub const MAX_PAGE_SIZE: usize = 200;
 pub const MAX_EVENTS_PAGE: usize = 500;
 /// Longest a long-poll may be asked to wait.
 pub const MAX_LONG_POLL_MS: u64 = 30_000;
+/// Longest chat title, in Unicode scalar values.
+pub const MAX_TITLE_CHARS: usize = 100;
+/// Most members of one chat.
+pub const MAX_CHAT_MEMBERS: usize = 500;
 /// Largest attachment the media service accepts.
 pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 /// Longest attachment file name, in bytes.

@@ -108,6 +108,20 @@ pub struct EventGap {
     pub first_available_seq: u64,
 }
 
+/// `POST /v1/chats`: start a group chat. Every member gets a `chat_updated` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateChatRequest {
+    pub title: String,
+    /// Other members; the creator is always a member.
+    pub member_ids: Vec<String>,
+}
+
+/// `PUT /v1/chats/{chat_id}/title`: rename a chat. Every member gets a `chat_updated` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenameChatRequest {
+    pub title: String,
+}
+
 /// `POST /v1/chats/{chat_id}/read`: the user has read up to `msg_id`. Watermarks only move
 /// forward; an older one is accepted and ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

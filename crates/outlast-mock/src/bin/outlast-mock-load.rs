@@ -21,7 +21,10 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser, Debug)]
-#[command(name = "outlast-mock-load", about = "Load test: concurrent gateway sessions with heartbeats against one outlast-mock process")]
+#[command(
+    name = "outlast-mock-load",
+    about = "Load test: concurrent gateway sessions with heartbeats against one outlast-mock process"
+)]
 struct Args {
     #[arg(long, default_value_t = 10_000)]
     clients: usize,
@@ -89,7 +92,12 @@ fn spawn_server() -> Result<(Child, String), String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e} (build it with cargo build -p outlast-mock --release)", mock.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot start {}: {e} (build it with cargo build -p outlast-mock --release)",
+                mock.display()
+            )
+        })?;
     let url = BufReader::new(child.stdout.take().unwrap())
         .lines()
         .map_while(Result::ok)
@@ -108,11 +116,18 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    let gateways: Vec<String> = config.regions.iter().flat_map(|r| r.gateways.iter().map(|g| g.url.clone())).collect();
+    let gateways: Vec<String> = config
+        .regions
+        .iter()
+        .flat_map(|r| r.gateways.iter().map(|g| g.url.clone()))
+        .collect();
     let auth = &config.regions[0].auth[0].url;
     let login: LoginResponse = http
         .post(format!("{auth}/v1/login"))
-        .json(&LoginRequest { username: "demo".into(), password: "demo".into() })
+        .json(&LoginRequest {
+            username: "demo".into(),
+            password: "demo".into(),
+        })
         .send()
         .await
         .map_err(|e| e.to_string())?
@@ -130,8 +145,13 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
     for i in 0..args.clients {
         let url = gateways[i % gateways.len()].clone();
         let token = login.access_token.clone();
-        let (counters, rtts, connect_times, ramp, hold_until) =
-            (counters.clone(), rtts.clone(), connect_times.clone(), ramp.clone(), hold_until.clone());
+        let (counters, rtts, connect_times, ramp, hold_until) = (
+            counters.clone(),
+            rtts.clone(),
+            connect_times.clone(),
+            ramp.clone(),
+            hold_until.clone(),
+        );
         let heartbeat = Duration::from_millis(args.heartbeat_ms);
         tasks.spawn(async move {
             let permit = ramp.acquire_owned().await.expect("semaphore open");
@@ -140,7 +160,10 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
                 counters.failed.fetch_add(1, Ordering::Relaxed);
                 return;
             };
-            connect_times.lock().unwrap().push(t0.elapsed().as_micros() as u32);
+            connect_times
+                .lock()
+                .unwrap()
+                .push(t0.elapsed().as_micros() as u32);
             counters.connected.fetch_add(1, Ordering::Relaxed);
             drop(permit);
             // Spread the heartbeats over the interval, as independent clients would be.
@@ -154,14 +177,20 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
                 nonce += 1;
                 let sent = Instant::now();
                 counters.pings.fetch_add(1, Ordering::Relaxed);
-                if ws.send(Message::text(encode_frame(&ClientFrame::Ping { nonce }))).await.is_err() {
+                if ws
+                    .send(Message::text(encode_frame(&ClientFrame::Ping { nonce })))
+                    .await
+                    .is_err()
+                {
                     counters.dropped.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
                 let answered = tokio::time::timeout(Duration::from_secs(10), async {
                     while let Some(Ok(message)) = ws.next().await {
                         if let Message::Text(text) = message {
-                            if let Ok(ServerFrame::Pong { nonce: n }) = decode_server_frame(text.as_str()) {
+                            if let Ok(ServerFrame::Pong { nonce: n }) =
+                                decode_server_frame(text.as_str())
+                            {
                                 if n == nonce {
                                     return true;
                                 }
@@ -189,7 +218,8 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
     // Wait for the ramp to finish (every client connected or failed), then hold.
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let done = counters.connected.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed);
+        let done =
+            counters.connected.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed);
         if done as usize >= args.clients || Instant::now() > deadline {
             break;
         }
@@ -211,17 +241,40 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
     let dropped = counters.dropped.load(Ordering::Relaxed);
     let mut rtts = rtts.lock().unwrap().clone();
     let mut connects = connect_times.lock().unwrap().clone();
-    println!("outlast-mock-load: {} clients, heartbeat {} ms, held {:.1} s", args.clients, args.heartbeat_ms, held.as_secs_f64());
-    println!("  connected          {connected} ({failed} failed) in {:.2} s", ramp_time.as_secs_f64());
-    println!("  connect time       median {:.2} ms, p99 {:.2} ms", pct(&mut connects, 50.0), pct(&mut connects, 99.0));
+    println!(
+        "outlast-mock-load: {} clients, heartbeat {} ms, held {:.1} s",
+        args.clients,
+        args.heartbeat_ms,
+        held.as_secs_f64()
+    );
+    println!(
+        "  connected          {connected} ({failed} failed) in {:.2} s",
+        ramp_time.as_secs_f64()
+    );
+    println!(
+        "  connect time       median {:.2} ms, p99 {:.2} ms",
+        pct(&mut connects, 50.0),
+        pct(&mut connects, 99.0)
+    );
     println!("  heartbeats         {pings} sent, {pongs} answered, {dropped} clients lost");
-    println!("  ping round trip    median {:.2} ms, p99 {:.2} ms", pct(&mut rtts, 50.0), pct(&mut rtts, 99.0));
+    println!(
+        "  ping round trip    median {:.2} ms, p99 {:.2} ms",
+        pct(&mut rtts, 50.0),
+        pct(&mut rtts, 99.0)
+    );
     if let Some(kib) = rss_after_ramp {
-        println!("  server memory      {:.1} MiB RSS with every client connected ({:.1} KiB per client)", kib as f64 / 1024.0, kib as f64 / args.clients.max(1) as f64);
+        println!(
+            "  server memory      {:.1} MiB RSS with every client connected ({:.1} KiB per client)",
+            kib as f64 / 1024.0,
+            kib as f64 / args.clients.max(1) as f64
+        );
     }
     if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
         let ticks = b.saturating_sub(a) as f64 / 100.0;
-        println!("  server CPU         {:.1} % of one core while holding", 100.0 * ticks / held.as_secs_f64());
+        println!(
+            "  server CPU         {:.1} % of one core while holding",
+            100.0 * ticks / held.as_secs_f64()
+        );
     }
     Ok(failed == 0 && dropped == 0 && connected as usize == args.clients)
 }
@@ -229,15 +282,34 @@ async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool,
 async fn open(
     url: &str,
     token: &AccessToken,
-) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, String> {
-    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::connect_async(url))
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    String,
+> {
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_string())?
+    .map_err(|e| e.to_string())?;
+    let hello = ClientFrame::Hello {
+        protocol_version: PROTOCOL_VERSION,
+        token: token.clone(),
+        resume: None,
+    };
+    ws.send(Message::text(encode_frame(&hello)))
         .await
-        .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| e.to_string())?;
-    let hello = ClientFrame::Hello { protocol_version: PROTOCOL_VERSION, token: token.clone(), resume: None };
-    ws.send(Message::text(encode_frame(&hello))).await.map_err(|e| e.to_string())?;
     match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
-        Ok(Some(Ok(Message::Text(text)))) if matches!(decode_server_frame(text.as_str()), Ok(ServerFrame::Welcome { .. })) => Ok(ws),
+        Ok(Some(Ok(Message::Text(text))))
+            if matches!(
+                decode_server_frame(text.as_str()),
+                Ok(ServerFrame::Welcome { .. })
+            ) =>
+        {
+            Ok(ws)
+        }
         other => Err(format!("no welcome: {other:?}")),
     }
 }
