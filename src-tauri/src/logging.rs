@@ -30,14 +30,13 @@ pub fn init(log_dir: &Path) -> LogGuard {
             (None, None)
         }
     };
-    let result = tracing_subscriber::registry()
+    // An error means a subscriber is already set (a second app in one process, as in tests):
+    // that one keeps logging.
+    let _ = tracing_subscriber::registry()
         .with(filter)
         .with(fmt::layer().with_writer(std::io::stderr))
         .with(file_layer)
         .try_init();
-    if result.is_err() {
-        // Already initialised (a second app instance in one process, as in tests): keep that one.
-    }
     LogGuard(guard)
 }
 

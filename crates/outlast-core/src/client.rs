@@ -196,25 +196,22 @@ impl Client {
         self.check_chat(chat_id)?;
         validate_body(body)?;
         let client_msg_id = uuid::Uuid::new_v4().to_string();
-        let (message, outgoing) = self
+        let message = self
             .inner
             .shared
             .update(|t| {
-                match t.add_pending(chat_id, client_msg_id.clone(), body.to_owned(), now_ms()) {
-                    Some((message, events)) => (Some(message), events),
-                    None => (None, Vec::new()),
-                }
+                t.add_pending(chat_id, client_msg_id.clone(), body.to_owned(), now_ms())
+                    .map_or((None, Vec::new()), |(message, events)| {
+                        (Some(message), events)
+                    })
             })
             .flatten()
-            .map(|message| {
-                let outgoing = Outgoing {
-                    client_msg_id,
-                    chat_id: chat_id.to_owned(),
-                    body: body.to_owned(),
-                };
-                (message, outgoing)
-            })
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
+        let outgoing = Outgoing {
+            client_msg_id,
+            chat_id: chat_id.to_owned(),
+            body: body.to_owned(),
+        };
         session.gateway.send(outgoing);
         Ok(message)
     }

@@ -233,13 +233,8 @@ impl Connection {
         let mut nonce: u64 = 0;
         let mut resend_at: Option<Instant> = None;
 
-        // Everything unacknowledged goes out again, in order, with the same client ids: the server
-        // keeps one message per id, so a lost ack cannot turn into a duplicate.
-        let backlog: Vec<Outgoing> = self.queue.iter().cloned().collect();
-        for message in &backlog {
-            if let Err(ended) = write(&mut ws, &send_frame(message)).await {
-                return ended;
-            }
+        if let Err(ended) = resend_all(&self.queue, &mut ws).await {
+            return ended;
         }
 
         loop {
@@ -257,11 +252,8 @@ impl Connection {
                 }
                 _ = sleep_until(resend_at.unwrap_or(ping_deadline)), if resend_at.is_some() => {
                     resend_at = None;
-                    let backlog: Vec<Outgoing> = self.queue.iter().cloned().collect();
-                    for message in &backlog {
-                        if let Err(ended) = write(&mut ws, &send_frame(message)).await {
-                            return ended;
-                        }
+                    if let Err(ended) = resend_all(&self.queue, &mut ws).await {
+                        return ended;
                     }
                 }
                 command = self.commands.recv() => match command {
@@ -334,6 +326,15 @@ enum Ended {
     Shed(Duration),
     /// The `Client` was dropped or signed out: stop.
     ClientGone,
+}
+
+/// Everything unacknowledged goes out again, in order, with the same client ids: the server keeps
+/// one message per id, so a lost ack cannot turn into a duplicate.
+async fn resend_all(queue: &VecDeque<Outgoing>, ws: &mut Ws) -> Result<(), Ended> {
+    for message in queue {
+        write(ws, &send_frame(message)).await?;
+    }
+    Ok(())
 }
 
 fn send_frame(message: &Outgoing) -> ClientFrame {

@@ -169,6 +169,17 @@ struct Entry {
     accepted: Arc<std::sync::atomic::AtomicU64>,
 }
 
+impl Entry {
+    fn selected_by(&self, id: &str, target: &Target) -> bool {
+        match target {
+            Target::All => true,
+            Target::Listener(name) => id == name,
+            Target::Region(region) => self.region.as_deref() == Some(region.as_str()),
+            Target::Service(service) => self.service == *service,
+        }
+    }
+}
+
 /// Every listener's mode, by id. Cloning shares it.
 #[derive(Clone, Default)]
 pub struct Switchboard {
@@ -240,24 +251,13 @@ impl Switchboard {
         }
     }
 
-    pub(crate) fn register_url(&self, id: &str, url: &str) {
-        if let Some(entry) = self.lock().get_mut(id) {
-            entry.url = url.to_owned();
-        }
-    }
-
     /// Switch every listener `target` names; returns the ids switched, or an error naming the
     /// unknown target.
     pub fn apply(&self, target: &Target, mode: &FaultMode) -> Result<Vec<String>, FaultParseError> {
         let entries = self.lock();
         let ids: Vec<String> = entries
             .iter()
-            .filter(|(id, e)| match target {
-                Target::All => true,
-                Target::Listener(name) => *id == name,
-                Target::Region(region) => e.region.as_deref() == Some(region.as_str()),
-                Target::Service(service) => e.service == *service,
-            })
+            .filter(|(id, e)| e.selected_by(id, target))
             .map(|(id, _)| id.clone())
             .collect();
         if ids.is_empty() {
@@ -278,12 +278,7 @@ impl Switchboard {
     /// Whether `target` names at least one listener (for validating scenarios up front).
     pub fn matches(&self, target: &Target) -> bool {
         let entries = self.lock();
-        entries.iter().any(|(id, e)| match target {
-            Target::All => true,
-            Target::Listener(name) => id == name,
-            Target::Region(region) => e.region.as_deref() == Some(region.as_str()),
-            Target::Service(service) => e.service == *service,
-        })
+        entries.iter().any(|(id, e)| e.selected_by(id, target))
     }
 
     pub fn status(&self) -> Vec<ListenerStatus> {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use outlast_protocol::{
     SendRequest, SendResponse, UploadResponse, HEADER_AUTHORIZATION, MAX_EVENTS_PAGE,
     MAX_FILE_NAME_LEN, MAX_LONG_POLL_MS, MAX_PAGE_SIZE, MAX_UPLOAD_BYTES,
 };
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::sync::watch;
 
@@ -111,11 +112,18 @@ fn authenticate(backend: &Backend, headers: &HeaderMap) -> Result<String, ApiErr
     backend.verify(token)
 }
 
-fn json_body<T>(
-    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
-) -> Result<T, ApiError> {
-    body.map(|Json(v)| v)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedFrame, e.body_text()))
+/// A JSON request body whose rejection is an `ApiError`, like every other error of this API.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = HttpError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|Json(value)| ApiJson(value))
+            .map_err(|e| HttpError(ApiError::new(ErrorCode::MalformedFrame, e.body_text())))
+    }
 }
 
 // ---- discovery ----------------------------------------------------------------------------
@@ -141,9 +149,8 @@ pub(crate) fn auth_router(backend: Backend) -> Router {
 
 async fn login(
     State(backend): State<Backend>,
-    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, HttpError> {
-    let request = json_body(body)?;
     let (user, refresh_token) = {
         let mut store = backend.store();
         let user_id = store
@@ -171,9 +178,8 @@ async fn login(
 
 async fn refresh(
     State(backend): State<Backend>,
-    body: Result<Json<RefreshRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<LoginResponse>, HttpError> {
-    let request = json_body(body)?;
     let (user, refresh_token) = {
         let store = backend.store();
         let user_id = store.user_for_refresh_token(request.refresh_token.expose())?;
@@ -219,10 +225,9 @@ async fn chats(
 async fn create_chat(
     State(backend): State<Backend>,
     headers: HeaderMap,
-    body: Result<Json<CreateChatRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<CreateChatRequest>,
 ) -> Result<Json<ChatInfo>, HttpError> {
     let user_id = authenticate(&backend, &headers)?;
-    let request = json_body(body)?;
     let chat = backend
         .store()
         .create_chat(&user_id, &request.title, &request.member_ids)?;
@@ -233,10 +238,9 @@ async fn rename_chat(
     State(backend): State<Backend>,
     headers: HeaderMap,
     Path(chat_id): Path<String>,
-    body: Result<Json<RenameChatRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<RenameChatRequest>,
 ) -> Result<StatusCode, HttpError> {
     let user_id = authenticate(&backend, &headers)?;
-    let request = json_body(body)?;
     backend
         .store()
         .rename_chat(&user_id, &chat_id, &request.title)?;
@@ -268,10 +272,9 @@ async fn mark_read(
     State(backend): State<Backend>,
     headers: HeaderMap,
     Path(chat_id): Path<String>,
-    body: Result<Json<ReadRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<ReadRequest>,
 ) -> Result<StatusCode, HttpError> {
     let user_id = authenticate(&backend, &headers)?;
-    let request = json_body(body)?;
     backend
         .store()
         .mark_read(&user_id, &chat_id, &request.msg_id)?;
@@ -281,10 +284,9 @@ async fn mark_read(
 async fn send(
     State(backend): State<Backend>,
     headers: HeaderMap,
-    body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<Json<SendResponse>, HttpError> {
     let user_id = authenticate(&backend, &headers)?;
-    let request = json_body(body)?;
     let posted = backend.post(
         &user_id,
         &request.chat_id,

@@ -156,17 +156,14 @@ impl MockServer {
         let mut bound = Vec::new();
         for (i, planned) in plan.into_iter().enumerate() {
             let addr = SocketAddr::new(config.host, port(config.base_port, i));
-            let url_for = |addr: SocketAddr| match planned.service {
-                Service::Gateway => format!("ws://{addr}/gateway"),
-                _ => format!("http://{addr}"),
-            };
-            // Register with a placeholder URL, bind, then record the real one.
-            let watch = switchboard.register(&planned.id, planned.service, planned.region, "");
-            let listener = net::FaultyListener::bind(addr, watch.clone())
-                .await
+            let (socket, local) = net::FaultyListener::bind(addr)
                 .map_err(|source| MockError::Bind { addr, source })?;
-            let url = url_for(listener.local_addr());
-            switchboard.register_url(&planned.id, &url);
+            let url = match planned.service {
+                Service::Gateway => format!("ws://{local}/gateway"),
+                _ => format!("http://{local}"),
+            };
+            let watch = switchboard.register(&planned.id, planned.service, planned.region, &url);
+            let listener = net::FaultyListener::new(socket, local, watch.clone());
             bound.push((planned, listener, url, watch));
         }
         let control_addr = SocketAddr::new(config.host, port(config.base_port, bound.len()));

@@ -27,19 +27,20 @@ pub(crate) struct FaultyListener {
 }
 
 impl FaultyListener {
-    pub async fn bind(addr: SocketAddr, watch: FaultWatch) -> io::Result<FaultyListener> {
+    /// Bind now (so the port is known and reserved); faults apply once `watch` is attached.
+    pub fn bind(addr: SocketAddr) -> io::Result<(TcpListener, SocketAddr)> {
         let socket = listen(addr)?;
         let addr = socket.local_addr()?;
-        Ok(FaultyListener {
+        Ok((socket, addr))
+    }
+
+    pub fn new(socket: TcpListener, addr: SocketAddr, watch: FaultWatch) -> FaultyListener {
+        FaultyListener {
             addr,
             socket: Some(socket),
             watch,
             held: Vec::new(),
-        })
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        }
     }
 
     /// The next connection this listener's mode lets through.

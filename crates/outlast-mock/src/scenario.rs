@@ -24,8 +24,8 @@ pub struct Scenario {
     pub description: String,
     /// In time order.
     pub steps: Vec<Step>,
-    source: String,
-    target_spans: Vec<std::ops::Range<usize>>,
+    /// The file line of each step's target, for validation errors.
+    target_lines: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,11 +65,8 @@ impl Scenario {
         if raw.step.is_empty() {
             return Err(ScenarioError("invalid scenario: it has no [[step]]".into()));
         }
-        let line = |span: std::ops::Range<usize>| {
-            text[..span.start.min(text.len())].lines().count().max(1)
-        };
+        let line = |span: std::ops::Range<usize>| line_of(text, span.start);
         let mut steps = Vec::new();
-        let mut target_spans = Vec::new();
         for raw_step in raw.step {
             let at = parse_duration(raw_step.at.get_ref()).map_err(|why| {
                 ScenarioError(format!(
@@ -85,31 +82,23 @@ impl Scenario {
                 raw_step.fault.get_ref().parse().map_err(|e| {
                     ScenarioError(format!("line {}: {e}", line(raw_step.fault.span())))
                 })?;
-            target_spans.push(raw_step.target.span());
-            steps.push(Step { at, target, fault });
+            steps.push((Step { at, target, fault }, line(raw_step.target.span())));
         }
-        // Stable sort keeps the file's order for steps at the same time.
-        let mut order: Vec<usize> = (0..steps.len()).collect();
-        order.sort_by_key(|&i| steps[i].at);
-        let steps: Vec<Step> = order.iter().map(|&i| steps[i].clone()).collect();
-        let target_spans = order.iter().map(|&i| target_spans[i].clone()).collect();
+        // A stable sort keeps the file's order for steps at the same time.
+        steps.sort_by_key(|(step, _)| step.at);
+        let (steps, target_lines) = steps.into_iter().unzip();
         Ok(Scenario {
             name: raw.name,
             description: raw.description,
             steps,
-            source: text.to_owned(),
-            target_spans,
+            target_lines,
         })
     }
 
     /// Check every target names a listener of this server.
     pub fn validate(&self, switchboard: &Switchboard) -> Result<(), ScenarioError> {
-        for (step, span) in self.steps.iter().zip(&self.target_spans) {
+        for (step, line) in self.steps.iter().zip(&self.target_lines) {
             if !switchboard.matches(&step.target) {
-                let line = self.source[..span.start.min(self.source.len())]
-                    .lines()
-                    .count()
-                    .max(1);
                 let known: Vec<String> = switchboard.status().into_iter().map(|l| l.id).collect();
                 return Err(ScenarioError(format!(
                     "line {line}: no listener matches {:?}; listeners: {}",
@@ -140,6 +129,15 @@ impl Scenario {
         }
         tracing::info!(scenario = %self.name, "scenario finished");
     }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// `500ms`, `90s`, `54m`, `2h`, `1h30m`, or a bare number of seconds.

@@ -222,17 +222,22 @@ impl Store {
         self.chats
             .iter()
             .filter(|(_, chat)| chat.members.iter().any(|m| m == user_id))
-            .map(|(chat_id, chat)| ChatInfo {
-                chat_id: chat_id.clone(),
-                title: self.title_for(chat, user_id),
-                members: chat
-                    .members
-                    .iter()
-                    .filter_map(|m| self.profile(m).cloned())
-                    .collect(),
-                last_message: chat.messages.last().cloned(),
-            })
+            .map(|(chat_id, chat)| self.info(chat_id, chat, user_id))
             .collect()
+    }
+
+    /// `chat` as `viewer` sees it.
+    fn info(&self, chat_id: &str, chat: &Chat, viewer: &str) -> ChatInfo {
+        ChatInfo {
+            chat_id: chat_id.to_owned(),
+            title: self.title_for(chat, viewer),
+            members: chat
+                .members
+                .iter()
+                .filter_map(|m| self.profile(m).cloned())
+                .collect(),
+            last_message: chat.messages.last().cloned(),
+        }
     }
 
     /// Members of `chat_id` other than `user_id`.
@@ -460,9 +465,11 @@ impl Store {
     }
 
     fn chat_info(&self, chat_id: &str, viewer: &str) -> Option<ChatInfo> {
-        self.chats_of(viewer)
-            .into_iter()
-            .find(|c| c.chat_id == chat_id)
+        let chat = self.chats.get(chat_id)?;
+        chat.members
+            .iter()
+            .any(|m| m == viewer)
+            .then(|| self.info(chat_id, chat, viewer))
     }
 
     /// Events of `user_id` after `after`, up to `limit`, the user's latest seq, and the gap if

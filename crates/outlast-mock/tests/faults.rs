@@ -1,126 +1,19 @@
 //! Each fault mode as a raw client observes it, over real loopback sockets. No client library of
 //! ours is involved: what these tests see is what any client would see.
 
+mod common;
+
 use std::time::Duration;
 
+use common::*;
 use futures_util::{SinkExt, StreamExt};
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD};
+use outlast_mock::{MockConfig, MockServer};
 use outlast_protocol::{
-    decode_server_frame, encode_frame, AccessToken, ClientFrame, DiscoveryConfig, ErrorCode,
-    EventPayload, EventsPage, LoginRequest, LoginResponse, Resume, SendRequest, SendResponse,
-    ServerFrame, UploadResponse, PROTOCOL_VERSION,
+    decode_server_frame, AccessToken, ClientFrame, DiscoveryConfig, ErrorCode, EventPayload,
+    EventsPage, Resume, SendRequest, SendResponse, ServerFrame, UploadResponse,
 };
 use tokio::time::{timeout, Instant};
 use tokio_tungstenite::tungstenite::{self, Message};
-
-/// Upper bound for anything that should happen on loopback.
-const DEADLINE: Duration = Duration::from_secs(10);
-/// How long "nothing happens" is watched for (black hole, dropped frames).
-const SILENCE: Duration = Duration::from_millis(600);
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn server() -> MockServer {
-    server_with(MockConfig {
-        reply_delay: Duration::from_millis(20),
-        ..MockConfig::default()
-    })
-    .await
-}
-
-async fn server_with(config: MockConfig) -> MockServer {
-    MockServer::start(config).await.expect("mock starts")
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(DEADLINE)
-        .build()
-        .unwrap()
-}
-
-async fn login(server: &MockServer, username: &str) -> LoginResponse {
-    let response = http()
-        .post(format!("{}/v1/login", server.url_of("auth").unwrap()))
-        .json(&LoginRequest {
-            username: username.into(),
-            password: DEMO_PASSWORD.into(),
-        })
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{response:?}");
-    response.json().await.unwrap()
-}
-
-fn addr_of(url: &str) -> String {
-    url.trim_start_matches("ws://")
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-async fn connect(server: &MockServer, gateway: &str) -> Result<Ws, tungstenite::Error> {
-    let url = server.url_of(gateway).unwrap();
-    timeout(DEADLINE, tokio_tungstenite::connect_async(url))
-        .await
-        .expect("the handshake ends one way or another")
-        .map(|(ws, _)| ws)
-}
-
-async fn hello(ws: &mut Ws, token: &AccessToken, resume: Option<Resume>) -> ServerFrame {
-    let frame = ClientFrame::Hello {
-        protocol_version: PROTOCOL_VERSION,
-        token: token.clone(),
-        resume,
-    };
-    ws.send(Message::text(encode_frame(&frame))).await.unwrap();
-    next(ws).await.expect("an answer to hello")
-}
-
-async fn session(server: &MockServer, gateway: &str, token: &AccessToken) -> (Ws, String) {
-    let mut ws = connect(server, gateway).await.expect("gateway up");
-    match hello(&mut ws, token, None).await {
-        ServerFrame::Welcome { session_id, .. } => (ws, session_id),
-        other => panic!("expected welcome, got {other:?}"),
-    }
-}
-
-/// The next frame, or `None` when the connection ended.
-async fn next(ws: &mut Ws) -> Option<ServerFrame> {
-    loop {
-        match timeout(DEADLINE, ws.next())
-            .await
-            .expect("a frame or the end in time")
-        {
-            Some(Ok(Message::Text(text))) => {
-                return Some(decode_server_frame(text.as_str()).unwrap())
-            }
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-            Some(Ok(_)) => continue,
-        }
-    }
-}
-
-/// Whether nothing at all arrives for `SILENCE`.
-async fn silent(ws: &mut Ws) -> bool {
-    timeout(SILENCE, ws.next()).await.is_err()
-}
-
-async fn send_text(ws: &mut Ws, frame: &ClientFrame) {
-    ws.send(Message::text(encode_frame(frame))).await.unwrap();
-}
-
-fn send_frame(id: &str, chat: &str, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_msg_id: id.into(),
-        chat_id: chat.into(),
-        body: body.into(),
-    }
-}
 
 #[tokio::test]
 async fn discovery_lists_both_regions() {
@@ -300,18 +193,11 @@ async fn flaky_loses_acks_and_a_resend_is_acked_once() {
     };
     assert_eq!(ack.0, "cm-flaky");
     // The message exists once on the server.
-    let page: outlast_protocol::MessagesPage = http()
-        .get(format!(
-            "{}/v1/chats/c-jun/messages",
-            server.url_of("api-b").unwrap()
-        ))
-        .bearer_auth(login.access_token.expose())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!(
+        "{}/v1/chats/c-jun/messages",
+        server.url_of("api-b").unwrap()
+    );
+    let page: outlast_protocol::MessagesPage = get_json(url, login.access_token.expose()).await;
     let copies: Vec<_> = page
         .messages
         .iter()
@@ -475,33 +361,18 @@ async fn rest_send_is_idempotent_and_long_poll_wakes_on_news() {
         body: "over REST".into(),
         attachments: vec![],
     };
-    let send = || async {
-        http()
-            .post(format!("{api}/v1/messages"))
-            .bearer_auth(&token)
-            .json(&request)
-            .send()
-            .await
-            .unwrap()
-            .json::<SendResponse>()
-            .await
-            .unwrap()
-    };
+    let send = || post_json::<SendResponse>(format!("{api}/v1/messages"), &token, &request);
     let first = send().await;
     let again = send().await;
     assert_eq!(first, again, "resending over REST stores nothing new");
 
     // A long-poll after our own event wakes when Minji's simulated reply lands.
     let started = Instant::now();
-    let page: EventsPage = http()
-        .get(format!("{api}/v1/events?after={}&wait_ms=5000", first.seq))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: EventsPage = get_json(
+        format!("{api}/v1/events?after={}&wait_ms=5000", first.seq),
+        &token,
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "woken by the reply, not the timeout"
@@ -529,15 +400,7 @@ async fn rest_send_is_idempotent_and_long_poll_wakes_on_news() {
             .await
             .unwrap();
     }
-    let page: EventsPage = http()
-        .get(format!("{api}/v1/events?after=0&limit=2"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: EventsPage = get_json(format!("{api}/v1/events?after=0&limit=2"), &token).await;
     let gap = page.gap.expect("history was skipped");
     assert_eq!(page.events[0].seq, gap.first_available_seq);
     assert_eq!(page.events.len(), 2);
@@ -724,16 +587,8 @@ async fn jun_writes(server: &MockServer, token: &AccessToken, id: &str, body: &s
         body: body.into(),
         attachments: vec![],
     };
-    let response: SendResponse = http()
-        .post(format!("{}/v1/messages", server.url_of("api-a").unwrap()))
-        .bearer_auth(token.expose())
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{}/v1/messages", server.url_of("api-a").unwrap());
+    let response: SendResponse = post_json(url, token.expose(), &request).await;
     response.seq
 }
 
@@ -820,16 +675,12 @@ async fn new_and_renamed_chats_reach_members_as_chat_updates() {
     let tester = login(&server, "tester").await;
     let (mut live, _) = session(&server, "gw-b1", &tester.access_token).await;
     let api = server.url_of("api-a").unwrap();
-    let chat: outlast_protocol::ChatInfo = http()
-        .post(format!("{api}/v1/chats"))
-        .bearer_auth(demo.access_token.expose())
-        .json(&serde_json::json!({"title": "Drill", "member_ids": ["u-tester", "u-minji"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let chat: outlast_protocol::ChatInfo = post_json(
+        format!("{api}/v1/chats"),
+        demo.access_token.expose(),
+        &serde_json::json!({"title": "Drill", "member_ids": ["u-tester", "u-minji"]}),
+    )
+    .await;
     match next(&mut live).await {
         Some(ServerFrame::Event {
             event: EventPayload::ChatUpdated { chat: seen },
@@ -865,20 +716,4 @@ async fn new_and_renamed_chats_reach_members_as_chat_updates() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
-}
-
-/// Poll `condition` until it holds or the deadline passes.
-async fn wait_until<F, Fut>(mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + DEADLINE;
-    while Instant::now() < deadline {
-        if condition().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
 }

@@ -98,42 +98,40 @@ fn spawn_server() -> Result<(Child, String), String> {
                 mock.display()
             )
         })?;
-    let url = BufReader::new(child.stdout.take().unwrap())
-        .lines()
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|l| l.strip_prefix("outlast-mock server ").map(str::to_owned))
         .ok_or("outlast-mock did not print its address")?;
+    // Keep reading the rest, so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     Ok((child, url))
 }
 
 async fn run(args: &Args, server: &str, server_pid: Option<u32>) -> Result<bool, String> {
     let http = reqwest::Client::new();
-    let config: DiscoveryConfig = http
-        .get(format!("{server}/v1/config"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let config: DiscoveryConfig = fetch_json(http.get(format!("{server}/v1/config"))).await?;
     let gateways: Vec<String> = config
         .regions
         .iter()
         .flat_map(|r| r.gateways.iter().map(|g| g.url.clone()))
         .collect();
-    let auth = &config.regions[0].auth[0].url;
-    let login: LoginResponse = http
-        .post(format!("{auth}/v1/login"))
-        .json(&LoginRequest {
+    let auth = config
+        .regions
+        .iter()
+        .find_map(|r| r.auth.first())
+        .ok_or("the server lists no auth endpoint")?;
+    if gateways.is_empty() {
+        return Err("the server lists no gateway".into());
+    }
+    let login: LoginResponse = fetch_json(http.post(format!("{}/v1/login", auth.url)).json(
+        &LoginRequest {
             username: "demo".into(),
             password: "demo".into(),
-        })
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+        },
+    ))
+    .await?;
 
     let counters = Arc::new(Counters::default());
     let rtts = Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
@@ -312,6 +310,13 @@ async fn open(
         }
         other => Err(format!("no welcome: {other:?}")),
     }
+}
+
+async fn fetch_json<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    response.json().await.map_err(|e| e.to_string())
 }
 
 /// Percentile of microsecond samples, in milliseconds.

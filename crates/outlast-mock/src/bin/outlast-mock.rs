@@ -209,12 +209,18 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         message: e.to_string(),
     })?;
     // Scripts read these lines to find the ports; keep their shape stable.
-    println!("outlast-mock server {}", server.discovery_url());
+    announce(&format!("outlast-mock server {}", server.discovery_url()));
     for listener in server.listeners() {
-        println!("outlast-mock listener {} {}", listener.id, listener.url);
+        announce(&format!(
+            "outlast-mock listener {} {}",
+            listener.id, listener.url
+        ));
     }
-    println!("outlast-mock control {}", server.control_url());
-    println!("outlast-mock sign in at {} as {DEMO_USERNAME:?} with password {DEMO_PASSWORD:?}; Ctrl-C stops", server.discovery_url());
+    announce(&format!("outlast-mock control {}", server.control_url()));
+    announce(&format!(
+        "outlast-mock sign in at {} as {DEMO_USERNAME:?} with password {DEMO_PASSWORD:?}; Ctrl-C stops",
+        server.discovery_url()
+    ));
     if let Some(scenario) = scenario {
         scenario.validate(server.switchboard()).map_err(bad_input)?;
         tokio::spawn(scenario.play(server.switchboard().clone(), args.time_scale));
@@ -222,6 +228,14 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Ok(())
+}
+
+/// A line for whoever started the server. A server must not die because its starter stopped
+/// reading stdout, so write errors are ignored (`println!` would panic on a closed pipe).
+fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 fn http() -> reqwest::Client {
@@ -256,33 +270,45 @@ async fn answer<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> 
     ))
 }
 
+/// One control API request. "Cannot connect" becomes exit code 3, a refusal exit code 2.
+async fn control_call<T: serde::de::DeserializeOwned>(
+    control: &ControlArgs,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, Failure> {
+    let mut request = http().request(method, format!("{}{path}", control.control));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| unreachable(control, e))?;
+    answer(response).await
+}
+
 async fn set_fault(control: &ControlArgs, target: &str, fault: &str) -> Result<(), Failure> {
     // Check locally first, so a typo gets the full syntax without a round trip.
     target.parse::<Target>().map_err(bad_input)?;
     fault
         .parse::<FaultMode>()
         .map_err(|e| bad_input(format!("{e}\nfaults: {FAULT_SYNTAX}")))?;
-    let response = http()
-        .put(format!("{}/control/fault", control.control))
-        .json(&FaultRequest {
-            target: target.to_owned(),
-            fault: fault.to_owned(),
-        })
-        .send()
-        .await
-        .map_err(|e| unreachable(control, e))?;
-    let switched: Vec<String> = answer(response).await?;
+    let request = FaultRequest {
+        target: target.to_owned(),
+        fault: fault.to_owned(),
+    };
+    let switched: Vec<String> = control_call(
+        control,
+        reqwest::Method::PUT,
+        "/control/fault",
+        serde_json::to_value(request).ok(),
+    )
+    .await?;
     println!("{fault}: {}", switched.join(", "));
     Ok(())
 }
 
 async fn status(control: &ControlArgs) -> Result<(), Failure> {
-    let response = http()
-        .get(format!("{}/control/status", control.control))
-        .send()
-        .await
-        .map_err(|e| unreachable(control, e))?;
-    let status: Status = answer(response).await?;
+    let status: Status =
+        control_call(control, reqwest::Method::GET, "/control/status", None).await?;
     println!(
         "{:<10} {:<10} {:<7} {:<16} {:>9}  url",
         "listener", "service", "region", "fault", "accepted"
@@ -310,12 +336,13 @@ async fn status(control: &ControlArgs) -> Result<(), Failure> {
 }
 
 async fn expire(control: &ControlArgs) -> Result<(), Failure> {
-    let response = http()
-        .post(format!("{}/control/sessions/expire", control.control))
-        .send()
-        .await
-        .map_err(|e| unreachable(control, e))?;
-    let answer: serde_json::Value = answer(response).await?;
+    let answer: serde_json::Value = control_call(
+        control,
+        reqwest::Method::POST,
+        "/control/sessions/expire",
+        None,
+    )
+    .await?;
     println!("expired {} sessions", answer["expired"]);
     Ok(())
 }
@@ -337,16 +364,17 @@ async fn scenario(
         );
         return Ok(());
     }
-    let response = http()
-        .post(format!("{}/control/scenario", control.control))
-        .json(&ScenarioRequest {
-            toml: text,
-            time_scale,
-        })
-        .send()
-        .await
-        .map_err(|e| unreachable(control, e))?;
-    let playing: serde_json::Value = answer(response).await?;
+    let request = ScenarioRequest {
+        toml: text,
+        time_scale,
+    };
+    let playing: serde_json::Value = control_call(
+        control,
+        reqwest::Method::POST,
+        "/control/scenario",
+        serde_json::to_value(request).ok(),
+    )
+    .await?;
     println!(
         "playing {} ({} steps) at {time_scale}x: {:?} of scenario time",
         playing["playing"],
