@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use outlast_protocol::{
-    AccessToken, ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, LoginRequest, LoginResponse,
-    MessagesPage,
+    AccessToken, ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, EventsPage, LoginRequest,
+    LoginResponse, MessagesPage, RefreshRequest, RefreshToken, SendRequest, SendResponse,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -101,6 +101,82 @@ impl ApiClient {
         self.decode(result).await
     }
 
+    /// `POST /v1/refresh`: a new access token for a refresh token.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<LoginResponse, CoreError> {
+        let request = RefreshRequest {
+            refresh_token: refresh_token.clone(),
+        };
+        let result = self
+            .http
+            .post(self.url("v1/refresh"))
+            .json(&request)
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    /// `GET /v1/events`: catch-up (`wait` zero) or long-poll.
+    pub async fn events(
+        &self,
+        token: &AccessToken,
+        after: u64,
+        limit: usize,
+        wait: Duration,
+    ) -> Result<EventsPage, CoreError> {
+        let mut url = self.url("v1/events");
+        url.query_pairs_mut()
+            .append_pair("after", &after.to_string())
+            .append_pair("limit", &limit.to_string())
+            .append_pair("wait_ms", &wait.as_millis().to_string());
+        let result = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            // A long-poll legitimately takes `wait`; only past that is the server unresponsive.
+            .timeout(wait + REQUEST_TIMEOUT)
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    /// `POST /v1/messages`: the REST twin of the gateway's `send`, idempotent by client id.
+    pub async fn send_message(
+        &self,
+        token: &AccessToken,
+        request: &SendRequest,
+    ) -> Result<SendResponse, CoreError> {
+        let result = self
+            .http
+            .post(self.url("v1/messages"))
+            .bearer_auth(token.expose())
+            .json(request)
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    /// `GET /healthz`: is this service answering at all?
+    pub async fn healthz(&self) -> Result<(), CoreError> {
+        let result = self
+            .http
+            .get(self.url("healthz"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        let response = result.map_err(|e| CoreError::Unreachable {
+            server: self.server().to_owned(),
+            reason: describe_transport_error(&e),
+        })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(CoreError::Unreachable {
+                server: self.server().to_owned(),
+                reason: format!("the service answered {}", response.status()),
+            })
+        }
+    }
+
     fn url(&self, path: &str) -> Url {
         // `path` is a constant of this module, so joining cannot fail.
         self.base.join(path).expect("constant API paths join")
@@ -124,11 +200,18 @@ impl ApiClient {
         let retryable_status = status == StatusCode::SERVICE_UNAVAILABLE
             || status == StatusCode::TOO_MANY_REQUESTS
             || status.is_server_error();
+        let header_retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| s.saturating_mul(1000));
         match response.json::<ApiError>().await {
             Ok(e) => Err(CoreError::Server {
                 code: e.code,
                 message: e.message,
                 retryable: e.retryable || retryable_status,
+                retry_after_ms: e.retry_after_ms.or(header_retry_after),
             }),
             Err(_) if retryable_status => Err(CoreError::Unreachable {
                 server: self.server().to_owned(),

@@ -1,18 +1,26 @@
 //! `Client`: the one door into the core. Cheap to clone; every front end (the Tauri shell, the
 //! tests, a future command-line client) drives the engine through it and renders from its events.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use outlast_protocol::{validate_body, AccessToken, MAX_PAGE_SIZE};
+use outlast_protocol::{validate_body, DiscoveryConfig, MAX_PAGE_SIZE};
 use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tokio::time::Duration;
 
 use crate::api::ApiClient;
-use crate::endpoints::Endpoints;
-use crate::gateway::{ConnectionSettings, GatewayHandle, Outgoing};
-use crate::model::{ChatMessage, ChatSummary, ConnectionState, CoreEvent, Profile, SessionInfo};
+use crate::clock::now_ms;
+use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSource};
+use crate::discovery_cache::DiscoveryCache;
+use crate::model::{
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, Profile, Service, ServiceHealth,
+    ServiceState, SessionInfo,
+};
+use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
 use crate::timeline::Timeline;
+use crate::token_keeper::Keeper;
 use crate::CoreError;
 
 /// How many recent messages opening a chat fetches.
@@ -21,6 +29,19 @@ const HISTORY_PAGE: usize = 50;
 /// Longest accepted chat id; ids come from the server and the UI passes them back.
 const MAX_CHAT_ID_LEN: usize = 128;
 
+/// How often an up media service is re-checked.
+const MEDIA_RECHECK: Duration = Duration::from_secs(60);
+
+/// How a client is set up.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    pub connection: ConnectionSettings,
+    /// Where per-profile files live (the endpoint cache). `None`: nothing is written to disk.
+    pub data_dir: Option<PathBuf>,
+    /// Endpoints to use when discovery is down and nothing is cached.
+    pub builtin_endpoints: Option<DiscoveryConfig>,
+}
+
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -28,7 +49,7 @@ pub struct Client {
 
 struct Inner {
     shared: Arc<Shared>,
-    settings: ConnectionSettings,
+    options: ClientOptions,
     session: RwLock<Option<Arc<Session>>>,
 }
 
@@ -37,23 +58,40 @@ struct Session {
     /// The address the user signed in with (the discovery service).
     server: String,
     api: ApiClient,
-    token: AccessToken,
+    tokens: TokenSource,
     user: Profile,
-    gateway: GatewayHandle,
+    supervisor: SupervisorHandle,
+    /// The token keeper and service monitors; stopped with the session.
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl Default for Client {
     fn default() -> Self {
-        Client::new(ConnectionSettings::default())
+        Client::with_options(ClientOptions::default())
     }
 }
 
 impl Client {
     pub fn new(settings: ConnectionSettings) -> Self {
+        Client::with_options(ClientOptions {
+            connection: settings,
+            ..ClientOptions::default()
+        })
+    }
+
+    pub fn with_options(options: ClientOptions) -> Self {
         Client {
             inner: Arc::new(Inner {
                 shared: Arc::new(Shared::new()),
-                settings,
+                options,
                 session: RwLock::new(None),
             }),
         }
@@ -77,42 +115,115 @@ impl Client {
                 "enter a username and a password".into(),
             ));
         }
+        let shared = &self.inner.shared;
         let discovery = ApiClient::new(server)?;
-        let config = discovery.discover().await?;
-        let endpoints = Endpoints::choose(&config)?;
-        let login = discovery
-            .at(&endpoints.auth)?
-            .login(username.trim(), password)
-            .await?;
-        let api = discovery.at(&endpoints.api)?;
-        let chats = api.chats(&login.access_token).await?;
+        let config = self.discover(&discovery).await?;
+
+        let auths = endpoints(&discovery, &config, |r| &r.auth)?;
+        let mut login = None;
+        let mut last_error = None;
+        for auth in &auths {
+            match auth.login(username.trim(), password).await {
+                Ok(answer) => {
+                    shared.set_service(Service::Auth, ServiceState::Up, None);
+                    login = Some(answer);
+                    break;
+                }
+                Err(err) if err.retryable() => {
+                    shared.set_service(Service::Auth, ServiceState::Down, Some(err.to_string()));
+                    last_error = Some(err);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        let login = match login {
+            Some(login) => login,
+            None => {
+                return Err(last_error.take().unwrap_or_else(|| {
+                    CoreError::Protocol("the server's configuration lists no login service".into())
+                }))
+            }
+        };
+
+        // The head of the event sequence first, then the chats: anything that happens in between
+        // is caught up, never lost.
+        let mut chosen = None;
+        for api in endpoints(&discovery, &config, |r| &r.api)? {
+            let head = api
+                .events(&login.access_token, 0, 1, Duration::ZERO)
+                .await
+                .map(|page| page.last_seq);
+            match head {
+                Ok(head) => match api.chats(&login.access_token).await {
+                    Ok(chats) => {
+                        chosen = Some((api, head, chats));
+                        break;
+                    }
+                    Err(err) if err.retryable() => last_error = Some(err),
+                    Err(err) => return Err(err),
+                },
+                Err(err) if err.retryable() => last_error = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        let (api, head, chats) = chosen.ok_or_else(|| {
+            last_error.unwrap_or_else(|| {
+                CoreError::Protocol("the server's configuration lists no API".into())
+            })
+        })?;
+        shared.set_service(Service::Api, ServiceState::Up, None);
         let user = Profile {
             user_id: login.user.user_id,
             display_name: login.user.display_name,
         };
         tracing::info!(
             server = discovery.server(),
-            region = %endpoints.region,
             user_id = %user.user_id,
             chats = chats.chats.len(),
             "signed in"
         );
 
         self.logout();
-        let shared = &self.inner.shared;
-        shared.replace_timeline(Some(Timeline::new(user.clone(), chats.chats)));
-        let gateway = GatewayHandle::spawn(
-            endpoints.gateway,
-            login.access_token.clone(),
+        let mut timeline = Timeline::new(user.clone(), chats.chats);
+        timeline.start_at(head);
+        shared.replace_timeline(Some(timeline));
+        let (tokens, publisher) = TokenSource::new(login.access_token);
+        let supervisor = SupervisorHandle::spawn(
+            &config,
+            tokens.clone(),
+            self.inner.options.connection.clone(),
             shared.clone(),
-            self.inner.settings.clone(),
-        );
+        )?;
+        let mut tasks = vec![tokio::spawn(
+            Keeper {
+                auth: auths,
+                refresh_token: login.refresh_token,
+                expires_at_ms: login.access_expires_at_ms,
+                publisher,
+                shared: shared.clone(),
+            }
+            .run(),
+        )];
+        if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?.into_iter().next() {
+            tasks.push(tokio::spawn(service_monitor::watch(
+                Watched {
+                    service: Service::Media,
+                    endpoint: media,
+                    recheck_when_up: Some(MEDIA_RECHECK),
+                },
+                shared.clone(),
+            )));
+        }
+        if shared.services().discovery.state == ServiceState::Down {
+            tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
+        }
         let session = Arc::new(Session {
             server: discovery.server().to_owned(),
             api,
-            token: login.access_token,
+            tokens,
             user,
-            gateway,
+            supervisor,
+            tasks,
         });
         *self
             .inner
@@ -120,6 +231,57 @@ impl Client {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(session);
         self.session_info().ok_or(CoreError::NotSignedIn)
+    }
+
+    /// The discovery document: fresh if the service answers (and then cached), else the last
+    /// cached one, else the built-in defaults.
+    async fn discover(&self, discovery: &ApiClient) -> Result<DiscoveryConfig, CoreError> {
+        let shared = &self.inner.shared;
+        let cache = self.inner.options.data_dir.as_deref().map(DiscoveryCache::in_dir);
+        match discovery.discover().await {
+            Ok(config) => {
+                shared.set_service(Service::Discovery, ServiceState::Up, None);
+                if let Some(cache) = &cache {
+                    if let Err(err) = cache.save(discovery.server(), &config) {
+                        tracing::warn!(%err, "could not cache the endpoint list");
+                    }
+                }
+                Ok(config)
+            }
+            Err(err) if err.retryable() => {
+                let cached = cache.as_ref().and_then(|c| c.load(discovery.server()));
+                let (config, source) = match (cached, &self.inner.options.builtin_endpoints) {
+                    (Some(cached), _) => (cached.config, "the last known endpoint list"),
+                    (None, Some(builtin)) => (builtin.clone(), "the built-in endpoint list"),
+                    (None, None) => return Err(err),
+                };
+                tracing::warn!(%err, source, "discovery is down; using {source}");
+                shared.set_service(
+                    Service::Discovery,
+                    ServiceState::Down,
+                    Some(format!("{err}; using {source}")),
+                );
+                Ok(config)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// While discovery is down, keep checking; when it answers, refresh the cache.
+    async fn rediscover(self, discovery: ApiClient) {
+        let watched = Watched {
+            service: Service::Discovery,
+            endpoint: discovery.clone(),
+            recheck_when_up: None,
+        };
+        service_monitor::watch(watched, self.inner.shared.clone()).await;
+        if let Some(cache) = self.inner.options.data_dir.as_deref().map(DiscoveryCache::in_dir) {
+            if let Ok(config) = discovery.discover().await {
+                if let Err(err) = cache.save(discovery.server(), &config) {
+                    tracing::warn!(%err, "could not cache the endpoint list");
+                }
+            }
+        }
     }
 
     /// Stop the connection and forget the session.
@@ -133,6 +295,7 @@ impl Client {
         if previous.is_some() {
             self.inner.shared.replace_timeline(None);
             self.inner.shared.set_connection(ConnectionState::SignedOut);
+            self.inner.shared.reset_services();
         }
     }
 
@@ -143,11 +306,17 @@ impl Client {
             user: session.user.clone(),
             server: session.server.clone(),
             connection: self.connection_state(),
+            services: self.services(),
         })
     }
 
     pub fn connection_state(&self) -> ConnectionState {
         self.inner.shared.connection()
+    }
+
+    /// What each backend service is doing, as last seen.
+    pub fn services(&self) -> ServiceHealth {
+        self.inner.shared.services()
     }
 
     /// The chat list, most recently active first.
@@ -172,7 +341,7 @@ impl Client {
             .unwrap_or(false);
         if needs_history {
             let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
-            match session.api.history(&session.token, chat_id, limit).await {
+            match session.api.history(&session.tokens.current(), chat_id, limit).await {
                 Ok(page) => {
                     self.inner
                         .shared
@@ -212,13 +381,13 @@ impl Client {
             chat_id: chat_id.to_owned(),
             body: body.to_owned(),
         };
-        session.gateway.send(outgoing);
+        session.supervisor.send(outgoing);
         Ok(message)
     }
 
     /// Skip the wait before the next connection attempt.
     pub fn reconnect_now(&self) -> Result<(), CoreError> {
-        self.session()?.gateway.reconnect_now();
+        self.session()?.supervisor.reconnect_now();
         Ok(())
     }
 
@@ -245,9 +414,23 @@ impl Client {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+/// Every endpoint of one service across regions, in the server's order of preference.
+fn endpoints(
+    base: &ApiClient,
+    config: &DiscoveryConfig,
+    list: impl Fn(&outlast_protocol::Region) -> &Vec<outlast_protocol::Endpoint>,
+) -> Result<Vec<ApiClient>, CoreError> {
+    let mut seen = Vec::new();
+    let mut clients = Vec::new();
+    for region in &config.regions {
+        let mut endpoints: Vec<_> = list(region).iter().collect();
+        endpoints.sort_by_key(|e| e.priority);
+        for endpoint in endpoints {
+            if !seen.contains(&endpoint.url) {
+                seen.push(endpoint.url.clone());
+                clients.push(base.at(&endpoint.url)?);
+            }
+        }
+    }
+    Ok(clients)
 }

@@ -21,6 +21,8 @@ pub enum CoreError {
         code: ErrorCode,
         message: String,
         retryable: bool,
+        /// The server's "not before" for a retry, if it gave one.
+        retry_after_ms: Option<u64>,
     },
     #[error("the server sent something this app does not understand: {0}")]
     Protocol(String),
@@ -38,6 +40,16 @@ impl CoreError {
             CoreError::Unreachable { .. } => "server_unreachable",
             CoreError::Server { code, .. } => code.as_str(),
             CoreError::Protocol(_) => "protocol_error",
+        }
+    }
+
+    /// The server's floor for a retry.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            CoreError::Server { retry_after_ms, .. } => {
+                retry_after_ms.map(std::time::Duration::from_millis)
+            }
+            _ => None,
         }
     }
 

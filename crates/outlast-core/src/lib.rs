@@ -5,18 +5,21 @@
 //! the account's chats and messages; see `docs/architecture.md`.
 
 mod api;
-mod backoff;
 mod client;
-mod endpoints;
+mod clock;
+pub mod connection;
+mod discovery_cache;
 mod error;
-mod gateway;
 pub mod model;
+mod service_monitor;
 mod shared;
 mod timeline;
+mod token_keeper;
 
-pub use client::Client;
+pub use client::{Client, ClientOptions};
+pub use connection::{ConnectionSettings, RetryPolicy};
 pub use error::CoreError;
-pub use gateway::ConnectionSettings;
 pub use model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, SessionInfo,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, Service,
+    ServiceHealth, ServiceState, ServiceStatus, SessionInfo, Transport,
 };

@@ -71,26 +71,132 @@ pub struct ChatSummary {
     pub unread_count: u32,
 }
 
-/// The state of the path to the backend, as one value the UI can render.
+/// How the client is talking to the backend right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Transport {
+    /// A WebSocket to a gateway: events arrive at once.
+    Gateway,
+    /// Every gateway is down but the REST API answers: events by long-poll, sends by POST.
+    Rest,
+}
+
+/// The state of the path to the backend, as one value the UI can render: where it is connected
+/// (endpoint and region), when the next attempt is, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ConnectionState {
     /// No account is signed in; nothing connects.
     SignedOut,
-    /// Opening a gateway connection to `endpoint`.
-    Connecting { endpoint: String },
+    /// Opening a connection to `endpoint`.
+    Connecting {
+        endpoint: String,
+        region: String,
+        transport: Transport,
+        why: String,
+    },
     /// Live on `endpoint`.
     Connected {
         endpoint: String,
-        session_id: String,
+        region: String,
+        transport: Transport,
+        /// The gateway session (none over REST).
+        session_id: Option<String>,
+        /// Whether `region` is the server's preferred one (false: running on a backup).
+        preferred_region: bool,
     },
-    /// Not connected; the next attempt starts in `retry_in_ms`.
+    /// Not connected; the next attempt starts in `retry_in_ms` (at `next_attempt_at_ms`, Unix
+    /// time), at `endpoint` if known.
     Waiting {
         #[ts(type = "number")]
         retry_in_ms: u64,
-        reason: String,
+        #[ts(type = "number")]
+        next_attempt_at_ms: u64,
+        endpoint: Option<String>,
+        region: Option<String>,
+        why: String,
     },
+}
+
+/// The backend's separate services, each of which can be down on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Service {
+    Discovery,
+    Auth,
+    Gateway,
+    Api,
+    Media,
+}
+
+/// What the client knows about one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ServiceState {
+    /// Not used or checked yet.
+    Unknown,
+    Up,
+    /// Working, but part of it failed (e.g. one gateway down, another in use).
+    Degraded,
+    Down,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServiceStatus {
+    pub state: ServiceState,
+    /// When it entered this state (Unix ms).
+    #[ts(type = "number")]
+    pub since_ms: u64,
+    /// What happened, in words for the user (set when not up).
+    pub detail: Option<String>,
+}
+
+impl Default for ServiceStatus {
+    fn default() -> Self {
+        ServiceStatus {
+            state: ServiceState::Unknown,
+            since_ms: 0,
+            detail: None,
+        }
+    }
+}
+
+/// Every service's status, so the UI can say exactly what is down and what still works.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServiceHealth {
+    pub discovery: ServiceStatus,
+    pub auth: ServiceStatus,
+    pub gateway: ServiceStatus,
+    pub api: ServiceStatus,
+    pub media: ServiceStatus,
+}
+
+impl ServiceHealth {
+    pub fn get(&self, service: Service) -> &ServiceStatus {
+        match service {
+            Service::Discovery => &self.discovery,
+            Service::Auth => &self.auth,
+            Service::Gateway => &self.gateway,
+            Service::Api => &self.api,
+            Service::Media => &self.media,
+        }
+    }
+
+    pub fn get_mut(&mut self, service: Service) -> &mut ServiceStatus {
+        match service {
+            Service::Discovery => &mut self.discovery,
+            Service::Auth => &mut self.auth,
+            Service::Gateway => &mut self.gateway,
+            Service::Api => &mut self.api,
+            Service::Media => &mut self.media,
+        }
+    }
 }
 
 /// Who is signed in, where, and how the connection is.
@@ -100,6 +206,7 @@ pub struct SessionInfo {
     pub user: Profile,
     pub server: String,
     pub connection: ConnectionState,
+    pub services: ServiceHealth,
 }
 
 /// Everything the core announces. Front ends subscribe once and render from these.
@@ -121,5 +228,22 @@ pub enum CoreEvent {
     },
     ConnectionChanged {
         state: ConnectionState,
+    },
+    /// A backend service went up, down or degraded.
+    ServicesChanged {
+        services: ServiceHealth,
+    },
+    /// History was skipped (the server no longer had every missed event): chats re-fetch their
+    /// recent history when opened.
+    HistoryGap {
+        #[ts(type = "number")]
+        after_seq: u64,
+        #[ts(type = "number")]
+        resumes_at_seq: u64,
+    },
+    /// The server no longer accepts this account's credentials (not an outage): the app stays
+    /// readable and asks the user to sign in again.
+    SignInRequired {
+        reason: String,
     },
 }

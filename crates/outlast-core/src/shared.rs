@@ -5,7 +5,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
-use crate::model::{ConnectionState, CoreEvent};
+use outlast_protocol::EventPayload;
+
+use crate::connection::ConnectionSink;
+use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
 use crate::timeline::Timeline;
 
 /// Events buffered per subscriber before a slow one starts missing them.
@@ -15,6 +18,7 @@ pub(crate) struct Shared {
     /// `None` while signed out.
     timeline: Mutex<Option<Timeline>>,
     connection: Mutex<ConnectionState>,
+    services: Mutex<ServiceHealth>,
     events: broadcast::Sender<CoreEvent>,
 }
 
@@ -24,6 +28,7 @@ impl Shared {
         Shared {
             timeline: Mutex::new(None),
             connection: Mutex::new(ConnectionState::SignedOut),
+            services: Mutex::new(ServiceHealth::default()),
             events,
         }
     }
@@ -72,11 +77,85 @@ impl Shared {
         self.emit(vec![CoreEvent::ConnectionChanged { state }]);
     }
 
-    fn emit(&self, events: Vec<CoreEvent>) {
+    pub fn services(&self) -> ServiceHealth {
+        lock(&self.services).clone()
+    }
+
+    pub fn reset_services(&self) {
+        *lock(&self.services) = ServiceHealth::default();
+    }
+
+    /// Record a service's state; announced only when it changes.
+    pub fn set_service(&self, service: Service, state: ServiceState, detail: Option<String>) {
+        let services = {
+            let mut all = lock(&self.services);
+            let current = all.get_mut(service);
+            if current.state == state && current.detail == detail {
+                return;
+            }
+            if current.state != state {
+                current.since_ms = crate::clock::now_ms();
+            }
+            current.state = state;
+            current.detail = detail;
+            all.clone()
+        };
+        tracing::info!(?service, ?state, "service health");
+        self.emit(vec![CoreEvent::ServicesChanged { services }]);
+    }
+
+    pub fn emit(&self, events: Vec<CoreEvent>) {
         for event in events {
             // No subscribers is fine: nobody is looking.
             let _ = self.events.send(event);
         }
+    }
+}
+
+impl ConnectionSink for Shared {
+    fn cursor(&self) -> u64 {
+        self.read(Timeline::last_seq).unwrap_or(0)
+    }
+
+    fn apply_event(&self, seq: u64, event: &EventPayload) {
+        self.update(|t| {
+            let events = match event {
+                EventPayload::MessageCreated { message } => t.apply_remote(seq, message),
+                // Read watermarks and chat metadata reach the UI with the store and sync work;
+                // until then they only advance the cursor.
+                _ => t.skip_event(seq),
+            };
+            ((), events)
+        });
+    }
+
+    fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64) {
+        self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, seq)));
+    }
+
+    fn refused(&self, client_msg_id: &str, reason: String) {
+        self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
+    }
+
+    fn gap(&self, after_seq: u64, resumes_at_seq: u64) {
+        self.update(|t| {
+            t.history_skipped(resumes_at_seq);
+            (
+                (),
+                vec![CoreEvent::HistoryGap {
+                    after_seq,
+                    resumes_at_seq,
+                }],
+            )
+        });
+    }
+
+    fn connection(&self, state: ConnectionState) {
+        self.set_connection(state);
+    }
+
+    fn service(&self, service: Service, state: ServiceState, detail: Option<String>) {
+        self.set_service(service, state, detail);
     }
 }
 

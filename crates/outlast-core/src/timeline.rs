@@ -69,9 +69,22 @@ impl Timeline {
         timeline
     }
 
-    #[cfg(test)]
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Start the cursor at the server's head (right after sign-in, with fresh chat data).
+    pub fn start_at(&mut self, seq: u64) {
+        self.advance_seq(seq);
+    }
+
+    /// The server no longer had every missed event: jump the cursor past the hole, and let each
+    /// chat fetch its recent history again when opened, so nothing stays silently missing.
+    pub fn history_skipped(&mut self, resumes_at_seq: u64) {
+        self.advance_seq(resumes_at_seq.saturating_sub(1));
+        for chat in &mut self.chats {
+            chat.history_loaded = false;
+        }
     }
 
     /// Chats, most recently active first.

@@ -1,0 +1,211 @@
+//! One WebSocket link to one gateway: open it (handshake, `hello`, `welcome`), and read and write
+//! protocol frames on it.
+
+use futures_util::{SinkExt, StreamExt};
+use outlast_protocol::{
+    decode_server_frame, encode_frame, AccessToken, ClientFrame, ErrorCode, Resume, ServerFrame,
+    PROTOCOL_VERSION,
+};
+use tokio::net::TcpStream;
+use tokio::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::health::Candidate;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Largest frame accepted from a server: far above any legal frame, far below a memory problem.
+const MAX_INCOMING: usize = 1024 * 1024;
+
+/// A welcomed gateway connection.
+pub struct Link {
+    ws: Ws,
+    pub endpoint: Candidate,
+    pub session_id: String,
+    pub heartbeat: Duration,
+    /// The server continued the requested session and replays what was missed.
+    pub resumed: bool,
+    /// Time from sending `hello` to the `welcome`: the first round-trip sample.
+    pub handshake_rtt: Duration,
+}
+
+/// Why a link could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// Refused, reset, timed out or spoke nonsense: try elsewhere.
+    Unreachable(String),
+    /// The gateway does not accept our credentials (expired or revoked token).
+    Unauthorized { code: ErrorCode, message: String },
+    /// The gateway is shedding load: not before this.
+    Shed(Duration),
+}
+
+impl OpenError {
+    pub fn describe(&self) -> String {
+        match self {
+            OpenError::Unreachable(reason) => reason.clone(),
+            OpenError::Unauthorized { message, .. } => {
+                format!("the gateway did not accept the session: {message}")
+            }
+            OpenError::Shed(after) => format!(
+                "the gateway is overloaded and asked for {} s of quiet",
+                after.as_secs_f32()
+            ),
+        }
+    }
+}
+
+/// A link's failure while live.
+#[derive(Debug, Clone)]
+pub struct Broken(pub String);
+
+impl Link {
+    /// Connect, say hello (resuming `resume` if given) and wait for the welcome, all within
+    /// `timeout`.
+    pub async fn open(
+        endpoint: Candidate,
+        token: AccessToken,
+        resume: Option<Resume>,
+        timeout: Duration,
+    ) -> Result<Link, OpenError> {
+        tokio::time::timeout(timeout, Self::open_inner(endpoint, token, resume))
+            .await
+            .map_err(|_| {
+                OpenError::Unreachable(format!(
+                    "the gateway did not answer within {} s",
+                    timeout.as_secs_f32()
+                ))
+            })?
+    }
+
+    async fn open_inner(
+        endpoint: Candidate,
+        token: AccessToken,
+        resume: Option<Resume>,
+    ) -> Result<Link, OpenError> {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(&endpoint.url, Some(ws_config()), false)
+                .await
+                .map_err(|e| OpenError::Unreachable(format!("cannot connect: {e}")))?;
+        let hello = ClientFrame::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            token,
+            resume,
+        };
+        let sent = Instant::now();
+        write(&mut ws, &hello)
+            .await
+            .map_err(|Broken(e)| OpenError::Unreachable(e))?;
+        let welcome = read(&mut ws)
+            .await
+            .map_err(|Broken(e)| OpenError::Unreachable(e))?;
+        match welcome {
+            ServerFrame::Welcome {
+                session_id,
+                heartbeat_interval_ms,
+                resumed,
+                ..
+            } => Ok(Link {
+                ws,
+                endpoint,
+                session_id,
+                heartbeat: Duration::from_millis(heartbeat_interval_ms.max(1_000)),
+                resumed,
+                handshake_rtt: sent.elapsed(),
+            }),
+            ServerFrame::Shed { retry_after_ms } => {
+                Err(OpenError::Shed(Duration::from_millis(retry_after_ms)))
+            }
+            ServerFrame::Error { code, message }
+                if matches!(code, ErrorCode::Unauthorized | ErrorCode::TokenExpired) =>
+            {
+                Err(OpenError::Unauthorized { code, message })
+            }
+            ServerFrame::Error { code, message } => Err(OpenError::Unreachable(format!(
+                "the gateway refused the session ({code}): {message}",
+                code = code.as_str()
+            ))),
+            other => Err(OpenError::Unreachable(format!(
+                "the gateway answered hello with an unexpected {} frame",
+                frame_name(&other)
+            ))),
+        }
+    }
+
+    pub async fn write(&mut self, frame: &ClientFrame) -> Result<(), Broken> {
+        write(&mut self.ws, frame).await
+    }
+
+    /// The next protocol frame (cancel-safe: a partly read frame stays buffered).
+    pub async fn read(&mut self) -> Result<ServerFrame, Broken> {
+        read(&mut self.ws).await
+    }
+
+    /// Say goodbye politely; the peer may already be gone, which is fine.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.close(None)).await;
+    }
+}
+
+/// Open and close a WebSocket without starting a session: is this gateway answering?
+pub async fn probe(url: &str, timeout: Duration) -> Result<(), String> {
+    let handshake = tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), false);
+    match tokio::time::timeout(timeout, handshake).await {
+        Err(_) => Err("no answer in time".into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok((mut ws, _))) => {
+            let _ = tokio::time::timeout(timeout, ws.close(None)).await;
+            Ok(())
+        }
+    }
+}
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_INCOMING))
+        .max_frame_size(Some(MAX_INCOMING))
+}
+
+async fn write(ws: &mut Ws, frame: &ClientFrame) -> Result<(), Broken> {
+    ws.send(Message::text(encode_frame(frame)))
+        .await
+        .map_err(|e| Broken(format!("the connection broke: {e}")))
+}
+
+/// Frames this client cannot decode are logged and skipped: one bad frame from a buggy or hostile
+/// server must not take the whole connection down.
+async fn read(ws: &mut Ws) -> Result<ServerFrame, Broken> {
+    loop {
+        let message = match ws.next().await {
+            None => return Err(Broken("the gateway closed the connection".into())),
+            Some(Err(e)) => return Err(Broken(format!("the connection broke: {e}"))),
+            Some(Ok(message)) => message,
+        };
+        match message {
+            Message::Text(text) => match decode_server_frame(text.as_str()) {
+                Ok(frame) => return Ok(frame),
+                Err(e) => {
+                    tracing::warn!(reason = %e, "dropping an undecodable frame from the gateway")
+                }
+            },
+            Message::Close(_) => return Err(Broken("the gateway closed the connection".into())),
+            Message::Binary(_) => tracing::warn!("dropping a binary frame from the gateway"),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+    }
+}
+
+fn frame_name(frame: &ServerFrame) -> &'static str {
+    match frame {
+        ServerFrame::Welcome { .. } => "welcome",
+        ServerFrame::Pong { .. } => "pong",
+        ServerFrame::Ack { .. } => "ack",
+        ServerFrame::Nack { .. } => "nack",
+        ServerFrame::Event { .. } => "event",
+        ServerFrame::Error { .. } => "error",
+        ServerFrame::Reconnect { .. } => "reconnect",
+        ServerFrame::Shed { .. } => "shed",
+    }
+}

@@ -1,0 +1,19 @@
+//! The connection manager: endpoint health and failover, backoff, dead-link detection, resume,
+//! REST fallback and server hints. See `docs/connection.md`.
+
+mod health;
+mod link;
+mod policy;
+mod settings;
+mod sink;
+mod supervisor;
+mod tokens;
+mod wake;
+
+pub use health::{Candidate, Health, HealthTable};
+pub use policy::RetryPolicy;
+pub use settings::ConnectionSettings;
+pub use sink::ConnectionSink;
+pub use supervisor::{Outgoing, SupervisorHandle};
+pub use tokens::{TokenPublisher, TokenSource};
+pub use wake::{SystemClock, WakeDetector, WallClock};

@@ -1,0 +1,24 @@
+//! Where the connection manager puts what it learns. The client's timeline implements this; the
+//! benchmarks plug in counters so thousands of supervisors can run in one process.
+
+use outlast_protocol::EventPayload;
+
+use super::health::Candidate;
+use crate::model::{ConnectionState, Service, ServiceState};
+
+pub trait ConnectionSink: Send + Sync + 'static {
+    /// The highest event sequence applied: the resume and catch-up cursor.
+    fn cursor(&self) -> u64;
+    /// An event from the server, possibly one already applied (duplicates must be harmless).
+    fn apply_event(&self, seq: u64, event: &EventPayload);
+    /// The server stored our message `client_msg_id`.
+    fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64);
+    /// The server refused our message for good.
+    fn refused(&self, client_msg_id: &str, reason: String);
+    /// Events after `after_seq` up to `resumes_at_seq` are gone from the server's log.
+    fn gap(&self, after_seq: u64, resumes_at_seq: u64);
+    fn connection(&self, state: ConnectionState);
+    fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
+    /// A connection attempt is starting (benchmarks count them).
+    fn attempt(&self, _endpoint: &Candidate) {}
+}

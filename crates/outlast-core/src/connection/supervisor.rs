@@ -1,0 +1,977 @@
+//! The connection supervisor: one task per signed-in account that keeps (or regains) a working path
+//! to the backend whenever any path exists, quickly, without hammering a backend that struggles.
+//!
+//! - A working connection that fails is replaced at once by the next endpoint in the health table
+//!   (every endpoint once, no delay); only when all of them fail does it back off (full jitter,
+//!   never sooner than a server's retry-after).
+//! - A live link is watched by heartbeats, and probed at once when a sent message's ack is late.
+//! - When every gateway is down but the REST API answers, it receives by long-poll and sends by
+//!   POST, and keeps trying gateways in the background.
+//! - A server's `reconnect` and a recovered preferred region are handled make-before-break.
+//! - Unacknowledged messages are re-sent in order with the same client id after every switch.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use outlast_protocol::{
+    ClientFrame, DiscoveryConfig, ErrorCode, EventsPage, Resume, SendRequest, SendResponse,
+    ServerFrame, MAX_EVENTS_PAGE,
+};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{sleep_until, Duration, Instant, Interval, MissedTickBehavior};
+
+use super::health::{Candidate, Health, HealthTable};
+use super::link::{self, Link, OpenError};
+use super::policy::RetryPolicy;
+use super::settings::ConnectionSettings;
+use super::sink::ConnectionSink;
+use super::tokens::TokenSource;
+use super::wake::{SystemClock, WakeDetector};
+use crate::api::ApiClient;
+use crate::model::{ConnectionState, Service, ServiceState, Transport};
+use crate::CoreError;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A message on its way to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_msg_id: String,
+    pub chat_id: String,
+    pub body: String,
+}
+
+enum Command {
+    Send(Outgoing),
+    /// Skip the current wait and start over with a fresh backoff.
+    ReconnectNow,
+}
+
+/// Handle to a running supervisor; dropping it stops the task and closes its connection.
+pub struct SupervisorHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+}
+
+impl SupervisorHandle {
+    /// Start connecting to the backend `config` describes.
+    pub fn spawn(
+        config: &DiscoveryConfig,
+        tokens: TokenSource,
+        settings: ConnectionSettings,
+        sink: Arc<dyn ConnectionSink>,
+    ) -> Result<SupervisorHandle, CoreError> {
+        let mut apis = Vec::new();
+        for region in &config.regions {
+            if let Some(api) = region.api.iter().min_by_key(|e| e.priority) {
+                apis.push((region.name.clone(), ApiClient::new(&api.url)?));
+            }
+        }
+        let table = HealthTable::from_config(config, settings.endpoint_cooldown);
+        if table.is_empty() && apis.is_empty() {
+            return Err(CoreError::Protocol(
+                "the server's configuration lists no gateway and no API".into(),
+            ));
+        }
+        let retry = settings.retry.clone().unwrap_or_else(|| {
+            let base = Duration::from_millis(config.backoff.base_ms);
+            let cap = Duration::from_millis(config.backoff.cap_ms);
+            if base.is_zero() || cap.is_zero() {
+                RetryPolicy::outlast(RetryPolicy::DEFAULT_BASE, RetryPolicy::DEFAULT_CAP)
+            } else {
+                RetryPolicy::outlast(base, cap)
+            }
+        });
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let mut ticker = tokio::time::interval(settings.wake_tick);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let supervisor = Supervisor {
+            table,
+            apis,
+            retry,
+            wake: WakeDetector::new(Arc::new(SystemClock), settings.wake_threshold),
+            settings,
+            tokens,
+            sink,
+            commands: receiver,
+            outbox: VecDeque::new(),
+            rng: StdRng::from_os_rng(),
+            ticker,
+            session_id: None,
+            failures: 0,
+        };
+        Ok(SupervisorHandle {
+            commands,
+            task: tokio::spawn(supervisor.run()),
+        })
+    }
+
+    /// Queue a message; it is delivered (and re-sent until acknowledged) whenever a path is up.
+    pub fn send(&self, message: Outgoing) {
+        // The task only ends when this handle is dropped (or credentials are revoked, when
+        // nothing can be sent anyway), so a closed channel loses nothing deliverable.
+        let _ = self.commands.send(Command::Send(message));
+    }
+
+    pub fn reconnect_now(&self) {
+        let _ = self.commands.send(Command::ReconnectNow);
+    }
+}
+
+impl Drop for SupervisorHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Supervisor {
+    table: HealthTable,
+    /// Each region's REST API, in the server's order of preference.
+    apis: Vec<(String, ApiClient)>,
+    retry: RetryPolicy,
+    settings: ConnectionSettings,
+    tokens: TokenSource,
+    sink: Arc<dyn ConnectionSink>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Unacknowledged messages in the order the user wrote them.
+    outbox: VecDeque<Outgoing>,
+    rng: StdRng,
+    wake: WakeDetector,
+    ticker: Interval,
+    /// The last gateway session, to resume.
+    session_id: Option<String>,
+    /// Failed attempts since the last connection that stayed up.
+    failures: u32,
+}
+
+/// How a live connection ended.
+enum Ended {
+    Lost(String),
+    /// Replaced, make-before-break, by this already welcomed link.
+    Moved(Link),
+    /// The server is shedding load: not before this.
+    Shed(Duration),
+    /// The gateway no longer accepts the token.
+    Unauthorized(String),
+    Gone,
+}
+
+/// How the REST fallback ended.
+enum Fallback {
+    /// A gateway answers again: continue on it.
+    Gateway(Link),
+    /// The API does not answer either.
+    Unavailable(String),
+    Unauthorized(String),
+    Gone,
+}
+
+enum Waited {
+    Elapsed,
+    /// The user asked to reconnect now, or the machine woke up.
+    Skipped,
+    Gone,
+}
+
+impl Supervisor {
+    async fn run(mut self) {
+        let mut handover: Option<Link> = None;
+        // Endpoints tried without delay since the last working connection.
+        let mut tried: HashSet<String> = HashSet::new();
+        let mut immediate = true;
+        let mut why = "signing in".to_owned();
+        loop {
+            let link = match handover.take() {
+                Some(link) => link,
+                None => {
+                    let Some(candidate) = self.next_candidate(&tried) else {
+                        // No gateway at all: REST is the only path.
+                        match self.rest_fallback().await {
+                            Fallback::Gone => return,
+                            Fallback::Gateway(link) => {
+                                handover = Some(link);
+                                continue;
+                            }
+                            Fallback::Unauthorized(reason) => {
+                                if !self.wait_for_token(reason).await {
+                                    return;
+                                }
+                                continue;
+                            }
+                            Fallback::Unavailable(reason) => {
+                                self.failures += 1;
+                                let delay = self.backoff();
+                                if let Waited::Gone = self.wait(delay, reason).await {
+                                    return;
+                                }
+                                continue;
+                            }
+                        }
+                    };
+                    match self.attempt(&candidate, &why).await {
+                        Ok(link) => link,
+                        Err(None) => return,
+                        Err(Some(error)) => {
+                            tried.insert(candidate.url.clone());
+                            self.failures += 1;
+                            let reason = format!("{}: {}", candidate.id, error.describe());
+                            tracing::info!(endpoint = %candidate.url, %reason, "connection attempt failed");
+                            self.table.failed(&candidate.url, Instant::now(), &reason);
+                            why = reason.clone();
+                            let waited = match error {
+                                OpenError::Unauthorized { message, .. } => {
+                                    if !self.wait_for_token(message).await {
+                                        return;
+                                    }
+                                    continue;
+                                }
+                                OpenError::Shed(floor) => {
+                                    let delay = floor + self.backoff();
+                                    self.wait(delay, reason).await
+                                }
+                                OpenError::Unreachable(_) => {
+                                    if immediate && tried.len() < self.table.len() {
+                                        continue;
+                                    }
+                                    immediate = false;
+                                    tried.clear();
+                                    self.sink.service(
+                                        Service::Gateway,
+                                        ServiceState::Down,
+                                        Some(format!("no gateway answers ({reason})")),
+                                    );
+                                    match self.rest_fallback().await {
+                                        Fallback::Gone => return,
+                                        Fallback::Gateway(link) => {
+                                            handover = Some(link);
+                                            continue;
+                                        }
+                                        Fallback::Unauthorized(message) => {
+                                            if !self.wait_for_token(message).await {
+                                                return;
+                                            }
+                                            continue;
+                                        }
+                                        Fallback::Unavailable(api_reason) => {
+                                            why = format!("{reason}; {api_reason}");
+                                        }
+                                    }
+                                    let delay = self.backoff();
+                                    self.wait(delay, why.clone()).await
+                                }
+                            };
+                            match waited {
+                                Waited::Gone => return,
+                                Waited::Elapsed => {}
+                                Waited::Skipped => {
+                                    immediate = true;
+                                    tried.clear();
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+
+            tried.clear();
+            immediate = false;
+            let url = link.endpoint.url.clone();
+            let started = Instant::now();
+            let ended = self.live(link).await;
+            if started.elapsed() >= self.settings.stable_after {
+                self.failures = 0;
+            }
+            let waited = match ended {
+                Ended::Gone => return,
+                Ended::Moved(next) => {
+                    handover = Some(next);
+                    continue;
+                }
+                Ended::Lost(reason) => {
+                    tracing::info!(endpoint = %url, %reason, "gateway connection lost");
+                    self.table.failed(&url, Instant::now(), &reason);
+                    tried.insert(url);
+                    why = reason.clone();
+                    // Switch at once only after a connection that worked; a connection that keeps
+                    // dying young backs off like any other failure.
+                    if self.settings.immediate_failover && self.failures == 0 {
+                        self.failures += 1;
+                        immediate = true;
+                        continue;
+                    }
+                    self.failures += 1;
+                    let delay = self.backoff();
+                    self.wait(delay, reason).await
+                }
+                Ended::Shed(floor) => {
+                    self.failures += 1;
+                    self.table.failed(&url, Instant::now(), "shedding load");
+                    let delay = floor + self.backoff();
+                    self.wait(
+                        delay,
+                        format!(
+                            "the server is overloaded and asked for {} s of quiet",
+                            floor.as_secs_f32()
+                        ),
+                    )
+                    .await
+                }
+                Ended::Unauthorized(reason) => {
+                    if !self.wait_for_token(reason).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            match waited {
+                Waited::Gone => return,
+                Waited::Elapsed => {}
+                Waited::Skipped => {
+                    immediate = true;
+                    tried.clear();
+                }
+            }
+        }
+    }
+
+    /// The best endpoint not yet tried in this round (or the best of all, once all were tried).
+    fn next_candidate(&self, tried: &HashSet<String>) -> Option<Candidate> {
+        let order = self.table.order(Instant::now());
+        order
+            .iter()
+            .find(|c| !tried.contains(&c.url))
+            .or_else(|| order.first())
+            .cloned()
+    }
+
+    fn backoff(&mut self) -> Duration {
+        self.retry
+            .delay(self.failures.saturating_sub(1), &mut self.rng)
+    }
+
+    fn resume(&self) -> Option<Resume> {
+        self.session_id.clone().map(|session_id| Resume {
+            session_id,
+            last_seq: self.sink.cursor(),
+        })
+    }
+
+    /// One connection attempt, still accepting messages meanwhile. `Err(None)`: the client is gone.
+    async fn attempt(&mut self, candidate: &Candidate, why: &str) -> Result<Link, Option<OpenError>> {
+        self.table.checking(&candidate.url);
+        self.sink.attempt(candidate);
+        self.sink.connection(ConnectionState::Connecting {
+            endpoint: candidate.url.clone(),
+            region: candidate.region.clone(),
+            transport: Transport::Gateway,
+            why: why.to_owned(),
+        });
+        self.tokens.mark_seen();
+        let open = Link::open(
+            candidate.clone(),
+            self.tokens.current(),
+            self.resume(),
+            self.settings.connect_timeout,
+        );
+        tokio::pin!(open);
+        loop {
+            tokio::select! {
+                result = &mut open => return result.map_err(Some),
+                command = self.commands.recv() => match command {
+                    None => return Err(None),
+                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    Some(Command::ReconnectNow) => {}
+                },
+            }
+        }
+    }
+
+    /// Wait before the next attempt, still accepting messages.
+    async fn wait(&mut self, delay: Duration, why: String) -> Waited {
+        let deadline = Instant::now() + delay;
+        let next = self.table.order(Instant::now()).into_iter().next();
+        self.sink.connection(ConnectionState::Waiting {
+            retry_in_ms: delay.as_millis() as u64,
+            next_attempt_at_ms: crate::clock::now_ms() + delay.as_millis() as u64,
+            endpoint: next.as_ref().map(|c| c.url.clone()),
+            region: next.map(|c| c.region),
+            why,
+        });
+        loop {
+            tokio::select! {
+                _ = sleep_until(deadline) => return Waited::Elapsed,
+                command = self.commands.recv() => match command {
+                    None => return Waited::Gone,
+                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    Some(Command::ReconnectNow) => {
+                        self.failures = 0;
+                        return Waited::Skipped;
+                    }
+                },
+                _ = self.ticker.tick() => {
+                    if let Some(away) = self.wake.tick(self.settings.wake_tick) {
+                        tracing::info!(?away, "the machine woke up; reconnecting now");
+                        self.failures = 0;
+                        return Waited::Skipped;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gateway refused our token: ask for a fresh one and wait, however long the auth service
+    /// is down. Nothing is signed out; `false` once no token can ever come.
+    async fn wait_for_token(&mut self, reason: String) -> bool {
+        tracing::info!(%reason, "the session needs a fresh token");
+        self.tokens.request_refresh();
+        self.sink.connection(ConnectionState::Waiting {
+            retry_in_ms: 0,
+            next_attempt_at_ms: crate::clock::now_ms(),
+            endpoint: None,
+            region: None,
+            why: format!(
+                "renewing the session as soon as the sign-in service answers ({reason})"
+            ),
+        });
+        loop {
+            tokio::select! {
+                changed = self.tokens.changed() => return changed,
+                command = self.commands.recv() => match command {
+                    None => return false,
+                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    Some(Command::ReconnectNow) => self.tokens.request_refresh(),
+                },
+            }
+        }
+    }
+
+    fn publish_connected(&self, endpoint: &str, region: &str, transport: Transport, session_id: Option<String>) {
+        self.sink.connection(ConnectionState::Connected {
+            endpoint: endpoint.to_owned(),
+            region: region.to_owned(),
+            transport,
+            session_id,
+            preferred_region: region == self.table.preferred_region(),
+        });
+    }
+
+    fn publish_gateway_health(&self, using: &Candidate) {
+        let now = Instant::now();
+        let down: Vec<String> = self
+            .table
+            .order(now)
+            .into_iter()
+            .filter(|c| matches!(self.table.health(&c.url), Health::Failed { .. }))
+            .map(|c| c.id)
+            .collect();
+        if down.is_empty() {
+            self.sink.service(Service::Gateway, ServiceState::Up, None);
+        } else {
+            self.sink.service(
+                Service::Gateway,
+                ServiceState::Degraded,
+                Some(format!(
+                    "{} not answering; connected via {} (region {})",
+                    down.join(", "),
+                    using.id,
+                    using.region
+                )),
+            );
+        }
+    }
+
+    /// The REST APIs, the home region's first.
+    fn api_order(&self) -> Vec<(String, ApiClient)> {
+        let home = self.table.home_region();
+        let mut apis = self.apis.clone();
+        apis.sort_by_key(|(region, _)| region != home);
+        apis
+    }
+
+    /// Fetch every event after the cursor over REST (after a session could not be resumed).
+    async fn catch_up(&self, region: &str) -> Result<(), CoreError> {
+        let token = self.tokens.current();
+        let mut apis = self.api_order();
+        apis.sort_by_key(|(r, _)| r != region);
+        let mut last_error = None;
+        for (_, api) in apis {
+            loop {
+                let after = self.sink.cursor();
+                match api.events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO).await {
+                    Ok(page) => {
+                        self.sink.service(Service::Api, ServiceState::Up, None);
+                        let more = page.has_more && !page.events.is_empty();
+                        self.apply_page(after, page);
+                        if !more {
+                            return Ok(());
+                        }
+                    }
+                    Err(err) => {
+                        self.sink
+                            .service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                        last_error = Some(err);
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| CoreError::Protocol("no REST API is configured".into())))
+    }
+
+    fn apply_page(&self, after: u64, page: EventsPage) {
+        if let Some(gap) = &page.gap {
+            tracing::warn!(after, resumes_at = gap.first_available_seq, "the server skipped history");
+            self.sink.gap(after, gap.first_available_seq);
+        }
+        for event in &page.events {
+            self.sink.apply_event(event.seq, &event.event);
+        }
+    }
+
+    /// Serve a welcomed gateway link until it fails, is replaced, or the client goes away.
+    async fn live(&mut self, mut link: Link) -> Ended {
+        let endpoint = link.endpoint.clone();
+        self.table.succeeded(&endpoint.url);
+        self.session_id = Some(link.session_id.clone());
+        self.publish_connected(
+            &endpoint.url,
+            &endpoint.region,
+            Transport::Gateway,
+            Some(link.session_id.clone()),
+        );
+        self.publish_gateway_health(&endpoint);
+        tracing::info!(endpoint = %endpoint.url, region = %endpoint.region, resumed = link.resumed, "connected");
+
+        let mut catch_up_pending = !link.resumed && self.sink.cursor() > 0;
+        if catch_up_pending {
+            match self.catch_up(&endpoint.region).await {
+                Ok(()) => catch_up_pending = false,
+                Err(err) => tracing::warn!(%err, "catch-up failed; retrying at the next heartbeat"),
+            }
+        }
+
+        let heartbeat = self.settings.heartbeat_interval.unwrap_or(link.heartbeat);
+        let mut rtt = Rtt::new(link.handshake_rtt);
+        let mut next_ping = Instant::now() + heartbeat;
+        let mut pong_due: Option<Instant> = None;
+        let mut ping_sent_at = Instant::now();
+        let mut nonce: u64 = 0;
+        // Since when the oldest unacknowledged message has waited without any sign of life.
+        let mut waiting_since: Option<Instant> = (!self.outbox.is_empty()).then(Instant::now);
+        let mut resend_at: Option<Instant> = None;
+        let mut moving: Option<BoxFuture<Result<Link, OpenError>>> = None;
+        let mut moving_to: Option<Candidate> = None;
+        let mut failback = Failback::new(&self.settings);
+        let mut failback_probe: Option<BoxFuture<Result<(), String>>> = None;
+
+        for message in &self.outbox {
+            if let Err(broken) = link.write(&send_frame(message)).await {
+                return Ended::Lost(broken.0);
+            }
+        }
+
+        loop {
+            let far = Instant::now() + Duration::from_secs(86_400);
+            let probe_at = match (pong_due, waiting_since, self.settings.ack_probe_after) {
+                (None, Some(since), Some(after)) => Some(since + after.max(rtt.times(3))),
+                _ => None,
+            };
+            let failback_at = (moving.is_none() && failback_probe.is_none())
+                .then(|| failback.next_probe(&self.table))
+                .flatten();
+            tokio::select! {
+                _ = sleep_until(pong_due.unwrap_or(next_ping)) => {
+                    if pong_due.is_some() {
+                        return Ended::Lost(format!(
+                            "{}: no answer to a heartbeat within {:.1} s",
+                            endpoint.id,
+                            ping_sent_at.elapsed().as_secs_f32()
+                        ));
+                    }
+                    nonce += 1;
+                    ping_sent_at = Instant::now();
+                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                        return Ended::Lost(broken.0);
+                    }
+                    pong_due = Some(ping_sent_at + self.settings.pong_timeout.max(rtt.times(3)));
+                }
+                _ = sleep_until(probe_at.unwrap_or(far)), if probe_at.is_some() => {
+                    tracing::debug!("a message is waiting for its ack; probing the link");
+                    nonce += 1;
+                    ping_sent_at = Instant::now();
+                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                        return Ended::Lost(broken.0);
+                    }
+                    pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
+                }
+                _ = sleep_until(resend_at.unwrap_or(far)), if resend_at.is_some() => {
+                    resend_at = None;
+                    for message in &self.outbox {
+                        if let Err(broken) = link.write(&send_frame(message)).await {
+                            return Ended::Lost(broken.0);
+                        }
+                    }
+                }
+                _ = sleep_until(failback_at.unwrap_or(far)), if failback_at.is_some() => {
+                    if let Some(target) = self.table.failback_target() {
+                        let timeout = self.settings.connect_timeout;
+                        failback_probe = Some(Box::pin(async move { link::probe(&target.url, timeout).await }));
+                    }
+                }
+                result = async { failback_probe.as_mut().expect("guarded").await }, if failback_probe.is_some() => {
+                    failback_probe = None;
+                    if failback.record(result.is_ok()) {
+                        if let Some(target) = self.table.failback_target() {
+                            tracing::info!(endpoint = %target.url, "the preferred region is healthy again; moving back");
+                            moving = Some(Box::pin(Link::open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout)));
+                            moving_to = Some(target);
+                        }
+                    }
+                }
+                result = async { moving.as_mut().expect("guarded").await }, if moving.is_some() => {
+                    moving = None;
+                    let target = moving_to.take();
+                    match result {
+                        Ok(next) => {
+                            // The new link is welcomed: only now let go of the old one.
+                            link.close().await;
+                            return Ended::Moved(next);
+                        }
+                        Err(error) => {
+                            if let Some(target) = target {
+                                self.table.failed(&target.url, Instant::now(), &error.describe());
+                            }
+                            tracing::warn!(error = %error.describe(), "could not open the replacement connection; staying");
+                        }
+                    }
+                }
+                _ = self.ticker.tick() => {
+                    if let Some(away) = self.wake.tick(self.settings.wake_tick) {
+                        tracing::info!(?away, "the machine woke up; checking the connection now");
+                        if pong_due.is_none() {
+                            nonce += 1;
+                            ping_sent_at = Instant::now();
+                            if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                                return Ended::Lost(broken.0);
+                            }
+                            pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
+                        }
+                    }
+                }
+                command = self.commands.recv() => match command {
+                    None => {
+                        link.close().await;
+                        return Ended::Gone;
+                    }
+                    Some(Command::ReconnectNow) => {
+                        // Connected already: check that the link really works.
+                        if pong_due.is_none() {
+                            nonce += 1;
+                            ping_sent_at = Instant::now();
+                            if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                                return Ended::Lost(broken.0);
+                            }
+                            pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
+                        }
+                    }
+                    Some(Command::Send(message)) => {
+                        let frame = send_frame(&message);
+                        self.outbox.push_back(message);
+                        waiting_since.get_or_insert_with(Instant::now);
+                        if let Err(broken) = link.write(&frame).await {
+                            return Ended::Lost(broken.0);
+                        }
+                    }
+                },
+                frame = link.read() => {
+                    let frame = match frame {
+                        Ok(frame) => frame,
+                        Err(broken) => {
+                            if let Some(pending) = moving.take() {
+                                // Drained before the replacement was ready: wait for it.
+                                return match pending.await {
+                                    Ok(next) => Ended::Moved(next),
+                                    Err(error) => Ended::Lost(format!("{}; and the replacement failed: {}", broken.0, error.describe())),
+                                };
+                            }
+                            return Ended::Lost(format!("{}: {}", endpoint.id, broken.0));
+                        }
+                    };
+                    match frame {
+                        ServerFrame::Pong { nonce: answered } => {
+                            if answered == nonce && pong_due.is_some() {
+                                rtt.sample(ping_sent_at.elapsed());
+                                pong_due = None;
+                                next_ping = Instant::now() + heartbeat;
+                                if waiting_since.is_some() {
+                                    waiting_since = Some(Instant::now());
+                                }
+                                if catch_up_pending {
+                                    catch_up_pending = self.catch_up(&endpoint.region).await.is_err();
+                                }
+                            }
+                        }
+                        ServerFrame::Ack { client_msg_id, msg_id, seq } => {
+                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
+                            self.sink.acked(&client_msg_id, msg_id, seq);
+                            waiting_since = (!self.outbox.is_empty()).then(Instant::now);
+                        }
+                        ServerFrame::Nack { client_msg_id, code, message, retryable, retry_after_ms } => {
+                            tracing::warn!(%client_msg_id, code = code.as_str(), %message, retryable, "message refused");
+                            if retryable {
+                                let floor = Duration::from_millis(retry_after_ms.unwrap_or(0));
+                                resend_at.get_or_insert(Instant::now() + self.settings.resend_after_nack.max(floor));
+                                waiting_since = None;
+                            } else {
+                                self.outbox.retain(|m| m.client_msg_id != client_msg_id);
+                                self.sink.refused(&client_msg_id, message);
+                                waiting_since = (!self.outbox.is_empty()).then(Instant::now);
+                            }
+                        }
+                        ServerFrame::Event { seq, event } => self.sink.apply_event(seq, &event),
+                        ServerFrame::Reconnect { endpoint_hint, reason } => {
+                            if moving.is_none() {
+                                let target = endpoint_hint
+                                    .as_deref()
+                                    .and_then(|hint| self.table.find(hint))
+                                    .or_else(|| self.table.order(Instant::now()).into_iter().find(|c| c.url != endpoint.url));
+                                tracing::info!(%reason, target = ?target.as_ref().map(|c| &c.url), "the gateway asked us to move");
+                                if let Some(target) = target {
+                                    moving = Some(Box::pin(Link::open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout)));
+                                    moving_to = Some(target);
+                                }
+                            }
+                        }
+                        ServerFrame::Shed { retry_after_ms } => {
+                            return Ended::Shed(Duration::from_millis(retry_after_ms));
+                        }
+                        ServerFrame::Error { code, message } => {
+                            if matches!(code, ErrorCode::Unauthorized | ErrorCode::TokenExpired) {
+                                return Ended::Unauthorized(message);
+                            }
+                            return Ended::Lost(format!("{}: the gateway closed the session ({}): {message}", endpoint.id, code.as_str()));
+                        }
+                        ServerFrame::Welcome { .. } => tracing::warn!("ignoring a second welcome"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every gateway is down: use the REST API if it answers, until a gateway is back.
+    async fn rest_fallback(&mut self) -> Fallback {
+        let token = self.tokens.current();
+        let mut chosen = None;
+        let mut last_error = String::from("no REST API is configured");
+        for (region, api) in self.api_order() {
+            let after = self.sink.cursor();
+            match api.events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO).await {
+                Ok(page) => {
+                    self.apply_page(after, page);
+                    chosen = Some((region, api));
+                    break;
+                }
+                Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
+                Err(err) => {
+                    last_error = format!("the API does not answer either: {err}");
+                    self.sink
+                        .service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                }
+            }
+        }
+        let Some((region, api)) = chosen else {
+            return Fallback::Unavailable(last_error);
+        };
+        self.sink.service(Service::Api, ServiceState::Up, None);
+        self.publish_connected(api.server(), &region, Transport::Rest, None);
+        tracing::info!(api = api.server(), "no gateway answers; using the REST API");
+
+        let mut poll: BoxFuture<Result<EventsPage, CoreError>> =
+            self.poll(&api, Duration::ZERO);
+        let mut post: Option<BoxFuture<(String, Result<SendResponse, CoreError>)>> = None;
+        let mut post_not_before: Option<Instant> = None;
+        let mut probing: Option<BoxFuture<(Candidate, Result<Link, OpenError>)>> = None;
+        let mut gateway_at = Instant::now() + self.backoff();
+
+        loop {
+            let now = Instant::now();
+            if post.is_none() && post_not_before.is_none_or(|t| now >= t) {
+                post_not_before = None;
+                if let Some(message) = self.outbox.front().cloned() {
+                    post = Some(Box::pin(post_message(api.clone(), self.tokens.current(), message)));
+                }
+            }
+            let far = now + Duration::from_secs(86_400);
+            tokio::select! {
+                page = &mut poll => match page {
+                    Ok(page) => {
+                        let after = self.sink.cursor();
+                        let more = page.has_more && !page.events.is_empty();
+                        self.apply_page(after, page);
+                        let wait = if more { Duration::ZERO } else { self.settings.rest_poll_wait };
+                        poll = self.poll(&api, wait);
+                    }
+                    Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
+                    Err(err) => {
+                        self.sink.service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                        return Fallback::Unavailable(format!("the API stopped answering: {err}"));
+                    }
+                },
+                (client_msg_id, result) = async { post.as_mut().expect("guarded").await }, if post.is_some() => {
+                    post = None;
+                    match result {
+                        Ok(sent) => {
+                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
+                            self.sink.acked(&client_msg_id, sent.msg_id, sent.seq);
+                        }
+                        Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
+                        Err(err) if !err.retryable() => {
+                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
+                            self.sink.refused(&client_msg_id, err.to_string());
+                        }
+                        Err(err) => {
+                            let floor = err.retry_after().unwrap_or_default();
+                            post_not_before = Some(Instant::now() + self.settings.resend_after_nack.max(floor));
+                        }
+                    }
+                }
+                _ = sleep_until(post_not_before.unwrap_or(far)), if post.is_none() && post_not_before.is_some() => {}
+                _ = sleep_until(gateway_at), if probing.is_none() && !self.table.is_empty() => {
+                    if let Some(candidate) = self.table.order(Instant::now()).into_iter().next() {
+                        self.sink.attempt(&candidate);
+                        let open = Link::open(candidate.clone(), self.tokens.current(), self.resume(), self.settings.connect_timeout);
+                        probing = Some(Box::pin(async move { let result = open.await; (candidate, result) }));
+                    }
+                }
+                (candidate, result) = async { probing.as_mut().expect("guarded").await }, if probing.is_some() => {
+                    probing = None;
+                    match result {
+                        Ok(link) => return Fallback::Gateway(link),
+                        Err(error) => {
+                            self.table.failed(&candidate.url, Instant::now(), &error.describe());
+                            self.failures += 1;
+                            gateway_at = Instant::now() + self.backoff();
+                        }
+                    }
+                }
+                command = self.commands.recv() => match command {
+                    None => return Fallback::Gone,
+                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    Some(Command::ReconnectNow) => {
+                        self.failures = 0;
+                        gateway_at = Instant::now();
+                    }
+                },
+                _ = self.ticker.tick() => {
+                    if self.wake.tick(self.settings.wake_tick).is_some() {
+                        gateway_at = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll(&self, api: &ApiClient, wait: Duration) -> BoxFuture<Result<EventsPage, CoreError>> {
+        let api = api.clone();
+        let token = self.tokens.current();
+        let after = self.sink.cursor();
+        Box::pin(async move { api.events(&token, after, MAX_EVENTS_PAGE, wait).await })
+    }
+}
+
+async fn post_message(
+    api: ApiClient,
+    token: outlast_protocol::AccessToken,
+    message: Outgoing,
+) -> (String, Result<SendResponse, CoreError>) {
+    let request = SendRequest {
+        client_msg_id: message.client_msg_id.clone(),
+        chat_id: message.chat_id,
+        body: message.body,
+        attachments: Vec::new(),
+    };
+    let result = api.send_message(&token, &request).await;
+    (message.client_msg_id, result)
+}
+
+fn is_unauthorized(err: &CoreError) -> bool {
+    matches!(
+        err,
+        CoreError::Server {
+            code: ErrorCode::Unauthorized | ErrorCode::TokenExpired,
+            ..
+        }
+    )
+}
+
+fn send_frame(message: &Outgoing) -> ClientFrame {
+    ClientFrame::Send {
+        client_msg_id: message.client_msg_id.clone(),
+        chat_id: message.chat_id.clone(),
+        body: message.body.clone(),
+    }
+}
+
+/// Smoothed round-trip time (RFC 6298 style), so timeouts stretch on a slow but working link
+/// instead of declaring it dead.
+struct Rtt {
+    smoothed: Duration,
+}
+
+impl Rtt {
+    fn new(first: Duration) -> Self {
+        Rtt { smoothed: first }
+    }
+
+    fn sample(&mut self, rtt: Duration) {
+        self.smoothed = (self.smoothed * 7 + rtt) / 8;
+    }
+
+    fn times(&self, n: u32) -> Duration {
+        self.smoothed * n
+    }
+}
+
+/// Probes of the preferred region while running on a backup: it wins traffic back only after
+/// answering every probe for `failback_after`.
+struct Failback {
+    after: Option<Duration>,
+    every: Duration,
+    next: Instant,
+    healthy_since: Option<Instant>,
+}
+
+impl Failback {
+    fn new(settings: &ConnectionSettings) -> Self {
+        Failback {
+            after: settings.failback_after,
+            every: settings.failback_probe_every,
+            next: Instant::now() + settings.failback_probe_every,
+            healthy_since: None,
+        }
+    }
+
+    fn next_probe(&self, table: &HealthTable) -> Option<Instant> {
+        self.after?;
+        table.failback_target()?;
+        Some(self.next)
+    }
+
+    /// Record a probe; `true` when it is time to move back.
+    fn record(&mut self, healthy: bool) -> bool {
+        let now = Instant::now();
+        self.next = now + self.every;
+        if !healthy {
+            self.healthy_since = None;
+            return false;
+        }
+        let since = *self.healthy_since.get_or_insert(now);
+        self.after.is_some_and(|after| now.duration_since(since) >= after)
+    }
+}

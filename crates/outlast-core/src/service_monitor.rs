@@ -1,0 +1,48 @@
+//! Health of the services the connection does not use continuously (discovery, media): checked
+//! once at sign-in, re-checked with jittered backoff while down so the UI learns when they are
+//! back, and now and then while up.
+
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tokio::time::Duration;
+
+use crate::api::ApiClient;
+use crate::connection::RetryPolicy;
+use crate::model::{Service, ServiceState};
+use crate::shared::Shared;
+
+const RETRY_BASE: Duration = Duration::from_secs(2);
+const RETRY_CAP: Duration = Duration::from_secs(120);
+
+pub(crate) struct Watched {
+    pub service: Service,
+    pub endpoint: ApiClient,
+    /// Re-check this often while up; `None`: stop once up.
+    pub recheck_when_up: Option<Duration>,
+}
+
+pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
+    let policy = RetryPolicy::outlast(RETRY_BASE, RETRY_CAP);
+    let mut rng = StdRng::from_os_rng();
+    let mut failures = 0;
+    loop {
+        let delay = match watched.endpoint.healthz().await {
+            Ok(()) => {
+                failures = 0;
+                shared.set_service(watched.service, ServiceState::Up, None);
+                match watched.recheck_when_up {
+                    Some(every) => every,
+                    None => return,
+                }
+            }
+            Err(err) => {
+                shared.set_service(watched.service, ServiceState::Down, Some(err.to_string()));
+                failures += 1;
+                policy.delay(failures - 1, &mut rng)
+            }
+        };
+        tokio::time::sleep(delay).await;
+    }
+}
