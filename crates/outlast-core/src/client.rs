@@ -204,12 +204,16 @@ impl Client {
             }
             .run(),
         )];
-        if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?.into_iter().next() {
+        if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?
+            .into_iter()
+            .next()
+        {
             tasks.push(tokio::spawn(service_monitor::watch(
                 Watched {
                     service: Service::Media,
                     endpoint: media,
                     recheck_when_up: Some(MEDIA_RECHECK),
+                    meanwhile: Some("photos and files wait; text messages still work"),
                 },
                 shared.clone(),
             )));
@@ -237,7 +241,12 @@ impl Client {
     /// cached one, else the built-in defaults.
     async fn discover(&self, discovery: &ApiClient) -> Result<DiscoveryConfig, CoreError> {
         let shared = &self.inner.shared;
-        let cache = self.inner.options.data_dir.as_deref().map(DiscoveryCache::in_dir);
+        let cache = self
+            .inner
+            .options
+            .data_dir
+            .as_deref()
+            .map(DiscoveryCache::in_dir);
         match discovery.discover().await {
             Ok(config) => {
                 shared.set_service(Service::Discovery, ServiceState::Up, None);
@@ -273,9 +282,16 @@ impl Client {
             service: Service::Discovery,
             endpoint: discovery.clone(),
             recheck_when_up: None,
+            meanwhile: Some("using the last known endpoint list"),
         };
         service_monitor::watch(watched, self.inner.shared.clone()).await;
-        if let Some(cache) = self.inner.options.data_dir.as_deref().map(DiscoveryCache::in_dir) {
+        if let Some(cache) = self
+            .inner
+            .options
+            .data_dir
+            .as_deref()
+            .map(DiscoveryCache::in_dir)
+        {
             if let Ok(config) = discovery.discover().await {
                 if let Err(err) = cache.save(discovery.server(), &config) {
                     tracing::warn!(%err, "could not cache the endpoint list");
@@ -341,7 +357,11 @@ impl Client {
             .unwrap_or(false);
         if needs_history {
             let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
-            match session.api.history(&session.tokens.current(), chat_id, limit).await {
+            match session
+                .api
+                .history(&session.tokens.current(), chat_id, limit)
+                .await
+            {
                 Ok(page) => {
                     self.inner
                         .shared
@@ -349,6 +369,12 @@ impl Client {
                 }
                 Err(err) if err.retryable() => {
                     tracing::warn!(%chat_id, %err, "history unavailable; showing what is known");
+                }
+                Err(err) if err.is_expired_session() => {
+                    // Reading must not depend on the auth service: show what is known and let
+                    // the keeper renew the token.
+                    session.tokens.request_refresh();
+                    tracing::warn!(%chat_id, %err, "history needs a fresh token; showing what is known");
                 }
                 Err(err) => return Err(err),
             }

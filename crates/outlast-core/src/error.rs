@@ -53,6 +53,17 @@ impl CoreError {
         }
     }
 
+    /// The server refused the access token (expired or revoked): a refresh may fix it.
+    pub fn is_expired_session(&self) -> bool {
+        matches!(
+            self,
+            CoreError::Server {
+                code: ErrorCode::Unauthorized | ErrorCode::TokenExpired,
+                ..
+            }
+        )
+    }
+
     /// Whether trying the same thing again later can work.
     pub fn retryable(&self) -> bool {
         match self {

@@ -21,6 +21,8 @@ pub(crate) struct Watched {
     pub endpoint: ApiClient,
     /// Re-check this often while up; `None`: stop once up.
     pub recheck_when_up: Option<Duration>,
+    /// Added to the reason while down (what the client does instead).
+    pub meanwhile: Option<&'static str>,
 }
 
 pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
@@ -38,7 +40,11 @@ pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
                 }
             }
             Err(err) => {
-                shared.set_service(watched.service, ServiceState::Down, Some(err.to_string()));
+                let detail = match watched.meanwhile {
+                    Some(meanwhile) => format!("{err}; {meanwhile}"),
+                    None => err.to_string(),
+                };
+                shared.set_service(watched.service, ServiceState::Down, Some(detail));
                 failures += 1;
                 policy.delay(failures - 1, &mut rng)
             }

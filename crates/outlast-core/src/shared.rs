@@ -113,8 +113,8 @@ impl Shared {
 }
 
 impl ConnectionSink for Shared {
-    fn cursor(&self) -> u64 {
-        self.read(Timeline::last_seq).unwrap_or(0)
+    fn cursor(&self) -> Option<u64> {
+        self.read(Timeline::last_seq)
     }
 
     fn apply_event(&self, seq: u64, event: &EventPayload) {

@@ -48,8 +48,7 @@ impl Keeper {
                     Ok(()) => break,
                     Err(Permanent(reason)) => {
                         tracing::warn!(%reason, "the server rejected the session");
-                        self.shared
-                            .emit(vec![CoreEvent::SignInRequired { reason }]);
+                        self.shared.emit(vec![CoreEvent::SignInRequired { reason }]);
                         return;
                     }
                     Err(Retry(reason)) => {

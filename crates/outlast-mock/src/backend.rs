@@ -44,6 +44,9 @@ struct Inner {
     rng: Mutex<StdRng>,
     key: TokenKey,
     settings: BackendSettings,
+    /// Access tokens expiring at or before this (Unix ms) count as expired: the
+    /// "tokens expired on the server" fault.
+    revoked_until_exp: std::sync::atomic::AtomicU64,
 }
 
 impl Backend {
@@ -59,6 +62,7 @@ impl Backend {
                 rng: Mutex::new(rng),
                 key: TokenKey::new(&key),
                 settings,
+                revoked_until_exp: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -77,7 +81,19 @@ impl Backend {
 
     /// The user an access token belongs to; checked by signature, without the auth service.
     pub fn verify(&self, token: &str) -> Result<String, ApiError> {
-        self.inner.key.verify(token, now_ms())
+        let revoked = self
+            .inner
+            .revoked_until_exp
+            .load(std::sync::atomic::Ordering::SeqCst);
+        self.inner.key.verify(token, now_ms(), revoked)
+    }
+
+    /// Make every access token issued so far count as expired (clients must refresh).
+    pub fn expire_access_tokens(&self) {
+        let cutoff = now_ms() + self.inner.settings.access_ttl.as_millis() as u64;
+        self.inner
+            .revoked_until_exp
+            .store(cutoff, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Post a message from a user and, if a real user wrote it, let a simulated member answer.

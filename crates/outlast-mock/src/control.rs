@@ -78,6 +78,7 @@ pub(crate) fn router(state: ControlState) -> Router {
         .route("/control/status", get(status))
         .route("/control/fault", put(fault))
         .route("/control/sessions/expire", post(expire))
+        .route("/control/tokens/expire", post(expire_tokens))
         .route("/control/scenario", post(play).delete(stop))
         .with_state(state)
 }
@@ -123,6 +124,11 @@ async fn fault(
 #[derive(Serialize)]
 struct Expired {
     expired: usize,
+}
+
+async fn expire_tokens(State(state): State<ControlState>) -> axum::http::StatusCode {
+    state.backend.expire_access_tokens();
+    axum::http::StatusCode::NO_CONTENT
 }
 
 async fn expire(State(state): State<ControlState>) -> Json<Expired> {

@@ -55,6 +55,9 @@ pub struct MockConfig {
     /// Simulated messages per minute across the demo chats (0 = only replies).
     pub traffic_per_minute: f64,
     pub heartbeat_interval: Duration,
+    /// Reconnect backoff the discovery document tells clients to use.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
     /// Lifetime of access tokens.
     pub access_ttl: Duration,
     /// Events kept per user for resume and REST sync.
@@ -72,6 +75,8 @@ impl Default for MockConfig {
             reply_delay: Duration::from_millis(700),
             traffic_per_minute: 0.0,
             heartbeat_interval: Duration::from_millis(DEFAULT_HEARTBEAT_INTERVAL_MS),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60),
             access_ttl: Duration::from_secs(15 * 60),
             replay_limit: 1_000,
             seed_size: SeedSize::default(),
@@ -224,8 +229,8 @@ impl MockServer {
             regions,
             heartbeat_interval_ms: config.heartbeat_interval.as_millis() as u64,
             backoff: BackoffParams {
-                base_ms: 500,
-                cap_ms: 30_000,
+                base_ms: config.backoff_base.as_millis() as u64,
+                cap_ms: config.backoff_cap.as_millis() as u64,
             },
             ttl_s: 300,
         };
@@ -315,6 +320,11 @@ impl MockServer {
     /// The switchboard, for playing scenarios in process.
     pub fn switchboard(&self) -> &Switchboard {
         &self.switchboard
+    }
+
+    /// Expire every access token issued so far (clients must refresh them at the auth service).
+    pub fn expire_access_tokens(&self) {
+        self.backend.expire_access_tokens();
     }
 
     /// Forget every resumable session (the "session expired on the server" fault).

@@ -40,8 +40,14 @@ impl TokenKey {
         AccessToken::new(format!("v1.{payload}.{signature}"))
     }
 
-    /// The user the token was issued to, if the signature is ours and it has not expired.
-    pub fn verify(&self, token: &str, now_ms: u64) -> Result<String, ApiError> {
+    /// The user the token was issued to, if the signature is ours and it has not expired (by
+    /// the clock, or because every token expiring by `revoked_until_exp` was expired early).
+    pub fn verify(
+        &self,
+        token: &str,
+        now_ms: u64,
+        revoked_until_exp: u64,
+    ) -> Result<String, ApiError> {
         let invalid = || ApiError::new(ErrorCode::Unauthorized, "invalid access token");
         let mut parts = token.splitn(3, '.');
         let (Some("v1"), Some(payload), Some(signature)) =
@@ -58,7 +64,7 @@ impl TokenKey {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(invalid)?;
-        if claims.exp <= now_ms {
+        if claims.exp <= now_ms || claims.exp <= revoked_until_exp {
             return Err(ApiError::new(
                 ErrorCode::TokenExpired,
                 "the access token has expired; refresh it",
@@ -86,9 +92,9 @@ mod tests {
     fn issued_tokens_verify_until_they_expire() {
         let key = TokenKey::new(b"k");
         let token = key.issue("u-demo", 1_000);
-        assert_eq!(key.verify(token.expose(), 999).unwrap(), "u-demo");
+        assert_eq!(key.verify(token.expose(), 999, 0).unwrap(), "u-demo");
         assert_eq!(
-            key.verify(token.expose(), 1_000).unwrap_err().code,
+            key.verify(token.expose(), 1_000, 0).unwrap_err().code,
             ErrorCode::TokenExpired
         );
     }
@@ -99,12 +105,12 @@ mod tests {
         let other = TokenKey::new(b"other");
         let token = other.issue("u-demo", u64::MAX);
         assert_eq!(
-            key.verify(token.expose(), 0).unwrap_err().code,
+            key.verify(token.expose(), 0, 0).unwrap_err().code,
             ErrorCode::Unauthorized
         );
         for bad in ["", "v1", "v1..", "v2.a.b", "v1.!!!.###", "mock-123"] {
             assert_eq!(
-                key.verify(bad, 0).unwrap_err().code,
+                key.verify(bad, 0, 0).unwrap_err().code,
                 ErrorCode::Unauthorized,
                 "{bad}"
             );
@@ -116,6 +122,6 @@ mod tests {
         let forged_claims =
             URL_SAFE_NO_PAD.encode(br#"{"sub":"u-jun","exp":18446744073709551615}"#);
         let forged = format!("v1.{forged_claims}.{signature}");
-        assert!(key.verify(&forged, 0).is_err());
+        assert!(key.verify(&forged, 0, 0).is_err());
     }
 }

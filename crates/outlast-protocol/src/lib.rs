@@ -41,4 +41,4 @@ pub use types::{Attachment, MessageRecord, UserProfile};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Heartbeat interval a server announces when it has no reason to choose another.
-pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 15_000;
+pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 10_000;

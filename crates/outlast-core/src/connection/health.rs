@@ -144,8 +144,12 @@ impl HealthTable {
             .cloned()
     }
 
-    pub fn find(&self, url: &str) -> Option<Candidate> {
-        self.candidates.iter().find(|c| c.url == url).cloned()
+    /// An endpoint by URL or id (servers may hint either).
+    pub fn find(&self, url_or_id: &str) -> Option<Candidate> {
+        self.candidates
+            .iter()
+            .find(|c| c.url == url_or_id || c.id == url_or_id)
+            .cloned()
     }
 
     pub fn checking(&mut self, url: &str) {
@@ -238,7 +242,10 @@ mod tests {
     async fn when_everything_is_cooling_the_oldest_failure_goes_first() {
         let mut t = table();
         let start = Instant::now();
-        for (i, url) in ["ws://b2", "ws://a1", "ws://b1", "ws://a2"].iter().enumerate() {
+        for (i, url) in ["ws://b2", "ws://a1", "ws://b1", "ws://a2"]
+            .iter()
+            .enumerate()
+        {
             t.failed(url, start + Duration::from_secs(i as u64), "down");
         }
         let order = ids(t.order(start + Duration::from_secs(5)));

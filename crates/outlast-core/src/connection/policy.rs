@@ -66,9 +66,7 @@ impl RetryPolicy {
     /// The delay after `failures` failed attempts in a row (0 = the first retry).
     pub fn delay(&self, failures: u32, rng: &mut impl Rng) -> Duration {
         match *self {
-            RetryPolicy::FullJitter { base, cap } => {
-                uniform(rng, exponential(base, cap, failures))
-            }
+            RetryPolicy::FullJitter { base, cap } => uniform(rng, exponential(base, cap, failures)),
             RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures),
             RetryPolicy::Fibonacci { unit, jitter, cap } => {
                 (unit.saturating_mul(fibonacci(failures + 1)) + uniform(rng, jitter)).min(cap)
@@ -186,7 +184,9 @@ mod tests {
         }
 
         let mattermost = RetryPolicy::mattermost();
-        let steady: Vec<u64> = (0..4).map(|n| mattermost.ceiling(n).as_secs() - 2).collect();
+        let steady: Vec<u64> = (0..4)
+            .map(|n| mattermost.ceiling(n).as_secs() - 2)
+            .collect();
         assert_eq!(steady, [3, 3, 12, 27]);
 
         let lockstep = RetryPolicy::Exponential {

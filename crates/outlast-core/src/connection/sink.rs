@@ -7,8 +7,9 @@ use super::health::Candidate;
 use crate::model::{ConnectionState, Service, ServiceState};
 
 pub trait ConnectionSink: Send + Sync + 'static {
-    /// The highest event sequence applied: the resume and catch-up cursor.
-    fn cursor(&self) -> u64;
+    /// The highest event sequence applied: the resume and catch-up cursor. `None`: this sink
+    /// keeps no history, so nothing is caught up after a session could not be resumed.
+    fn cursor(&self) -> Option<u64>;
     /// An event from the server, possibly one already applied (duplicates must be harmless).
     fn apply_event(&self, seq: u64, event: &EventPayload);
     /// The server stored our message `client_msg_id`.

@@ -358,12 +358,16 @@ impl Supervisor {
     fn resume(&self) -> Option<Resume> {
         self.session_id.clone().map(|session_id| Resume {
             session_id,
-            last_seq: self.sink.cursor(),
+            last_seq: self.sink.cursor().unwrap_or(0),
         })
     }
 
     /// One connection attempt, still accepting messages meanwhile. `Err(None)`: the client is gone.
-    async fn attempt(&mut self, candidate: &Candidate, why: &str) -> Result<Link, Option<OpenError>> {
+    async fn attempt(
+        &mut self,
+        candidate: &Candidate,
+        why: &str,
+    ) -> Result<Link, Option<OpenError>> {
         self.table.checking(&candidate.url);
         self.sink.attempt(candidate);
         self.sink.connection(ConnectionState::Connecting {
@@ -435,9 +439,7 @@ impl Supervisor {
             next_attempt_at_ms: crate::clock::now_ms(),
             endpoint: None,
             region: None,
-            why: format!(
-                "renewing the session as soon as the sign-in service answers ({reason})"
-            ),
+            why: format!("renewing the session as soon as the sign-in service answers ({reason})"),
         });
         loop {
             tokio::select! {
@@ -451,7 +453,13 @@ impl Supervisor {
         }
     }
 
-    fn publish_connected(&self, endpoint: &str, region: &str, transport: Transport, session_id: Option<String>) {
+    fn publish_connected(
+        &self,
+        endpoint: &str,
+        region: &str,
+        transport: Transport,
+        session_id: Option<String>,
+    ) {
         self.sink.connection(ConnectionState::Connected {
             endpoint: endpoint.to_owned(),
             region: region.to_owned(),
@@ -502,8 +510,11 @@ impl Supervisor {
         let mut last_error = None;
         for (_, api) in apis {
             loop {
-                let after = self.sink.cursor();
-                match api.events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO).await {
+                let after = self.sink.cursor().unwrap_or(0);
+                match api
+                    .events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO)
+                    .await
+                {
                     Ok(page) => {
                         self.sink.service(Service::Api, ServiceState::Up, None);
                         let more = page.has_more && !page.events.is_empty();
@@ -526,7 +537,11 @@ impl Supervisor {
 
     fn apply_page(&self, after: u64, page: EventsPage) {
         if let Some(gap) = &page.gap {
-            tracing::warn!(after, resumes_at = gap.first_available_seq, "the server skipped history");
+            tracing::warn!(
+                after,
+                resumes_at = gap.first_available_seq,
+                "the server skipped history"
+            );
             self.sink.gap(after, gap.first_available_seq);
         }
         for event in &page.events {
@@ -548,7 +563,7 @@ impl Supervisor {
         self.publish_gateway_health(&endpoint);
         tracing::info!(endpoint = %endpoint.url, region = %endpoint.region, resumed = link.resumed, "connected");
 
-        let mut catch_up_pending = !link.resumed && self.sink.cursor() > 0;
+        let mut catch_up_pending = !link.resumed && self.sink.cursor().is_some();
         if catch_up_pending {
             match self.catch_up(&endpoint.region).await {
                 Ok(()) => catch_up_pending = false,
@@ -770,14 +785,19 @@ impl Supervisor {
         let mut chosen = None;
         let mut last_error = String::from("no REST API is configured");
         for (region, api) in self.api_order() {
-            let after = self.sink.cursor();
-            match api.events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO).await {
+            let after = self.sink.cursor().unwrap_or(0);
+            match api
+                .events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO)
+                .await
+            {
                 Ok(page) => {
                     self.apply_page(after, page);
                     chosen = Some((region, api));
                     break;
                 }
-                Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
+                Err(err) if is_unauthorized(&err) => {
+                    return Fallback::Unauthorized(err.to_string())
+                }
                 Err(err) => {
                     last_error = format!("the API does not answer either: {err}");
                     self.sink
@@ -792,8 +812,7 @@ impl Supervisor {
         self.publish_connected(api.server(), &region, Transport::Rest, None);
         tracing::info!(api = api.server(), "no gateway answers; using the REST API");
 
-        let mut poll: BoxFuture<Result<EventsPage, CoreError>> =
-            self.poll(&api, Duration::ZERO);
+        let mut poll: BoxFuture<Result<EventsPage, CoreError>> = self.poll(&api, Duration::ZERO);
         let mut post: Option<BoxFuture<(String, Result<SendResponse, CoreError>)>> = None;
         let mut post_not_before: Option<Instant> = None;
         let mut probing: Option<BoxFuture<(Candidate, Result<Link, OpenError>)>> = None;
@@ -804,14 +823,18 @@ impl Supervisor {
             if post.is_none() && post_not_before.is_none_or(|t| now >= t) {
                 post_not_before = None;
                 if let Some(message) = self.outbox.front().cloned() {
-                    post = Some(Box::pin(post_message(api.clone(), self.tokens.current(), message)));
+                    post = Some(Box::pin(post_message(
+                        api.clone(),
+                        self.tokens.current(),
+                        message,
+                    )));
                 }
             }
             let far = now + Duration::from_secs(86_400);
             tokio::select! {
                 page = &mut poll => match page {
                     Ok(page) => {
-                        let after = self.sink.cursor();
+                        let after = self.sink.cursor().unwrap_or(0);
                         let more = page.has_more && !page.events.is_empty();
                         self.apply_page(after, page);
                         let wait = if more { Duration::ZERO } else { self.settings.rest_poll_wait };
@@ -880,7 +903,7 @@ impl Supervisor {
     fn poll(&self, api: &ApiClient, wait: Duration) -> BoxFuture<Result<EventsPage, CoreError>> {
         let api = api.clone();
         let token = self.tokens.current();
-        let after = self.sink.cursor();
+        let after = self.sink.cursor().unwrap_or(0);
         Box::pin(async move { api.events(&token, after, MAX_EVENTS_PAGE, wait).await })
     }
 }
@@ -901,13 +924,7 @@ async fn post_message(
 }
 
 fn is_unauthorized(err: &CoreError) -> bool {
-    matches!(
-        err,
-        CoreError::Server {
-            code: ErrorCode::Unauthorized | ErrorCode::TokenExpired,
-            ..
-        }
-    )
+    err.is_expired_session()
 }
 
 fn send_frame(message: &Outgoing) -> ClientFrame {
@@ -972,6 +989,7 @@ impl Failback {
             return false;
         }
         let since = *self.healthy_since.get_or_insert(now);
-        self.after.is_some_and(|after| now.duration_since(since) >= after)
+        self.after
+            .is_some_and(|after| now.duration_since(since) >= after)
     }
 }
