@@ -3,18 +3,25 @@ import { installFakeTauri, type FakeOptions } from "./fake-tauri";
 
 const SCREENS = "test-results/screens";
 
-type Fixtures = { fakeOptions: FakeOptions; app: Page };
+type Fixtures = {
+  fakeOptions: FakeOptions;
+  /** Install Playwright's fake clock before the page loads (tests then pause and advance it). */
+  fakeClock: boolean;
+  app: Page;
+};
 
 // `app`: a page with the fake core installed and the UI loaded. Fails the test
 // on any page error or console error (a CSP violation shows up as one).
 const test = base.extend<Fixtures>({
   fakeOptions: [{ signedIn: true }, { option: true }],
-  app: async ({ page, fakeOptions }, use) => {
+  fakeClock: [false, { option: true }],
+  app: async ({ page, fakeOptions, fakeClock }, use) => {
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
     page.on("console", (msg) => {
       if (msg.type() === "error") problems.push(`console: ${msg.text()} (${msg.location().url})`);
     });
+    if (fakeClock) await page.clock.install();
     await page.addInitScript(installFakeTauri, fakeOptions);
     await page.goto("/");
     await use(page);
@@ -154,30 +161,238 @@ test("new messages scroll into view only when the reader is at the bottom", asyn
   await expect(jump).toBeHidden();
 });
 
-test("connection banner shows reconnecting in plain words and hides when connected", async ({ app: page }) => {
-  const banner = page.getByTestId("connection-banner");
-  await expect(page.getByTestId("chat-item")).toHaveCount(3);
-  await expect(banner).toBeHidden();
+test.describe("connection banner", () => {
+  test.use({ fakeClock: true });
 
-  await page.evaluate(() =>
-    window.__fake.setConnection({ state: "waiting", retry_in_ms: 12000, reason: "gateway unreachable" }),
-  );
-  await expect(banner).toBeVisible();
-  await expect(banner).toContainText("Reconnecting");
-  await expect(banner).toContainText(/Reconnecting in 1[12] s — gateway unreachable/);
-  await shot(page, "04a-reconnecting");
+  const OFFLINE = "Offline — messages will be sent when the connection returns";
+  const RENEWING = "Signed in — waiting for the sign-in service to renew your session";
+  const LIMITED = "Connected in limited mode (no live gateway) — messages still go through";
+  const MEDIA_DOWN = "Photos and files can't be sent right now; text messages still work";
+  const AUTH_DOWN = "Sign-in service unavailable — you stay signed in";
 
-  await page.evaluate(() => window.__fake.setConnection({ state: "connecting", endpoint: "127.0.0.1:7711" }));
-  await expect(banner).toHaveText("Connecting…");
+  const banner = (page: Page) => page.getByTestId("connection-banner");
+  const footerStatus = (page: Page) => page.getByTestId("connection-status");
+  const reconnectCalls = (page: Page) =>
+    page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "reconnect_now").length);
 
-  await page.evaluate(() =>
-    window.__fake.setConnection({ state: "connected", endpoint: "127.0.0.1:7711", session_id: "sess-2" }),
-  );
-  await expect(banner).toBeHidden();
+  /** Waits for the app to load with time flowing, then stops the page's clock. */
+  async function loadedAndPaused(page: Page) {
+    await expect(messages(page)).toHaveCount(4);
+    await expect(banner(page)).toBeHidden();
+    const now = await page.evaluate(() => Date.now());
+    await page.clock.pauseAt(now + 1000);
+  }
 
-  await page.evaluate(() => window.__fake.setConnection({ state: "signed_out" }));
-  await expect(banner).toContainText("Signed out");
-  await shot(page, "04b-signed-out");
+  const connected = (region: string, preferred: boolean, transport: "gateway" | "rest") =>
+    ({
+      state: "connected",
+      endpoint: `ws://${region}.example.test/gateway`,
+      region,
+      transport,
+      session_id: transport === "gateway" ? "sess-2" : null,
+      preferred_region: preferred,
+    }) as const;
+
+  test("offline: shown after 2 s, with a countdown and Reconnect now", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => window.__fake.setWaiting(12_000, "the gateway did not answer"));
+    await page.clock.runFor(1999);
+    await expect(banner(page)).toBeHidden();
+
+    await page.clock.runFor(1);
+    await expect(banner(page)).toBeVisible();
+    await expect(banner(page)).toHaveAttribute("data-line", "offline");
+    await expect(banner(page)).toContainText(OFFLINE);
+    await expect(page.getByTestId("reconnect-countdown")).toHaveText("Reconnecting in 10 s");
+    await expect(footerStatus(page)).toContainText("Reconnecting…");
+    // The chats stay readable.
+    await expect(messages(page)).toHaveCount(4);
+
+    await page.clock.runFor(3000);
+    await expect(page.getByTestId("reconnect-countdown")).toHaveText("Reconnecting in 7 s");
+    await shot(page, "04a-banner-offline");
+
+    const reconnect = page.getByRole("button", { name: "Reconnect now" });
+    await expect(reconnect).toBeEnabled();
+    expect(await reconnectCalls(page)).toBe(0);
+    await reconnect.click();
+    await expect.poll(() => reconnectCalls(page)).toBe(1);
+    // The fake core starts an attempt: still offline, now trying.
+    await expect(page.getByTestId("reconnect-countdown")).toHaveText("Reconnecting…");
+    await expect(banner(page)).toContainText(OFFLINE);
+    await expect(reconnect).toBeDisabled();
+    await shot(page, "04b-banner-offline-reconnecting");
+
+    await page.evaluate(() => window.__fake.setConnection({
+      state: "connected",
+      endpoint: "ws://127.0.0.1:7711/gateway",
+      region: "a",
+      transport: "gateway",
+      session_id: "sess-2",
+      preferred_region: true,
+    }));
+    await expect(banner(page)).toBeHidden();
+    await expect(footerStatus(page)).toContainText("Connected ·");
+  });
+
+  test("renewing the session: signed in, waiting for the sign-in service", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => {
+      window.__fake.setServices({ auth: "down" }, "the sign-in service did not answer");
+      window.__fake.setWaiting(0, "renewing the session as soon as the sign-in service answers (token expired)");
+    });
+    await page.clock.runFor(2000);
+    await expect(banner(page)).toHaveAttribute("data-line", "renewing");
+    await expect(banner(page)).toContainText(RENEWING);
+    await expect(banner(page)).not.toContainText("Offline");
+    await expect(page.getByTestId("reconnect-countdown")).toHaveText("");
+    await shot(page, "04c-banner-renewing");
+
+    await page.getByRole("button", { name: "Reconnect now" }).click();
+    await expect.poll(() => reconnectCalls(page)).toBe(1);
+    await expect(banner(page)).toContainText(RENEWING);
+  });
+
+  test("connecting for over 2 s: Reconnecting… with a spinner", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() =>
+      window.__fake.setConnection({
+        state: "connecting",
+        endpoint: "ws://127.0.0.1:7711/gateway",
+        region: "a",
+        transport: "gateway",
+        why: "the connection dropped",
+      }),
+    );
+    await page.clock.runFor(1500);
+    await expect(banner(page)).toBeHidden();
+    await page.clock.runFor(500);
+    await expect(banner(page)).toHaveText("Reconnecting…");
+    await expect(banner(page).locator(".spinner")).toBeVisible();
+    await expect(footerStatus(page)).toContainText("Connecting…");
+    await shot(page, "04d-banner-connecting");
+  });
+
+  test("limited mode over REST", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate((state) => window.__fake.setConnection(state), connected("a", true, "rest"));
+    await expect(banner(page)).toHaveText(LIMITED);
+    await expect(banner(page)).toHaveAttribute("data-line", "limited");
+    await expect(footerStatus(page)).toContainText("Connected (limited)");
+    await shot(page, "04e-banner-limited");
+  });
+
+  test("backup region, and a blip there keeps the same line", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate((state) => window.__fake.setConnection(state), connected("b", false, "gateway"));
+    await expect(banner(page)).toHaveText("Connected via backup server (region B)");
+    await expect(footerStatus(page)).toContainText("Connected (backup)");
+    await shot(page, "04f-banner-backup");
+
+    await page.evaluate(() => window.__fake.setWaiting(1000, "the gateway closed the connection"));
+    await page.clock.runFor(1000);
+    await expect(banner(page)).toHaveText("Connected via backup server (region B)");
+    await page.evaluate((state) => window.__fake.setConnection(state), connected("b", false, "gateway"));
+    await page.clock.runFor(3000);
+    await expect(banner(page)).toHaveText("Connected via backup server (region B)");
+  });
+
+  test("services: media down, then the sign-in service down", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => window.__fake.setServices({ media: "down" }, "the media service did not answer"));
+    await expect(banner(page)).toHaveText(MEDIA_DOWN);
+    await expect(banner(page)).toHaveAttribute("data-line", "media_down");
+    await shot(page, "04g-banner-media-down");
+
+    // Media outranks the sign-in service; once media is back, the auth line shows.
+    await page.evaluate(() => window.__fake.setServices({ auth: "down" }));
+    await expect(banner(page)).toHaveText(MEDIA_DOWN);
+    await page.evaluate(() => window.__fake.setServices({ media: "up" }));
+    await expect(banner(page)).toHaveText(AUTH_DOWN);
+    await expect(footerStatus(page)).toContainText("Connected ·");
+    await shot(page, "04h-banner-auth-down");
+
+    await page.evaluate(() => window.__fake.setServices({ auth: "up" }));
+    await expect(banner(page)).toBeHidden();
+  });
+
+  test("a blip under 2 s never shows a banner", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => window.__fake.setWaiting(800, "the gateway closed the connection"));
+    await page.clock.runFor(800);
+    await expect(banner(page)).toBeHidden();
+    await page.evaluate(() =>
+      window.__fake.setConnection({
+        state: "connecting",
+        endpoint: "ws://127.0.0.1:7711/gateway",
+        region: "a",
+        transport: "gateway",
+        why: "retrying",
+      }),
+    );
+    await page.clock.runFor(1100);
+    await expect(banner(page)).toBeHidden();
+    await page.evaluate(() =>
+      window.__fake.setConnection({
+        state: "connected",
+        endpoint: "ws://127.0.0.1:7711/gateway",
+        region: "a",
+        transport: "gateway",
+        session_id: "sess-3",
+        preferred_region: true,
+      }),
+    );
+    await page.clock.runFor(5000);
+    await expect(banner(page)).toBeHidden();
+    await expect(banner(page)).not.toHaveAttribute("data-line");
+
+    // A new outage starts its own 2 s.
+    await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
+    await page.clock.runFor(1999);
+    await expect(banner(page)).toBeHidden();
+    await page.clock.runFor(1);
+    await expect(banner(page)).toContainText(OFFLINE);
+  });
+
+  test("sign-in required: the chats stay readable, Sign in leads to the form", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => {
+      window.__fake.setWaiting(5000, "the gateway refused the session");
+      window.__fake.requireSignIn("the session was revoked");
+    });
+    // Not an outage: shown at once, and above everything else.
+    await expect(banner(page)).toContainText("Your session ended — sign in again");
+    await page.clock.runFor(3000);
+    await expect(banner(page)).toHaveAttribute("data-line", "sign_in_required");
+    await expect(banner(page)).not.toContainText("Offline");
+    await expect(footerStatus(page)).toContainText("Session ended");
+    await expect(page.getByTestId("chat-item")).toHaveCount(3);
+    await expect(messages(page)).toHaveCount(4);
+    await shot(page, "04i-banner-sign-in-required");
+
+    await page.getByRole("button", { name: "Sign in again" }).click();
+    await expect(page.getByTestId("sign-in")).toBeVisible();
+    await expect(page.getByLabel("Server address")).toHaveValue("http://127.0.0.1:7710");
+  });
+
+  test("signed out by the core", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    await page.evaluate(() => window.__fake.setConnection({ state: "signed_out" }));
+    await expect(banner(page)).toContainText("Signed out");
+    await expect(page.getByRole("button", { name: "Sign in again" })).toBeVisible();
+    await shot(page, "04j-banner-signed-out");
+  });
+});
+
+test("a history gap re-reads the open chat without a loading state", async ({ app: page }) => {
+  await expect(messages(page)).toHaveCount(4);
+  const opens = () => page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "open_chat").length);
+  const before = await opens();
+  await page.evaluate(() => window.__fake.historyGap());
+  await expect.poll(opens).toBe(before + 1);
+  const last = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "open_chat").at(-1)!.args);
+  expect(last).toEqual({ chatId: "chat-mina" });
+  await expect(messages(page)).toHaveCount(4);
 });
 
 test.describe("without a session", () => {

@@ -16,6 +16,9 @@ import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
 import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { IpcError } from "../src/lib/bindings/IpcError";
+import type { Service } from "../src/lib/bindings/Service";
+import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
+import type { ServiceState } from "../src/lib/bindings/ServiceState";
 import type { SessionInfo } from "../src/lib/bindings/SessionInfo";
 
 export type FakeOptions = {
@@ -37,6 +40,14 @@ export type FakeControls = {
   /** The chat's peer writes: message_added (+ chat_updated). */
   reply(chatId: string, body: string): ChatMessage;
   setConnection(state: ConnectionState): void;
+  /** The core waits `retryMs` before its next attempt (next_attempt_at_ms filled in from the page's clock). */
+  setWaiting(retryMs: number, why: string): void;
+  /** Some services change state: services_changed with the whole table. */
+  setServices(changes: Partial<Record<Service, ServiceState>>, detail?: string): void;
+  /** The server no longer accepts the session: sign_in_required. */
+  requireSignIn(reason: string): void;
+  /** The core skipped events: history_gap. */
+  historyGap(): void;
 };
 
 declare global {
@@ -59,7 +70,21 @@ export function installFakeTauri(options: FakeOptions): void {
 
   const me = { user_id: "me", display_name: "You" };
   const people: Record<string, string> = { mina: "Mina Park", joon: "Joon Lee", sora: "Sora Kim" };
-  const connected: ConnectionState = { state: "connected", endpoint: "127.0.0.1:7711", session_id: "sess-1" };
+  const connected: Extract<ConnectionState, { state: "connected" }> = {
+    state: "connected",
+    endpoint: "ws://127.0.0.1:7711/gateway",
+    region: "a",
+    transport: "gateway",
+    session_id: "sess-1",
+    preferred_region: true,
+  };
+  const services: ServiceHealth = {
+    discovery: { state: "up", since_ms: now, detail: null },
+    auth: { state: "up", since_ms: now, detail: null },
+    gateway: { state: "up", since_ms: now, detail: null },
+    api: { state: "up", since_ms: now, detail: null },
+    media: { state: "up", since_ms: now, detail: null },
+  };
 
   let seq = 100;
   let nextMsg = 1;
@@ -149,7 +174,7 @@ export function installFakeTauri(options: FakeOptions): void {
   for (const chat of chats) chat.last_message = messages[chat.chat_id].at(-1) ?? null;
 
   let session: SessionInfo | null = options.signedIn
-    ? { user: me, server: "http://127.0.0.1:7710", connection: connected }
+    ? { user: me, server: "http://127.0.0.1:7710", connection: connected, services }
     : null;
 
   // --- Tauri internals -------------------------------------------------------
@@ -225,7 +250,7 @@ export function installFakeTauri(options: FakeOptions): void {
         return session;
       case "login": {
         if (args.username === "me" && args.password === "secret") {
-          session = { user: me, server: String(args.server), connection: connected };
+          session = { user: me, server: String(args.server), connection: connected, services };
           return session;
         }
         throw { code: "auth_failed", message: "Wrong username or password", retryable: false } satisfies IpcError;
@@ -263,6 +288,22 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "chat_updated", chat });
         return message;
       }
+      case "reconnect_now": {
+        requireSession();
+        // Like the core: a wait is cut short and an attempt starts (while the
+        // session is being renewed, it only asks the sign-in service again).
+        const current = session!.connection;
+        if (current.state === "waiting" && !current.why.includes("renewing the session")) {
+          controls.setConnection({
+            state: "connecting",
+            endpoint: current.endpoint ?? connected.endpoint,
+            region: current.region ?? connected.region,
+            transport: "gateway",
+            why: "reconnecting now, as asked",
+          });
+        }
+        return null;
+      }
       default:
         // Tauri rejects unknown commands with a plain string.
         throw `command ${cmd} not found`;
@@ -272,14 +313,19 @@ export function installFakeTauri(options: FakeOptions): void {
   w.__TAURI_INTERNALS__ = {
     invoke(cmd: string, args: Record<string, unknown> = {}, _options?: unknown): Promise<unknown> {
       calls.push({ cmd, args: clone(args) });
-      // Resolve asynchronously with serialised data, as the real IPC does.
+      // Resolve in a later task with serialised data, as the real IPC does. A
+      // MessageChannel rather than setTimeout, so that tests which pause the
+      // page's clock (page.clock) still get answers.
       return new Promise((resolve, reject) => {
-        setTimeout(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
           handle(cmd, args).then(
             (value) => resolve(value === undefined ? null : clone(value)),
             (error) => reject(error),
           );
-        }, 0);
+        };
+        channel.port2.postMessage(null);
       });
     },
     transformCallback,
@@ -327,6 +373,29 @@ export function installFakeTauri(options: FakeOptions): void {
     setConnection(state) {
       if (session) session.connection = state;
       emit({ type: "connection_changed", state });
+    },
+    setWaiting(retryMs, why) {
+      controls.setConnection({
+        state: "waiting",
+        retry_in_ms: retryMs,
+        next_attempt_at_ms: Date.now() + retryMs,
+        endpoint: connected.endpoint,
+        region: connected.region,
+        why,
+      });
+    },
+    setServices(changes, detail) {
+      for (const [name, state] of Object.entries(changes) as [Service, ServiceState][]) {
+        services[name] = { state, since_ms: Date.now(), detail: state === "up" ? null : (detail ?? `${name} is ${state}`) };
+      }
+      emit({ type: "services_changed", services });
+    },
+    requireSignIn(reason) {
+      emit({ type: "sign_in_required", reason });
+    },
+    historyGap() {
+      emit({ type: "history_gap", after_seq: seq - 1, resumes_at_seq: seq + 50 });
+      seq += 50;
     },
   };
   w.__fake = controls;

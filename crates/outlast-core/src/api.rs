@@ -14,6 +14,21 @@ use crate::CoreError;
 /// Requests that take longer than this are treated as a failed server, not waited on.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// One HTTP client for the whole process: its connection pool and TLS setup are shared by every
+/// session and service (thousands of supervisors in a benchmark cost one TLS configuration).
+fn shared_http() -> Result<reqwest::Client, CoreError> {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(http) = HTTP.get() {
+        return Ok(http.clone());
+    }
+    let http = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| CoreError::Protocol(format!("HTTP client setup failed: {e}")))?;
+    Ok(HTTP.get_or_init(|| http).clone())
+}
+
 #[derive(Clone)]
 pub(crate) struct ApiClient {
     http: reqwest::Client,
@@ -35,12 +50,10 @@ impl ApiClient {
     }
 
     fn with_base(base: Url) -> Result<Self, CoreError> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| CoreError::Protocol(format!("HTTP client setup failed: {e}")))?;
-        Ok(ApiClient { http, base })
+        Ok(ApiClient {
+            http: shared_http()?,
+            base,
+        })
     }
 
     pub fn server(&self) -> &str {

@@ -85,6 +85,14 @@ export function sendMessage(chatId: string, body: string): Promise<ChatMessage> 
   return call<ChatMessage>("send_message", { chatId, body });
 }
 
+/**
+ * Skips the current wait and tries to connect straight away (or, while the
+ * session is being renewed, asks the sign-in service again).
+ */
+export async function reconnectNow(): Promise<void> {
+  await call<null>("reconnect_now");
+}
+
 /** Subscribes to core events; resolves (once subscribed) with an unsubscribe function. */
 export async function onCoreEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
   if (!hasCore()) {

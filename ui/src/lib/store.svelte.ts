@@ -6,12 +6,40 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
+import type { ServiceHealth } from "./bindings/ServiceHealth";
 import type { SessionInfo } from "./bindings/SessionInfo";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:7710";
 
 /** Where the app is: starting up, needing a sign-in, running, or unable to start. */
 export type Phase = "starting" | "signed_out" | "ready" | "failed";
+
+/** A connected `ConnectionState`. */
+export type Connected = Extract<ConnectionState, { state: "connected" }>;
+
+/** A period without a connection (waiting or connecting), from its start until connected again. */
+export type Outage = {
+  /** Date.now() when the connection was lost. */
+  since: number;
+  /** How the connection was just before (to keep describing it during a short blip). */
+  before: Connected | null;
+  /** An ordinary wait (not a session renewal) happened during this outage. */
+  waited: boolean;
+};
+
+/** Nothing checked yet: what the UI assumes before the core reports service health. */
+export function unknownServices(): ServiceHealth {
+  const unknown = () => ({ state: "unknown" as const, since_ms: 0, detail: null });
+  return { discovery: unknown(), auth: unknown(), gateway: unknown(), api: unknown(), media: unknown() };
+}
+
+/**
+ * True for the wait while the core renews the session's token (the account is
+ * still signed in; the sign-in service has to answer first).
+ */
+export function isRenewingSession(state: ConnectionState): boolean {
+  return state.state === "waiting" && state.why.includes("renewing the session");
+}
 
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
@@ -39,6 +67,12 @@ export class AppStore {
   connection = $state<ConnectionState>({ state: "signed_out" });
   /** Date.now() when `connection` last changed (for the retry countdown). */
   connectionSince = $state(0);
+  /** The current period without a connection, or null while connected or signed out. */
+  outage = $state<Outage | null>(null);
+  /** Which backend services are up, down or degraded. */
+  services = $state<ServiceHealth>(unknownServices());
+  /** Why the server wants a fresh sign-in, or null. The chats stay readable meanwhile. */
+  signInRequired = $state<string | null>(null);
   chats = $state<ChatSummary[]>([]);
   chatsLoading = $state(false);
   chatsError = $state<string | null>(null);
@@ -91,10 +125,13 @@ export class AppStore {
     await this.loadChats();
   }
 
-  /** Back to the sign-in screen (after the core reported it signed out). */
+  /** Back to the sign-in screen (after the core reported it signed out or asked for a sign-in). */
   showSignIn(): void {
     if (this.session) this.lastServer = this.session.server;
     this.session = null;
+    this.signInRequired = null;
+    this.outage = null;
+    this.services = unknownServices();
     this.chats = [];
     this.messages = {};
     this.chatLoad = {};
@@ -136,6 +173,18 @@ export class AppStore {
     }
   }
 
+  /**
+   * Asks the core to stop waiting and connect now. Failures are not shown:
+   * the connection state that follows says how it went.
+   */
+  async reconnectNow(): Promise<void> {
+    try {
+      await backend.reconnectNow();
+    } catch {
+      /* the banner keeps showing the current state */
+    }
+  }
+
   /** Sends a message; rejects with an `IpcError` if the core refused it. */
   async send(chatId: string, body: string): Promise<void> {
     const message = await backend.sendMessage(chatId, body);
@@ -155,9 +204,20 @@ export class AppStore {
         this.#replaceChat(event.chat);
         break;
       case "connection_changed":
-        this.connection = event.state;
-        this.connectionSince = Date.now();
+        this.#setConnection(event.state);
         if (this.session) this.session.connection = event.state;
+        break;
+      case "services_changed":
+        this.services = event.services;
+        if (this.session) this.session.services = event.services;
+        break;
+      case "sign_in_required":
+        // Not an outage: keep everything readable and ask for a sign-in.
+        this.signInRequired = event.reason;
+        break;
+      case "history_gap":
+        // Some events were skipped; the open chat re-reads its history.
+        if (this.selectedChatId) void this.#refreshHistory(this.selectedChatId);
         break;
     }
   }
@@ -191,8 +251,39 @@ export class AppStore {
   #setSession(info: SessionInfo): void {
     this.session = info;
     this.lastServer = info.server;
-    this.connection = info.connection;
+    this.services = info.services;
+    this.signInRequired = null;
+    this.#setConnection(info.connection);
+  }
+
+  #setConnection(state: ConnectionState): void {
+    const previous = this.connection;
+    this.connection = state;
     this.connectionSince = Date.now();
+    if (state.state !== "waiting" && state.state !== "connecting") {
+      this.outage = null;
+      return;
+    }
+    if (!this.outage) {
+      this.outage = {
+        since: this.connectionSince,
+        before: previous.state === "connected" ? previous : null,
+        waited: false,
+      };
+    }
+    if (state.state === "waiting" && !isRenewingSession(state)) this.outage.waited = true;
+  }
+
+  /** Re-reads a chat's history without showing it as loading (it stays readable). */
+  async #refreshHistory(chatId: string): Promise<void> {
+    try {
+      await this.#snapshot(
+        () => backend.openChat(chatId),
+        (history) => this.#mergeHistory(chatId, history),
+      );
+    } catch {
+      /* keep what is shown; the next open re-reads it */
+    }
   }
 
   #mergeHistory(chatId: string, history: ChatMessage[]): void {

@@ -162,8 +162,14 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<(), String> {
     }
 }
 
+/// Socket buffers: frames are small, and a swarm of thousands of links in one process (the
+/// reconnect-storm benchmark) must not spend 128 KiB each on tungstenite's default read buffer.
+const SOCKET_BUFFER: usize = 8 * 1024;
+
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(0)
         .max_message_size(Some(MAX_INCOMING))
         .max_frame_size(Some(MAX_INCOMING))
 }

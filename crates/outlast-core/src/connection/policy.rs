@@ -12,14 +12,15 @@ use rand::Rng;
 pub enum RetryPolicy {
     /// Outlast: uniform in `[0, min(cap, base * 2^failures)]`.
     FullJitter { base: Duration, cap: Duration },
-    /// Signal Desktop: `unit * fib(failures + 1)` (1, 1, 2, 3, 5 … units) plus `[0, jitter]`,
+    /// Signal Desktop: `unit * fib(failures)` (1, 1, 2, 3, 5 … units) plus `[0, jitter]`,
     /// capped.
     Fibonacci {
         unit: Duration,
         jitter: Duration,
         cap: Duration,
     },
-    /// Mattermost: `first` for the first retry, then `base * failures²` plus `[0, jitter]`, capped.
+    /// Mattermost: `first` for the first retry, then `base * n²` for the n-th retry after that,
+    /// plus `[0, jitter]`, capped.
     Quadratic {
         first: Duration,
         base: Duration,
@@ -28,14 +29,18 @@ pub enum RetryPolicy {
     },
     /// A fixed delay plus `[0, jitter]` (a common naive client).
     Fixed { delay: Duration, jitter: Duration },
-    /// `base * 2^failures`, capped, with no jitter at all: every client retries in lockstep.
+    /// `base * 2^(failures - 1)`, capped, with no jitter at all: every client retries in
+    /// lockstep.
     Exponential { base: Duration, cap: Duration },
 }
 
 impl RetryPolicy {
     /// Outlast's defaults when the server's configuration names none.
     pub const DEFAULT_BASE: Duration = Duration::from_secs(1);
-    pub const DEFAULT_CAP: Duration = Duration::from_secs(60);
+    /// A swarm retrying uniformly in `[0, cap]` makes about `2/cap` of its members try each
+    /// second: 25 s keeps a down or recovering backend near 8 % of its clients per second, and
+    /// brings every client back within 25 s of its return. Servers announce their own cap.
+    pub const DEFAULT_CAP: Duration = Duration::from_secs(25);
 
     pub fn outlast(base: Duration, cap: Duration) -> Self {
         RetryPolicy::FullJitter {
@@ -63,55 +68,52 @@ impl RetryPolicy {
         }
     }
 
-    /// The delay after `failures` failed attempts in a row (0 = the first retry).
+    /// The delay after `failures` failed attempts in a row (1 = after the first failure).
     pub fn delay(&self, failures: u32, rng: &mut impl Rng) -> Duration {
+        let failures = failures.max(1);
         match *self {
             RetryPolicy::FullJitter { base, cap } => uniform(rng, exponential(base, cap, failures)),
-            RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures),
+            RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures - 1),
             RetryPolicy::Fibonacci { unit, jitter, cap } => {
-                (unit.saturating_mul(fibonacci(failures + 1)) + uniform(rng, jitter)).min(cap)
+                (unit.saturating_mul(fibonacci(failures)) + uniform(rng, jitter)).min(cap)
             }
             RetryPolicy::Quadratic {
                 first,
                 base,
                 jitter,
                 cap,
-            } => {
-                let steady = if failures == 0 {
-                    first
-                } else {
-                    base.saturating_mul(failures.saturating_mul(failures))
-                };
-                (steady + uniform(rng, jitter)).min(cap)
-            }
+            } => (quadratic(first, base, failures) + uniform(rng, jitter)).min(cap),
             RetryPolicy::Fixed { delay, jitter } => delay + uniform(rng, jitter),
         }
     }
 
     /// The longest delay this policy can choose after `failures` failures.
     pub fn ceiling(&self, failures: u32) -> Duration {
+        let failures = failures.max(1);
         match *self {
-            RetryPolicy::FullJitter { base, cap } | RetryPolicy::Exponential { base, cap } => {
-                exponential(base, cap, failures)
-            }
+            RetryPolicy::FullJitter { base, cap } => exponential(base, cap, failures),
+            RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures - 1),
             RetryPolicy::Fibonacci { unit, jitter, cap } => {
-                (unit.saturating_mul(fibonacci(failures + 1)) + jitter).min(cap)
+                (unit.saturating_mul(fibonacci(failures)) + jitter).min(cap)
             }
             RetryPolicy::Quadratic {
                 first,
                 base,
                 jitter,
                 cap,
-            } => {
-                let steady = if failures == 0 {
-                    first
-                } else {
-                    base.saturating_mul(failures.saturating_mul(failures))
-                };
-                (steady + jitter).min(cap)
-            }
+            } => (quadratic(first, base, failures) + jitter).min(cap),
             RetryPolicy::Fixed { delay, jitter } => delay + jitter,
         }
+    }
+}
+
+/// Mattermost's steady part: `first`, then `base * n²` for the n-th retry after the first.
+fn quadratic(first: Duration, base: Duration, failures: u32) -> Duration {
+    if failures <= 1 {
+        first
+    } else {
+        let n = failures - 1;
+        base.saturating_mul(n.saturating_mul(n))
     }
 }
 
@@ -148,6 +150,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         let ceilings: Vec<u64> = (0..10)
             .map(|n| {
+                let n = n + 1;
                 let delay = policy.delay(n, &mut rng);
                 assert!(delay <= policy.ceiling(n));
                 policy.ceiling(n).as_millis() as u64
@@ -155,7 +158,7 @@ mod tests {
             .collect();
         assert_eq!(
             ceilings,
-            [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]
+            [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000, 30000]
         );
     }
 
@@ -163,6 +166,7 @@ mod tests {
     fn full_jitter_spreads_clients_out() {
         // 1,000 clients failing at the same moment at the 5th failure (ceiling 16 s) must not retry
         // in a clump: no 1-second bucket may hold more than a few percent of them.
+        // (0.5 s · 2^5 = 16 s.)
         let policy = RetryPolicy::outlast(Duration::from_millis(500), secs(30));
         let mut rng = StdRng::seed_from_u64(42);
         let mut buckets = [0u32; 17];
@@ -176,15 +180,15 @@ mod tests {
     fn the_comparison_policies_follow_their_published_schedules() {
         let mut rng = StdRng::seed_from_u64(1);
         let signal = RetryPolicy::signal_desktop();
-        let steady: Vec<u64> = (0..6).map(|n| signal.ceiling(n).as_secs() - 5).collect();
+        let steady: Vec<u64> = (1..7).map(|n| signal.ceiling(n).as_secs() - 5).collect();
         assert_eq!(steady, [1, 1, 2, 3, 5, 8]);
-        for n in 0..6 {
+        for n in 1..7 {
             let d = signal.delay(n, &mut rng);
             assert!(d >= signal.ceiling(n) - secs(5) && d <= signal.ceiling(n));
         }
 
         let mattermost = RetryPolicy::mattermost();
-        let steady: Vec<u64> = (0..4)
+        let steady: Vec<u64> = (1..5)
             .map(|n| mattermost.ceiling(n).as_secs() - 2)
             .collect();
         assert_eq!(steady, [3, 3, 12, 27]);
@@ -193,8 +197,9 @@ mod tests {
             base: secs(1),
             cap: secs(30),
         };
-        assert_eq!(lockstep.delay(3, &mut rng), secs(8));
-        assert_eq!(lockstep.delay(3, &mut rng), secs(8), "no jitter at all");
+        assert_eq!(lockstep.delay(1, &mut rng), secs(1));
+        assert_eq!(lockstep.delay(4, &mut rng), secs(8));
+        assert_eq!(lockstep.delay(4, &mut rng), secs(8), "no jitter at all");
 
         let fixed = RetryPolicy::Fixed {
             delay: secs(3),

@@ -20,6 +20,8 @@ pub trait ConnectionSink: Send + Sync + 'static {
     fn gap(&self, after_seq: u64, resumes_at_seq: u64);
     fn connection(&self, state: ConnectionState);
     fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
-    /// A connection attempt is starting (benchmarks count them).
+    /// A gateway connection attempt is starting (benchmarks count them).
     fn attempt(&self, _endpoint: &Candidate) {}
+    /// A REST request is checking whether the API can carry traffic (benchmarks count them).
+    fn rest_attempt(&self, _api: &str) {}
 }

@@ -153,7 +153,7 @@ struct Supervisor {
 enum Ended {
     Lost(String),
     /// Replaced, make-before-break, by this already welcomed link.
-    Moved(Link),
+    Moved(Box<Link>),
     /// The server is shedding load: not before this.
     Shed(Duration),
     /// The gateway no longer accepts the token.
@@ -164,7 +164,7 @@ enum Ended {
 /// How the REST fallback ended.
 enum Fallback {
     /// A gateway answers again: continue on it.
-    Gateway(Link),
+    Gateway(Box<Link>),
     /// The API does not answer either.
     Unavailable(String),
     Unauthorized(String),
@@ -180,14 +180,16 @@ enum Waited {
 
 impl Supervisor {
     async fn run(mut self) {
-        let mut handover: Option<Link> = None;
+        let mut handover: Option<Box<Link>> = None;
         // Endpoints tried without delay since the last working connection.
         let mut tried: HashSet<String> = HashSet::new();
         let mut immediate = true;
         let mut why = "signing in".to_owned();
+        // Gateway attempts since the REST API was last checked.
+        let mut since_rest_check = 0usize;
         loop {
             let link = match handover.take() {
-                Some(link) => link,
+                Some(link) => *link,
                 None => {
                     let Some(candidate) = self.next_candidate(&tried) else {
                         // No gateway at all: REST is the only path.
@@ -238,6 +240,15 @@ impl Supervisor {
                                     if immediate && tried.len() < self.table.len() {
                                         continue;
                                     }
+                                    // The REST API is checked when a round of switches has
+                                    // failed, then once per round of endpoints: every check is
+                                    // load on a backend that may be struggling too.
+                                    since_rest_check += 1;
+                                    let check_rest =
+                                        immediate || since_rest_check >= self.table.len();
+                                    if check_rest {
+                                        since_rest_check = 0;
+                                    }
                                     immediate = false;
                                     tried.clear();
                                     self.sink.service(
@@ -245,7 +256,12 @@ impl Supervisor {
                                         ServiceState::Down,
                                         Some(format!("no gateway answers ({reason})")),
                                     );
-                                    match self.rest_fallback().await {
+                                    let fallback = if check_rest {
+                                        self.rest_fallback().await
+                                    } else {
+                                        Fallback::Unavailable(String::new())
+                                    };
+                                    match fallback {
                                         Fallback::Gone => return,
                                         Fallback::Gateway(link) => {
                                             handover = Some(link);
@@ -257,6 +273,8 @@ impl Supervisor {
                                             }
                                             continue;
                                         }
+                                        Fallback::Unavailable(api_reason)
+                                            if api_reason.is_empty() => {}
                                         Fallback::Unavailable(api_reason) => {
                                             why = format!("{reason}; {api_reason}");
                                         }
@@ -351,8 +369,7 @@ impl Supervisor {
     }
 
     fn backoff(&mut self) -> Duration {
-        self.retry
-            .delay(self.failures.saturating_sub(1), &mut self.rng)
+        self.retry.delay(self.failures, &mut self.rng)
     }
 
     fn resume(&self) -> Option<Resume> {
@@ -656,7 +673,7 @@ impl Supervisor {
                         Ok(next) => {
                             // The new link is welcomed: only now let go of the old one.
                             link.close().await;
-                            return Ended::Moved(next);
+                            return Ended::Moved(Box::new(next));
                         }
                         Err(error) => {
                             if let Some(target) = target {
@@ -711,7 +728,7 @@ impl Supervisor {
                             if let Some(pending) = moving.take() {
                                 // Drained before the replacement was ready: wait for it.
                                 return match pending.await {
-                                    Ok(next) => Ended::Moved(next),
+                                    Ok(next) => Ended::Moved(Box::new(next)),
                                     Err(error) => Ended::Lost(format!("{}; and the replacement failed: {}", broken.0, error.describe())),
                                 };
                             }
@@ -785,6 +802,7 @@ impl Supervisor {
         let mut chosen = None;
         let mut last_error = String::from("no REST API is configured");
         for (region, api) in self.api_order() {
+            self.sink.rest_attempt(api.server());
             let after = self.sink.cursor().unwrap_or(0);
             match api
                 .events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO)
@@ -799,6 +817,8 @@ impl Supervisor {
                     return Fallback::Unauthorized(err.to_string())
                 }
                 Err(err) => {
+                    // A failed check is a failed attempt: it moves the backoff on like one.
+                    self.failures += 1;
                     last_error = format!("the API does not answer either: {err}");
                     self.sink
                         .service(Service::Api, ServiceState::Down, Some(err.to_string()));
@@ -875,7 +895,7 @@ impl Supervisor {
                 (candidate, result) = async { probing.as_mut().expect("guarded").await }, if probing.is_some() => {
                     probing = None;
                     match result {
-                        Ok(link) => return Fallback::Gateway(link),
+                        Ok(link) => return Fallback::Gateway(Box::new(link)),
                         Err(error) => {
                             self.table.failed(&candidate.url, Instant::now(), &error.describe());
                             self.failures += 1;

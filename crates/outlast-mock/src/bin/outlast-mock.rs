@@ -87,8 +87,14 @@ struct ServeArgs {
     /// Simulated messages per minute across the demo chats.
     #[arg(long, default_value_t = 0.0)]
     traffic_per_min: f64,
-    #[arg(long, default_value_t = 15_000)]
+    #[arg(long, default_value_t = 10_000)]
     heartbeat_ms: u64,
+    /// Reconnect backoff base the discovery document announces, in milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    backoff_base_ms: u64,
+    /// Reconnect backoff cap the discovery document announces, in milliseconds.
+    #[arg(long, default_value_t = 25_000)]
+    backoff_cap_ms: u64,
     /// Lifetime of access tokens, in seconds.
     #[arg(long, default_value_t = 900)]
     access_ttl_s: u64,
@@ -196,6 +202,8 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         reply_delay: Duration::from_millis(args.reply_delay_ms),
         traffic_per_minute: args.traffic_per_min,
         heartbeat_interval: Duration::from_millis(args.heartbeat_ms.max(1_000)),
+        backoff_base: Duration::from_millis(args.backoff_base_ms.max(1)),
+        backoff_cap: Duration::from_millis(args.backoff_cap_ms.max(args.backoff_base_ms).max(1)),
         access_ttl: Duration::from_secs(args.access_ttl_s.max(1)),
         replay_limit: args.replay_limit,
         seed_size: SeedSize {

@@ -1,0 +1,343 @@
+//! `outlast-cli`: the Outlast core without a window, for testers and scripts.
+//!
+//! It signs in, then runs one command: `status`, `chats`, `history`, `send` or `tail`. Every core
+//! event and connection change is printed as one JSON object per line on stdout (`tail`, and
+//! `--events` for the others); logs go to stderr. Exit codes say what went wrong, so outage drills
+//! can be scripted: see `docs/cli.md`.
+
+use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use outlast_core::{
+    Client, ClientOptions, ConnectionSettings, ConnectionState, CoreError, CoreEvent, MessageState,
+};
+use serde_json::json;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "outlast-cli",
+    version,
+    about = "Outlast headless client: sign in, send, and print events and connection changes as JSON lines"
+)]
+struct Args {
+    /// The server's discovery address (host:port or http(s) URL).
+    #[arg(long, env = "OUTLAST_SERVER", default_value = "127.0.0.1:7710")]
+    server: String,
+    #[arg(long, env = "OUTLAST_USER", default_value = "demo")]
+    user: String,
+    /// The password is read from this environment variable (never from the command line, where
+    /// other users could see it).
+    #[arg(long, default_value = "OUTLAST_PASSWORD")]
+    password_env: String,
+    /// Read the password from the first line of standard input instead.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Keep the endpoint cache here, so a later run survives a discovery outage.
+    #[arg(long, env = "OUTLAST_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Also print events as JSON lines while running `send`, `status` or `history`.
+    #[arg(long)]
+    events: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the session, connection and service health once connected (or when the wait ends).
+    Status {
+        /// Seconds to wait for a connection before printing what there is.
+        #[arg(long, default_value_t = 10)]
+        wait: u64,
+    },
+    /// Print the chat list.
+    Chats,
+    /// Print a chat's recent messages, oldest first.
+    History {
+        #[arg(long)]
+        chat: String,
+    },
+    /// Send a message and wait for the server to store it.
+    Send {
+        #[arg(long)]
+        chat: String,
+        /// Seconds to wait for the ack (the message stays queued in this process until then).
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+        body: String,
+    },
+    /// Print every event and connection change until stopped (Ctrl-C), `--for` seconds pass or
+    /// `--count` events were printed.
+    Tail {
+        #[arg(long = "for")]
+        for_secs: Option<u64>,
+        #[arg(long)]
+        count: Option<u64>,
+    },
+}
+
+/// Exit codes, stable for scripts.
+mod exit {
+    pub const BAD_INPUT: u8 = 2;
+    pub const UNREACHABLE: u8 = 3;
+    pub const SIGN_IN_REFUSED: u8 = 4;
+    pub const MESSAGE_REFUSED: u8 = 5;
+    pub const TIMED_OUT: u8 = 6;
+    pub const FAILED: u8 = 1;
+}
+
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<CoreError> for Failure {
+    fn from(err: CoreError) -> Self {
+        let code = match err.code() {
+            "invalid_input" | "invalid_server_url" | "unknown_chat" => exit::BAD_INPUT,
+            "bad_credentials" => exit::SIGN_IN_REFUSED,
+            _ if err.retryable() => exit::UNREACHABLE,
+            _ => exit::FAILED,
+        };
+        Failure {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("outlast-cli: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    let password = password(&args)?;
+    let client = Client::with_options(ClientOptions {
+        connection: ConnectionSettings::default(),
+        data_dir: args.data_dir.clone(),
+        builtin_endpoints: None,
+    });
+    let mut events = client.subscribe();
+    let printer = Printer { all: args.events };
+    client.login(&args.server, &args.user, &password).await?;
+
+    match args.command {
+        Command::Status { wait } => {
+            let deadline = Instant::now() + Duration::from_secs(wait);
+            let connected = wait_until(&client, &mut events, &printer, deadline, |c| {
+                is_connected(c)
+            })
+            .await;
+            let info = client.session_info().ok_or_else(|| Failure {
+                code: exit::FAILED,
+                message: "signed out unexpectedly".into(),
+            })?;
+            print_line(&json!({ "type": "status", "session": info }));
+            if !connected {
+                return Err(Failure {
+                    code: exit::TIMED_OUT,
+                    message: format!("not connected within {wait} s"),
+                });
+            }
+        }
+        Command::Chats => {
+            print_line(&json!({ "type": "chats", "chats": client.chats()? }));
+        }
+        Command::History { chat } => {
+            let messages = client.open_chat(&chat).await?;
+            print_line(&json!({ "type": "history", "chat_id": chat, "messages": messages }));
+        }
+        Command::Send { chat, wait, body } => {
+            let pending = client.send(&chat, &body)?;
+            let id = pending.client_msg_id.clone().unwrap_or_default();
+            let deadline = Instant::now() + Duration::from_secs(wait);
+            loop {
+                let event = match next_event(&mut events, deadline).await {
+                    Some(event) => event,
+                    None => {
+                        return Err(Failure {
+                            code: exit::TIMED_OUT,
+                            message: format!(
+                                "no acknowledgement within {wait} s; the message was not confirmed"
+                            ),
+                        })
+                    }
+                };
+                printer.event(&event);
+                if let CoreEvent::MessageUpdated { message } = &event {
+                    if message.client_msg_id.as_deref() == Some(id.as_str()) {
+                        match message.state {
+                            MessageState::Sent => {
+                                print_line(&json!({ "type": "sent", "message": message }));
+                                break;
+                            }
+                            MessageState::Failed => {
+                                return Err(Failure {
+                                    code: exit::MESSAGE_REFUSED,
+                                    message: format!(
+                                        "the server refused the message: {}",
+                                        message.failure.clone().unwrap_or_default()
+                                    ),
+                                })
+                            }
+                            MessageState::Pending => {}
+                        }
+                    }
+                }
+            }
+        }
+        Command::Tail { for_secs, count } => {
+            let printer = Printer { all: true };
+            // The state at the start, so a reader knows where things stand before any change.
+            printer.event(&CoreEvent::ConnectionChanged {
+                state: client.connection_state(),
+            });
+            printer.event(&CoreEvent::ServicesChanged {
+                services: client.services(),
+            });
+            let deadline = for_secs.map(|s| Instant::now() + Duration::from_secs(s));
+            let mut printed = 0u64;
+            loop {
+                let next = async {
+                    match deadline {
+                        Some(deadline) => next_event(&mut events, deadline).await,
+                        None => {
+                            next_event(
+                                &mut events,
+                                Instant::now() + Duration::from_secs(86_400 * 365),
+                            )
+                            .await
+                        }
+                    }
+                };
+                tokio::select! {
+                    event = next => match event {
+                        Some(event) => {
+                            printer.event(&event);
+                            printed += 1;
+                            if count.is_some_and(|n| printed >= n) {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+        }
+    }
+    client.logout();
+    Ok(())
+}
+
+fn password(args: &Args) -> Result<String, Failure> {
+    if args.password_stdin {
+        let mut line = String::new();
+        io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure {
+                code: exit::BAD_INPUT,
+                message: format!("cannot read the password from standard input: {e}"),
+            })?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    std::env::var(&args.password_env).map_err(|_| Failure {
+        code: exit::BAD_INPUT,
+        message: format!(
+            "set the password in the environment variable {} (or use --password-stdin)",
+            args.password_env
+        ),
+    })
+}
+
+fn is_connected(state: &ConnectionState) -> bool {
+    matches!(state, ConnectionState::Connected { .. })
+}
+
+/// Wait until the connection state satisfies `done` or the deadline passes; `true` if it did.
+async fn wait_until(
+    client: &Client,
+    events: &mut broadcast::Receiver<CoreEvent>,
+    printer: &Printer,
+    deadline: Instant,
+    done: impl Fn(&ConnectionState) -> bool,
+) -> bool {
+    if done(&client.connection_state()) {
+        return true;
+    }
+    while let Some(event) = next_event(events, deadline).await {
+        printer.event(&event);
+        if let CoreEvent::ConnectionChanged { state } = &event {
+            if done(state) {
+                return true;
+            }
+        }
+    }
+    done(&client.connection_state())
+}
+
+async fn next_event(
+    events: &mut broadcast::Receiver<CoreEvent>,
+    deadline: Instant,
+) -> Option<CoreEvent> {
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) => return None,
+            Ok(Ok(event)) => return Some(event),
+            Ok(Err(broadcast::error::RecvError::Lagged(missed))) => {
+                print_line(&json!({ "type": "lagged", "missed": missed }));
+            }
+            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+        }
+    }
+}
+
+struct Printer {
+    all: bool,
+}
+
+impl Printer {
+    fn event(&self, event: &CoreEvent) {
+        if self.all {
+            print_line(&serde_json::to_value(event).unwrap_or_else(
+                |e| json!({ "type": "unprintable_event", "error": e.to_string() }),
+            ));
+        }
+    }
+}
+
+/// One JSON object per line, stamped with the wall-clock time.
+fn print_line(value: &serde_json::Value) {
+    let mut value = value.clone();
+    if let Some(object) = value.as_object_mut() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        object.insert("ts_ms".into(), json!(now));
+    }
+    let mut out = io::stdout().lock();
+    // A closed pipe (e.g. `| head`) is the reader's choice, not an error worth a panic.
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
