@@ -9,7 +9,7 @@ mod launch;
 mod logging;
 mod mock_mode;
 
-use outlast_core::Client;
+use outlast_core::{Client, ClientOptions};
 use tauri::{Manager, Runtime};
 
 pub use ipc_error::IpcError;
@@ -47,7 +47,12 @@ pub fn configure<R: Runtime>(
                 "Outlast starting"
             );
 
-            let client = Client::default();
+            // The endpoint cache lives in the app's data folder, so a discovery outage at start-up
+            // still finds the gateways.
+            let client = Client::with_options(ClientOptions {
+                data_dir: app.path().app_data_dir().ok(),
+                ..ClientOptions::default()
+            });
             let (startup_done, startup) = tokio::sync::watch::channel(false);
             events::forward(app.handle().clone(), client.subscribe());
             app.manage(AppCore {

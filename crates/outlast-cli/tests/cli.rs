@@ -91,7 +91,11 @@ async fn bad_input_and_outages_have_their_own_exit_codes() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
 
     let output = run(cli(url, &["send", "--chat", "c-team", ""])).await;
-    assert_eq!(output.status.code(), Some(2), "an empty message: {output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an empty message: {output:?}"
+    );
 
     let mut wrong = cli(url, &["chats"]);
     wrong.env("OUTLAST_PASSWORD", "wrong");
@@ -105,7 +109,11 @@ async fn bad_input_and_outages_have_their_own_exit_codes() {
     assert_eq!(output.status.code(), Some(3), "{output:?}");
 
     let output = run(cli(url, &["frobnicate"])).await;
-    assert_eq!(output.status.code(), Some(2), "clap's usage error: {output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "clap's usage error: {output:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,7 +76,7 @@ impl Default for MockConfig {
             traffic_per_minute: 0.0,
             heartbeat_interval: Duration::from_millis(DEFAULT_HEARTBEAT_INTERVAL_MS),
             backoff_base: Duration::from_secs(1),
-            backoff_cap: Duration::from_secs(25),
+            backoff_cap: Duration::from_secs(30),
             access_ttl: Duration::from_secs(15 * 60),
             replay_limit: 1_000,
             seed_size: SeedSize::default(),

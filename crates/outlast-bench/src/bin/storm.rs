@@ -44,6 +44,11 @@ struct Args {
 
 const BUCKETS: usize = 1_200;
 
+/// The first seconds of the outage, when each supervisor makes its one round of instant switches
+/// (all clients lose their connection at the same moment; the round takes this long for 10,000 on
+/// two cores). Reported on its own: it is one attempt per endpoint per client, by design.
+const ONSET_SECS: usize = 3;
+
 /// Swarm-wide counters, per second since the outage started.
 struct Counters {
     origin: OnceLock<Instant>,
@@ -158,7 +163,7 @@ fn policies() -> Vec<Policy> {
     };
     vec![
         Policy {
-            name: "Outlast (full jitter, server base 1 s, cap 25 s)",
+            name: "Outlast (full jitter, server base 1 s, cap 30 s)",
             key: "outlast",
             settings: ConnectionSettings::default(),
         },
@@ -218,7 +223,7 @@ async fn main() {
     println!("peak connection attempts per second, as % of the swarm:");
     println!(
         "{:<48} {:>14} {:>14} {:>14} {:>12} {:>12}",
-        "policy", "onset (1st s)", "during outage", "after return", "to 99 %", "REST checks"
+        "policy", "onset (0-3 s)", "during outage", "after return", "to 99 %", "REST checks"
     );
     for r in &reports {
         println!(
@@ -349,9 +354,9 @@ async fn storm(
     let end_bucket = counters.bucket().unwrap_or(0) + 1;
     let attempts = counters.per_second(&counters.attempts, 0, end_bucket);
     let rest = counters.per_second(&counters.rest_checks, 0, end_bucket);
-    let onset_peak = attempts.first().copied().unwrap_or(0);
+    let onset_peak = attempts.iter().take(ONSET_SECS).max().copied().unwrap_or(0);
     let outage_peak = attempts
-        .get(1..back_bucket)
+        .get(ONSET_SECS.min(back_bucket)..back_bucket)
         .and_then(|s| s.iter().max().copied())
         .unwrap_or(0);
     let recovery_peak = attempts

@@ -38,9 +38,10 @@ impl RetryPolicy {
     /// Outlast's defaults when the server's configuration names none.
     pub const DEFAULT_BASE: Duration = Duration::from_secs(1);
     /// A swarm retrying uniformly in `[0, cap]` makes about `2/cap` of its members try each
-    /// second: 25 s keeps a down or recovering backend near 8 % of its clients per second, and
-    /// brings every client back within 25 s of its return. Servers announce their own cap.
-    pub const DEFAULT_CAP: Duration = Duration::from_secs(25);
+    /// second: 30 s keeps a down or recovering backend under 10 % of its clients per second even
+    /// where successive retry windows overlap, and brings every client back within 30 s of its
+    /// return. Servers announce their own cap.
+    pub const DEFAULT_CAP: Duration = Duration::from_secs(30);
 
     pub fn outlast(base: Duration, cap: Duration) -> Self {
         RetryPolicy::FullJitter {

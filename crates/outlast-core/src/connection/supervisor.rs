@@ -596,6 +596,8 @@ impl Supervisor {
         let mut nonce: u64 = 0;
         // Since when the oldest unacknowledged message has waited without any sign of life.
         let mut waiting_since: Option<Instant> = (!self.outbox.is_empty()).then(Instant::now);
+        // Whether this stretch of waiting has been probed already.
+        let mut probed = false;
         let mut resend_at: Option<Instant> = None;
         let mut moving: Option<BoxFuture<Result<Link, OpenError>>> = None;
         let mut moving_to: Option<Candidate> = None;
@@ -610,8 +612,10 @@ impl Supervisor {
 
         loop {
             let far = Instant::now() + Duration::from_secs(86_400);
-            let probe_at = match (pong_due, waiting_since, self.settings.ack_probe_after) {
-                (None, Some(since), Some(after)) => Some(since + after.max(rtt.times(3))),
+            // One probe per stretch of waiting, even if a heartbeat is already out: that ping may
+            // have been sent long before the message, and its deadline would come too late.
+            let probe_at = match (probed, waiting_since, self.settings.ack_probe_after) {
+                (false, Some(since), Some(after)) => Some(since + after.max(rtt.times(3))),
                 _ => None,
             };
             let failback_at = (moving.is_none() && failback_probe.is_none())
@@ -635,12 +639,14 @@ impl Supervisor {
                 }
                 _ = sleep_until(probe_at.unwrap_or(far)), if probe_at.is_some() => {
                     tracing::debug!("a message is waiting for its ack; probing the link");
+                    probed = true;
                     nonce += 1;
                     ping_sent_at = Instant::now();
                     if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
                         return Ended::Lost(broken.0);
                     }
-                    pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
+                    let deadline = ping_sent_at + self.settings.probe_timeout.max(rtt.times(3));
+                    pong_due = Some(pong_due.map_or(deadline, |due| due.min(deadline)));
                 }
                 _ = sleep_until(resend_at.unwrap_or(far)), if resend_at.is_some() => {
                     resend_at = None;
@@ -742,8 +748,10 @@ impl Supervisor {
                                 pong_due = None;
                                 next_ping = Instant::now() + heartbeat;
                                 if waiting_since.is_some() {
+                                    // Alive: give the ack another full wait before probing again.
                                     waiting_since = Some(Instant::now());
                                 }
+                                probed = false;
                                 if catch_up_pending {
                                     catch_up_pending = self.catch_up(&endpoint.region).await.is_err();
                                 }
@@ -753,6 +761,7 @@ impl Supervisor {
                             self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                             self.sink.acked(&client_msg_id, msg_id, seq);
                             waiting_since = (!self.outbox.is_empty()).then(Instant::now);
+                            probed = false;
                         }
                         ServerFrame::Nack { client_msg_id, code, message, retryable, retry_after_ms } => {
                             tracing::warn!(%client_msg_id, code = code.as_str(), %message, retryable, "message refused");

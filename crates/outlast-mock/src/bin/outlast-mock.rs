@@ -93,7 +93,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 1_000)]
     backoff_base_ms: u64,
     /// Reconnect backoff cap the discovery document announces, in milliseconds.
-    #[arg(long, default_value_t = 25_000)]
+    #[arg(long, default_value_t = 30_000)]
     backoff_cap_ms: u64,
     /// Lifetime of access tokens, in seconds.
     #[arg(long, default_value_t = 900)]
