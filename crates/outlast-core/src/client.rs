@@ -183,7 +183,7 @@ impl Client {
             "signed in"
         );
 
-        self.logout();
+        self.end_session();
         let mut timeline = Timeline::new(user.clone(), chats.chats);
         timeline.start_at(head);
         shared.replace_timeline(Some(timeline));
@@ -302,6 +302,14 @@ impl Client {
 
     /// Stop the connection and forget the session.
     pub fn logout(&self) {
+        if self.end_session() {
+            self.inner.shared.reset_services();
+        }
+    }
+
+    /// Stop the current session, if any; `true` if there was one. Service health is kept: a
+    /// new sign-in has just measured it.
+    fn end_session(&self) -> bool {
         let previous = self
             .inner
             .session
@@ -311,8 +319,8 @@ impl Client {
         if previous.is_some() {
             self.inner.shared.replace_timeline(None);
             self.inner.shared.set_connection(ConnectionState::SignedOut);
-            self.inner.shared.reset_services();
         }
+        previous.is_some()
     }
 
     /// Who is signed in, or `None`.
@@ -363,11 +371,15 @@ impl Client {
                 .await
             {
                 Ok(page) => {
-                    self.inner
-                        .shared
-                        .update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
+                    let shared = &self.inner.shared;
+                    shared.set_service(Service::Api, ServiceState::Up, None);
+                    shared.update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
                 }
                 Err(err) if err.retryable() => {
+                    let detail = Some(err.to_string());
+                    self.inner
+                        .shared
+                        .set_service(Service::Api, ServiceState::Down, detail);
                     tracing::warn!(%chat_id, %err, "history unavailable; showing what is known");
                 }
                 Err(err) if err.is_expired_session() => {

@@ -3,6 +3,7 @@
 
 mod health;
 mod link;
+mod netwatch;
 mod policy;
 mod settings;
 mod sink;
@@ -11,6 +12,7 @@ mod tokens;
 mod wake;
 
 pub use health::{Candidate, Health, HealthTable};
+pub use netwatch::network_changes;
 pub use policy::RetryPolicy;
 pub use settings::ConnectionSettings;
 pub use sink::ConnectionSink;

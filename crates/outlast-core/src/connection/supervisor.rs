@@ -21,12 +21,13 @@ use outlast_protocol::{
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Duration, Instant, Interval, MissedTickBehavior};
 
 use super::health::{Candidate, Health, HealthTable};
 use super::link::{self, Link, OpenError};
+use super::netwatch::network_changes;
 use super::policy::RetryPolicy;
 use super::settings::ConnectionSettings;
 use super::sink::ConnectionSink;
@@ -102,6 +103,7 @@ impl SupervisorHandle {
             outbox: VecDeque::new(),
             rng: StdRng::from_os_rng(),
             ticker,
+            network: network_changes(),
             session_id: None,
             failures: 0,
         };
@@ -143,6 +145,8 @@ struct Supervisor {
     rng: StdRng,
     wake: WakeDetector,
     ticker: Interval,
+    /// Bumped when the machine's network addresses change.
+    network: watch::Receiver<u64>,
     /// The last gateway session, to resume.
     session_id: Option<String>,
     /// Failed attempts since the last connection that stayed up.
@@ -442,6 +446,11 @@ impl Supervisor {
                         return Waited::Skipped;
                     }
                 }
+                _ = changed(&mut self.network) => {
+                    tracing::info!("the network changed; reconnecting now");
+                    self.failures = 0;
+                    return Waited::Skipped;
+                }
             }
         }
     }
@@ -594,10 +603,16 @@ impl Supervisor {
         let mut pong_due: Option<Instant> = None;
         let mut ping_sent_at = Instant::now();
         let mut nonce: u64 = 0;
-        // Since when the oldest unacknowledged message has waited without any sign of life.
+        // Since when the oldest unacknowledged message has waited.
         let mut waiting_since: Option<Instant> = (!self.outbox.is_empty()).then(Instant::now);
-        // Whether this stretch of waiting has been probed already.
+        // The link is judged by whether the server says anything at all: a slow link that keeps
+        // talking is alive, a black hole says nothing.
+        let mut last_heard = Instant::now();
+        // A probe is out and unanswered.
         let mut probed = false;
+        // When each message went out on this link, for round-trip samples from its ack.
+        let mut sent_at: std::collections::HashMap<String, Instant> =
+            std::collections::HashMap::new();
         let mut resend_at: Option<Instant> = None;
         let mut moving: Option<BoxFuture<Result<Link, OpenError>>> = None;
         let mut moving_to: Option<Candidate> = None;
@@ -605,6 +620,7 @@ impl Supervisor {
         let mut failback_probe: Option<BoxFuture<Result<(), String>>> = None;
 
         for message in &self.outbox {
+            sent_at.insert(message.client_msg_id.clone(), Instant::now());
             if let Err(broken) = link.write(&send_frame(message)).await {
                 return Ended::Lost(broken.0);
             }
@@ -612,10 +628,13 @@ impl Supervisor {
 
         loop {
             let far = Instant::now() + Duration::from_secs(86_400);
-            // One probe per stretch of waiting, even if a heartbeat is already out: that ping may
-            // have been sent long before the message, and its deadline would come too late.
+            // Probe when a message has waited, and the server has been silent, for the probe
+            // delay; even if a heartbeat is already out, since that ping may be old and its
+            // deadline too late.
             let probe_at = match (probed, waiting_since, self.settings.ack_probe_after) {
-                (false, Some(since), Some(after)) => Some(since + after.max(rtt.times(3))),
+                (false, Some(since), Some(after)) => {
+                    Some(since.max(last_heard) + after.max(rtt.times(3)))
+                }
                 _ => None,
             };
             let failback_at = (moving.is_none() && failback_probe.is_none())
@@ -651,10 +670,12 @@ impl Supervisor {
                 _ = sleep_until(resend_at.unwrap_or(far)), if resend_at.is_some() => {
                     resend_at = None;
                     for message in &self.outbox {
+                        sent_at.insert(message.client_msg_id.clone(), Instant::now());
                         if let Err(broken) = link.write(&send_frame(message)).await {
                             return Ended::Lost(broken.0);
                         }
                     }
+                    waiting_since = (!self.outbox.is_empty()).then(Instant::now);
                 }
                 _ = sleep_until(failback_at.unwrap_or(far)), if failback_at.is_some() => {
                     if let Some(target) = self.table.failback_target() {
@@ -702,6 +723,15 @@ impl Supervisor {
                         }
                     }
                 }
+                _ = changed(&mut self.network), if pong_due.is_none() => {
+                    tracing::info!("the network changed; checking the connection now");
+                    nonce += 1;
+                    ping_sent_at = Instant::now();
+                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                        return Ended::Lost(broken.0);
+                    }
+                    pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
+                }
                 command = self.commands.recv() => match command {
                     None => {
                         link.close().await;
@@ -720,6 +750,7 @@ impl Supervisor {
                     }
                     Some(Command::Send(message)) => {
                         let frame = send_frame(&message);
+                        sent_at.insert(message.client_msg_id.clone(), Instant::now());
                         self.outbox.push_back(message);
                         waiting_since.get_or_insert_with(Instant::now);
                         if let Err(broken) = link.write(&frame).await {
@@ -741,23 +772,26 @@ impl Supervisor {
                             return Ended::Lost(format!("{}: {}", endpoint.id, broken.0));
                         }
                     };
+                    // Anything from the server proves the link alive, however slow: a late ack or an
+                    // old pong must not lose the race against a probe asking the same question.
+                    last_heard = Instant::now();
+                    if pong_due.take().is_some() {
+                        next_ping = last_heard + heartbeat;
+                        probed = false;
+                    }
                     match frame {
                         ServerFrame::Pong { nonce: answered } => {
-                            if answered == nonce && pong_due.is_some() {
+                            if answered == nonce {
                                 rtt.sample(ping_sent_at.elapsed());
-                                pong_due = None;
-                                next_ping = Instant::now() + heartbeat;
-                                if waiting_since.is_some() {
-                                    // Alive: give the ack another full wait before probing again.
-                                    waiting_since = Some(Instant::now());
-                                }
-                                probed = false;
                                 if catch_up_pending {
                                     catch_up_pending = self.catch_up(&endpoint.region).await.is_err();
                                 }
                             }
                         }
                         ServerFrame::Ack { client_msg_id, msg_id, seq } => {
+                            if let Some(at) = sent_at.remove(&client_msg_id) {
+                                rtt.sample(at.elapsed());
+                            }
                             self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                             self.sink.acked(&client_msg_id, msg_id, seq);
                             waiting_since = (!self.outbox.is_empty()).then(Instant::now);
@@ -925,6 +959,7 @@ impl Supervisor {
                         gateway_at = Instant::now();
                     }
                 }
+                _ = changed(&mut self.network) => gateway_at = Instant::now(),
             }
         }
     }
@@ -950,6 +985,13 @@ async fn post_message(
     };
     let result = api.send_message(&token, &request).await;
     (message.client_msg_id, result)
+}
+
+/// The next network change; never, if the watcher is gone.
+async fn changed(network: &mut watch::Receiver<u64>) {
+    if network.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn is_unauthorized(err: &CoreError) -> bool {
