@@ -289,7 +289,19 @@ async fn black_holed_gateway_is_noticed_by_a_late_ack_while_sending() {
         "{:?}",
         started.elapsed()
     );
-    demo.connected_elsewhere(&url(&server, "gw-a1")).await;
+    // Resumed on the next gateway, although the old connection still held the session.
+    let (now, _, _) = demo.connected_elsewhere(&url(&server, "gw-a1")).await;
+    assert_eq!(now, url(&server, "gw-a2"));
+    assert!(
+        !demo.seen.iter().any(|e| matches!(
+            e,
+            CoreEvent::ConnectionChanged {
+                state: ConnectionState::Waiting { .. }
+            }
+        )),
+        "no second failure after the switch: {:#?}",
+        demo.seen
+    );
     assert_eq!(copies_on_server(&server, "into the black hole").await, 1);
 }
 

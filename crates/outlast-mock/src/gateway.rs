@@ -134,6 +134,8 @@ async fn handle(
     }
 
     let (outbound_tx, mut outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
+    // Weak, so a resume elsewhere (which drops the registered sender) still ends this connection.
+    let registration = outbound_tx.downgrade();
     let (session_id, replay) = backend.store().open_session(
         &user_id,
         resume.as_ref().map(|r| (r.session_id.as_str(), r.last_seq)),
@@ -175,7 +177,11 @@ async fn handle(
     if result.is_ok() {
         result = session.run(&mut outbound_rx, &mut mode).await;
     }
-    backend.store().remove_session(&session_id);
+    // Only this connection's registration: a resume may already have moved the session to a new
+    // connection, which must keep it.
+    if let Some(outbound) = registration.upgrade() {
+        backend.store().remove_session(&session_id, &outbound);
+    }
     result
 }
 

@@ -613,8 +613,16 @@ impl Store {
         seq
     }
 
-    pub fn remove_session(&mut self, session_id: &str) {
-        self.sessions.remove(session_id);
+    /// Forget a session's connection, unless a resume has already handed the session to another
+    /// connection (identified by its outbound queue).
+    pub fn remove_session(&mut self, session_id: &str, outbound: &mpsc::Sender<ServerFrame>) {
+        if self
+            .sessions
+            .get(session_id)
+            .is_some_and(|s| s.outbound.same_channel(outbound))
+        {
+            self.sessions.remove(session_id);
+        }
     }
 
     pub fn session_count(&self) -> usize {
@@ -766,13 +774,34 @@ mod tests {
     }
 
     #[test]
+    fn a_resumed_session_survives_its_old_connection_leaving() {
+        let mut store = Store::new(10);
+        crate::demo::seed(&mut store, 10_000_000_000);
+        let (old_tx, mut old_rx) = mpsc::channel(16);
+        let (session, _) = store.open_session("u-demo", None, old_tx.clone());
+        // The old connection is still attached (black-holed) when the client resumes elsewhere.
+        let (new_tx, _new_rx) = mpsc::channel(16);
+        let (resumed, _) = store.open_session("u-demo", Some((&session, 0)), new_tx.clone());
+        assert_eq!(resumed, session);
+        drop(new_tx);
+        store.remove_session(&session, &old_tx);
+        assert_eq!(
+            store.session_count(),
+            1,
+            "the new connection keeps the session"
+        );
+        drop(old_tx);
+        assert!(old_rx.try_recv().is_err(), "the old connection is released");
+    }
+
+    #[test]
     fn resume_replays_missed_events_until_the_log_overflows() {
         let mut store = Store::new(3);
         crate::demo::seed(&mut store, 10_000_000_000);
         let (tx, _rx) = mpsc::channel(16);
         let (session, replay) = store.open_session("u-demo", None, tx.clone());
         assert!(replay.is_none());
-        store.remove_session(&session);
+        store.remove_session(&session, &tx);
         store
             .post_message("u-jun", "c-jun", None, "one", vec![], None)
             .unwrap();
@@ -785,7 +814,7 @@ mod tests {
             replay.unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(),
             [1, 2]
         );
-        store.remove_session(&session);
+        store.remove_session(&session, &tx);
 
         for _ in 0..5 {
             store

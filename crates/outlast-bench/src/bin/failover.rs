@@ -82,6 +82,12 @@ const RUN_DEADLINE: Duration = Duration::from_secs(240);
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()),
+        )
+        .init();
     let scenarios: Vec<Scenario> = Scenario::all()
         .into_iter()
         .filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s.name()))

@@ -1007,18 +1007,28 @@ fn send_frame(message: &Outgoing) -> ClientFrame {
 }
 
 /// Smoothed round-trip time (RFC 6298 style), so timeouts stretch on a slow but working link
-/// instead of declaring it dead.
+/// instead of declaring it dead. The handshake time is only a first guess (it includes TCP, the
+/// WebSocket upgrade and the server's session set-up): the first real sample replaces it.
 struct Rtt {
     smoothed: Duration,
+    measured: bool,
 }
 
 impl Rtt {
-    fn new(first: Duration) -> Self {
-        Rtt { smoothed: first }
+    fn new(handshake: Duration) -> Self {
+        Rtt {
+            smoothed: handshake,
+            measured: false,
+        }
     }
 
     fn sample(&mut self, rtt: Duration) {
-        self.smoothed = (self.smoothed * 7 + rtt) / 8;
+        self.smoothed = if self.measured {
+            (self.smoothed * 7 + rtt) / 8
+        } else {
+            rtt
+        };
+        self.measured = true;
     }
 
     fn times(&self, n: u32) -> Duration {
