@@ -5,6 +5,7 @@
 //! - refuse / reset: from the fault to a newly sent message being acknowledged;
 //! - black hole, idle: from the fault to being connected elsewhere;
 //! - black hole, sending: from the fault (and a send) to that message being acknowledged.
+//!
 //! Faults land at a random point of the heartbeat cycle. Prints medians, p99 and max per
 //! profile, and Outlast's median as a ratio to each other profile's.
 
@@ -176,7 +177,7 @@ async fn main() {
             .filter_map(|(index, profile)| {
                 let theirs = summarize(&results[&(scenario, index)])?;
                 Some(format!(
-                    "{:.3} of {} ({}x faster)",
+                    "{:.5} of {} ({}x faster)",
                     ours.median.as_secs_f64() / theirs.median.as_secs_f64(),
                     profile.name,
                     (theirs.median.as_secs_f64() / ours.median.as_secs_f64()).round()
