@@ -24,6 +24,8 @@ fn shared_http() -> Result<reqwest::Client, CoreError> {
     let http = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
+        // The protocol has no redirects; following one could lead off https.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| CoreError::Protocol(format!("HTTP client setup failed: {e}")))?;
     Ok(HTTP.get_or_init(|| http).clone())
@@ -176,10 +178,7 @@ impl ApiClient {
             .timeout(Duration::from_secs(5))
             .send()
             .await;
-        let response = result.map_err(|e| CoreError::Unreachable {
-            server: self.server().to_owned(),
-            reason: describe_transport_error(&e),
-        })?;
+        let response = result.map_err(|e| self.transport_error(&e))?;
         if response.status().is_success() {
             Ok(())
         } else {
@@ -187,6 +186,19 @@ impl ApiClient {
                 server: self.server().to_owned(),
                 reason: format!("the service answered {}", response.status()),
             })
+        }
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> CoreError {
+        match certificate_problem(e) {
+            Some(reason) => CoreError::InvalidCertificate {
+                server: self.server().to_owned(),
+                reason,
+            },
+            None => CoreError::Unreachable {
+                server: self.server().to_owned(),
+                reason: describe_transport_error(e),
+            },
         }
     }
 
@@ -199,10 +211,7 @@ impl ApiClient {
         &self,
         result: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, CoreError> {
-        let response = result.map_err(|e| CoreError::Unreachable {
-            server: self.server().to_owned(),
-            reason: describe_transport_error(&e),
-        })?;
+        let response = result.map_err(|e| self.transport_error(&e))?;
         let status = response.status();
         if status.is_success() {
             return response
@@ -248,7 +257,10 @@ pub(crate) fn parse_server_url(server: &str) -> Result<Url, CoreError> {
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
     } else {
-        format!("http://{trimmed}")
+        format!(
+            "{}://{trimmed}",
+            crate::transport_security::default_scheme(trimmed)
+        )
     };
     let mut url = Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -257,11 +269,25 @@ pub(crate) fn parse_server_url(server: &str) -> Result<Url, CoreError> {
     if url.host_str().is_none() {
         return Err(invalid("it has no host"));
     }
+    crate::transport_security::check(&url, "the server")?;
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// The TLS layer's complaint about the server's certificate, if that is why the request failed.
+pub(crate) fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = source {
+        let text = error.to_string();
+        if text.contains("certificate") || text.contains("Certificate") {
+            return Some(text);
+        }
+        source = error.source();
+    }
+    None
 }
 
 fn describe_transport_error(e: &reqwest::Error) -> String {

@@ -16,6 +16,10 @@ pub enum CoreError {
     InvalidServerUrl { url: String, reason: String },
     #[error("cannot reach the server at {server}: {reason}")]
     Unreachable { server: String, reason: String },
+    #[error("refusing an unencrypted connection to {url}: {what} must use https or wss unless it runs on this computer")]
+    InsecureTransport { url: String, what: String },
+    #[error("the server at {server} did not prove its identity (its certificate is not valid: {reason}); nothing was sent")]
+    InvalidCertificate { server: String, reason: String },
     #[error("the server refused the request ({code}): {message}")]
     Server {
         code: ErrorCode,
@@ -38,6 +42,8 @@ impl CoreError {
             CoreError::BadCredentials => "bad_credentials",
             CoreError::InvalidServerUrl { .. } => "invalid_server_url",
             CoreError::Unreachable { .. } => "server_unreachable",
+            CoreError::InsecureTransport { .. } => "insecure_transport",
+            CoreError::InvalidCertificate { .. } => "invalid_certificate",
             CoreError::Server { code, .. } => code.as_str(),
             CoreError::Protocol(_) => "protocol_error",
         }

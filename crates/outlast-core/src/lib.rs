@@ -15,6 +15,7 @@ mod service_monitor;
 mod shared;
 mod timeline;
 mod token_keeper;
+mod transport_security;
 
 pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};

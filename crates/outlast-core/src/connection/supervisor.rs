@@ -67,17 +67,48 @@ impl SupervisorHandle {
         settings: ConnectionSettings,
         sink: Arc<dyn ConnectionSink>,
     ) -> Result<SupervisorHandle, CoreError> {
+        // Endpoints that are not WebSocket/HTTP URLs, or would travel unencrypted off this
+        // computer, are left out (and logged), never used.
+        let mut refused: Vec<String> = Vec::new();
         let mut apis = Vec::new();
         for region in &config.regions {
-            if let Some(api) = region.api.iter().min_by_key(|e| e.priority) {
-                apis.push((region.name.clone(), ApiClient::new(&api.url)?));
+            let mut listed: Vec<_> = region.api.iter().collect();
+            listed.sort_by_key(|e| e.priority);
+            for api in listed {
+                match ApiClient::new(&api.url) {
+                    Ok(client) => {
+                        apis.push((region.name.clone(), client));
+                        break;
+                    }
+                    Err(err) => refused.push(format!("API {}: {err}", api.id)),
+                }
             }
         }
-        let table = HealthTable::from_config(config, settings.endpoint_cooldown);
+        let mut usable = config.clone();
+        for region in &mut usable.regions {
+            region.gateways.retain(
+                |g| match crate::transport_security::gateway(&g.url, &g.id) {
+                    Ok(()) => true,
+                    Err(err) => {
+                        refused.push(err.to_string());
+                        false
+                    }
+                },
+            );
+        }
+        for reason in &refused {
+            tracing::warn!(%reason, "ignoring an endpoint from the server's configuration");
+        }
+        let table = HealthTable::from_config(&usable, settings.endpoint_cooldown);
         if table.is_empty() && apis.is_empty() {
-            return Err(CoreError::Protocol(
-                "the server's configuration lists no gateway and no API".into(),
-            ));
+            return Err(CoreError::Protocol(if refused.is_empty() {
+                "the server's configuration lists no gateway and no API".into()
+            } else {
+                format!(
+                    "the server's configuration lists no usable endpoint: {}",
+                    refused.join("; ")
+                )
+            }));
         }
         let retry = settings.retry.clone().unwrap_or_else(|| {
             let base = Duration::from_millis(config.backoff.base_ms);
