@@ -21,6 +21,18 @@ struct Chat {
     history_loaded: bool,
 }
 
+/// A server may not move the sync cursor further than this in one event: a sequence number that
+/// jumps billions ahead is a broken or hostile server, and following it would make every later
+/// resume and catch-up skip everything.
+const MAX_SEQ_JUMP: u64 = 1_000_000;
+
+/// Chats this session has not heard of that incoming messages may create; beyond this a flood of
+/// invented chat ids is dropped instead of growing memory without bound.
+const MAX_PROVISIONAL_CHATS: usize = 1_000;
+
+/// Messages kept in memory per chat; older ones stay on the server (and, with the store, on disk).
+const MAX_MESSAGES_PER_CHAT: usize = 5_000;
+
 pub(crate) struct Timeline {
     me: Profile,
     names: HashMap<String, String>,
@@ -29,6 +41,8 @@ pub(crate) struct Timeline {
     open_chat: Option<String>,
     /// Highest event sequence applied, for resume and catch-up.
     last_seq: u64,
+    /// Chats created because a message arrived for an unknown chat id.
+    provisional_chats: usize,
 }
 
 impl Timeline {
@@ -46,6 +60,7 @@ impl Timeline {
             chats: Vec::new(),
             open_chat: None,
             last_seq: 0,
+            provisional_chats: 0,
         };
         for info in chats {
             let messages = info
@@ -221,6 +236,11 @@ impl Timeline {
         }
         let message = self.message_from(record, Some(seq));
         if !self.has_chat(&record.chat_id) {
+            if self.provisional_chats >= MAX_PROVISIONAL_CHATS {
+                tracing::warn!(chat_id = %record.chat_id, "dropping a message for yet another unknown chat");
+                return Vec::new();
+            }
+            self.provisional_chats += 1;
             // A chat this session has not heard of (created elsewhere): keep the message under a
             // provisional entry rather than drop it; the next chat list refresh names it.
             self.chats.push(Chat {
@@ -250,6 +270,10 @@ impl Timeline {
             .position(|m| m.state == MessageState::Pending)
             .unwrap_or(chat.messages.len());
         chat.messages.insert(at, message.clone());
+        if chat.messages.len() > MAX_MESSAGES_PER_CHAT {
+            let excess = chat.messages.len() - MAX_MESSAGES_PER_CHAT;
+            chat.messages.drain(..excess);
+        }
         if !own && !is_open {
             chat.unread_count = chat.unread_count.saturating_add(1);
         }
@@ -286,6 +310,14 @@ impl Timeline {
     }
 
     fn advance_seq(&mut self, seq: u64) {
+        if seq > self.last_seq.saturating_add(MAX_SEQ_JUMP) {
+            tracing::warn!(
+                seq,
+                cursor = self.last_seq,
+                "ignoring an implausible jump of the event sequence"
+            );
+            return;
+        }
         self.last_seq = self.last_seq.max(seq);
     }
 

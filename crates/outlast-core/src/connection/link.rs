@@ -85,20 +85,17 @@ impl Link {
         token: AccessToken,
         resume: Option<Resume>,
     ) -> Result<Link, OpenError> {
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
-            &endpoint.url,
-            Some(ws_config()),
-            false,
-        )
-        .await
-        .map_err(|e| {
-            OpenError::Unreachable(match crate::api::certificate_problem(&e) {
-                Some(problem) => format!(
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(&endpoint.url, Some(ws_config()), false)
+                .await
+                .map_err(|e| {
+                    OpenError::Unreachable(match crate::api::certificate_problem(&e) {
+                        Some(problem) => format!(
                     "the gateway did not prove its identity (certificate not valid: {problem})"
                 ),
-                None => format!("cannot connect: {e}"),
-            })
-        })?;
+                        None => format!("cannot connect: {e}"),
+                    })
+                })?;
         let hello = ClientFrame::Hello {
             protocol_version: PROTOCOL_VERSION,
             token,

@@ -39,6 +39,9 @@ use crate::CoreError;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// Between long-polls when the server answers with events that do not move the cursor.
+const STUCK_POLL_PAUSE: Duration = Duration::from_secs(1);
+
 /// A message on its way to the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -579,6 +582,14 @@ impl Supervisor {
                         if !more {
                             return Ok(());
                         }
+                        if self.sink.cursor().unwrap_or(0) <= after {
+                            // A page that does not move the cursor would be asked for forever.
+                            tracing::warn!(
+                                after,
+                                "the server's events page did not advance; stopping catch-up"
+                            );
+                            return Ok(());
+                        }
                     }
                     Err(err) => {
                         self.sink
@@ -906,7 +917,8 @@ impl Supervisor {
         self.publish_connected(api.server(), &region, Transport::Rest, None);
         tracing::info!(api = api.server(), "no gateway answers; using the REST API");
 
-        let mut poll: BoxFuture<Result<EventsPage, CoreError>> = self.poll(&api, Duration::ZERO);
+        let mut poll: BoxFuture<Result<EventsPage, CoreError>> =
+            self.poll(&api, Duration::ZERO, Duration::ZERO);
         let mut post: Option<BoxFuture<(String, Result<SendResponse, CoreError>)>> = None;
         let mut post_not_before: Option<Instant> = None;
         let mut probing: Option<BoxFuture<(Candidate, Result<Link, OpenError>)>> = None;
@@ -931,8 +943,12 @@ impl Supervisor {
                         let after = self.sink.cursor().unwrap_or(0);
                         let more = page.has_more && !page.events.is_empty();
                         self.apply_page(after, page);
-                        let wait = if more { Duration::ZERO } else { self.settings.rest_poll_wait };
-                        poll = self.poll(&api, wait);
+                        // Ask again at once only while catching up; a page that did not move the
+                        // cursor must not turn into a tight loop against the server.
+                        let advanced = self.sink.cursor().unwrap_or(0) > after;
+                        let wait = if more && advanced { Duration::ZERO } else { self.settings.rest_poll_wait };
+                        let pause = if advanced || !more { Duration::ZERO } else { STUCK_POLL_PAUSE };
+                        poll = self.poll(&api, wait, pause);
                     }
                     Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
                     Err(err) => {
@@ -995,11 +1011,20 @@ impl Supervisor {
         }
     }
 
-    fn poll(&self, api: &ApiClient, wait: Duration) -> BoxFuture<Result<EventsPage, CoreError>> {
+    /// The next long-poll, after `pause` (used when the server keeps answering without progress).
+    fn poll(
+        &self,
+        api: &ApiClient,
+        wait: Duration,
+        pause: Duration,
+    ) -> BoxFuture<Result<EventsPage, CoreError>> {
         let api = api.clone();
         let token = self.tokens.current();
         let after = self.sink.cursor().unwrap_or(0);
-        Box::pin(async move { api.events(&token, after, MAX_EVENTS_PAGE, wait).await })
+        Box::pin(async move {
+            tokio::time::sleep(pause).await;
+            api.events(&token, after, MAX_EVENTS_PAGE, wait).await
+        })
     }
 }
 
