@@ -192,6 +192,30 @@ async fn sign_in_errors_are_clear() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "invalid_server_url");
+    for (server, username, password) in [
+        (
+            "x".repeat(513),
+            DEMO_USERNAME.to_owned(),
+            DEMO_PASSWORD.to_owned(),
+        ),
+        (
+            server.discovery_url().to_owned(),
+            "u".repeat(513),
+            DEMO_PASSWORD.to_owned(),
+        ),
+        (
+            server.discovery_url().to_owned(),
+            DEMO_USERNAME.to_owned(),
+            "p".repeat(513),
+        ),
+    ] {
+        let err = client
+            .login(&server, &username, &password)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{err}");
+        assert!(err.to_string().contains("longer than 512"), "{err}");
+    }
     assert!(client.session_info().is_none());
     assert_eq!(client.chats().unwrap_err().code(), "not_signed_in");
 }

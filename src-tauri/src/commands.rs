@@ -6,9 +6,6 @@ use tauri::State;
 
 use crate::{AppCore, IpcError};
 
-/// Longest accepted server address / username / password, so a runaway paste gets a clear error.
-const MAX_FIELD_LEN: usize = 512;
-
 #[tauri::command]
 pub async fn session(core: State<'_, AppCore>) -> Result<Option<SessionInfo>, IpcError> {
     let mut startup = core.startup.clone();
@@ -24,19 +21,6 @@ pub async fn login(
     username: String,
     password: String,
 ) -> Result<SessionInfo, IpcError> {
-    for (name, value) in [
-        ("server address", &server),
-        ("username", &username),
-        ("password", &password),
-    ] {
-        if value.len() > MAX_FIELD_LEN {
-            return Err(IpcError {
-                code: "invalid_input".into(),
-                message: format!("the {name} is longer than {MAX_FIELD_LEN} characters"),
-                retryable: false,
-            });
-        }
-    }
     Ok(core.client.login(&server, &username, &password).await?)
 }
 

@@ -26,6 +26,9 @@ use crate::CoreError;
 /// How many recent messages opening a chat fetches.
 const HISTORY_PAGE: usize = 50;
 
+/// Longest accepted server address, username or password: a runaway paste gets a clear error.
+const MAX_FIELD_CHARS: usize = 512;
+
 /// Longest accepted chat id; ids come from the server and the UI passes them back.
 const MAX_CHAT_ID_LEN: usize = 128;
 
@@ -114,6 +117,17 @@ impl Client {
             return Err(CoreError::InvalidInput(
                 "enter a username and a password".into(),
             ));
+        }
+        for (name, value) in [
+            ("server address", server),
+            ("username", username),
+            ("password", password),
+        ] {
+            if value.chars().count() > MAX_FIELD_CHARS {
+                return Err(CoreError::InvalidInput(format!(
+                    "the {name} is longer than {MAX_FIELD_CHARS} characters"
+                )));
+            }
         }
         let shared = &self.inner.shared;
         let discovery = ApiClient::new(server)?;

@@ -10,6 +10,7 @@ mod clock;
 pub mod connection;
 mod discovery_cache;
 mod error;
+pub mod file_names;
 pub mod model;
 mod service_monitor;
 mod shared;
