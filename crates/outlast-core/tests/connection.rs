@@ -742,3 +742,17 @@ trait Pipe: Sized {
     }
 }
 impl<T> Pipe for T {}
+
+#[tokio::test]
+async fn the_mocks_hostile_volley_costs_at_most_a_reconnect() {
+    let server = mock(mock_config()).await;
+    let mut demo = Probe::demo(&server, fast()).await;
+    // Bad JSON, an unknown type, an ack for nothing, bad UTF-8, a script in a body, then a
+    // 10 MiB frame: the small ones are dropped, the huge one costs that connection.
+    server.set_fault("gw-a1", "hostile").unwrap();
+    let id = demo.send("after the volley");
+    demo.sent(&id).await;
+    demo.connected("still connected").await;
+    assert!(demo.client.session_info().is_some());
+    assert_eq!(copies_on_server(&server, "after the volley").await, 1);
+}
