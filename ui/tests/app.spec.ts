@@ -438,3 +438,270 @@ test("message bodies are text, never HTML", async ({ app: page }) => {
   expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
   await shot(page, "06-html-as-text");
 });
+
+test.describe("hostile content", () => {
+  // What other people (or a hostile server) can put in message bodies, display
+  // names and chat titles. The app's CSP would also stop inline handlers from
+  // running, so the DOM checks below (no such element or link is ever created)
+  // are what shows the text stays text; `window.__xss` is the belt and braces.
+  const RLO = "\u202E"; // RIGHT-TO-LEFT OVERRIDE
+  const IMG = `<img src=x onerror="window.__xss=1">`;
+  const SCRIPT = `<script>window.__xss=2</script>`;
+  const SVG = `<svg onload="window.__xss=3">`;
+  const JS_LINK = "javascript:window.__xss=4";
+  const MD_LINK = "[click](javascript:window.__xss=5)";
+  const HTML_LINK = `<a href="javascript:window.__xss=6">open</a>`;
+  const RLO_FILE = `${RLO}gnp.exe`; // shows as "exe.png"
+  const MALLORY = `Mallory ${IMG}`;
+  const EVE = `${RLO}Eve`; // shows as "evE"
+  const TITLE = `${SCRIPT}${SVG} Ops ${RLO}sliated`;
+  const MEMBERS = [MALLORY, EVE, SVG, "You"];
+
+  /** Elements and effects a payload would leave behind if it were ever parsed as HTML. */
+  const traces = (page: Page) =>
+    page.evaluate(() => ({
+      xss: window.__xss ?? null,
+      img: document.querySelectorAll('img[src="x"]').length,
+      svgOnload: document.querySelectorAll("svg[onload]").length,
+      javascriptLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
+      links: document.querySelectorAll("a[href]").length,
+      // Only the app's own bundle.
+      scripts: Array.from(document.scripts)
+        .filter((s) => !(s.type === "module" && new URL(s.src, location.href).pathname.startsWith("/assets/")))
+        .map((s) => s.outerHTML.slice(0, 80)),
+      inlineHandlers: Array.from(document.querySelectorAll("*"))
+        .filter((el) => Array.from(el.attributes).some((a) => a.name.toLowerCase().startsWith("on")))
+        .map((el) => el.outerHTML.slice(0, 80)),
+    }));
+  const NO_TRACES = { xss: null, img: 0, svgOnload: 0, javascriptLinks: 0, links: 0, scripts: [], inlineHandlers: [] };
+
+  /**
+   * Every piece of rendered text that carries a bidi control sits in its own
+   * isolating element (unicode-bidi: isolate or plaintext, e.g. <bdi> or
+   * dir="auto") holding exactly one of the strings other people sent (a name,
+   * a title, a body; or the start of one) and nothing else, so it cannot
+   * reorder the UI around it.
+   */
+  const bidiIsolation = (page: Page, sentStrings: string[]) =>
+    page.evaluate((sentStrings) => {
+      const controls = /[\u202A-\u202E\u2066-\u2069]/;
+      const leaks: string[] = [];
+      let checked = 0;
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.nodeValue ?? "";
+        if (!controls.test(text)) continue;
+        checked++;
+        let el = node.parentElement;
+        while (el && !["isolate", "plaintext"].includes(getComputedStyle(el).unicodeBidi)) el = el.parentElement;
+        // (A preview may show the start of a string, cut with "…".)
+        const fromSender = sentStrings.some(
+          (sent) => sent === text || (text.endsWith("…") && sent.startsWith(text.slice(0, -1))),
+        );
+        if (!el || el.textContent !== text || !fromSender) {
+          leaks.push(`${node.parentElement?.outerHTML.slice(0, 120)} (isolated by: ${el?.tagName ?? "nothing"})`);
+        }
+      }
+      return { checked, leaks };
+    }, sentStrings);
+
+  /** Where each character of an element's text is drawn (left/right edges). */
+  const charBoxes = (locator: ReturnType<Page["locator"]>) =>
+    locator.evaluate((root) => {
+      const out: { ch: string; left: number; right: number }[] = [];
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.nodeValue ?? "";
+        for (let i = 0; i < text.length; i++) {
+          const range = document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const box = range.getBoundingClientRect();
+          out.push({ ch: text[i], left: box.left, right: box.right });
+        }
+      }
+      return out;
+    });
+
+  test("script and HTML payloads in bodies, names and titles stay inert text, bidi-isolated", async ({
+    app: page,
+  }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.evaluate(
+      ({ title, members }) => window.__fake.addChat({ chat_id: "chat-evil", title, member_names: members }),
+      { title: TITLE, members: MEMBERS },
+    );
+    const evil = chatItem(page, "chat-evil");
+    await expect(evil).toBeVisible();
+
+    const sent: [string, string, string][] = [
+      ["mallory", MALLORY, IMG],
+      ["mallory", MALLORY, SCRIPT],
+      ["mallory", MALLORY, SVG],
+      ["eve", EVE, JS_LINK],
+      ["eve", EVE, MD_LINK],
+      ["eve", EVE, HTML_LINK],
+      ["eve", EVE, RLO_FILE],
+    ];
+    for (const [id, name, body] of sent) {
+      await page.evaluate(({ id, name, body }) => window.__fake.deliver("chat-evil", { id, name }, body), {
+        id,
+        name,
+        body,
+      });
+    }
+    // Seen in the chat list first (title, and the last message with its sender).
+    await expect(evil.getByTestId("unread-badge")).toHaveText(String(sent.length));
+    await expect(evil).toContainText(TITLE);
+    await expect(evil.getByTestId("chat-preview")).toHaveText(`${EVE}: ${RLO_FILE}`);
+    expect(await traces(page)).toEqual(NO_TRACES);
+
+    await evil.click();
+    await expect(evil).toHaveAttribute("aria-current", "true");
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText(TITLE);
+    await expect(page.getByRole("region", { name: `Chat with ${TITLE}` }).locator(".members")).toContainText(
+      MEMBERS.join(", "),
+    );
+
+    // Literal text, exactly as sent.
+    await expect(page.getByTestId("message-body")).toHaveText(sent.map(([, , body]) => body));
+    await expect(page.getByTestId("message-sender")).toHaveText([MALLORY, EVE]);
+    const log = page.getByTestId("message-list");
+    for (const [, , body] of sent) await expect(log.getByText(body, { exact: true })).toBeVisible();
+
+    // Nothing was parsed: no image, script, svg, link or handler; nothing ran.
+    expect(await traces(page)).toEqual(NO_TRACES);
+    await log.getByText(JS_LINK, { exact: true }).click();
+    await log.getByText(MD_LINK, { exact: true }).click();
+    await log.getByText(HTML_LINK, { exact: true }).click();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText(TITLE); // did not navigate
+    expect(await traces(page)).toEqual(NO_TRACES);
+
+    // Right-to-left overrides stay inside their own text. Sender name, bodies,
+    // chat list title and preview (name and text), header title, members line.
+    const bidi = await bidiIsolation(page, [TITLE, ...MEMBERS, RLO_FILE]);
+    expect(bidi.leaks).toEqual([]);
+    // Sender name and body; chat list title, preview name and text; header title and members.
+    expect(bidi.checked).toBeGreaterThanOrEqual(7);
+    // The preview "‮Eve: ‮gnp.exe" still reads name, colon, text from left to right;
+    // unisolated, the override would flip the whole line to "exe.png :evE".
+    const boxes = await charBoxes(evil.getByTestId("chat-preview"));
+    const text = boxes.map((b) => b.ch).join("");
+    const at = text.indexOf(`${EVE}: `);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const drawn = (from: number, to: number) => boxes.slice(from, to).filter((b) => b.right > b.left);
+    const name = drawn(at, at + EVE.length);
+    const colon = boxes[at + EVE.length];
+    const file = drawn(at + EVE.length + 2, at + EVE.length + 2 + RLO_FILE.length);
+    expect(name).toHaveLength(3);
+    expect(file).toHaveLength(7);
+    expect(Math.max(...name.map((b) => b.right))).toBeLessThanOrEqual(colon.left + 0.5);
+    expect(Math.min(...file.map((b) => b.left))).toBeGreaterThanOrEqual(colon.right - 0.5);
+
+    // Own messages too (and what the composer sends is sent verbatim).
+    const composer = page.getByTestId("composer");
+    await composer.fill(`${IMG} ${JS_LINK}`);
+    await composer.press("Enter");
+    await expect(messages(page).last().getByTestId("message-body")).toHaveText(`${IMG} ${JS_LINK}`);
+    expect(await page.evaluate(() => window.__fake.sent.map((m) => m.body))).toEqual([`${IMG} ${JS_LINK}`]);
+    expect(await traces(page)).toEqual(NO_TRACES);
+    await shot(page, "07a-hostile-content");
+  });
+
+  test("100 kB of combining marks and a 100 kB word keep the layout and the UI responsive", async ({
+    app: page,
+  }) => {
+    const OVERLAY_MARKS = "Z" + "\u0336\u0337\u0338".repeat(34_000); // 102,001 code points
+    const STACKED_MARKS = "Z" + "\u030D\u030E\u0304\u0305\u033F\u0311\u0346\u034A".repeat(12_750);
+    const WORD = "Unbroken".repeat(12_800); // 102,400 characters, no break opportunity
+    const LONG_NAME = `${RLO}${"N".repeat(3000)}`;
+    await expect(messages(page)).toHaveCount(4);
+    await page.evaluate(
+      (members) => window.__fake.addChat({ chat_id: "chat-big", title: "Big messages", member_names: members }),
+      [LONG_NAME, "Mallory", "You"],
+    );
+    const big = chatItem(page, "chat-big");
+    await expect(big).toBeVisible();
+    await big.click();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText("Big messages");
+    const bodies = [WORD, OVERLAY_MARKS, STACKED_MARKS];
+    const senders = [
+      { id: "mallory", name: "Mallory" },
+      { id: "mallory", name: "Mallory" },
+      { id: "long", name: LONG_NAME },
+    ];
+    for (const [i, body] of bodies.entries()) {
+      await page.evaluate(({ sender, body }) => window.__fake.deliver("chat-big", sender, body), {
+        sender: senders[i],
+        body,
+      });
+    }
+    await expect(messages(page)).toHaveCount(3);
+    await expect(messages(page).last()).toBeInViewport();
+
+    // Nothing sticks out of the message list, sideways or as glyph ink.
+    const list = page.getByTestId("message-list");
+    const listBox = (await list.boundingBox())!;
+    for (const bubble of await page.getByTestId("message-body").all()) {
+      const box = (await bubble.boundingBox())!;
+      expect(box.width).toBeLessThanOrEqual(listBox.width);
+      expect(box.x).toBeGreaterThanOrEqual(listBox.x);
+      expect(box.x + box.width).toBeLessThanOrEqual(listBox.x + listBox.width + 0.5);
+      // Marks drawn above or below the text are clipped to the bubble.
+      expect(await bubble.evaluate((el) => getComputedStyle(el).overflowY)).not.toBe("visible");
+    }
+    for (const sender of await page.getByTestId("message-sender").all()) {
+      const box = (await sender.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(listBox.x + listBox.width + 0.5);
+    }
+    const overflow = await page.evaluate(() => {
+      const log = document.querySelector<HTMLElement>('[data-testid="message-list"]')!;
+      return {
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        log: log.scrollWidth - log.clientWidth,
+      };
+    });
+    expect(overflow).toEqual({ page: 0, log: 0 });
+    await expect(page.getByTestId("message-body").nth(0)).toHaveText(WORD);
+    // Marks are drawn, up to a sane number per character.
+    for (const [i, payload] of [OVERLAY_MARKS, STACKED_MARKS].entries()) {
+      const drawn = (await page.getByTestId("message-body").nth(i + 1).textContent())!;
+      expect(drawn.length).toBeGreaterThan(8);
+      expect(drawn.length).toBeLessThan(100);
+      expect(payload.startsWith(drawn)).toBe(true);
+    }
+    expect((await bidiIsolation(page, [LONG_NAME])).leaks).toEqual([]);
+    await shot(page, "07b-hostile-huge-messages");
+
+    // The chat list shows a bounded, one-line preview (and a bounded accessible name).
+    const preview = big.getByTestId("chat-preview");
+    expect((await preview.textContent())!.length).toBeLessThan(400);
+    expect((await big.getAttribute("aria-label"))!.length).toBeLessThan(600);
+    await expect(preview).toContainText(`${LONG_NAME.slice(0, 20)}`);
+    await expect(preview).toContainText(`…: ${STACKED_MARKS.slice(0, 9)}`);
+    const previewBox = (await preview.boundingBox())!;
+    expect(previewBox.height).toBeLessThan(30);
+
+    // Still responsive: typing, Enter sends, switching chats and back.
+    const composer = page.getByTestId("composer");
+    await composer.click();
+    await composer.pressSequentially("still typing fine");
+    await expect(composer).toHaveValue("still typing fine");
+    await composer.press("Enter");
+    await expect(composer).toHaveValue("");
+    await expect(messages(page)).toHaveCount(4);
+    await expect(messages(page).last().getByTestId("message-body")).toHaveText("still typing fine");
+    expect(await page.evaluate(() => window.__fake.sent.map((m) => [m.chat_id, m.body]))).toEqual([
+      ["chat-big", "still typing fine"],
+    ]);
+
+    await chatItem(page, "chat-mina").click();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText("Mina Park");
+    await expect(messages(page)).toHaveCount(4);
+    await big.click();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText("Big messages");
+    await expect(messages(page)).toHaveCount(4);
+    await expect(messages(page).last()).toBeInViewport();
+    await shot(page, "07c-hostile-huge-after-switch");
+  });
+});

@@ -39,6 +39,10 @@ export type FakeControls = {
   fail(clientMsgId: string, reason: string): void;
   /** The chat's peer writes: message_added (+ chat_updated). */
   reply(chatId: string, body: string): ChatMessage;
+  /** A chat appears (or its title/members change), as other people named it: chat_updated. */
+  addChat(chat: { chat_id: string; title: string; member_names: string[] }): void;
+  /** Anyone (any id, any display name) writes in a chat: message_added (+ chat_updated). */
+  deliver(chatId: string, sender: { id: string; name: string }, body: string): ChatMessage;
   setConnection(state: ConnectionState): void;
   /** The core waits `retryMs` before its next attempt (next_attempt_at_ms filled in from the page's clock). */
   setWaiting(retryMs: number, why: string): void;
@@ -54,6 +58,8 @@ declare global {
   interface Window {
     __fake: FakeControls;
     __pwned?: unknown;
+    /** Set only if a hostile payload ever runs (tests assert it never is). */
+    __xss?: unknown;
   }
 }
 
@@ -363,6 +369,40 @@ export function installFakeTauri(options: FakeOptions): void {
     reply(chatId, body) {
       const chat = chatOrReject(chatId);
       const message = peerMessage(chatId, peerOf[chatId], body, Date.now());
+      messages[chatId].push(message);
+      chat.last_message = message;
+      chat.unread_count += 1;
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return clone(message);
+    },
+    addChat({ chat_id, title, member_names }) {
+      let chat = chats.find((c) => c.chat_id === chat_id);
+      if (chat) {
+        chat.title = title;
+        chat.member_names = member_names.slice();
+      } else {
+        chat = { chat_id, title, member_names: member_names.slice(), last_message: null, unread_count: 0 };
+        chats.push(chat);
+        messages[chat_id] = [];
+      }
+      emit({ type: "chat_updated", chat });
+    },
+    deliver(chatId, sender, body) {
+      const chat = chatOrReject(chatId);
+      const message: ChatMessage = {
+        client_msg_id: null,
+        msg_id: `m-${nextMsg++}`,
+        chat_id: chatId,
+        sender_id: sender.id,
+        sender_name: sender.name,
+        body,
+        sent_at_ms: Date.now(),
+        seq: seq++,
+        state: "sent",
+        failure: null,
+        own: false,
+      };
       messages[chatId].push(message);
       chat.last_message = message;
       chat.unread_count += 1;

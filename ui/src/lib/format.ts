@@ -1,14 +1,48 @@
 // Small presentation helpers (no state, no I/O).
 
-/** Up to two initials from a name or title: "Mina Park" -> "MP", "weekend" -> "W". */
+/**
+ * Up to two initials from a name or title: "Mina Park" -> "MP", "weekend" -> "W".
+ * Invisible format characters (bidi overrides, joiners) and combining marks
+ * are skipped, so an initial is always something that can be seen.
+ */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = name
+    .replace(/[\p{Cf}\p{M}]/gu, "")
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   if (words.length === 0) return "?";
   const letters = words.length === 1 ? [words[0]] : [words[0], words[words.length - 1]];
   return letters
     .map((w) => Array.from(w)[0] ?? "")
     .join("")
     .toUpperCase();
+}
+
+/**
+ * At most this many combining marks in a row are drawn after a character:
+ * Unicode's stream-safe limit (UAX #15), far above what any language needs.
+ */
+export const MAX_MARKS_IN_A_ROW = 30;
+const MARK_RUN = new RegExp(`([\\p{Mn}\\p{Me}]{${MAX_MARKS_IN_A_ROW}})[\\p{Mn}\\p{Me}]+`, "gu");
+
+/**
+ * Text from other people, ready to draw: runs of combining marks ("Zalgo" text)
+ * are cut to MAX_MARKS_IN_A_ROW. Tens of thousands of marks on one character
+ * take the web view's text shaper seconds per message and can crash Chromium's
+ * renderer (WebView2); no language needs more than a handful.
+ */
+export function tameMarks(text: string): string {
+  return text.replace(MARK_RUN, "$1");
+}
+
+/**
+ * Wraps text in FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE, for places
+ * that cannot use <bdi> (attributes such as title): right-to-left text or
+ * override characters in it then cannot reorder what comes after it.
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
 }
 
 const AVATAR_COLOURS = [
@@ -76,7 +110,17 @@ export function formatDayHeading(ms: number, now: number = Date.now()): string {
   return dayHeadingFormat.format(date);
 }
 
-/** One-line preview of a message body. */
-export function preview(body: string): string {
-  return body.replace(/\s+/g, " ").trim();
+/** A chat list preview shows at most this many characters (code points). */
+export const PREVIEW_MAX_CHARS = 160;
+
+/** One-line preview of a message body, cut to PREVIEW_MAX_CHARS (with "…"). */
+export function preview(body: string, max: number = PREVIEW_MAX_CHARS): string {
+  const text = tameMarks(body).replace(/\s+/g, " ").trim();
+  let out = "";
+  let count = 0;
+  for (const ch of text) {
+    if (count++ === max) return `${out.trimEnd()}…`;
+    out += ch;
+  }
+  return out;
 }
