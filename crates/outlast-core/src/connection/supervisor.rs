@@ -622,13 +622,14 @@ impl Supervisor {
         let endpoint = link.endpoint.clone();
         self.table.succeeded(&endpoint.url);
         self.session_id = Some(link.session_id.clone());
+        // Health first: whoever reacts to "connected" then reads a matching service picture.
+        self.publish_gateway_health(&endpoint);
         self.publish_connected(
             &endpoint.url,
             &endpoint.region,
             Transport::Gateway,
             Some(link.session_id.clone()),
         );
-        self.publish_gateway_health(&endpoint);
         tracing::info!(endpoint = %endpoint.url, region = %endpoint.region, resumed = link.resumed, "connected");
 
         let mut catch_up_pending = !link.resumed && self.sink.cursor().is_some();
