@@ -14,6 +14,7 @@ pub mod file_names;
 pub mod model;
 mod service_monitor;
 mod shared;
+pub mod store;
 mod timeline;
 mod token_keeper;
 mod transport_security;

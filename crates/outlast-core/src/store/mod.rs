@@ -1,0 +1,628 @@
+//! The account's local database (SQLite, one file per profile): chats, messages with full-text
+//! search, the sync cursor, read watermarks, history gaps and the durable outbox.
+//!
+//! One writer: a `Store` owns its connection and is used from one place at a time. The file is
+//! created owner-only; WAL journaling; foreign keys on. A database that is damaged is moved
+//! aside (never deleted) and a fresh one is created, to be filled again from the server; one
+//! written by a newer Outlast is refused untouched.
+
+mod schema;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use outlast_protocol::MessageRecord;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use thiserror::Error;
+
+use crate::clock::now_ms;
+use crate::model::{ChatMessage, ChatSummary, MessageState};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the local database {path} was written by a newer version of Outlast (schema {found}; this version knows up to {known}). Update Outlast, or move the file aside to start over.")]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error("cannot prepare the data folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the local database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("there is no unsent message {0:?}")]
+    NotInOutbox(String),
+}
+
+/// How opening went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    Created,
+    Existing,
+    /// The file was damaged: it was moved to `moved_to` and a fresh database created.
+    Recovered {
+        moved_to: PathBuf,
+        reason: String,
+    },
+}
+
+/// A chat as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRow {
+    pub chat_id: String,
+    pub title: String,
+    pub member_names: Vec<String>,
+}
+
+/// A message written here and not yet stored by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub client_msg_id: String,
+    pub chat_id: String,
+    pub body: String,
+    pub created_at_ms: u64,
+    pub attempts: u32,
+}
+
+/// One full-text search hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub message: ChatMessage,
+    /// The body with each match wrapped in `\u{2}` … `\u{3}` (the UI turns them into highlights;
+    /// they cannot occur in message text, which is rendered as text anyway).
+    pub highlighted: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const CURSOR_KEY: &str = "cursor";
+
+impl Store {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> Result<(Store, Opened), StoreError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let existed = path.exists();
+        if !existed {
+            create_private_file(path).map_err(|source| StoreError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        match Self::open_checked(path) {
+            Ok(store) => Ok((
+                store,
+                if existed {
+                    Opened::Existing
+                } else {
+                    Opened::Created
+                },
+            )),
+            Err(StoreError::Sqlite(err)) if existed && is_damage(&err) => {
+                let reason = err.to_string();
+                let moved_to = move_aside(path).map_err(|source| StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                tracing::error!(%reason, moved_to = %moved_to.display(), "the local database was damaged; starting a fresh one");
+                create_private_file(path).map_err(|source| StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                let store = Self::open_checked(path)?;
+                Ok((store, Opened::Recovered { moved_to, reason }))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn open_checked(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(format!("integrity check: {check}")),
+            )));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let found: u32 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = schema::latest();
+        if found > known {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as u32 + 1)?;
+            tx.commit()?;
+            tracing::info!(version = index + 1, "database schema migrated");
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound database.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Insert or update chats (title and members; counters and flags are kept).
+    pub fn upsert_chats(&mut self, chats: &[ChatRow]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO chats (chat_id, title, member_names) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET title = ?2, member_names = ?3",
+            )?;
+            for chat in chats {
+                let members = serde_json::to_string(&chat.member_names).unwrap_or_default();
+                upsert.execute(params![chat.chat_id, chat.title, members])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The highest event sequence applied.
+    pub fn cursor(&self) -> Result<u64, StoreError> {
+        let value: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                [CURSOR_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(value.unwrap_or(0) as u64)
+    }
+
+    /// Apply received messages, each once (by server id), and move the cursor to the highest
+    /// sequence, all in one transaction: a crash leaves either all of it or none.
+    /// `me` is the signed-in user; `open_chat` the chat being looked at (no unread for it).
+    /// Returns how many messages were new.
+    pub fn apply_messages(
+        &mut self,
+        events: &[(u64, &MessageRecord, &str)],
+        me: &str,
+        open_chat: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        let mut highest = 0u64;
+        {
+            let mut confirm_own = tx.prepare_cached(
+                "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
+                 WHERE client_msg_id = ?1 AND msg_id IS NULL",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO messages
+                   (msg_id, client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, seq, state, own)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9)",
+            )?;
+            let mut ensure_chat = tx.prepare_cached(
+                "INSERT OR IGNORE INTO chats (chat_id, title, member_names) VALUES (?1, ?2, '[]')",
+            )?;
+            let mut touch_chat = tx.prepare_cached(
+                "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2),
+                                  unread_count = unread_count + ?3
+                 WHERE chat_id = ?1",
+            )?;
+            let mut drop_outbox =
+                tx.prepare_cached("DELETE FROM outbox WHERE client_msg_id = ?1")?;
+            for (seq, record, sender_name) in events {
+                highest = highest.max(*seq);
+                let own = record.sender_id == me;
+                if own {
+                    if let Some(client_id) = &record.client_msg_id {
+                        if confirm_own.execute(params![client_id, record.msg_id, *seq as i64])? > 0
+                        {
+                            drop_outbox.execute([client_id])?;
+                            continue;
+                        }
+                    }
+                }
+                ensure_chat.execute(params![record.chat_id, sender_name])?;
+                let inserted = insert.execute(params![
+                    record.msg_id,
+                    record.client_msg_id.as_deref().filter(|_| own),
+                    record.chat_id,
+                    record.sender_id,
+                    sender_name,
+                    record.body,
+                    record.sent_at_ms as i64,
+                    *seq as i64,
+                    own
+                ])?;
+                if inserted > 0 {
+                    added += 1;
+                    let unread = i64::from(!own && open_chat != Some(record.chat_id.as_str()));
+                    touch_chat.execute(params![
+                        record.chat_id,
+                        record.sent_at_ms as i64,
+                        unread
+                    ])?;
+                }
+            }
+            if highest > 0 {
+                tx.execute(
+                    "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
+                    params![CURSOR_KEY, highest as i64],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The newest `limit` messages of a chat, oldest first.
+    pub fn latest_messages(
+        &self,
+        chat_id: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT * FROM (
+                 SELECT id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
+                        sent_at_ms, seq, state, failure, own
+                 FROM messages WHERE chat_id = ?1
+                 ORDER BY sent_at_ms DESC, id DESC LIMIT ?2
+             ) ORDER BY sent_at_ms, id",
+        )?;
+        let rows = query.query_map(params![chat_id, limit as i64], message_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every chat with its last message and unread count, most recently active first.
+    pub fn chat_list(&self) -> Result<Vec<ChatSummary>, StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT c.chat_id, c.title, c.member_names, c.unread_count,
+                    m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
+                    m.sent_at_ms, m.seq, m.state, m.failure, m.own
+             FROM chats c
+             LEFT JOIN messages m ON m.id = (
+                 SELECT id FROM messages WHERE chat_id = c.chat_id
+                 ORDER BY sent_at_ms DESC, id DESC LIMIT 1)
+             ORDER BY c.pinned DESC, c.last_activity_ms DESC, c.chat_id",
+        )?;
+        let rows = query.query_map([], |row| {
+            let members: String = row.get(2)?;
+            let last = match row.get::<_, Option<i64>>(4)? {
+                Some(_) => Some(message_from_offset(row, 4)?),
+                None => None,
+            };
+            Ok(ChatSummary {
+                chat_id: row.get(0)?,
+                title: row.get(1)?,
+                member_names: serde_json::from_str(&members).unwrap_or_default(),
+                last_message: last,
+                unread_count: row.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Full-text search over message bodies, newest first. Every word of `query` must match, as a
+    /// word or the start of one (Korean and English alike); the query is taken as plain words,
+    /// never as FTS syntax.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(fts_query) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let mut statement = self.conn.prepare_cached(
+            "SELECT m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
+                    m.sent_at_ms, m.seq, m.state, m.failure, m.own,
+                    highlight(messages_fts, 0, char(2), char(3))
+             FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+             WHERE messages_fts MATCH ?1
+             ORDER BY m.sent_at_ms DESC, m.id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![fts_query, limit as i64], |row| {
+            Ok(SearchHit {
+                message: message_from_row(row)?,
+                highlighted: row.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Write a new message durably before any attempt to send it: it is in the outbox and shown
+    /// as pending in its chat, in one transaction.
+    pub fn enqueue(
+        &mut self,
+        entry: &OutboxEntry,
+        me: &str,
+        my_name: &str,
+    ) -> Result<ChatMessage, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO outbox (client_msg_id, chat_id, body, created_at_ms, state)
+             VALUES (?1, ?2, ?3, ?4, 'pending')",
+            params![
+                entry.client_msg_id,
+                entry.chat_id,
+                entry.body,
+                entry.created_at_ms as i64
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO messages (client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, state, own)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1)",
+            params![entry.client_msg_id, entry.chat_id, me, my_name, entry.body, entry.created_at_ms as i64],
+        )?;
+        tx.execute(
+            "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2) WHERE chat_id = ?1",
+            params![entry.chat_id, entry.created_at_ms as i64],
+        )?;
+        tx.commit()?;
+        self.message_by_client_id(&entry.client_msg_id)?
+            .ok_or_else(|| StoreError::NotInOutbox(entry.client_msg_id.clone()))
+    }
+
+    /// What may be sent now, in the order written. A chat whose earliest unsent message failed
+    /// for good is held: nothing of it may overtake the failed message.
+    pub fn sendable(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT client_msg_id, chat_id, body, created_at_ms, attempts FROM outbox o
+             WHERE state = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM outbox f
+                               WHERE f.chat_id = o.chat_id AND f.state = 'failed'
+                                 AND f.position < o.position)
+             ORDER BY position",
+        )?;
+        let rows = query.query_map([], |row| {
+            Ok(OutboxEntry {
+                client_msg_id: row.get(0)?,
+                chat_id: row.get(1)?,
+                body: row.get(2)?,
+                created_at_ms: row.get::<_, i64>(3)? as u64,
+                attempts: row.get::<_, i64>(4)? as u32,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every unsent message, failed ones included, in the order written.
+    pub fn outbox_len(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// The server stored `client_msg_id` as `msg_id` at `seq`.
+    pub fn acked(&mut self, client_msg_id: &str, msg_id: &str, seq: u64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM outbox WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        // The same server message may already be here (its event arrived first): keep one row.
+        let duplicate: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM messages WHERE msg_id = ?1 AND client_msg_id IS NOT ?2",
+                params![msg_id, client_msg_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = duplicate {
+            tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+        }
+        tx.execute(
+            "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
+             WHERE client_msg_id = ?1",
+            params![client_msg_id, msg_id, seq as i64],
+        )?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
+            params![CURSOR_KEY, seq as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A retryable failure: count the attempt.
+    pub fn attempt_failed(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        Ok(())
+    }
+
+    /// The server refused the message for good: it stays, visibly failed with the reason, and
+    /// holds its chat's later messages until retried or cancelled.
+    pub fn failed(&mut self, client_msg_id: &str, reason: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
+            params![client_msg_id, reason],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
+        }
+        tx.execute(
+            "UPDATE messages SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
+            params![client_msg_id, reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Try a failed message again (same client id).
+    pub fn retry(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'pending', failure = NULL, attempts = 0 WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
+        }
+        tx.execute(
+            "UPDATE messages SET state = 'pending', failure = NULL WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Delete an unsent message (pending or failed) everywhere.
+    pub fn cancel(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM outbox WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
+        }
+        tx.execute(
+            "DELETE FROM messages WHERE client_msg_id = ?1 AND msg_id IS NULL",
+            [client_msg_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn message_by_client_id(&self, client_msg_id: &str) -> Result<Option<ChatMessage>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
+                        sent_at_ms, seq, state, failure, own
+                 FROM messages WHERE client_msg_id = ?1",
+                [client_msg_id],
+                message_from_row,
+            )
+            .optional()?)
+    }
+}
+
+fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
+    message_from_offset(row, 0)
+}
+
+/// Columns `at..at+12`: id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
+/// sent_at_ms, seq, state, failure, own.
+fn message_from_offset(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ChatMessage> {
+    let state: String = row.get(at + 9)?;
+    Ok(ChatMessage {
+        msg_id: row.get(at + 1)?,
+        client_msg_id: row.get(at + 2)?,
+        chat_id: row.get(at + 3)?,
+        sender_id: row.get(at + 4)?,
+        sender_name: row.get(at + 5)?,
+        body: row.get(at + 6)?,
+        sent_at_ms: row.get::<_, i64>(at + 7)? as u64,
+        seq: row.get::<_, Option<i64>>(at + 8)?.map(|s| s as u64),
+        state: match state.as_str() {
+            "pending" => MessageState::Pending,
+            "failed" => MessageState::Failed,
+            _ => MessageState::Sent,
+        },
+        failure: row.get(at + 10)?,
+        own: row.get(at + 11)?,
+    })
+}
+
+/// Plain words to an FTS5 query: each word quoted (so nothing is syntax) and matched as a prefix.
+fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn is_damage(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// Move a damaged database (and its journal files) aside, keeping it for inspection.
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let target = path.with_extension(format!("damaged-{}", now_ms()));
+    fs::rename(path, &target)?;
+    for suffix in ["-wal", "-shm"] {
+        let journal = PathBuf::from(format!("{}{suffix}", path.display()));
+        if journal.exists() {
+            let _ = fs::rename(
+                &journal,
+                PathBuf::from(format!("{}{suffix}", target.display())),
+            );
+        }
+    }
+    Ok(target)
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
+    }
+}
+
+/// An empty file only the user may read: SQLite keeps its journal files at the same mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
+#[cfg(test)]
+mod tests;

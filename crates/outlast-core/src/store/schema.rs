@@ -1,0 +1,88 @@
+//! The database schema, as numbered migrations. `PRAGMA user_version` records how many have run;
+//! a database from a newer Outlast (a higher number) is refused, never modified.
+
+/// Each entry moves the schema from version `index` to `index + 1`. Append only.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE chats (
+        chat_id          TEXT PRIMARY KEY,
+        title            TEXT NOT NULL,
+        member_names     TEXT NOT NULL,          -- JSON array of display names
+        muted            INTEGER NOT NULL DEFAULT 0,
+        pinned           INTEGER NOT NULL DEFAULT 0,
+        unread_count     INTEGER NOT NULL DEFAULT 0,
+        last_activity_ms INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY,
+        msg_id        TEXT UNIQUE,               -- server id; NULL until acknowledged
+        client_msg_id TEXT UNIQUE,               -- our idempotency key, for own messages
+        chat_id       TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        sender_id     TEXT NOT NULL,
+        sender_name   TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        sent_at_ms    INTEGER NOT NULL,
+        seq           INTEGER,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        failure       TEXT,
+        own           INTEGER NOT NULL
+    );
+    CREATE INDEX messages_by_chat ON messages (chat_id, sent_at_ms, id);
+    -- Full-text index over message bodies only (names, titles and ids are not indexed).
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;
+    CREATE TABLE sync_state (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    CREATE TABLE read_watermarks (
+        chat_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        msg_id  TEXT NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE gaps (
+        id             INTEGER PRIMARY KEY,
+        after_seq      INTEGER NOT NULL,
+        resumes_at_seq INTEGER NOT NULL,
+        filled         INTEGER NOT NULL DEFAULT 0
+    );
+    -- Messages written here and not yet stored by the server, in the order they were written.
+    CREATE TABLE outbox (
+        position      INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_msg_id TEXT NOT NULL UNIQUE,
+        chat_id       TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'failed')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        failure       TEXT
+    );
+    CREATE TABLE attachments (
+        media_id      TEXT PRIMARY KEY,
+        client_msg_id TEXT,
+        name          TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        mime          TEXT NOT NULL,
+        local_path    TEXT,
+        state         TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub(super) fn latest() -> u32 {
+    MIGRATIONS.len() as u32
+}

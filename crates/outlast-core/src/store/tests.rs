@@ -1,0 +1,314 @@
+//! The store on real SQLite files in a temporary folder.
+
+use std::path::PathBuf;
+
+use outlast_protocol::MessageRecord;
+
+use super::*;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "outlast-store-{name}-{}-{}",
+            std::process::id(),
+            now_ms()
+        ));
+        TempDir(dir)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join("profile").join("outlast.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> MessageRecord {
+    MessageRecord {
+        msg_id: msg_id.into(),
+        chat_id: chat.into(),
+        sender_id: sender.into(),
+        client_msg_id: None,
+        body: body.into(),
+        sent_at_ms: at,
+        attachments: vec![],
+    }
+}
+
+fn chats() -> Vec<ChatRow> {
+    vec![
+        ChatRow {
+            chat_id: "c-jun".into(),
+            title: "Jun Park".into(),
+            member_names: vec!["Jun Park".into(), "Demo User".into()],
+        },
+        ChatRow {
+            chat_id: "c-team".into(),
+            title: "Outlast team".into(),
+            member_names: vec!["Jun Park".into(), "Minji Kim".into()],
+        },
+    ]
+}
+
+fn entry(id: &str, chat: &str, body: &str) -> OutboxEntry {
+    OutboxEntry {
+        client_msg_id: id.into(),
+        chat_id: chat.into(),
+        body: body.into(),
+        created_at_ms: 1_000,
+        attempts: 0,
+    }
+}
+
+#[test]
+fn a_new_database_is_owner_only_and_migrated() {
+    let dir = TempDir::new("new");
+    let (store, opened) = Store::open(&dir.db()).unwrap();
+    assert_eq!(opened, Opened::Created);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let version: u32 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::latest());
+    let journal: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.db()), 0o600);
+        assert_eq!(mode(dir.db().parent().unwrap()), 0o700);
+    }
+    drop(store);
+    let (_, opened) = Store::open(&dir.db()).unwrap();
+    assert_eq!(opened, Opened::Existing);
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_untouched() {
+    let dir = TempDir::new("newer");
+    let (store, _) = Store::open(&dir.db()).unwrap();
+    store
+        .conn
+        .pragma_update(None, "user_version", schema::latest() + 5)
+        .unwrap();
+    drop(store);
+    let before = fs::read(dir.db()).unwrap();
+    let err = Store::open(&dir.db()).err().expect("refused");
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+    assert!(
+        err.to_string().contains("newer version of Outlast"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(dir.db()).unwrap(),
+        before,
+        "the file is not modified"
+    );
+}
+
+#[test]
+fn a_damaged_database_is_kept_aside_and_replaced() {
+    let dir = TempDir::new("damaged");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    drop(store);
+    fs::write(dir.db(), b"this is not a database, it is a shopping list").unwrap();
+    let (store, opened) = Store::open(&dir.db()).unwrap();
+    let Opened::Recovered { moved_to, reason } = opened else {
+        panic!("expected a recovery, got {opened:?}");
+    };
+    assert!(moved_to.exists(), "the damaged file is kept");
+    assert!(!reason.is_empty());
+    assert_eq!(
+        fs::read(&moved_to).unwrap(),
+        b"this is not a database, it is a shopping list"
+    );
+    assert_eq!(
+        store.chat_list().unwrap().len(),
+        0,
+        "a fresh database, to fill from the server"
+    );
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn messages_apply_once_and_the_cursor_moves_with_them() {
+    let dir = TempDir::new("apply");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let a = record("m-1", "c-jun", "u-jun", "hello", 10);
+    let b = record("m-2", "c-jun", "u-jun", "again", 20);
+    let added = store
+        .apply_messages(
+            &[
+                (1, &a, "Jun Park"),
+                (2, &b, "Jun Park"),
+                (1, &a, "Jun Park"),
+            ],
+            "u-demo",
+            None,
+        )
+        .unwrap();
+    assert_eq!(added, 2);
+    assert_eq!(
+        store
+            .apply_messages(&[(2, &b, "Jun Park")], "u-demo", None)
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.cursor().unwrap(), 2);
+    let messages = store.latest_messages("c-jun", 50).unwrap();
+    assert_eq!(
+        messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["hello", "again"]
+    );
+    let list = store.chat_list().unwrap();
+    assert_eq!(list[0].chat_id, "c-jun", "most recently active first");
+    assert_eq!(list[0].unread_count, 2);
+    assert_eq!(list[0].last_message.as_ref().unwrap().body, "again");
+    // An older event does not move the cursor back.
+    let c = record("m-0", "c-team", "u-jun", "late", 5);
+    store
+        .apply_messages(&[(1, &c, "Jun Park")], "u-demo", Some("c-team"))
+        .unwrap();
+    assert_eq!(store.cursor().unwrap(), 2);
+    assert_eq!(
+        store.chat_list().unwrap()[1].unread_count,
+        0,
+        "the open chat gets no unread"
+    );
+}
+
+#[test]
+fn search_finds_korean_and_english_words_and_prefixes() {
+    let dir = TempDir::new("search");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let rows = [
+        record("m-1", "c-team", "u-jun", "회의 자료 공유드렸어요", 10),
+        record(
+            "m-2",
+            "c-team",
+            "u-jun",
+            "Is the gateway drill still on?",
+            20,
+        ),
+        record("m-3", "c-jun", "u-jun", "gateways everywhere", 30),
+        record("m-4", "c-jun", "u-jun", "nothing to see", 40),
+    ];
+    let events: Vec<(u64, &MessageRecord, &str)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
+        .collect();
+    store.apply_messages(&events, "u-demo", None).unwrap();
+
+    let ids = |q: &str| -> Vec<String> {
+        store
+            .search(q, 10)
+            .unwrap()
+            .into_iter()
+            .filter_map(|h| h.message.msg_id)
+            .collect()
+    };
+    assert_eq!(ids("회의"), ["m-1"]);
+    assert_eq!(ids("자료 공유"), ["m-1"], "every word must match");
+    assert_eq!(ids("gate"), ["m-3", "m-2"], "prefix, newest first");
+    assert_eq!(ids("GATEWAY drill"), ["m-2"]);
+    assert!(
+        ids("\"); DROP TABLE messages; --").is_empty(),
+        "input is words, not syntax"
+    );
+    assert!(ids("").is_empty());
+    let hit = &store.search("drill", 1).unwrap()[0];
+    assert_eq!(hit.highlighted, "Is the gateway \u{2}drill\u{3} still on?");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn the_outbox_keeps_order_holds_a_chat_behind_a_failure_and_survives_reopening() {
+    let dir = TempDir::new("outbox");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    for (id, chat) in [
+        ("a1", "c-jun"),
+        ("t1", "c-team"),
+        ("a2", "c-jun"),
+        ("t2", "c-team"),
+    ] {
+        let shown = store
+            .enqueue(&entry(id, chat, id), "u-demo", "Demo User")
+            .unwrap();
+        assert_eq!(shown.state, MessageState::Pending);
+    }
+    drop(store);
+    // A restart (or a crash) later: everything is still there, in order.
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    let order = |s: &Store| {
+        s.sendable()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.client_msg_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&store), ["a1", "t1", "a2", "t2"]);
+
+    store.failed("a1", "the chat was deleted").unwrap();
+    assert_eq!(
+        order(&store),
+        ["t1", "t2"],
+        "c-jun waits behind its failed message"
+    );
+    let failed = store.latest_messages("c-jun", 10).unwrap();
+    assert_eq!(failed[0].state, MessageState::Failed);
+    assert_eq!(failed[0].failure.as_deref(), Some("the chat was deleted"));
+
+    store.acked("t1", "m-t1", 7).unwrap();
+    assert_eq!(store.cursor().unwrap(), 7);
+    store.retry("a1").unwrap();
+    assert_eq!(order(&store), ["a1", "a2", "t2"]);
+    store.cancel("a2").unwrap();
+    assert_eq!(order(&store), ["a1", "t2"]);
+    assert!(store
+        .latest_messages("c-jun", 10)
+        .unwrap()
+        .iter()
+        .all(|m| m.body != "a2"));
+    assert!(matches!(
+        store.cancel("a2"),
+        Err(StoreError::NotInOutbox(_))
+    ));
+    assert_eq!(store.outbox_len().unwrap(), 2);
+}
+
+#[test]
+fn an_own_message_seen_as_an_event_and_acked_stays_one_message() {
+    let dir = TempDir::new("own");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    store
+        .enqueue(&entry("c-1", "c-team", "mine"), "u-demo", "Demo User")
+        .unwrap();
+    // The event of our own message (e.g. over REST catch-up) arrives before the ack.
+    let mut own = record("m-9", "c-team", "u-demo", "mine", 1_000);
+    own.client_msg_id = Some("c-1".into());
+    store
+        .apply_messages(&[(9, &own, "Demo User")], "u-demo", None)
+        .unwrap();
+    store.acked("c-1", "m-9", 9).unwrap();
+    let messages = store.latest_messages("c-team", 10).unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].state, MessageState::Sent);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
