@@ -351,7 +351,9 @@ impl Store {
                     highlight(messages_fts, 0, char(2), char(3))
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
              WHERE messages_fts MATCH ?1
-             ORDER BY m.sent_at_ms DESC, m.id DESC LIMIT ?2",
+             -- Row ids grow as messages arrive, and FTS5 walks them newest first without
+             -- sorting every hit: newest-first stays fast when a word matches half the cache.
+             ORDER BY messages_fts.rowid DESC LIMIT ?2",
         )?;
         let rows = statement.query_map(params![fts_query, limit as i64], |row| {
             Ok(SearchHit {

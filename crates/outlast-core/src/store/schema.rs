@@ -30,8 +30,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX messages_by_chat ON messages (chat_id, sent_at_ms, id);
     -- Full-text index over message bodies only (names, titles and ids are not indexed).
+    -- Prefix indexes for 1-3 characters: a Korean word is often two syllables, and search runs
+    -- as you type.
     CREATE VIRTUAL TABLE messages_fts USING fts5 (
-        body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61'
+        body, content = 'messages', content_rowid = 'id', tokenize = 'unicode61',
+        prefix = '1 2 3'
     );
     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
