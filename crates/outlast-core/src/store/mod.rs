@@ -141,6 +141,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // An 8 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of a large
+        // cache in memory within the core's memory budget.
+        conn.pragma_update(None, "cache_size", -8_000)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -225,6 +229,10 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut added = 0;
         let mut highest = 0u64;
+        // Per chat in this batch: (latest activity, new unread). Applied once per chat, not per
+        // message: a catch-up page of 500 touches a handful of chats.
+        let mut touched: std::collections::HashMap<&str, (u64, i64)> =
+            std::collections::HashMap::new();
         {
             let mut confirm_own = tx.prepare_cached(
                 "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
@@ -237,11 +245,6 @@ impl Store {
             )?;
             let mut ensure_chat = tx.prepare_cached(
                 "INSERT OR IGNORE INTO chats (chat_id, title, member_names) VALUES (?1, ?2, '[]')",
-            )?;
-            let mut touch_chat = tx.prepare_cached(
-                "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2),
-                                  unread_count = unread_count + ?3
-                 WHERE chat_id = ?1",
             )?;
             let mut drop_outbox =
                 tx.prepare_cached("DELETE FROM outbox WHERE client_msg_id = ?1")?;
@@ -257,7 +260,9 @@ impl Store {
                         }
                     }
                 }
-                ensure_chat.execute(params![record.chat_id, sender_name])?;
+                if !touched.contains_key(record.chat_id.as_str()) {
+                    ensure_chat.execute(params![record.chat_id, sender_name])?;
+                }
                 let inserted = insert.execute(params![
                     record.msg_id,
                     record.client_msg_id.as_deref().filter(|_| own),
@@ -269,14 +274,21 @@ impl Store {
                     *seq as i64,
                     own
                 ])?;
+                let entry = touched.entry(record.chat_id.as_str()).or_insert((0, 0));
                 if inserted > 0 {
                     added += 1;
-                    let unread = i64::from(!own && open_chat != Some(record.chat_id.as_str()));
-                    touch_chat.execute(params![
-                        record.chat_id,
-                        record.sent_at_ms as i64,
-                        unread
-                    ])?;
+                    entry.0 = entry.0.max(record.sent_at_ms);
+                    entry.1 += i64::from(!own && open_chat != Some(record.chat_id.as_str()));
+                }
+            }
+            let mut touch_chat = tx.prepare_cached(
+                "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2),
+                                  unread_count = unread_count + ?3
+                 WHERE chat_id = ?1",
+            )?;
+            for (chat_id, (latest, unread)) in &touched {
+                if *latest > 0 || *unread > 0 {
+                    touch_chat.execute(params![chat_id, *latest as i64, unread])?;
                 }
             }
             if highest > 0 {
