@@ -19,6 +19,7 @@ use crate::model::{
 };
 use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
+use crate::store::{ChatRow, Opened, OutboxEntry, SearchHit, Store};
 use crate::timeline::Timeline;
 use crate::token_keeper::Keeper;
 use crate::CoreError;
@@ -31,6 +32,10 @@ const MAX_FIELD_CHARS: usize = 512;
 
 /// Longest accepted chat id; ids come from the server and the UI passes them back.
 const MAX_CHAT_ID_LEN: usize = 128;
+
+/// Longest accepted search, and how many hits it returns.
+const MAX_QUERY_CHARS: usize = 200;
+const SEARCH_LIMIT: usize = 50;
 
 /// How often an up media service is re-checked.
 const MEDIA_RECHECK: Duration = Duration::from_secs(60);
@@ -197,10 +202,46 @@ impl Client {
             "signed in"
         );
 
+        let mut store = match &self.inner.options.data_dir {
+            Some(dir) => Some(open_account_store(dir, discovery.server(), &user)?),
+            None => None,
+        };
+        // Messages written before a restart (or crash) and never acknowledged: sent again, in
+        // order, under their original client ids.
+        let mut unsent = Vec::new();
+        if let Some(store) = store.as_mut() {
+            let rows: Vec<ChatRow> = chats
+                .chats
+                .iter()
+                .map(|c| ChatRow {
+                    chat_id: c.chat_id.clone(),
+                    title: c.title.clone(),
+                    member_names: c.members.iter().map(|m| m.display_name.clone()).collect(),
+                })
+                .collect();
+            store.upsert_chats(&rows)?;
+            unsent = store.sendable()?;
+        }
+
         self.end_session();
         let mut timeline = Timeline::new(user.clone(), chats.chats);
         timeline.start_at(head);
         shared.replace_timeline(Some(timeline));
+        shared.replace_store(store);
+        for entry in &unsent {
+            shared.update(|t| {
+                let events = t
+                    .add_pending(
+                        &entry.chat_id,
+                        entry.client_msg_id.clone(),
+                        entry.body.clone(),
+                        entry.created_at_ms,
+                    )
+                    .map(|(_, events)| events)
+                    .unwrap_or_default();
+                ((), events)
+            });
+        }
         let (tokens, publisher) = TokenSource::new(login.access_token);
         let supervisor = SupervisorHandle::spawn(
             &config,
@@ -234,6 +275,19 @@ impl Client {
         }
         if shared.services().discovery.state == ServiceState::Down {
             tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
+        }
+        if !unsent.is_empty() {
+            tracing::info!(
+                count = unsent.len(),
+                "sending messages left from an earlier run"
+            );
+        }
+        for entry in unsent {
+            supervisor.send(Outgoing {
+                client_msg_id: entry.client_msg_id,
+                chat_id: entry.chat_id,
+                body: entry.body,
+            });
         }
         let session = Arc::new(Session {
             server: discovery.server().to_owned(),
@@ -332,6 +386,7 @@ impl Client {
             .take();
         if previous.is_some() {
             self.inner.shared.replace_timeline(None);
+            self.inner.shared.replace_store(None);
             self.inner.shared.set_connection(ConnectionState::SignedOut);
         }
         previous.is_some()
@@ -387,6 +442,7 @@ impl Client {
                 Ok(page) => {
                     let shared = &self.inner.shared;
                     shared.set_service(Service::Api, ServiceState::Up, None);
+                    self.cache_history(&page.messages);
                     shared.update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
                 }
                 Err(err) if err.retryable() => {
@@ -395,12 +451,14 @@ impl Client {
                         .shared
                         .set_service(Service::Api, ServiceState::Down, detail);
                     tracing::warn!(%chat_id, %err, "history unavailable; showing what is known");
+                    self.show_cached(chat_id);
                 }
                 Err(err) if err.is_expired_session() => {
                     // Reading must not depend on the auth service: show what is known and let
                     // the keeper renew the token.
                     session.tokens.request_refresh();
                     tracing::warn!(%chat_id, %err, "history needs a fresh token; showing what is known");
+                    self.show_cached(chat_id);
                 }
                 Err(err) => return Err(err),
             }
@@ -417,14 +475,36 @@ impl Client {
         self.check_chat(chat_id)?;
         validate_body(body)?;
         let client_msg_id = uuid::Uuid::new_v4().to_string();
+        let created_at_ms = now_ms();
+        // Durable first: once this returns, the message survives a crash or restart.
+        let entry = OutboxEntry {
+            client_msg_id: client_msg_id.clone(),
+            chat_id: chat_id.to_owned(),
+            body: body.to_owned(),
+            created_at_ms,
+            attempts: 0,
+        };
+        let user = &session.user;
+        if let Some(written) = self
+            .inner
+            .shared
+            .with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
+        {
+            written?;
+        }
         let message = self
             .inner
             .shared
             .update(|t| {
-                t.add_pending(chat_id, client_msg_id.clone(), body.to_owned(), now_ms())
-                    .map_or((None, Vec::new()), |(message, events)| {
-                        (Some(message), events)
-                    })
+                t.add_pending(
+                    chat_id,
+                    client_msg_id.clone(),
+                    body.to_owned(),
+                    created_at_ms,
+                )
+                .map_or((None, Vec::new()), |(message, events)| {
+                    (Some(message), events)
+                })
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
@@ -435,6 +515,58 @@ impl Client {
         };
         session.supervisor.send(outgoing);
         Ok(message)
+    }
+
+    /// Search the messages cached here (works offline), newest first. Every word must match,
+    /// as a word or the start of one.
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
+        self.session()?;
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a search is at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        match self
+            .inner
+            .shared
+            .with_store(|s| s.search(query, SEARCH_LIMIT))
+        {
+            Some(hits) => Ok(hits?),
+            None => Err(CoreError::InvalidInput(
+                "search needs the local cache, and this client keeps none (no data folder)".into(),
+            )),
+        }
+    }
+
+    /// Keep fetched history in the local cache (no cursor change: it is not the event stream).
+    fn cache_history(&self, records: &[outlast_protocol::MessageRecord]) {
+        let shared = &self.inner.shared;
+        let Some((me, names)) = shared.read(|t| {
+            let names: Vec<String> = records.iter().map(|r| t.name_of(&r.sender_id)).collect();
+            (t.me().user_id.clone(), names)
+        }) else {
+            return;
+        };
+        let events: Vec<(u64, &outlast_protocol::MessageRecord, &str)> = records
+            .iter()
+            .zip(&names)
+            .map(|(r, name)| (0, r, name.as_str()))
+            .collect();
+        if let Some(Err(err)) = shared.with_store(|s| s.apply_messages(&events, &me, None)) {
+            tracing::error!(%err, "could not cache history");
+        }
+    }
+
+    /// While the server cannot be asked: show the chat from the local cache.
+    fn show_cached(&self, chat_id: &str) {
+        let shared = &self.inner.shared;
+        match shared.with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE)) {
+            Some(Ok(cached)) => {
+                shared.update(|t| (t.load_cached(chat_id, cached), Vec::new()));
+            }
+            Some(Err(err)) => tracing::error!(%err, "could not read the local cache"),
+            None => {}
+        }
     }
 
     /// Skip the wait before the next connection attempt.
@@ -464,6 +596,26 @@ impl Client {
             None => Err(CoreError::NotSignedIn),
         }
     }
+}
+
+/// The signed-in account's database: one file per user and server, in the profile folder.
+fn open_account_store(
+    dir: &std::path::Path,
+    server: &str,
+    user: &Profile,
+) -> Result<Store, CoreError> {
+    let host = server
+        .split("://")
+        .nth(1)
+        .unwrap_or(server)
+        .trim_end_matches('/');
+    let folder = crate::file_names::safe_file_name(&format!("{}@{host}", user.user_id));
+    let path = dir.join("accounts").join(folder).join("outlast.db");
+    let (store, opened) = Store::open(&path)?;
+    if let Opened::Recovered { moved_to, reason } = &opened {
+        tracing::error!(%reason, moved_to = %moved_to.display(), "the local cache was damaged and set aside; it fills again from the server");
+    }
+    Ok(store)
 }
 
 /// Every endpoint of one service across regions, in the server's order of preference.

@@ -30,6 +30,8 @@ pub enum CoreError {
     },
     #[error("the server sent something this app does not understand: {0}")]
     Protocol(String),
+    #[error("{0}")]
+    LocalData(String),
 }
 
 impl CoreError {
@@ -46,6 +48,7 @@ impl CoreError {
             CoreError::InvalidCertificate { .. } => "invalid_certificate",
             CoreError::Server { code, .. } => code.as_str(),
             CoreError::Protocol(_) => "protocol_error",
+            CoreError::LocalData(_) => "local_data_error",
         }
     }
 
@@ -77,6 +80,12 @@ impl CoreError {
             CoreError::Server { retryable, .. } => *retryable,
             _ => false,
         }
+    }
+}
+
+impl From<crate::store::StoreError> for CoreError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CoreError::LocalData(e.to_string())
     }
 }
 

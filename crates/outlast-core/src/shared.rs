@@ -9,6 +9,7 @@ use outlast_protocol::EventPayload;
 
 use crate::connection::ConnectionSink;
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
+use crate::store::{Store, StoreError};
 use crate::timeline::Timeline;
 
 /// Events buffered per subscriber before a slow one starts missing them.
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     timeline: Mutex<Option<Timeline>>,
     connection: Mutex<ConnectionState>,
     services: Mutex<ServiceHealth>,
+    /// The account's local database, when the client keeps one.
+    store: Mutex<Option<Store>>,
     events: broadcast::Sender<CoreEvent>,
 }
 
@@ -29,6 +32,7 @@ impl Shared {
             timeline: Mutex::new(None),
             connection: Mutex::new(ConnectionState::SignedOut),
             services: Mutex::new(ServiceHealth::default()),
+            store: Mutex::new(None),
             events,
         }
     }
@@ -77,6 +81,25 @@ impl Shared {
         self.emit(vec![CoreEvent::ConnectionChanged { state }]);
     }
 
+    pub fn replace_store(&self, store: Option<Store>) {
+        *lock(&self.store) = store;
+    }
+
+    /// Run `f` on the store, if there is one. `None` without a store.
+    pub fn with_store<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
+    ) -> Option<Result<R, StoreError>> {
+        lock(&self.store).as_mut().map(f)
+    }
+
+    /// Write to the store where a failure must not stop the flow (the server has the data): log it.
+    fn record(&self, what: &str, f: impl FnOnce(&mut Store) -> Result<(), StoreError>) {
+        if let Some(Err(err)) = self.with_store(f) {
+            tracing::error!(%err, what, "could not write to the local database");
+        }
+    }
+
     pub fn services(&self) -> ServiceHealth {
         lock(&self.services).clone()
     }
@@ -118,6 +141,15 @@ impl ConnectionSink for Shared {
     }
 
     fn apply_event(&self, seq: u64, event: &EventPayload) {
+        if let EventPayload::MessageCreated { message } = event {
+            let names = self.read(|t| (t.name_of(&message.sender_id), t.me().user_id.clone()));
+            if let Some((name, me)) = names {
+                self.record("an incoming message", |s| {
+                    s.apply_messages(&[(seq, message, name.as_str())], &me, None)
+                        .map(drop)
+                });
+            }
+        }
         self.update(|t| {
             let events = match event {
                 EventPayload::MessageCreated { message } => t.apply_remote(seq, message),
@@ -130,10 +162,14 @@ impl ConnectionSink for Shared {
     }
 
     fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64) {
+        self.record("an acknowledgement", |s| {
+            s.acked(client_msg_id, &msg_id, seq)
+        });
         self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, seq)));
     }
 
     fn refused(&self, client_msg_id: &str, reason: String) {
+        self.record("a refusal", |s| s.failed(client_msg_id, &reason));
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
     }
 

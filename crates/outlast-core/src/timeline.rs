@@ -127,6 +127,28 @@ impl Timeline {
     /// meanwhile, pending own messages), without duplicates.
     pub fn load_history(&mut self, chat_id: &str, records: Vec<MessageRecord>) {
         let loaded: Vec<ChatMessage> = records.iter().map(|r| self.message_from(r, None)).collect();
+        self.merge(chat_id, loaded, true);
+    }
+
+    /// Messages read from the local cache (while the server cannot be asked): shown, but the
+    /// server's history is still fetched when it answers again.
+    pub fn load_cached(&mut self, chat_id: &str, cached: Vec<ChatMessage>) {
+        self.merge(chat_id, cached, false);
+    }
+
+    /// The display name of a user this session knows, else their id.
+    pub fn name_of(&self, user_id: &str) -> String {
+        self.names
+            .get(user_id)
+            .cloned()
+            .unwrap_or_else(|| user_id.to_owned())
+    }
+
+    pub fn me(&self) -> &Profile {
+        &self.me
+    }
+
+    fn merge(&mut self, chat_id: &str, loaded: Vec<ChatMessage>, complete: bool) {
         let Some(chat) = self.chat_mut(chat_id) else {
             return;
         };
@@ -142,7 +164,7 @@ impl Timeline {
         // Server-known messages in server order (their ids sort by store order), pending last.
         merged.sort_by_key(|m| (m.state == MessageState::Pending, m.sent_at_ms));
         chat.messages = merged;
-        chat.history_loaded = true;
+        chat.history_loaded |= complete;
     }
 
     /// The user is now looking at `chat_id`.
