@@ -227,6 +227,10 @@ impl Store {
         open_chat: Option<&str>,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
+        let first_new_id: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM messages", [], |r| {
+                r.get(0)
+            })?;
         let mut added = 0;
         let mut highest = 0u64;
         // Per chat in this batch: (latest activity, new unread). Applied once per chat, not per
@@ -297,6 +301,9 @@ impl Store {
                      ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
                     params![CURSOR_KEY, highest as i64],
                 )?;
+            }
+            if added > 0 {
+                index_new_messages(&tx, first_new_id)?;
             }
         }
         tx.commit()?;
@@ -400,6 +407,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1)",
             params![entry.client_msg_id, entry.chat_id, me, my_name, entry.body, entry.created_at_ms as i64],
         )?;
+        index_new_messages(&tx, tx.last_insert_rowid())?;
         tx.execute(
             "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2) WHERE chat_id = ?1",
             params![entry.chat_id, entry.created_at_ms as i64],
@@ -548,6 +556,17 @@ impl Store {
             )
             .optional()?)
     }
+}
+
+/// Add messages from row id `first` on to the full-text index, in one statement. Every insert
+/// into `messages` calls this in the same transaction (updates and deletes keep the index by
+/// trigger).
+fn index_new_messages(tx: &rusqlite::Transaction<'_>, first: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages WHERE id >= ?1",
+        [first],
+    )?;
+    Ok(())
 }
 
 fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {

@@ -290,6 +290,9 @@ fn the_outbox_keeps_order_holds_a_chat_behind_a_failure_and_survives_reopening()
         Err(StoreError::NotInOutbox(_))
     ));
     assert_eq!(store.outbox_len().unwrap(), 2);
+    // Messages written here are searchable too, and a cancelled one no longer is.
+    assert_eq!(store.search("t2", 5).unwrap().len(), 1);
+    assert!(store.search("a2", 5).unwrap().is_empty());
 }
 
 #[test]
