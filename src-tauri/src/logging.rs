@@ -16,7 +16,7 @@ pub fn init(log_dir: &Path) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new("info,outlast_app=info,outlast_core=info,outlast_mock=info")
     });
-    let (file_layer, guard) = match create_private_dir(log_dir) {
+    let (file_layer, guard) = match outlast_core::private_files::create_dir(log_dir) {
         Ok(()) => {
             let appender = tracing_appender::rolling::never(log_dir, "outlast.log");
             let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -38,16 +38,4 @@ pub fn init(log_dir: &Path) -> LogGuard {
         .with(file_layer)
         .try_init();
     LogGuard(guard)
-}
-
-/// Logs name chats and people, so only the user may read them.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }

@@ -71,42 +71,19 @@ impl DiscoveryCache {
             },
         );
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir)?;
+        crate::private_files::create_dir(dir)?;
         // Write a sibling and rename over: a crash mid-write never leaves half a file.
         let tmp = self.path.with_extension("json.tmp");
         {
-            let mut out = private_file(&tmp)?;
+            let mut out = crate::private_files::open_options()
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
             out.write_all(serde_json::to_string_pretty(&file)?.as_bytes())?;
             out.sync_all()?;
         }
         fs::rename(&tmp, &self.path)
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        fs::create_dir_all(dir)
-    }
-}
-
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod discovery_cache;
 mod error;
 pub mod file_names;
 pub mod model;
+pub mod private_files;
 mod service_monitor;
 mod shared;
 pub mod store;

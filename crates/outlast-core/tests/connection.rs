@@ -102,10 +102,7 @@ impl Probe {
             Ok(found) => found,
             Err(_) => panic!(
                 "timed out waiting for {what}; connection events seen: {:#?}",
-                self.seen
-                    .iter()
-                    .filter(|e| matches!(e, CoreEvent::ConnectionChanged { .. }))
-                    .collect::<Vec<_>>()
+                self.connection_events()
             ),
         }
     }
@@ -126,28 +123,19 @@ impl Probe {
         .await
     }
 
-    async fn connected(&mut self, what: &str) -> (String, String, Transport) {
-        match self
-            .state(what, |s| matches!(s, ConnectionState::Connected { .. }))
-            .await
-        {
-            ConnectionState::Connected {
-                endpoint,
-                region,
-                transport,
-                ..
-            } => (endpoint, region, transport),
-            _ => unreachable!(),
-        }
-    }
-
-    /// Connected somewhere other than `not`.
-    async fn connected_elsewhere(&mut self, not: &str) -> (String, String, Transport) {
+    /// Connected where `pick(endpoint, region)` agrees: (endpoint, region, transport).
+    async fn connected_where(
+        &mut self,
+        what: &str,
+        pick: impl Fn(&str, &str) -> bool,
+    ) -> (String, String, Transport) {
         let state = self
-            .state(
-                "a connection elsewhere",
-                |s| matches!(s, ConnectionState::Connected { endpoint, .. } if endpoint != not),
-            )
+            .state(what, |s| match s {
+                ConnectionState::Connected {
+                    endpoint, region, ..
+                } => pick(endpoint, region),
+                _ => false,
+            })
             .await;
         match state {
             ConnectionState::Connected {
@@ -156,8 +144,38 @@ impl Probe {
                 transport,
                 ..
             } => (endpoint, region, transport),
-            _ => unreachable!(),
+            _ => unreachable!("state() returns only what the predicate accepted"),
         }
+    }
+
+    async fn connected(&mut self, what: &str) -> (String, String, Transport) {
+        self.connected_where(what, |_, _| true).await
+    }
+
+    /// Connected somewhere other than `not`.
+    async fn connected_elsewhere(&mut self, not: &str) -> (String, String, Transport) {
+        self.connected_where("a connection elsewhere", |endpoint, _| endpoint != not)
+            .await
+    }
+
+    /// The connection events seen so far, for failure messages.
+    fn connection_events(&self) -> Vec<&CoreEvent> {
+        self.seen
+            .iter()
+            .filter(|e| matches!(e, CoreEvent::ConnectionChanged { .. }))
+            .collect()
+    }
+
+    /// Whether the client ever had to wait (a backoff) since the probe started.
+    fn ever_waited(&self) -> bool {
+        self.seen.iter().any(|e| {
+            matches!(
+                e,
+                CoreEvent::ConnectionChanged {
+                    state: ConnectionState::Waiting { .. }
+                }
+            )
+        })
     }
 
     async fn sent(&mut self, client_msg_id: &str) {
@@ -224,15 +242,7 @@ async fn refused_gateway_fails_over_at_once_and_the_message_arrives_once() {
         started.elapsed() < Duration::from_secs(1),
         "no backoff before the first switch"
     );
-    assert!(
-        !demo.seen.iter().any(|e| matches!(
-            e,
-            CoreEvent::ConnectionChanged {
-                state: ConnectionState::Waiting { .. }
-            }
-        )),
-        "the switch never waited"
-    );
+    assert!(!demo.ever_waited(), "the switch never waited");
     let services = demo.client.services();
     assert_eq!(services.gateway.state, ServiceState::Degraded);
     assert!(services.gateway.detail.unwrap().contains("gw-a1"));
@@ -293,12 +303,7 @@ async fn black_holed_gateway_is_noticed_by_a_late_ack_while_sending() {
     let (now, _, _) = demo.connected_elsewhere(&url(&server, "gw-a1")).await;
     assert_eq!(now, url(&server, "gw-a2"));
     assert!(
-        !demo.seen.iter().any(|e| matches!(
-            e,
-            CoreEvent::ConnectionChanged {
-                state: ConnectionState::Waiting { .. }
-            }
-        )),
+        !demo.ever_waited(),
         "no second failure after the switch: {:#?}",
         demo.seen
     );
@@ -335,22 +340,8 @@ async fn a_whole_region_down_moves_to_the_other_and_stays_there() {
     let server = mock(mock_config()).await;
     let mut demo = Probe::demo(&server, fast()).await;
     server.set_fault("region:a", "refuse").unwrap();
-    let (_, region, _) = demo
-        .state(
-            "region b",
-            |s| matches!(s, ConnectionState::Connected { region, .. } if region == "b"),
-        )
-        .await
-        .pipe(|s| match s {
-            ConnectionState::Connected {
-                endpoint,
-                region,
-                transport,
-                ..
-            } => (endpoint, region, transport),
-            _ => unreachable!(),
-        });
-    assert_eq!(region, "b");
+    demo.connected_where("region b", |_, region| region == "b")
+        .await;
     match demo.client.connection_state() {
         ConnectionState::Connected {
             preferred_region, ..
@@ -374,11 +365,8 @@ async fn the_preferred_region_wins_back_traffic_after_staying_healthy() {
     };
     let mut demo = Probe::demo(&server, settings).await;
     server.set_fault("region:a", "refuse").unwrap();
-    demo.state(
-        "region b",
-        |s| matches!(s, ConnectionState::Connected { region, .. } if region == "b"),
-    )
-    .await;
+    demo.connected_where("region b", |_, region| region == "b")
+        .await;
     server.set_fault("region:a", "up").unwrap();
     let back_at = Instant::now();
     let state = demo
@@ -448,10 +436,7 @@ async fn a_draining_gateway_hands_over_make_before_break_without_losing_messages
         between,
         0,
         "the new connection opened before the old closed: {:#?}",
-        demo.seen
-            .iter()
-            .filter(|e| matches!(e, CoreEvent::ConnectionChanged { .. }))
-            .collect::<Vec<_>>()
+        demo.connection_events()
     );
     for i in 0..10 {
         assert_eq!(copies_on_server(&server, &format!("drain {i}")).await, 1);
@@ -744,13 +729,6 @@ async fn media_down_is_reported_on_its_own_while_messaging_works() {
     assert_eq!(services.api.state, ServiceState::Up);
     assert_eq!(services.media.state, ServiceState::Down);
 }
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
 
 #[tokio::test]
 async fn the_mocks_hostile_volley_costs_at_most_a_reconnect() {

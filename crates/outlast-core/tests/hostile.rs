@@ -74,6 +74,19 @@ async fn hostile_gateway(script: Script) -> Hostile {
     }
 }
 
+/// Behave like a normal gateway from here on: answer every ping, until the client goes.
+async fn answer_pings(ws: &mut ServerWs) {
+    while let Some(Ok(Message::Text(text))) = ws.next().await {
+        if let Ok(outlast_protocol::ClientFrame::Ping { nonce }) =
+            outlast_protocol::decode_client_frame(text.as_str())
+        {
+            let _ = ws
+                .send(Message::text(encode_frame(&ServerFrame::Pong { nonce })))
+                .await;
+        }
+    }
+}
+
 fn fast() -> ConnectionSettings {
     ConnectionSettings {
         connect_timeout: Duration::from_secs(1),
@@ -189,15 +202,7 @@ async fn garbage_frames_are_dropped_and_the_good_ones_still_apply() {
                 )))
                 .await;
             // Then answer pings like a normal gateway.
-            while let Some(Ok(Message::Text(text))) = ws.next().await {
-                if let Ok(outlast_protocol::ClientFrame::Ping { nonce }) =
-                    outlast_protocol::decode_client_frame(text.as_str())
-                {
-                    let _ = ws
-                        .send(Message::text(encode_frame(&ServerFrame::Pong { nonce })))
-                        .await;
-                }
-            }
+            answer_pings(&mut ws).await;
         })
     }))
     .await;
@@ -228,15 +233,7 @@ async fn an_oversized_frame_costs_the_connection_not_the_client() {
             if n == 0 {
                 let _ = ws.send(Message::text("x".repeat(10 * 1024 * 1024))).await;
             }
-            while let Some(Ok(Message::Text(text))) = ws.next().await {
-                if let Ok(outlast_protocol::ClientFrame::Ping { nonce }) =
-                    outlast_protocol::decode_client_frame(text.as_str())
-                {
-                    let _ = ws
-                        .send(Message::text(encode_frame(&ServerFrame::Pong { nonce })))
-                        .await;
-                }
-            }
+            answer_pings(&mut ws).await;
         })
     }))
     .await;
@@ -349,15 +346,7 @@ async fn a_slowloris_gateway_is_declared_dead_by_the_heartbeat() {
             if n > 0 {
                 // The second connection behaves, so the client has somewhere to go.
                 let mut ws = ws;
-                while let Some(Ok(Message::Text(text))) = ws.next().await {
-                    if let Ok(outlast_protocol::ClientFrame::Ping { nonce }) =
-                        outlast_protocol::decode_client_frame(text.as_str())
-                    {
-                        let _ = ws
-                            .send(Message::text(encode_frame(&ServerFrame::Pong { nonce })))
-                            .await;
-                    }
-                }
+                answer_pings(&mut ws).await;
                 return;
             }
             // Start a frame and dribble it out a byte at a time, forever.

@@ -272,38 +272,29 @@ async fn storm(
     control_url: &str,
 ) -> Result<Report, String> {
     let http = reqwest::Client::new();
-    let config: DiscoveryConfig = get_json(&http, &format!("{discovery_url}/v1/config")).await?;
+    let config: DiscoveryConfig = json(http.get(format!("{discovery_url}/v1/config"))).await?;
     let auth = config
         .regions
         .iter()
         .find_map(|r| r.auth.first())
         .ok_or("no auth endpoint")?;
-    let login: LoginResponse = http
-        .post(format!("{}/v1/login", auth.url))
-        .json(&LoginRequest {
+    let login: LoginResponse = json(http.post(format!("{}/v1/login", auth.url)).json(
+        &LoginRequest {
             username: "demo".into(),
             password: "demo".into(),
-        })
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+        },
+    ))
+    .await?;
     let api = config
         .regions
         .iter()
         .find_map(|r| r.api.first())
         .ok_or("no API endpoint")?;
-    let head: EventsPage = http
-        .get(format!("{}/v1/events?after=0&limit=1", api.url))
-        .bearer_auth(login.access_token.expose())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let head: EventsPage = json(
+        http.get(format!("{}/v1/events?after=0&limit=1", api.url))
+            .bearer_auth(login.access_token.expose()),
+    )
+    .await?;
 
     let counters = Arc::new(Counters::new(Duration::from_millis(args.shed_ms)));
     let tokens = TokenSource::fixed(login.access_token.clone());
@@ -429,11 +420,10 @@ async fn set_fault(
     Ok(())
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: &str,
+async fn json<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
 ) -> Result<T, String> {
-    http.get(url)
+    request
         .send()
         .await
         .map_err(|e| e.to_string())?

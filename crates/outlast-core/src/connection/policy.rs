@@ -71,39 +71,37 @@ impl RetryPolicy {
 
     /// The delay after `failures` failed attempts in a row (1 = after the first failure).
     pub fn delay(&self, failures: u32, rng: &mut impl Rng) -> Duration {
-        let failures = failures.max(1);
-        match *self {
-            RetryPolicy::FullJitter { base, cap } => uniform(rng, exponential(base, cap, failures)),
-            RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures - 1),
-            RetryPolicy::Fibonacci { unit, jitter, cap } => {
-                (unit.saturating_mul(fibonacci(failures)) + uniform(rng, jitter)).min(cap)
-            }
-            RetryPolicy::Quadratic {
-                first,
-                base,
-                jitter,
-                cap,
-            } => (quadratic(first, base, failures) + uniform(rng, jitter)).min(cap),
-            RetryPolicy::Fixed { delay, jitter } => delay + uniform(rng, jitter),
-        }
+        let (steady, jitter, cap) = self.parts(failures);
+        (steady + uniform(rng, jitter)).min(cap)
     }
 
     /// The longest delay this policy can choose after `failures` failures.
     pub fn ceiling(&self, failures: u32) -> Duration {
+        let (steady, jitter, cap) = self.parts(failures);
+        (steady + jitter).min(cap)
+    }
+
+    /// Every policy is a steady part plus uniform jitter, capped: `(steady, jitter, cap)`.
+    fn parts(&self, failures: u32) -> (Duration, Duration, Duration) {
         let failures = failures.max(1);
         match *self {
-            RetryPolicy::FullJitter { base, cap } => exponential(base, cap, failures),
-            RetryPolicy::Exponential { base, cap } => exponential(base, cap, failures - 1),
+            // Full jitter: nothing steady, the whole exponential ceiling is jitter.
+            RetryPolicy::FullJitter { base, cap } => {
+                (Duration::ZERO, exponential(base, cap, failures), cap)
+            }
+            RetryPolicy::Exponential { base, cap } => {
+                (exponential(base, cap, failures - 1), Duration::ZERO, cap)
+            }
             RetryPolicy::Fibonacci { unit, jitter, cap } => {
-                (unit.saturating_mul(fibonacci(failures)) + jitter).min(cap)
+                (unit.saturating_mul(fibonacci(failures)), jitter, cap)
             }
             RetryPolicy::Quadratic {
                 first,
                 base,
                 jitter,
                 cap,
-            } => (quadratic(first, base, failures) + jitter).min(cap),
-            RetryPolicy::Fixed { delay, jitter } => delay + jitter,
+            } => (quadratic(first, base, failures), jitter, cap),
+            RetryPolicy::Fixed { delay, jitter } => (delay, jitter, Duration::MAX),
         }
     }
 }

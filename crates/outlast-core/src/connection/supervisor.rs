@@ -209,6 +209,26 @@ enum Fallback {
     Gone,
 }
 
+/// What the run loop does next.
+enum Step {
+    Connect,
+    Serve(Box<Link>),
+    Wait(Duration, String),
+    Stop,
+}
+
+/// The run loop's memory between steps.
+struct Round {
+    /// Endpoints tried without delay since the last working connection.
+    tried: HashSet<String>,
+    /// In a round of instant switches (after a working connection failed, or at start).
+    immediate: bool,
+    /// What happened last, for the status line.
+    why: String,
+    /// Gateway attempts since the REST API was last checked.
+    since_rest_check: usize,
+}
+
 enum Waited {
     Elapsed,
     /// The user asked to reconnect now, or the machine woke up.
@@ -218,181 +238,143 @@ enum Waited {
 
 impl Supervisor {
     async fn run(mut self) {
-        let mut handover: Option<Box<Link>> = None;
-        // Endpoints tried without delay since the last working connection.
-        let mut tried: HashSet<String> = HashSet::new();
-        let mut immediate = true;
-        let mut why = "signing in".to_owned();
-        // Gateway attempts since the REST API was last checked.
-        let mut since_rest_check = 0usize;
+        let mut round = Round {
+            tried: HashSet::new(),
+            immediate: true,
+            why: "signing in".to_owned(),
+            since_rest_check: 0,
+        };
+        let mut next = Step::Connect;
         loop {
-            let link = match handover.take() {
-                Some(link) => *link,
-                None => {
-                    let Some(candidate) = self.next_candidate(&tried) else {
-                        // No gateway at all: REST is the only path.
-                        match self.rest_fallback().await {
-                            Fallback::Gone => return,
-                            Fallback::Gateway(link) => {
-                                handover = Some(link);
-                                continue;
-                            }
-                            Fallback::Unauthorized(reason) => {
-                                if !self.wait_for_token(reason).await {
-                                    return;
-                                }
-                                continue;
-                            }
-                            Fallback::Unavailable(reason) => {
-                                self.failures += 1;
-                                let delay = self.backoff();
-                                if let Waited::Gone = self.wait(delay, reason).await {
-                                    return;
-                                }
-                                continue;
-                            }
-                        }
-                    };
-                    match self.attempt(&candidate, &why).await {
-                        Ok(link) => link,
-                        Err(None) => return,
-                        Err(Some(error)) => {
-                            tried.insert(candidate.url.clone());
-                            self.failures += 1;
-                            let reason = format!("{}: {}", candidate.id, error.describe());
-                            tracing::info!(endpoint = %candidate.url, %reason, "connection attempt failed");
-                            self.table.failed(&candidate.url, Instant::now(), &reason);
-                            why = reason.clone();
-                            let waited = match error {
-                                OpenError::Unauthorized { message, .. } => {
-                                    if !self.wait_for_token(message).await {
-                                        return;
-                                    }
-                                    continue;
-                                }
-                                OpenError::Shed(floor) => {
-                                    let delay = floor + self.backoff();
-                                    self.wait(delay, reason).await
-                                }
-                                OpenError::Unreachable(_) => {
-                                    if immediate && tried.len() < self.table.len() {
-                                        continue;
-                                    }
-                                    // The REST API is checked when a round of switches has
-                                    // failed, then once per round of endpoints: every check is
-                                    // load on a backend that may be struggling too.
-                                    since_rest_check += 1;
-                                    let check_rest =
-                                        immediate || since_rest_check >= self.table.len();
-                                    if check_rest {
-                                        since_rest_check = 0;
-                                    }
-                                    immediate = false;
-                                    tried.clear();
-                                    self.sink.service(
-                                        Service::Gateway,
-                                        ServiceState::Down,
-                                        Some(format!("no gateway answers ({reason})")),
-                                    );
-                                    let fallback = if check_rest {
-                                        self.rest_fallback().await
-                                    } else {
-                                        Fallback::Unavailable(String::new())
-                                    };
-                                    match fallback {
-                                        Fallback::Gone => return,
-                                        Fallback::Gateway(link) => {
-                                            handover = Some(link);
-                                            continue;
-                                        }
-                                        Fallback::Unauthorized(message) => {
-                                            if !self.wait_for_token(message).await {
-                                                return;
-                                            }
-                                            continue;
-                                        }
-                                        Fallback::Unavailable(api_reason)
-                                            if api_reason.is_empty() => {}
-                                        Fallback::Unavailable(api_reason) => {
-                                            why = format!("{reason}; {api_reason}");
-                                        }
-                                    }
-                                    let delay = self.backoff();
-                                    self.wait(delay, why.clone()).await
-                                }
-                            };
-                            match waited {
-                                Waited::Gone => return,
-                                Waited::Elapsed => {}
-                                Waited::Skipped => {
-                                    immediate = true;
-                                    tried.clear();
-                                }
-                            }
-                            continue;
-                        }
+            next = match next {
+                Step::Stop => return,
+                Step::Connect => self.connect(&mut round).await,
+                Step::Serve(link) => self.serve(link, &mut round).await,
+                Step::Wait(delay, why) => match self.wait(delay, why).await {
+                    Waited::Gone => return,
+                    Waited::Elapsed => Step::Connect,
+                    Waited::Skipped => {
+                        round.immediate = true;
+                        round.tried.clear();
+                        Step::Connect
                     }
-                }
+                },
             };
+        }
+    }
 
-            tried.clear();
-            immediate = false;
-            let url = link.endpoint.url.clone();
-            let started = Instant::now();
-            let ended = self.live(link).await;
-            if started.elapsed() >= self.settings.stable_after {
-                self.failures = 0;
-            }
-            let waited = match ended {
-                Ended::Gone => return,
-                Ended::Moved(next) => {
-                    handover = Some(next);
-                    continue;
-                }
-                Ended::Lost(reason) => {
-                    tracing::info!(endpoint = %url, %reason, "gateway connection lost");
-                    self.table.failed(&url, Instant::now(), &reason);
-                    tried.insert(url);
-                    why = reason.clone();
-                    // Switch at once only after a connection that worked; a connection that keeps
-                    // dying young backs off like any other failure.
-                    if self.settings.immediate_failover && self.failures == 0 {
-                        self.failures += 1;
-                        immediate = true;
-                        continue;
-                    }
+    /// One connection attempt, and what a failure means: the next endpoint at once (during a
+    /// round of switches), the REST API, or a wait.
+    async fn connect(&mut self, round: &mut Round) -> Step {
+        let Some(candidate) = self.next_candidate(&round.tried) else {
+            // No gateway at all: REST is the only path.
+            return match self.fall_back().await {
+                Ok(step) => step,
+                Err(reason) => {
                     self.failures += 1;
-                    let delay = self.backoff();
-                    self.wait(delay, reason).await
-                }
-                Ended::Shed(floor) => {
-                    self.failures += 1;
-                    self.table.failed(&url, Instant::now(), "shedding load");
-                    let delay = floor + self.backoff();
-                    self.wait(
-                        delay,
-                        format!(
-                            "the server is overloaded and asked for {} s of quiet",
-                            floor.as_secs_f32()
-                        ),
-                    )
-                    .await
-                }
-                Ended::Unauthorized(reason) => {
-                    if !self.wait_for_token(reason).await {
-                        return;
-                    }
-                    continue;
+                    Step::Wait(self.backoff(), reason)
                 }
             };
-            match waited {
-                Waited::Gone => return,
-                Waited::Elapsed => {}
-                Waited::Skipped => {
-                    immediate = true;
-                    tried.clear();
+        };
+        let error = match self.attempt(&candidate, &round.why).await {
+            Ok(link) => return Step::Serve(Box::new(link)),
+            Err(None) => return Step::Stop,
+            Err(Some(error)) => error,
+        };
+        round.tried.insert(candidate.url.clone());
+        self.failures += 1;
+        let reason = format!("{}: {}", candidate.id, error.describe());
+        tracing::info!(endpoint = %candidate.url, %reason, "connection attempt failed");
+        self.table.failed(&candidate.url, Instant::now(), &reason);
+        round.why = reason.clone();
+        match error {
+            OpenError::Unauthorized { message, .. } => self.renew(message).await,
+            OpenError::Shed(floor) => Step::Wait(floor + self.backoff(), reason),
+            OpenError::Unreachable(_) => {
+                if round.immediate && round.tried.len() < self.table.len() {
+                    return Step::Connect;
+                }
+                // The REST API is checked when a round of switches has failed, then once per
+                // round of endpoints: every check is load on a backend that may be struggling too.
+                round.since_rest_check += 1;
+                let check_rest = round.immediate || round.since_rest_check >= self.table.len();
+                round.immediate = false;
+                round.tried.clear();
+                self.sink.service(
+                    Service::Gateway,
+                    ServiceState::Down,
+                    Some(format!("no gateway answers ({reason})")),
+                );
+                if check_rest {
+                    round.since_rest_check = 0;
+                    match self.fall_back().await {
+                        Ok(step) => return step,
+                        Err(api_reason) => round.why = format!("{reason}; {api_reason}"),
+                    }
+                }
+                Step::Wait(self.backoff(), round.why.clone())
+            }
+        }
+    }
+
+    /// Serve a welcomed link until it ends, and say what comes next.
+    async fn serve(&mut self, link: Box<Link>, round: &mut Round) -> Step {
+        round.tried.clear();
+        round.immediate = false;
+        let url = link.endpoint.url.clone();
+        let started = Instant::now();
+        let ended = self.live(*link).await;
+        if started.elapsed() >= self.settings.stable_after {
+            self.failures = 0;
+        }
+        match ended {
+            Ended::Gone => Step::Stop,
+            Ended::Moved(next) => Step::Serve(next),
+            Ended::Lost(reason) => {
+                tracing::info!(endpoint = %url, %reason, "gateway connection lost");
+                self.table.failed(&url, Instant::now(), &reason);
+                round.tried.insert(url);
+                round.why = reason.clone();
+                // Switch at once only after a connection that worked; a connection that keeps
+                // dying young backs off like any other failure.
+                let switch_now = self.settings.immediate_failover && self.failures == 0;
+                self.failures += 1;
+                if switch_now {
+                    round.immediate = true;
+                    Step::Connect
+                } else {
+                    Step::Wait(self.backoff(), reason)
                 }
             }
+            Ended::Shed(floor) => {
+                self.failures += 1;
+                self.table.failed(&url, Instant::now(), "shedding load");
+                let why = format!(
+                    "the server is overloaded and asked for {} s of quiet",
+                    floor.as_secs_f32()
+                );
+                Step::Wait(floor + self.backoff(), why)
+            }
+            Ended::Unauthorized(reason) => self.renew(reason).await,
+        }
+    }
+
+    /// Try the REST API; `Err` with the reason when it does not answer either.
+    async fn fall_back(&mut self) -> Result<Step, String> {
+        match self.rest_fallback().await {
+            Fallback::Gone => Ok(Step::Stop),
+            Fallback::Gateway(link) => Ok(Step::Serve(link)),
+            Fallback::Unauthorized(reason) => Ok(self.renew(reason).await),
+            Fallback::Unavailable(reason) => Err(reason),
+        }
+    }
+
+    /// Wait for a fresh token, then connect again.
+    async fn renew(&mut self, reason: String) -> Step {
+        if self.wait_for_token(reason).await {
+            Step::Connect
+        } else {
+            Step::Stop
         }
     }
 
@@ -641,11 +623,8 @@ impl Supervisor {
         }
 
         let heartbeat = self.settings.heartbeat_interval.unwrap_or(link.heartbeat);
-        let mut rtt = Rtt::new(link.handshake_rtt);
+        let mut pinger = Pinger::new(link.handshake_rtt);
         let mut next_ping = Instant::now() + heartbeat;
-        let mut pong_due: Option<Instant> = None;
-        let mut ping_sent_at = Instant::now();
-        let mut nonce: u64 = 0;
         // Since when the oldest unacknowledged message has waited.
         let mut waiting_since: Option<Instant> = (!self.outbox.is_empty()).then(Instant::now);
         // The link is judged by whether the server says anything at all: a slow link that keeps
@@ -676,7 +655,7 @@ impl Supervisor {
             // deadline too late.
             let probe_at = match (probed, waiting_since, self.settings.ack_probe_after) {
                 (false, Some(since), Some(after)) => {
-                    Some(since.max(last_heard) + after.max(rtt.times(3)))
+                    Some(since.max(last_heard) + after.max(pinger.rtt.times(3)))
                 }
                 _ => None,
             };
@@ -684,31 +663,24 @@ impl Supervisor {
                 .then(|| failback.next_probe(&self.table))
                 .flatten();
             tokio::select! {
-                _ = sleep_until(pong_due.unwrap_or(next_ping)) => {
-                    if pong_due.is_some() {
+                _ = sleep_until(pinger.due.unwrap_or(next_ping)) => {
+                    if pinger.due.is_some() {
                         return Ended::Lost(format!(
                             "{}: no answer to a heartbeat within {:.1} s",
                             endpoint.id,
-                            ping_sent_at.elapsed().as_secs_f32()
+                            pinger.sent_at.elapsed().as_secs_f32()
                         ));
                     }
-                    nonce += 1;
-                    ping_sent_at = Instant::now();
-                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                    if let Err(broken) = pinger.ping(&mut link, self.settings.pong_timeout).await {
                         return Ended::Lost(broken.0);
                     }
-                    pong_due = Some(ping_sent_at + self.settings.pong_timeout.max(rtt.times(3)));
                 }
                 _ = sleep_until(probe_at.unwrap_or(far)), if probe_at.is_some() => {
                     tracing::debug!("a message is waiting for its ack; probing the link");
                     probed = true;
-                    nonce += 1;
-                    ping_sent_at = Instant::now();
-                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                    if let Err(broken) = pinger.ping(&mut link, self.settings.probe_timeout).await {
                         return Ended::Lost(broken.0);
                     }
-                    let deadline = ping_sent_at + self.settings.probe_timeout.max(rtt.times(3));
-                    pong_due = Some(pong_due.map_or(deadline, |due| due.min(deadline)));
                 }
                 _ = sleep_until(resend_at.unwrap_or(far)), if resend_at.is_some() => {
                     resend_at = None;
@@ -756,24 +728,18 @@ impl Supervisor {
                 _ = self.ticker.tick() => {
                     if let Some(away) = self.wake.tick(self.settings.wake_tick) {
                         tracing::info!(?away, "the machine woke up; checking the connection now");
-                        if pong_due.is_none() {
-                            nonce += 1;
-                            ping_sent_at = Instant::now();
-                            if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                        if pinger.due.is_none() {
+                            if let Err(broken) = pinger.ping(&mut link, self.settings.probe_timeout).await {
                                 return Ended::Lost(broken.0);
                             }
-                            pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
                         }
                     }
                 }
-                _ = changed(&mut self.network), if pong_due.is_none() => {
+                _ = changed(&mut self.network), if pinger.due.is_none() => {
                     tracing::info!("the network changed; checking the connection now");
-                    nonce += 1;
-                    ping_sent_at = Instant::now();
-                    if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                    if let Err(broken) = pinger.ping(&mut link, self.settings.probe_timeout).await {
                         return Ended::Lost(broken.0);
                     }
-                    pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
                 }
                 command = self.commands.recv() => match command {
                     None => {
@@ -782,13 +748,10 @@ impl Supervisor {
                     }
                     Some(Command::ReconnectNow) => {
                         // Connected already: check that the link really works.
-                        if pong_due.is_none() {
-                            nonce += 1;
-                            ping_sent_at = Instant::now();
-                            if let Err(broken) = link.write(&ClientFrame::Ping { nonce }).await {
+                        if pinger.due.is_none() {
+                            if let Err(broken) = pinger.ping(&mut link, self.settings.probe_timeout).await {
                                 return Ended::Lost(broken.0);
                             }
-                            pong_due = Some(ping_sent_at + self.settings.probe_timeout.max(rtt.times(3)));
                         }
                     }
                     Some(Command::Send(message)) => {
@@ -818,14 +781,14 @@ impl Supervisor {
                     // Anything from the server proves the link alive, however slow: a late ack or an
                     // old pong must not lose the race against a probe asking the same question.
                     last_heard = Instant::now();
-                    if pong_due.take().is_some() {
+                    if pinger.due.take().is_some() {
                         next_ping = last_heard + heartbeat;
                         probed = false;
                     }
                     match frame {
                         ServerFrame::Pong { nonce: answered } => {
-                            if answered == nonce {
-                                rtt.sample(ping_sent_at.elapsed());
+                            if answered == pinger.nonce {
+                                pinger.rtt.sample(pinger.sent_at.elapsed());
                                 if catch_up_pending {
                                     catch_up_pending = self.catch_up(&endpoint.region).await.is_err();
                                 }
@@ -833,7 +796,7 @@ impl Supervisor {
                         }
                         ServerFrame::Ack { client_msg_id, msg_id, seq } => {
                             if let Some(at) = sent_at.remove(&client_msg_id) {
-                                rtt.sample(at.elapsed());
+                                pinger.rtt.sample(at.elapsed());
                             }
                             self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                             self.sink.acked(&client_msg_id, msg_id, seq);
@@ -1060,6 +1023,36 @@ fn send_frame(message: &Outgoing) -> ClientFrame {
         client_msg_id: message.client_msg_id.clone(),
         chat_id: message.chat_id.clone(),
         body: message.body.clone(),
+    }
+}
+
+/// The pings of one link: what was asked when, and by when the server must have said anything.
+struct Pinger {
+    nonce: u64,
+    sent_at: Instant,
+    due: Option<Instant>,
+    rtt: Rtt,
+}
+
+impl Pinger {
+    fn new(handshake_rtt: Duration) -> Self {
+        Pinger {
+            nonce: 0,
+            sent_at: Instant::now(),
+            due: None,
+            rtt: Rtt::new(handshake_rtt),
+        }
+    }
+
+    /// Ping; the server must answer within `timeout` (or 3 round trips, if longer). A deadline
+    /// already running that is earlier stays.
+    async fn ping(&mut self, link: &mut Link, timeout: Duration) -> Result<(), link::Broken> {
+        self.nonce += 1;
+        self.sent_at = Instant::now();
+        link.write(&ClientFrame::Ping { nonce: self.nonce }).await?;
+        let deadline = self.sent_at + timeout.max(self.rtt.times(3));
+        self.due = Some(self.due.map_or(deadline, |due| due.min(deadline)));
+        Ok(())
     }
 }
 

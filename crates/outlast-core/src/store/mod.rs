@@ -87,7 +87,7 @@ impl Store {
     /// Open (or create) the database at `path`.
     pub fn open(path: &Path) -> Result<(Store, Opened), StoreError> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(|source| StoreError::Io {
+        crate::private_files::create_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             source,
         })?;
@@ -630,31 +630,12 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(target)
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        fs::create_dir_all(dir)
-    }
-}
-
 /// An empty file only the user may read: SQLite keeps its journal files at the same mode.
 fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map(drop)
+    crate::private_files::open_options()
+        .create_new(true)
+        .open(path)
+        .map(drop)
 }
 
 #[cfg(test)]

@@ -1,0 +1,30 @@
+//! Folders and files only the signed-in user may read (logs, the endpoint cache, the account
+//! database name chats and people). On Unix: folders 0700, files 0600; elsewhere the platform's
+//! per-user profile folders already keep other users out.
+
+use std::fs;
+use std::path::Path;
+
+/// Create `dir` (and its parents) owner-only.
+pub fn create_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Options that create files owner-only; the caller chooses create, truncate or create-new.
+pub fn open_options() -> fs::OpenOptions {
+    let mut options = fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
