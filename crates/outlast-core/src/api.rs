@@ -130,6 +130,20 @@ impl ApiClient {
         self.decode(result).await
     }
 
+    /// `POST /v1/logout`: the server forgets the refresh token (sign-out).
+    pub async fn logout(&self, refresh_token: &RefreshToken) -> Result<(), CoreError> {
+        let request = RefreshRequest {
+            refresh_token: refresh_token.clone(),
+        };
+        let result = self
+            .http
+            .post(self.url("v1/logout"))
+            .json(&request)
+            .send()
+            .await;
+        self.expect_empty(result).await
+    }
+
     /// `GET /v1/events`: catch-up (`wait` zero) or long-poll.
     pub async fn events(
         &self,
@@ -205,6 +219,17 @@ impl ApiClient {
     fn url(&self, path: &str) -> Url {
         // `path` is a constant of this module, so joining cannot fail.
         self.base.join(path).expect("constant API paths join")
+    }
+
+    /// For answers with no body (`204`): success, or the same errors as `decode`.
+    async fn expect_empty(
+        &self,
+        result: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<(), CoreError> {
+        match result {
+            Ok(response) if response.status().is_success() => Ok(()),
+            other => self.decode::<serde::de::IgnoredAny>(other).await.map(drop),
+        }
     }
 
     async fn decode<T: DeserializeOwned>(

@@ -2,9 +2,12 @@
 //! tests, a future command-line client) drives the engine through it and renders from its events.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use outlast_protocol::{validate_body, DiscoveryConfig, MAX_PAGE_SIZE};
+use outlast_protocol::{
+    validate_body, AccessToken, ChatsResponse, DiscoveryConfig, LoginResponse, RefreshToken,
+    MAX_PAGE_SIZE,
+};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio::time::Duration;
@@ -12,16 +15,18 @@ use tokio::time::Duration;
 use crate::api::ApiClient;
 use crate::clock::now_ms;
 use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSource};
+use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
 use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, Profile, Service, ServiceHealth,
     ServiceState, SessionInfo,
 };
+use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
 use crate::store::{ChatRow, Opened, OutboxEntry, SearchHit, Store};
 use crate::timeline::Timeline;
-use crate::token_keeper::Keeper;
+use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
 use crate::CoreError;
 
 /// How many recent messages opening a chat fetches.
@@ -37,6 +42,9 @@ const MAX_CHAT_ID_LEN: usize = 128;
 const MAX_QUERY_CHARS: usize = 200;
 const SEARCH_LIMIT: usize = 50;
 
+/// How long sign-out waits for the server to forget the token.
+const SIGN_OUT_WAIT: Duration = Duration::from_secs(3);
+
 /// How often an up media service is re-checked.
 const MEDIA_RECHECK: Duration = Duration::from_secs(60);
 
@@ -48,6 +56,9 @@ pub struct ClientOptions {
     pub data_dir: Option<PathBuf>,
     /// Endpoints to use when discovery is down and nothing is cached.
     pub builtin_endpoints: Option<DiscoveryConfig>,
+    /// Where the refresh token is kept between runs (the OS keyring in the app). `None`: the
+    /// sign-in lasts as long as the process.
+    pub vault: Option<Vault>,
 }
 
 #[derive(Clone)]
@@ -66,6 +77,14 @@ struct Session {
     /// The address the user signed in with (the discovery service).
     server: String,
     api: ApiClient,
+    /// Sign-in services, preferred first (refresh and sign-out).
+    auths: Vec<ApiClient>,
+    account: AccountKey,
+    /// The current refresh token (the keeper replaces it when the server rotates it).
+    refresh_token: Arc<Mutex<RefreshToken>>,
+    /// Why the sign-in is not kept for the next start, if it is not.
+    remembered: Option<String>,
+    from_cache: bool,
     tokens: TokenSource,
     user: Profile,
     supervisor: SupervisorHandle,
@@ -111,7 +130,8 @@ impl Client {
         self.inner.shared.subscribe()
     }
 
-    /// Sign in and start the connection. Replaces any previous session.
+    /// Sign in and start the connection. Replaces any previous session. With a vault, the
+    /// sign-in is kept for the next start ([`Client::resume`]).
     pub async fn login(
         &self,
         server: &str,
@@ -134,19 +154,155 @@ impl Client {
                 )));
             }
         }
-        let shared = &self.inner.shared;
         let discovery = ApiClient::new(server)?;
         let config = self.discover(&discovery).await?;
-
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
-        let mut login = None;
+        let login = self.sign_in_at(&auths, username.trim(), password).await?;
+        let view = self
+            .server_view(&discovery, &config, &login.access_token)
+            .await?;
+        self.start(Start {
+            discovery,
+            config,
+            auths,
+            username: username.trim().to_owned(),
+            user: Profile {
+                user_id: login.user.user_id,
+                display_name: login.user.display_name,
+            },
+            refresh_token: login.refresh_token,
+            access: Some((login.access_token, login.access_expires_at_ms)),
+            view: Ok(view),
+        })
+    }
+
+    /// Restore the account signed in last time, from the refresh token in the vault: no
+    /// password. `Ok(None)` when there is nothing to restore. When the sign-in service or the
+    /// API cannot be reached the session starts from the local cache (readable, searchable, the
+    /// outbox filling) and connects once they answer: an outage never signs anyone out.
+    pub async fn resume(&self) -> Result<Option<SessionInfo>, CoreError> {
+        let (Some(dir), Some(vault)) = (&self.inner.options.data_dir, &self.inner.options.vault)
+        else {
+            return Ok(None);
+        };
+        let Some(account) = AccountFile::in_dir(dir).load() else {
+            return Ok(None);
+        };
+        let key = account.key();
+        let refresh_token = match vault.0.load(&key) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(None),
+            Err(err) => return Err(CoreError::Keyring(err.to_string())),
+        };
+        let discovery = ApiClient::new(&account.server)?;
+        let config = self.discover(&discovery).await?;
+        let auths = endpoints(&discovery, &config, |r| &r.auth)?;
+        let shared = &self.inner.shared;
+        let mut start = Start {
+            discovery,
+            config,
+            auths,
+            username: account.username.clone(),
+            user: Profile {
+                user_id: account.user_id.clone(),
+                display_name: account.display_name.clone(),
+            },
+            refresh_token,
+            access: None,
+            view: Err(CoreError::NotSignedIn),
+        };
+        match refresh_at(&start.auths, &start.refresh_token).await {
+            Ok(answer) => {
+                shared.set_service(Service::Auth, ServiceState::Up, None);
+                start.user = Profile {
+                    user_id: answer.user.user_id,
+                    display_name: answer.user.display_name,
+                };
+                start.refresh_token = answer.refresh_token;
+                start.access = Some((answer.access_token, answer.access_expires_at_ms));
+            }
+            Err(RefreshFailure::Permanent(reason)) => {
+                // The server ended this sign-in (revoked, expired): the stored token is useless.
+                if let Err(err) = vault.0.delete(&key) {
+                    tracing::warn!(%err, "could not remove a rejected sign-in from the keyring");
+                }
+                return Err(CoreError::SignInAgain(reason));
+            }
+            Err(RefreshFailure::Retry(reason)) => {
+                tracing::warn!(%reason, "the sign-in service is down; starting from the local cache");
+                shared.set_service(Service::Auth, ServiceState::Down, Some(reason.clone()));
+                start.view = Err(CoreError::Unreachable {
+                    server: start.discovery.server().to_owned(),
+                    reason,
+                });
+            }
+        }
+        if let Some((token, _)) = &start.access {
+            start.view = match self
+                .server_view(&start.discovery, &start.config, token)
+                .await
+            {
+                Err(err) if !err.retryable() => return Err(err),
+                view => view,
+            };
+        }
+        self.start(start).map(Some)
+    }
+
+    /// The account that would be restored (or whose form to fill): no secret in it.
+    pub fn remembered_account(&self) -> Option<RememberedAccount> {
+        AccountFile::in_dir(self.inner.options.data_dir.as_deref()?).load()
+    }
+
+    /// Sign out: the server forgets the refresh token (when it can be reached), the keyring entry
+    /// is removed and the session ends. The local cache stays for the next sign-in to this
+    /// account. An error means the session ended but the keyring kept the token.
+    pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let session = self.session().ok();
+        let mut outcome = Ok(());
+        if let Some(session) = &session {
+            let token = session
+                .refresh_token
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            // Best effort and brief: signing out must work during an auth outage too.
+            for auth in &session.auths {
+                match tokio::time::timeout(SIGN_OUT_WAIT, auth.logout(&token)).await {
+                    Ok(Ok(())) => break,
+                    Ok(Err(err)) => tracing::warn!(%err, "the server could not end the session"),
+                    Err(_) => tracing::warn!("the server did not answer the sign-out in time"),
+                }
+            }
+            if let Some(vault) = &self.inner.options.vault {
+                if let Err(err) = vault.0.delete(&session.account) {
+                    outcome = Err(CoreError::Keyring(err.to_string()));
+                }
+            }
+        }
+        if let Some(dir) = &self.inner.options.data_dir {
+            if let Err(err) = AccountFile::in_dir(dir).forget() {
+                tracing::warn!(%err, "could not forget the last account");
+            }
+        }
+        self.logout();
+        outcome
+    }
+
+    /// Sign in at the first auth endpoint that answers.
+    async fn sign_in_at(
+        &self,
+        auths: &[ApiClient],
+        username: &str,
+        password: &str,
+    ) -> Result<LoginResponse, CoreError> {
+        let shared = &self.inner.shared;
         let mut last_error = None;
-        for auth in &auths {
-            match auth.login(username.trim(), password).await {
+        for auth in auths {
+            match auth.login(username, password).await {
                 Ok(answer) => {
                     shared.set_service(Service::Auth, ServiceState::Up, None);
-                    login = Some(answer);
-                    break;
+                    return Ok(answer);
                 }
                 Err(err) if err.retryable() => {
                     shared.set_service(Service::Auth, ServiceState::Down, Some(err.to_string()));
@@ -155,28 +311,32 @@ impl Client {
                 Err(err) => return Err(err),
             }
         }
-        let login = match login {
-            Some(login) => login,
-            None => {
-                return Err(last_error.take().unwrap_or_else(|| {
-                    CoreError::Protocol("the server's configuration lists no login service".into())
-                }))
-            }
-        };
+        Err(last_error.unwrap_or_else(|| {
+            CoreError::Protocol("the server's configuration lists no login service".into())
+        }))
+    }
 
-        // The head of the event sequence first, then the chats: anything that happens in between
-        // is caught up, never lost.
-        let mut chosen = None;
-        for api in endpoints(&discovery, &config, |r| &r.api)? {
+    /// The head of the event sequence, then the chats, from the first API that answers: anything
+    /// that happens in between is caught up, never lost.
+    async fn server_view(
+        &self,
+        discovery: &ApiClient,
+        config: &DiscoveryConfig,
+        token: &AccessToken,
+    ) -> Result<ServerView, CoreError> {
+        let mut last_error = None;
+        for api in endpoints(discovery, config, |r| &r.api)? {
             let head = api
-                .events(&login.access_token, 0, 1, Duration::ZERO)
+                .events(token, 0, 1, Duration::ZERO)
                 .await
                 .map(|page| page.last_seq);
             match head {
-                Ok(head) => match api.chats(&login.access_token).await {
+                Ok(head) => match api.chats(token).await {
                     Ok(chats) => {
-                        chosen = Some((api, head, chats));
-                        break;
+                        self.inner
+                            .shared
+                            .set_service(Service::Api, ServiceState::Up, None);
+                        return Ok(ServerView { api, head, chats });
                     }
                     Err(err) if err.retryable() => last_error = Some(err),
                     Err(err) => return Err(err),
@@ -185,47 +345,92 @@ impl Client {
                 Err(err) => return Err(err),
             }
         }
-        let (api, head, chats) = chosen.ok_or_else(|| {
-            last_error.unwrap_or_else(|| {
-                CoreError::Protocol("the server's configuration lists no API".into())
-            })
-        })?;
-        shared.set_service(Service::Api, ServiceState::Up, None);
-        let user = Profile {
-            user_id: login.user.user_id,
-            display_name: login.user.display_name,
-        };
-        tracing::info!(
-            server = discovery.server(),
-            user_id = %user.user_id,
-            chats = chats.chats.len(),
-            "signed in"
-        );
+        let err = last_error.unwrap_or_else(|| {
+            CoreError::Protocol("the server's configuration lists no API".into())
+        });
+        self.inner
+            .shared
+            .set_service(Service::Api, ServiceState::Down, Some(err.to_string()));
+        Err(err)
+    }
 
+    /// Start a session: from the server's view when it answered, else from the local cache.
+    fn start(&self, start: Start) -> Result<SessionInfo, CoreError> {
+        let shared = &self.inner.shared;
+        let Start {
+            discovery,
+            config,
+            auths,
+            username,
+            user,
+            refresh_token,
+            access,
+            view,
+        } = start;
         let mut store = match &self.inner.options.data_dir {
             Some(dir) => Some(open_account_store(dir, discovery.server(), &user)?),
             None => None,
         };
+        let from_cache = view.is_err();
+        let (timeline, api) = match view {
+            Ok(ServerView { api, head, chats }) => {
+                let mut timeline = Timeline::new(user.clone(), chats.chats.clone());
+                let mut cursor = head;
+                if let Some(store) = store.as_mut() {
+                    let rows: Vec<ChatRow> = chats
+                        .chats
+                        .iter()
+                        .map(|c| ChatRow {
+                            chat_id: c.chat_id.clone(),
+                            title: c.title.clone(),
+                            member_names: c
+                                .members
+                                .iter()
+                                .map(|m| m.display_name.clone())
+                                .collect(),
+                        })
+                        .collect();
+                    store.upsert_chats(&rows)?;
+                    timeline.set_muted_chats(&store.muted_chats()?);
+                    // Catch up what was missed while away; a stored cursor beyond the head means
+                    // the server's history was reset, and the head is the truth.
+                    let stored = store.cursor()?;
+                    if stored > 0 && stored <= head {
+                        cursor = stored;
+                    }
+                }
+                timeline.start_at(cursor);
+                (timeline, api)
+            }
+            Err(err) => {
+                let Some(store) = store.as_ref() else {
+                    return Err(err);
+                };
+                let mut timeline = Timeline::from_cache(user.clone(), store.chat_list()?);
+                timeline.start_at(store.cursor()?);
+                let api = endpoints(&discovery, &config, |r| &r.api)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        CoreError::Protocol("the server's configuration lists no API".into())
+                    })?;
+                (timeline, api)
+            }
+        };
+        tracing::info!(
+            server = discovery.server(),
+            user_id = %user.user_id,
+            from_cache,
+            "session started"
+        );
         // Messages written before a restart (or crash) and never acknowledged: sent again, in
         // order, under their original client ids.
-        let mut unsent = Vec::new();
-        if let Some(store) = store.as_mut() {
-            let rows: Vec<ChatRow> = chats
-                .chats
-                .iter()
-                .map(|c| ChatRow {
-                    chat_id: c.chat_id.clone(),
-                    title: c.title.clone(),
-                    member_names: c.members.iter().map(|m| m.display_name.clone()).collect(),
-                })
-                .collect();
-            store.upsert_chats(&rows)?;
-            unsent = store.sendable()?;
-        }
+        let unsent = match store.as_ref() {
+            Some(store) => store.sendable()?,
+            None => Vec::new(),
+        };
 
         self.end_session();
-        let mut timeline = Timeline::new(user.clone(), chats.chats);
-        timeline.start_at(head);
         shared.replace_timeline(Some(timeline));
         shared.replace_store(store);
         for entry in &unsent {
@@ -242,18 +447,34 @@ impl Client {
                 ((), events)
             });
         }
-        let (tokens, publisher) = TokenSource::new(login.access_token);
+        let account = AccountKey {
+            server: discovery.server().to_owned(),
+            user_id: user.user_id.clone(),
+        };
+        let remembered = self.remember(&account, &username, &user, &refresh_token);
+        let (expires_at_ms, (tokens, publisher)) = match access {
+            Some((token, expires_at_ms)) => (expires_at_ms, TokenSource::new(token)),
+            None => (0, TokenSource::pending()),
+        };
         let supervisor = SupervisorHandle::spawn(
             &config,
             tokens.clone(),
             self.inner.options.connection.clone(),
             shared.clone(),
         )?;
+        let refresh_token = Arc::new(Mutex::new(refresh_token));
         let mut tasks = vec![tokio::spawn(
             Keeper {
-                auth: auths,
-                refresh_token: login.refresh_token,
-                expires_at_ms: login.access_expires_at_ms,
+                auth: auths.clone(),
+                refresh_token: refresh_token.clone(),
+                expires_at_ms,
+                vault: self
+                    .inner
+                    .options
+                    .vault
+                    .clone()
+                    .filter(|_| remembered.is_ok())
+                    .map(|v| (v, account.clone())),
                 publisher,
                 shared: shared.clone(),
             }
@@ -292,6 +513,11 @@ impl Client {
         let session = Arc::new(Session {
             server: discovery.server().to_owned(),
             api,
+            auths,
+            account,
+            refresh_token,
+            remembered: remembered.err(),
+            from_cache,
             tokens,
             user,
             supervisor,
@@ -303,6 +529,34 @@ impl Client {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(session);
         self.session_info().ok_or(CoreError::NotSignedIn)
+    }
+
+    /// Keep the sign-in for the next start: the token in the vault, the account (no secret) in
+    /// the profile folder. `Err` says why it is not kept; the session works either way.
+    fn remember(
+        &self,
+        account: &AccountKey,
+        username: &str,
+        user: &Profile,
+        token: &RefreshToken,
+    ) -> Result<(), String> {
+        let options = &self.inner.options;
+        let (Some(vault), Some(dir)) = (&options.vault, &options.data_dir) else {
+            return Err("this client keeps no sign-in between runs".to_owned());
+        };
+        if let Err(err) = vault.0.save(account, token) {
+            tracing::warn!(%err, "the sign-in is kept in memory only");
+            return Err(err.to_string());
+        }
+        let record = RememberedAccount {
+            server: account.server.clone(),
+            username: username.to_owned(),
+            user_id: user.user_id.clone(),
+            display_name: user.display_name.clone(),
+        };
+        AccountFile::in_dir(dir)
+            .save(&record)
+            .map_err(|err| format!("could not write the account file: {err}"))
     }
 
     /// The discovery document: fresh if the service answers (and then cached), else the last
@@ -400,6 +654,9 @@ impl Client {
             server: session.server.clone(),
             connection: self.connection_state(),
             services: self.services(),
+            remembered: session.remembered.is_none(),
+            not_remembered_because: session.remembered.clone(),
+            from_cache: session.from_cache,
         })
     }
 
@@ -517,6 +774,32 @@ impl Client {
         Ok(message)
     }
 
+    /// Silence a chat (no notifications) or not; kept across restarts.
+    pub fn set_muted(&self, chat_id: &str, muted: bool) -> Result<ChatSummary, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        if let Some(written) = self
+            .inner
+            .shared
+            .with_store(|s| s.set_muted(chat_id, muted))
+        {
+            written?;
+        }
+        self.inner
+            .shared
+            .update(|t| ((), t.set_muted(chat_id, muted)));
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// One chat's summary, if this session knows it.
+    pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
+        self.inner
+            .shared
+            .read(|t| t.summaries().into_iter().find(|c| c.chat_id == chat_id))
+            .flatten()
+    }
+
     /// Search the messages cached here (works offline), newest first. Every word must match,
     /// as a word or the start of one.
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
@@ -596,6 +879,27 @@ impl Client {
             None => Err(CoreError::NotSignedIn),
         }
     }
+}
+
+/// How a session starts.
+struct Start {
+    discovery: ApiClient,
+    config: DiscoveryConfig,
+    auths: Vec<ApiClient>,
+    username: String,
+    user: Profile,
+    refresh_token: RefreshToken,
+    /// The access token and its expiry; `None` while the sign-in service is down.
+    access: Option<(AccessToken, u64)>,
+    /// What the server said, or why it could not be asked (then: the cache).
+    view: Result<ServerView, CoreError>,
+}
+
+/// The server's picture at sign-in.
+struct ServerView {
+    api: ApiClient,
+    head: u64,
+    chats: ChatsResponse,
 }
 
 /// The signed-in account's database: one file per user and server, in the profile folder.

@@ -32,6 +32,15 @@ pub enum CoreError {
     Protocol(String),
     #[error("{0}")]
     LocalData(String),
+    /// The OS keyring is missing or refused; the message says what that means for the user.
+    #[error("{0}")]
+    Keyring(String),
+    /// The server no longer accepts the kept sign-in (revoked or expired): not an outage.
+    #[error("please sign in again: {0}")]
+    SignInAgain(String),
+    /// The app is locked; content waits for the passcode.
+    #[error("Outlast is locked")]
+    Locked,
 }
 
 impl CoreError {
@@ -49,6 +58,9 @@ impl CoreError {
             CoreError::Server { code, .. } => code.as_str(),
             CoreError::Protocol(_) => "protocol_error",
             CoreError::LocalData(_) => "local_data_error",
+            CoreError::Keyring(_) => "keyring_error",
+            CoreError::SignInAgain(_) => "sign_in_required",
+            CoreError::Locked => "locked",
         }
     }
 

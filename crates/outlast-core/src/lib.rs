@@ -8,11 +8,13 @@ mod api;
 mod client;
 mod clock;
 pub mod connection;
+pub mod credentials;
 mod discovery_cache;
 mod error;
 pub mod file_names;
 pub mod model;
 pub mod private_files;
+mod remembered_account;
 mod service_monitor;
 mod shared;
 pub mod store;
@@ -22,8 +24,10 @@ mod transport_security;
 
 pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};
+pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
 pub use error::CoreError;
 pub use model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, Service,
     ServiceHealth, ServiceState, ServiceStatus, SessionInfo, Transport,
 };
+pub use remembered_account::RememberedAccount;

@@ -69,6 +69,8 @@ pub struct ChatSummary {
     pub member_names: Vec<String>,
     pub last_message: Option<ChatMessage>,
     pub unread_count: u32,
+    /// Silenced by the user: no notifications, still counted as unread.
+    pub muted: bool,
 }
 
 /// How the client is talking to the backend right now.
@@ -207,6 +209,12 @@ pub struct SessionInfo {
     pub server: String,
     pub connection: ConnectionState,
     pub services: ServiceHealth,
+    /// Whether this sign-in is kept (in the OS keyring) for the next start.
+    pub remembered: bool,
+    /// Why it is not kept, when it is not: e.g. no keyring on this desktop.
+    pub not_remembered_because: Option<String>,
+    /// Started from the local cache because the server could not be asked yet.
+    pub from_cache: bool,
 }
 
 /// Everything the core announces. Front ends subscribe once and render from these.

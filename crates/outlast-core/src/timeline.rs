@@ -19,6 +19,8 @@ struct Chat {
     unread_count: u32,
     /// Whether the server's recent history has been fetched (the list only carries the last one).
     history_loaded: bool,
+    /// The user silenced this chat (no notifications); a local choice.
+    muted: bool,
 }
 
 /// A server may not move the sync cursor further than this in one event: a sequence number that
@@ -79,9 +81,59 @@ impl Timeline {
                 messages,
                 unread_count: 0,
                 history_loaded: false,
+                muted: false,
             });
         }
         timeline
+    }
+
+    /// The chats as the local cache last saw them: a cold start while the server cannot be asked.
+    pub fn from_cache(me: Profile, chats: Vec<ChatSummary>) -> Self {
+        let mut names: HashMap<String, String> = HashMap::new();
+        names.insert(me.user_id.clone(), me.display_name.clone());
+        for message in chats.iter().filter_map(|c| c.last_message.as_ref()) {
+            names
+                .entry(message.sender_id.clone())
+                .or_insert_with(|| message.sender_name.clone());
+        }
+        Timeline {
+            me,
+            names,
+            chats: chats
+                .into_iter()
+                .map(|c| Chat {
+                    chat_id: c.chat_id,
+                    title: c.title,
+                    member_names: c.member_names,
+                    messages: c.last_message.into_iter().collect(),
+                    unread_count: c.unread_count,
+                    history_loaded: false,
+                    muted: c.muted,
+                })
+                .collect(),
+            open_chat: None,
+            last_seq: 0,
+            provisional_chats: 0,
+        }
+    }
+
+    /// Apply the user's mute choices (kept locally) to the chats the server listed.
+    pub fn set_muted_chats(&mut self, muted: &[String]) {
+        for chat in &mut self.chats {
+            chat.muted = muted.contains(&chat.chat_id);
+        }
+    }
+
+    pub fn set_muted(&mut self, chat_id: &str, muted: bool) -> Vec<CoreEvent> {
+        match self.chat_mut(chat_id) {
+            Some(chat) if chat.muted != muted => {
+                chat.muted = muted;
+                vec![CoreEvent::ChatUpdated {
+                    chat: summary(chat),
+                }]
+            }
+            _ => Vec::new(),
+        }
     }
 
     pub fn last_seq(&self) -> u64 {
@@ -272,6 +324,7 @@ impl Timeline {
                 messages: Vec::new(),
                 unread_count: 0,
                 history_loaded: false,
+                muted: false,
             });
         }
         let is_open = self.open_chat.as_deref() == Some(record.chat_id.as_str());
@@ -387,6 +440,7 @@ fn summary(chat: &Chat) -> ChatSummary {
         member_names: chat.member_names.clone(),
         last_message: chat.messages.last().cloned(),
         unread_count: chat.unread_count,
+        muted: chat.muted,
     }
 }
 

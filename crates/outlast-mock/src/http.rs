@@ -144,6 +144,7 @@ pub(crate) fn auth_router(backend: Backend) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/login", post(login))
         .route("/v1/refresh", post(refresh))
+        .route("/v1/logout", post(logout))
         .with_state(backend)
 }
 
@@ -197,6 +198,17 @@ async fn refresh(
         refresh_token,
         user,
     }))
+}
+
+/// Sign-out: the refresh token stops working at once. Unknown tokens are fine (already gone).
+async fn logout(
+    State(backend): State<Backend>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> axum::http::StatusCode {
+    backend
+        .store()
+        .revoke_refresh_token(request.refresh_token.expose());
+    axum::http::StatusCode::NO_CONTENT
 }
 
 // ---- REST API -----------------------------------------------------------------------------

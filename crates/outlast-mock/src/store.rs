@@ -209,6 +209,10 @@ impl Store {
         RefreshToken::new(token)
     }
 
+    pub fn revoke_refresh_token(&mut self, token: &str) {
+        self.refresh_tokens.remove(token);
+    }
+
     pub fn user_for_refresh_token(&self, token: &str) -> Result<String, ApiError> {
         self.refresh_tokens.get(token).cloned().ok_or_else(|| {
             ApiError::new(

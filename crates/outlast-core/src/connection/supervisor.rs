@@ -244,7 +244,14 @@ impl Supervisor {
             why: "signing in".to_owned(),
             since_rest_check: 0,
         };
-        let mut next = Step::Connect;
+        // Started from the cache with no access token yet (the sign-in service was down): a
+        // gateway would only refuse, so wait for the keeper's first token.
+        let mut next = if self.tokens.current().expose().is_empty() {
+            self.renew("waiting for the sign-in service to renew the session".to_owned())
+                .await
+        } else {
+            Step::Connect
+        };
         loop {
             next = match next {
                 Step::Stop => return,

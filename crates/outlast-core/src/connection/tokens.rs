@@ -38,6 +38,11 @@ impl TokenSource {
         )
     }
 
+    /// No token yet: the session starts from the cache and the keeper fetches the first one.
+    pub fn pending() -> (TokenSource, TokenPublisher) {
+        TokenSource::new(AccessToken::new(""))
+    }
+
     /// A token nobody refreshes (benchmarks, short-lived tools).
     pub fn fixed(token: AccessToken) -> TokenSource {
         let (mut source, publisher) = TokenSource::new(token);

@@ -203,6 +203,24 @@ impl Store {
         Ok(())
     }
 
+    /// Silence a chat or not (a local choice, kept across restarts).
+    pub fn set_muted(&mut self, chat_id: &str, muted: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE chats SET muted = ?2 WHERE chat_id = ?1",
+            params![chat_id, muted],
+        )?;
+        Ok(())
+    }
+
+    /// The ids of the muted chats.
+    pub fn muted_chats(&self) -> Result<Vec<String>, StoreError> {
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT chat_id FROM chats WHERE muted = 1")?;
+        let rows = query.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The highest event sequence applied.
     pub fn cursor(&self) -> Result<u64, StoreError> {
         let value: Option<i64> = self
@@ -331,7 +349,7 @@ impl Store {
     /// Every chat with its last message and unread count, most recently active first.
     pub fn chat_list(&self) -> Result<Vec<ChatSummary>, StoreError> {
         let mut query = self.conn.prepare_cached(
-            "SELECT c.chat_id, c.title, c.member_names, c.unread_count,
+            "SELECT c.chat_id, c.title, c.member_names, c.unread_count, c.muted,
                     m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
                     m.sent_at_ms, m.seq, m.state, m.failure, m.own
              FROM chats c
@@ -342,8 +360,8 @@ impl Store {
         )?;
         let rows = query.query_map([], |row| {
             let members: String = row.get(2)?;
-            let last = match row.get::<_, Option<i64>>(4)? {
-                Some(_) => Some(message_from_offset(row, 4)?),
+            let last = match row.get::<_, Option<i64>>(5)? {
+                Some(_) => Some(message_from_offset(row, 5)?),
                 None => None,
             };
             Ok(ChatSummary {
@@ -352,6 +370,7 @@ impl Store {
                 member_names: serde_json::from_str(&members).unwrap_or_default(),
                 last_message: last,
                 unread_count: row.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+                muted: row.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -1,0 +1,78 @@
+//! Which account to restore at start-up: the server, the user and the name typed at sign-in, in
+//! `account.json` (owner-only). No secret is here; the refresh token is in the vault.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::AccountKey;
+
+const FILE_NAME: &str = "account.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedAccount {
+    /// The address signed in to (the discovery service).
+    pub server: String,
+    /// The name typed at sign-in, to fill the form when a new sign-in is needed.
+    pub username: String,
+    pub user_id: String,
+    pub display_name: String,
+}
+
+impl RememberedAccount {
+    pub fn key(&self) -> AccountKey {
+        AccountKey {
+            server: self.server.clone(),
+            user_id: self.user_id.clone(),
+        }
+    }
+}
+
+pub(crate) struct AccountFile {
+    path: PathBuf,
+}
+
+impl AccountFile {
+    pub fn in_dir(dir: &Path) -> Self {
+        AccountFile {
+            path: dir.join(FILE_NAME),
+        }
+    }
+
+    pub fn load(&self) -> Option<RememberedAccount> {
+        let text = fs::read_to_string(&self.path).ok()?;
+        match serde_json::from_str(&text) {
+            Ok(account) => Some(account),
+            Err(err) => {
+                // Only a convenience is lost: the user signs in by hand.
+                tracing::warn!(path = %self.path.display(), %err, "ignoring an unreadable account file");
+                None
+            }
+        }
+    }
+
+    pub fn save(&self, account: &RememberedAccount) -> std::io::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        crate::private_files::create_dir(dir)?;
+        // Written beside and renamed over, so a crash never leaves half a file.
+        let tmp = self.path.with_extension("json.tmp");
+        {
+            let mut out = crate::private_files::open_options()
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
+            out.write_all(&serde_json::to_vec_pretty(account)?)?;
+            out.sync_all()?;
+        }
+        fs::rename(&tmp, &self.path)
+    }
+
+    pub fn forget(&self) -> std::io::Result<()> {
+        match fs::remove_file(&self.path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+            _ => Ok(()),
+        }
+    }
+}

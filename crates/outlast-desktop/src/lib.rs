@@ -1,0 +1,15 @@
+//! Outlast's desktop services that need no webview: the OS keyring vault, notification rules and
+//! delivery, the desktop settings file and the lock. The Tauri shell wires these to windows and
+//! the tray; everything here is testable against the real D-Bus services.
+
+pub mod keyring_vault;
+pub mod lock;
+pub mod notifications;
+pub mod settings;
+pub mod state;
+
+pub use keyring_vault::KeyringVault;
+pub use lock::{Lock, LockError};
+pub use notifications::{Incoming, Notice, NotificationSettings, Notifier};
+pub use settings::{DesktopSettings, SettingsEdit, SettingsFile, SettingsView};
+pub use state::{DesktopError, DesktopState};

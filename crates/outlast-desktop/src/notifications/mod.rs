@@ -1,0 +1,61 @@
+//! New-message notifications: which messages deserve one ([`rules`]), how a burst becomes one
+//! pop-up ([`batcher`]) and how it reaches the OS ([`desktop`], notify-rust).
+
+pub mod batcher;
+pub mod desktop;
+pub mod rules;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use batcher::{Batcher, BatcherHandle};
+pub use desktop::DesktopNotifier;
+pub use rules::{compose, decide, Context, Decision, Suppressed};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct NotificationSettings {
+    /// Notifications at all.
+    pub enabled: bool,
+    /// Nothing pops up; unread counts still grow.
+    pub do_not_disturb: bool,
+    /// Show who wrote what; off: only that something arrived.
+    pub show_previews: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: true,
+            do_not_disturb: false,
+            show_previews: true,
+        }
+    }
+}
+
+/// A message from someone else, as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    pub chat_id: String,
+    pub chat_title: String,
+    /// Two-person chats are titled after the other person: then the title says who wrote.
+    pub direct: bool,
+    pub sender_name: String,
+    pub body: String,
+    pub muted: bool,
+}
+
+/// One pop-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+    /// The chat a click opens; `None` opens the app (messages in several chats).
+    pub open_chat: Option<String>,
+}
+
+/// Where notices go: the OS (notify-rust), or a test's recorder.
+pub trait Notifier: Send + Sync + 'static {
+    fn show(&self, notice: Notice);
+}

@@ -1,0 +1,177 @@
+//! The desktop settings (`settings.json` in the app's config folder, owner-only): notifications,
+//! tray, start at login, lock. The passcode is stored only as an Argon2id verifier, never as text.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::notifications::NotificationSettings;
+
+const FILE_NAME: &str = "settings.json";
+
+/// Longest idle time before locking that the settings accept: one day.
+pub const MAX_IDLE_MINUTES: u32 = 24 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DesktopSettings {
+    pub notifications: NotificationSettings,
+    /// Closing the window keeps Outlast running in the tray.
+    pub close_to_tray: bool,
+    pub start_at_login: bool,
+    /// Lock after this many idle minutes; 0 = only on demand.
+    pub lock_idle_minutes: u32,
+    /// Argon2id PHC string of the passcode; `None` = no lock.
+    pub passcode_verifier: Option<String>,
+}
+
+impl Default for DesktopSettings {
+    fn default() -> Self {
+        DesktopSettings {
+            notifications: NotificationSettings::default(),
+            close_to_tray: true,
+            start_at_login: false,
+            lock_idle_minutes: 0,
+            passcode_verifier: None,
+        }
+    }
+}
+
+/// What the UI sees: everything but the verifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SettingsView {
+    pub notifications: NotificationSettings,
+    pub close_to_tray: bool,
+    pub start_at_login: bool,
+    pub lock_idle_minutes: u32,
+    pub has_passcode: bool,
+}
+
+/// What the UI may change in one call (the passcode has its own calls).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SettingsEdit {
+    pub notifications: NotificationSettings,
+    pub close_to_tray: bool,
+    pub start_at_login: bool,
+    pub lock_idle_minutes: u32,
+}
+
+impl DesktopSettings {
+    pub fn view(&self) -> SettingsView {
+        SettingsView {
+            notifications: self.notifications.clone(),
+            close_to_tray: self.close_to_tray,
+            start_at_login: self.start_at_login,
+            lock_idle_minutes: self.lock_idle_minutes,
+            has_passcode: self.passcode_verifier.is_some(),
+        }
+    }
+
+    pub fn apply(&mut self, edit: SettingsEdit) -> Result<(), String> {
+        if edit.lock_idle_minutes > MAX_IDLE_MINUTES {
+            return Err(format!(
+                "lock after at most {MAX_IDLE_MINUTES} minutes of inactivity"
+            ));
+        }
+        self.notifications = edit.notifications;
+        self.close_to_tray = edit.close_to_tray;
+        self.start_at_login = edit.start_at_login;
+        self.lock_idle_minutes = edit.lock_idle_minutes;
+        Ok(())
+    }
+}
+
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    pub fn in_dir(dir: &Path) -> Self {
+        SettingsFile {
+            path: dir.join(FILE_NAME),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved settings; defaults when there are none. A damaged file is kept aside (so a
+    /// passcode is never silently dropped without a trace) and the defaults are used.
+    pub fn load(&self) -> DesktopSettings {
+        let Ok(text) = fs::read_to_string(&self.path) else {
+            return DesktopSettings::default();
+        };
+        match serde_json::from_str(&text) {
+            Ok(settings) => settings,
+            Err(err) => {
+                let aside = self.path.with_extension("json.damaged");
+                let _ = fs::rename(&self.path, &aside);
+                tracing::error!(%err, kept_at = %aside.display(), "the settings file was damaged; using defaults");
+                DesktopSettings::default()
+            }
+        }
+    }
+
+    pub fn save(&self, settings: &DesktopSettings) -> std::io::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        outlast_core::private_files::create_dir(dir)?;
+        let tmp = self.path.with_extension("json.tmp");
+        {
+            let mut out = outlast_core::private_files::open_options()
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
+            out.write_all(&serde_json::to_vec_pretty(settings)?)?;
+            out.sync_all()?;
+        }
+        fs::rename(&tmp, &self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_restart_and_damage_falls_back_to_defaults() {
+        let dir = std::env::temp_dir().join(format!("outlast-settings-{}", std::process::id()));
+        let file = SettingsFile::in_dir(&dir);
+        assert_eq!(file.load(), DesktopSettings::default());
+        let mut settings = DesktopSettings::default();
+        settings.notifications.do_not_disturb = true;
+        settings.lock_idle_minutes = 5;
+        file.save(&settings).unwrap();
+        assert_eq!(file.load(), settings);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(file.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        fs::write(file.path(), "{ not json").unwrap();
+        assert_eq!(file.load(), DesktopSettings::default());
+        assert!(dir.join("settings.json.damaged").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_idle_time_beyond_a_day_is_refused() {
+        let mut settings = DesktopSettings::default();
+        let mut edit = SettingsEdit {
+            notifications: NotificationSettings::default(),
+            close_to_tray: false,
+            start_at_login: true,
+            lock_idle_minutes: MAX_IDLE_MINUTES + 1,
+        };
+        assert!(settings.apply(edit.clone()).is_err());
+        edit.lock_idle_minutes = 10;
+        settings.apply(edit).unwrap();
+        assert!(!settings.close_to_tray && settings.start_at_login);
+    }
+}
