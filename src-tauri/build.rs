@@ -7,11 +7,23 @@ fn main() {
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "session",
+            "sign_in_hint",
             "login",
+            "sign_out",
             "list_chats",
             "open_chat",
             "send_message",
+            "set_muted",
+            "set_viewing",
             "reconnect_now",
+            "get_settings",
+            "update_settings",
+            "set_passcode",
+            "remove_passcode",
+            "lock_now",
+            "unlock",
+            "is_locked",
+            "note_activity",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

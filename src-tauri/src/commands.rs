@@ -1,10 +1,34 @@
-//! IPC adapters: each command takes its arguments, asks the core, and maps the error. Anything
-//! smarter than that belongs in `outlast-core`.
+//! IPC adapters: each command takes its arguments, asks the core or the desktop state, and maps
+//! the error. Anything smarter than that belongs in `outlast-core` or `outlast-desktop`.
 
-use outlast_core::{ChatMessage, ChatSummary, SessionInfo};
-use tauri::State;
+use outlast_core::{ChatMessage, ChatSummary, CoreError, SessionInfo};
+use outlast_desktop::{SettingsEdit, SettingsView};
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State, WebviewWindow};
+use tauri_plugin_autostart::ManagerExt;
+use ts_rs::TS;
 
 use crate::{AppCore, IpcError};
+
+/// What the sign-in screen can fill in, and why a new sign-in is needed, if it is known.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SignInHint {
+    pub server: Option<String>,
+    pub username: Option<String>,
+    /// E.g. no keyring was available, or the server ended the kept sign-in.
+    pub notice: Option<String>,
+}
+
+impl AppCore {
+    /// Content waits behind the lock.
+    fn unlocked(&self) -> Result<(), IpcError> {
+        if self.desktop.lock().is_locked() {
+            return Err(CoreError::Locked.into());
+        }
+        Ok(())
+    }
+}
 
 #[tauri::command]
 pub async fn session(core: State<'_, AppCore>) -> Result<Option<SessionInfo>, IpcError> {
@@ -12,6 +36,20 @@ pub async fn session(core: State<'_, AppCore>) -> Result<Option<SessionInfo>, Ip
     // An Err means start-up is gone entirely; answer with whatever state there is.
     let _ = startup.wait_for(|done| *done).await;
     Ok(core.client.session_info())
+}
+
+#[tauri::command]
+pub fn sign_in_hint(core: State<'_, AppCore>) -> SignInHint {
+    let account = core.client.remembered_account();
+    SignInHint {
+        server: account.as_ref().map(|a| a.server.clone()),
+        username: account.map(|a| a.username),
+        notice: core
+            .startup_notice
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
+    }
 }
 
 #[tauri::command]
@@ -25,7 +63,13 @@ pub async fn login(
 }
 
 #[tauri::command]
+pub async fn sign_out(core: State<'_, AppCore>) -> Result<(), IpcError> {
+    Ok(core.client.sign_out().await?)
+}
+
+#[tauri::command]
 pub fn list_chats(core: State<'_, AppCore>) -> Result<Vec<ChatSummary>, IpcError> {
+    core.unlocked()?;
     Ok(core.client.chats()?)
 }
 
@@ -34,6 +78,7 @@ pub async fn open_chat(
     core: State<'_, AppCore>,
     chat_id: String,
 ) -> Result<Vec<ChatMessage>, IpcError> {
+    core.unlocked()?;
     Ok(core.client.open_chat(&chat_id).await?)
 }
 
@@ -43,10 +88,92 @@ pub fn send_message(
     chat_id: String,
     body: String,
 ) -> Result<ChatMessage, IpcError> {
+    core.unlocked()?;
     Ok(core.client.send(&chat_id, &body)?)
+}
+
+#[tauri::command]
+pub fn set_muted(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    muted: bool,
+) -> Result<ChatSummary, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.set_muted(&chat_id, muted)?)
+}
+
+/// The chat this window shows (`None`: none); its messages need no notification while focused.
+#[tauri::command]
+pub fn set_viewing<R: Runtime>(
+    core: State<'_, AppCore>,
+    window: WebviewWindow<R>,
+    chat_id: Option<String>,
+) {
+    core.focus.viewing(window.label(), chat_id);
 }
 
 #[tauri::command]
 pub fn reconnect_now(core: State<'_, AppCore>) -> Result<(), IpcError> {
     Ok(core.client.reconnect_now()?)
+}
+
+#[tauri::command]
+pub fn get_settings(core: State<'_, AppCore>) -> SettingsView {
+    core.desktop.view()
+}
+
+#[tauri::command]
+pub fn update_settings<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+    settings: SettingsEdit,
+) -> Result<SettingsView, IpcError> {
+    let view = core.desktop.update(settings)?;
+    let autostart = app.autolaunch();
+    let result = if view.start_at_login {
+        autostart.enable()
+    } else {
+        autostart.disable()
+    };
+    result.map_err(|err| IpcError {
+        code: "autostart_error".into(),
+        message: format!("could not change starting at login: {err}"),
+        retryable: true,
+    })?;
+    Ok(view)
+}
+
+#[tauri::command]
+pub fn set_passcode(
+    core: State<'_, AppCore>,
+    current: Option<String>,
+    passcode: String,
+) -> Result<(), IpcError> {
+    Ok(core.desktop.set_passcode(current.as_deref(), &passcode)?)
+}
+
+#[tauri::command]
+pub fn remove_passcode(core: State<'_, AppCore>, current: String) -> Result<(), IpcError> {
+    Ok(core.desktop.remove_passcode(&current)?)
+}
+
+#[tauri::command]
+pub fn lock_now(core: State<'_, AppCore>) -> Result<(), IpcError> {
+    Ok(core.desktop.lock_now()?)
+}
+
+#[tauri::command]
+pub fn unlock(core: State<'_, AppCore>, passcode: String) -> Result<(), IpcError> {
+    Ok(core.desktop.unlock(&passcode)?)
+}
+
+#[tauri::command]
+pub fn is_locked(core: State<'_, AppCore>) -> bool {
+    core.desktop.lock().is_locked()
+}
+
+/// The user typed or clicked: the idle lock starts counting again.
+#[tauri::command]
+pub fn note_activity(core: State<'_, AppCore>) {
+    core.desktop.lock().note_activity();
 }

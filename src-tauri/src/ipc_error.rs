@@ -22,6 +22,16 @@ impl From<CoreError> for IpcError {
     }
 }
 
+impl From<outlast_desktop::DesktopError> for IpcError {
+    fn from(err: outlast_desktop::DesktopError) -> Self {
+        IpcError {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+            retryable: err.retryable(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,4 +11,7 @@ pub struct LaunchOptions {
     /// Start the embedded mock backend on loopback and sign in to it as the demo user.
     #[arg(long, env = "OUTLAST_MOCK")]
     pub mock: bool,
+    /// Start in the tray without showing the window (used when starting at login).
+    #[arg(long)]
+    pub hidden: bool,
 }

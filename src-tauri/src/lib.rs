@@ -1,42 +1,80 @@
-//! The Outlast desktop shell: a thin Tauri layer over `outlast-core`. Commands validate and
-//! forward, events are forwarded as they come, and desktop concerns (logging, the embedded mock
-//! backend) are wired up here. No messenger logic lives in this crate.
+//! The Outlast desktop shell: a thin Tauri layer over `outlast-core` and `outlast-desktop`.
+//! Commands validate and forward, events are forwarded as they come, and desktop concerns
+//! (windows, tray, notifications, lock, logging, the embedded mock backend) are wired up here.
+//! No messenger logic lives in this crate.
 
 mod commands;
 mod events;
+mod focus;
 mod ipc_error;
 mod launch;
+mod lock_watch;
 mod logging;
 mod mock_mode;
+mod notify;
+mod startup;
+mod tray;
+mod windows;
 
-use outlast_core::{Client, ClientOptions};
+use std::sync::{Arc, Mutex};
+
+use outlast_core::{Client, ClientOptions, Vault};
+use outlast_desktop::{DesktopState, KeyringVault};
 use tauri::{Manager, Runtime};
 
 pub use ipc_error::IpcError;
 pub use launch::LaunchOptions;
 
-/// What the commands reach through Tauri's state: the one core client and the startup gate.
+/// What the commands reach through Tauri's state: the one core client, the desktop settings and
+/// lock, and the start-up gate.
 pub struct AppCore {
     pub client: Client,
-    /// Resolves once start-up sign-in (e.g. into the embedded mock backend) has finished, so the
-    /// UI's first `session` call never races it.
+    pub desktop: Arc<DesktopState>,
+    pub focus: focus::Focus,
+    /// Resolves once start-up (restoring the last session, or signing in to the embedded mock
+    /// backend) has finished, so the UI's first `session` call never races it.
     pub startup: tokio::sync::watch::Receiver<bool>,
+    /// Why the last session could not be restored, for the sign-in screen.
+    pub startup_notice: Arc<Mutex<Option<String>>>,
 }
 
-/// Register every command and hook on `builder`, for any runtime (tests can pass Tauri's mock one).
+/// Register every plugin, command and hook on `builder`, for any runtime (tests can pass Tauri's
+/// mock one).
 pub fn configure<R: Runtime>(
     builder: tauri::Builder<R>,
     options: LaunchOptions,
 ) -> tauri::Builder<R> {
     builder
+        // First, so a second launch hands over before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            windows::show_main(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
         .invoke_handler(tauri::generate_handler![
             commands::session,
+            commands::sign_in_hint,
             commands::login,
+            commands::sign_out,
             commands::list_chats,
             commands::open_chat,
             commands::send_message,
+            commands::set_muted,
+            commands::set_viewing,
             commands::reconnect_now,
+            commands::get_settings,
+            commands::update_settings,
+            commands::set_passcode,
+            commands::remove_passcode,
+            commands::lock_now,
+            commands::unlock,
+            commands::is_locked,
+            commands::note_activity,
         ])
+        .on_window_event(windows::on_event)
         .setup(move |app| {
             let log_dir = app.path().app_log_dir()?;
             let guard = logging::init(&log_dir);
@@ -47,28 +85,46 @@ pub fn configure<R: Runtime>(
                 "Outlast starting"
             );
 
-            // The endpoint cache lives in the app's data folder, so a discovery outage at start-up
-            // still finds the gateways.
+            let desktop = Arc::new(DesktopState::load(&app.path().app_config_dir()?));
+            // The demo signs in afresh every start: nothing of it belongs in the user's keyring.
+            let vault = (!options.mock).then(|| Vault::new(KeyringVault));
+            // The endpoint cache and the message cache live in the app's data folder, so an
+            // outage at start-up still finds the gateways and shows the chats.
             let client = Client::with_options(ClientOptions {
                 data_dir: app.path().app_data_dir().ok(),
+                vault,
                 ..ClientOptions::default()
             });
             let (startup_done, startup) = tokio::sync::watch::channel(false);
-            events::forward(app.handle().clone(), client.subscribe());
+            let startup_notice = Arc::new(Mutex::new(None));
             app.manage(AppCore {
                 client: client.clone(),
+                desktop: desktop.clone(),
+                focus: focus::Focus::default(),
                 startup,
+                startup_notice: startup_notice.clone(),
             });
+            events::forward(app.handle().clone(), client.subscribe(), desktop.clone());
+            notify::start(app.handle().clone(), client.clone(), desktop.clone());
+            lock_watch::start(app.handle().clone(), desktop.clone());
+            match tray::create(app.handle()) {
+                Ok(()) => tray::keep_updated(app.handle().clone(), client.clone(), desktop.clone()),
+                // Without a tray the window must not hide on close: see windows::on_event.
+                Err(err) => tracing::warn!(%err, "no tray icon"),
+            }
+            if options.hidden {
+                windows::hide_main(app.handle());
+            }
             if options.mock {
                 mock_mode::start(app.handle().clone(), client, startup_done);
             } else {
-                let _ = startup_done.send(true);
+                startup::restore(client, startup_notice, startup_done);
             }
             Ok(())
         })
 }
 
-/// Run the desktop app until its last window closes.
+/// Run the desktop app until it is quit.
 pub fn run(options: LaunchOptions) -> std::process::ExitCode {
     let result = configure(tauri::Builder::default(), options).run(tauri::generate_context!());
     match result {

@@ -82,8 +82,8 @@ struct Session {
     account: AccountKey,
     /// The current refresh token (the keeper replaces it when the server rotates it).
     refresh_token: Arc<Mutex<RefreshToken>>,
-    /// Why the sign-in is not kept for the next start, if it is not.
-    remembered: Option<String>,
+    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
+    not_kept: Option<String>,
     from_cache: bool,
     tokens: TokenSource,
     user: Profile,
@@ -451,7 +451,7 @@ impl Client {
             server: discovery.server().to_owned(),
             user_id: user.user_id.clone(),
         };
-        let remembered = self.remember(&account, &username, &user, &refresh_token);
+        let not_kept = self.remember(&account, &username, &user, &refresh_token);
         let (expires_at_ms, (tokens, publisher)) = match access {
             Some((token, expires_at_ms)) => (expires_at_ms, TokenSource::new(token)),
             None => (0, TokenSource::pending()),
@@ -473,7 +473,7 @@ impl Client {
                     .options
                     .vault
                     .clone()
-                    .filter(|_| remembered.is_ok())
+                    .filter(|_| not_kept.is_none())
                     .map(|v| (v, account.clone())),
                 publisher,
                 shared: shared.clone(),
@@ -516,7 +516,7 @@ impl Client {
             auths,
             account,
             refresh_token,
-            remembered: remembered.err(),
+            not_kept,
             from_cache,
             tokens,
             user,
@@ -532,21 +532,22 @@ impl Client {
     }
 
     /// Keep the sign-in for the next start: the token in the vault, the account (no secret) in
-    /// the profile folder. `Err` says why it is not kept; the session works either way.
+    /// the profile folder. Returns why it could not be kept; the session works either way. A
+    /// client with no vault (tools, the demo) keeps nothing and has nothing to report.
     fn remember(
         &self,
         account: &AccountKey,
         username: &str,
         user: &Profile,
         token: &RefreshToken,
-    ) -> Result<(), String> {
+    ) -> Option<String> {
         let options = &self.inner.options;
         let (Some(vault), Some(dir)) = (&options.vault, &options.data_dir) else {
-            return Err("this client keeps no sign-in between runs".to_owned());
+            return None;
         };
         if let Err(err) = vault.0.save(account, token) {
             tracing::warn!(%err, "the sign-in is kept in memory only");
-            return Err(err.to_string());
+            return Some(err.to_string());
         }
         let record = RememberedAccount {
             server: account.server.clone(),
@@ -556,7 +557,8 @@ impl Client {
         };
         AccountFile::in_dir(dir)
             .save(&record)
-            .map_err(|err| format!("could not write the account file: {err}"))
+            .err()
+            .map(|err| format!("could not write the account file: {err}"))
     }
 
     /// The discovery document: fresh if the service answers (and then cached), else the last
@@ -654,8 +656,8 @@ impl Client {
             server: session.server.clone(),
             connection: self.connection_state(),
             services: self.services(),
-            remembered: session.remembered.is_none(),
-            not_remembered_because: session.remembered.clone(),
+            remembered: self.inner.options.vault.is_some() && session.not_kept.is_none(),
+            not_remembered_because: session.not_kept.clone(),
             from_cache: session.from_cache,
         })
     }

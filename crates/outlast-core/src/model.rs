@@ -255,3 +255,15 @@ pub enum CoreEvent {
         reason: String,
     },
 }
+
+impl CoreEvent {
+    /// Whether the event shows chats or messages (hidden while the app is locked).
+    pub fn carries_content(&self) -> bool {
+        matches!(
+            self,
+            CoreEvent::MessageAdded { .. }
+                | CoreEvent::MessageUpdated { .. }
+                | CoreEvent::ChatUpdated { .. }
+        )
+    }
+}

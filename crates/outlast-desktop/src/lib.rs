@@ -7,9 +7,11 @@ pub mod lock;
 pub mod notifications;
 pub mod settings;
 pub mod state;
+pub mod tray_status;
 
 pub use keyring_vault::KeyringVault;
 pub use lock::{Lock, LockError};
 pub use notifications::{Incoming, Notice, NotificationSettings, Notifier};
 pub use settings::{DesktopSettings, SettingsEdit, SettingsFile, SettingsView};
+pub use tray_status::{tray_status, with_badge, TrayStatus};
 pub use state::{DesktopError, DesktopState};

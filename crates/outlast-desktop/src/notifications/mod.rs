@@ -59,3 +59,25 @@ pub struct Notice {
 pub trait Notifier: Send + Sync + 'static {
     fn show(&self, notice: Notice);
 }
+
+/// The message in `event`, if it is one that may notify: a new message from someone else.
+/// `chat` is the chat's current summary (title, members, mute).
+pub fn incoming(
+    event: &outlast_core::CoreEvent,
+    chat: Option<&outlast_core::ChatSummary>,
+) -> Option<Incoming> {
+    let outlast_core::CoreEvent::MessageAdded { message } = event else {
+        return None;
+    };
+    if message.own {
+        return None;
+    }
+    Some(Incoming {
+        chat_id: message.chat_id.clone(),
+        chat_title: chat.map_or_else(|| message.sender_name.clone(), |c| c.title.clone()),
+        direct: chat.is_some_and(|c| c.member_names.len() <= 2),
+        sender_name: message.sender_name.clone(),
+        body: message.body.clone(),
+        muted: chat.is_some_and(|c| c.muted),
+    })
+}

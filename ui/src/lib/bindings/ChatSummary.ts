@@ -4,4 +4,8 @@ import type { ChatMessage } from "./ChatMessage";
 /**
  * One entry of the chat list.
  */
-export type ChatSummary = { chat_id: string, title: string, member_names: Array<string>, last_message: ChatMessage | null, unread_count: number, };
+export type ChatSummary = { chat_id: string, title: string, member_names: Array<string>, last_message: ChatMessage | null, unread_count: number, 
+/**
+ * Silenced by the user: no notifications, still counted as unread.
+ */
+muted: boolean, };

@@ -6,4 +6,16 @@ import type { ServiceHealth } from "./ServiceHealth";
 /**
  * Who is signed in, where, and how the connection is.
  */
-export type SessionInfo = { user: Profile, server: string, connection: ConnectionState, services: ServiceHealth, };
+export type SessionInfo = { user: Profile, server: string, connection: ConnectionState, services: ServiceHealth, 
+/**
+ * Whether this sign-in is kept (in the OS keyring) for the next start.
+ */
+remembered: boolean, 
+/**
+ * Why it is not kept, when it is not: e.g. no keyring on this desktop.
+ */
+not_remembered_because: string | null, 
+/**
+ * Started from the local cache because the server could not be asked yet.
+ */
+from_cache: boolean, };
