@@ -83,7 +83,11 @@ pub fn keep_updated<R: Runtime>(app: AppHandle<R>, client: Client, desktop: Arc<
                 .chats()
                 .map(|chats| chats.iter().map(|c| c.unread_count).sum())
                 .unwrap_or(0);
-            let status = tray_status(unread, &client.connection_state(), desktop.lock().is_locked());
+            let status = tray_status(
+                unread,
+                &client.connection_state(),
+                desktop.lock().is_locked(),
+            );
             if shown.as_ref() != Some(&status) {
                 apply(&app, &status, unread, plain.as_ref());
                 shown = Some(status);

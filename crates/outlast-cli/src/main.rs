@@ -135,6 +135,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         connection: ConnectionSettings::default(),
         data_dir: args.data_dir.clone(),
         builtin_endpoints: None,
+        vault: None,
     });
     let mut events = client.subscribe();
     let printer = Printer { all: args.events };

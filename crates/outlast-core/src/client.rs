@@ -394,9 +394,9 @@ impl Client {
                     timeline.set_muted_chats(&store.muted_chats()?);
                     // Catch up what was missed while away; a stored cursor beyond the head means
                     // the server's history was reset, and the head is the truth.
-                    let stored = store.cursor()?;
-                    if stored > 0 && stored <= head {
-                        cursor = stored;
+                    match store.saved_cursor()? {
+                        Some(stored) if stored <= head => cursor = stored,
+                        _ => store.set_cursor(head)?,
                     }
                 }
                 timeline.start_at(cursor);

@@ -628,6 +628,7 @@ async fn discovery_down_uses_the_cached_endpoints_then_the_built_in_ones() {
         connection: fast(),
         data_dir: Some(dir.clone()),
         builtin_endpoints: None,
+        vault: None,
     };
     let defaults = outlast_core_discovery(&server).await;
     // First sign-in caches the endpoint list.
@@ -653,6 +654,7 @@ async fn discovery_down_uses_the_cached_endpoints_then_the_built_in_ones() {
         connection: fast(),
         data_dir: None,
         builtin_endpoints: Some(defaults),
+        vault: None,
     };
     Probe::sign_in(&server, builtin, DEMO_USERNAME).await;
     std::fs::remove_dir_all(dir).unwrap();

@@ -35,6 +35,7 @@ impl Profile {
             },
             data_dir: Some(self.0.clone()),
             builtin_endpoints: None,
+            vault: None,
         })
     }
 }

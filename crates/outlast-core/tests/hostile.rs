@@ -132,6 +132,7 @@ async fn sign_in(
         connection: fast(),
         data_dir: None,
         builtin_endpoints: Some(config),
+        vault: None,
     });
     let events = client.subscribe();
     client

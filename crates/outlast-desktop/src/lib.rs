@@ -13,5 +13,5 @@ pub use keyring_vault::KeyringVault;
 pub use lock::{Lock, LockError};
 pub use notifications::{Incoming, Notice, NotificationSettings, Notifier};
 pub use settings::{DesktopSettings, SettingsEdit, SettingsFile, SettingsView};
-pub use tray_status::{tray_status, with_badge, TrayStatus};
 pub use state::{DesktopError, DesktopState};
+pub use tray_status::{tray_status, with_badge, TrayStatus};

@@ -103,6 +103,10 @@ mod tests {
         let pixel = |x: usize, y: usize| &badged[(y * 32 + x) * 4..(y * 32 + x) * 4 + 4];
         assert_eq!(pixel(31 - 8, 8), [0xE5, 0x3E, 0x3E, 0xFF]);
         assert_eq!(pixel(2, 30), [0, 0, 0, 0]);
-        assert_eq!(with_badge(&[1, 2, 3], 32, 32).len(), 3, "a short buffer is left alone");
+        assert_eq!(
+            with_badge(&[1, 2, 3], 32, 32).len(),
+            3,
+            "a short buffer is left alone"
+        );
     }
 }

@@ -221,8 +221,24 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Where the event stream starts for this account: set at sign-in from the server's head (a
+    /// fresh cache, or a server whose history was reset), so a later start catches up from here.
+    pub fn set_cursor(&mut self, seq: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = ?2",
+            params![CURSOR_KEY, seq as i64],
+        )?;
+        Ok(())
+    }
+
     /// The highest event sequence applied.
     pub fn cursor(&self) -> Result<u64, StoreError> {
+        Ok(self.saved_cursor()?.unwrap_or(0))
+    }
+
+    /// The cursor, or `None` if this cache never had one (a new account here).
+    pub fn saved_cursor(&self) -> Result<Option<u64>, StoreError> {
         let value: Option<i64> = self
             .conn
             .query_row(
@@ -231,7 +247,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(value.unwrap_or(0) as u64)
+        Ok(value.map(|v| v.max(0) as u64))
     }
 
     /// Apply received messages, each once (by server id), and move the cursor to the highest

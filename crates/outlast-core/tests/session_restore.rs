@@ -1,0 +1,252 @@
+//! Kept sign-ins, with the real mock backend and a real profile folder: a restart restores the
+//! session without the password and catches up what was missed; an auth outage at start opens
+//! the cache instead of the sign-in screen; sign-out forgets the token on the server and here.
+//! (The OS keyring itself is tested in `outlast-desktop` against a real Secret Service.)
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use outlast_core::{
+    AccountKey, Client, ClientOptions, ConnectionSettings, CoreEvent, MemoryVault, MessageState,
+    RetryPolicy, Vault,
+};
+use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use tokio::sync::broadcast;
+
+const DEADLINE: Duration = Duration::from_secs(15);
+
+struct Profile {
+    dir: PathBuf,
+    vault: Vault,
+}
+
+impl Profile {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("outlast-restore-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Profile {
+            dir,
+            vault: Vault::new(MemoryVault::default()),
+        }
+    }
+
+    /// A fresh process: only the folder and the vault carry over.
+    fn client(&self) -> Client {
+        Client::with_options(ClientOptions {
+            connection: ConnectionSettings {
+                connect_timeout: Duration::from_secs(1),
+                retry: Some(RetryPolicy::outlast(
+                    Duration::from_millis(50),
+                    Duration::from_millis(300),
+                )),
+                ..ConnectionSettings::default()
+            },
+            data_dir: Some(self.dir.clone()),
+            builtin_endpoints: None,
+            vault: Some(self.vault.clone()),
+        })
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn mock() -> MockServer {
+    MockServer::start(MockConfig {
+        reply_delay: Duration::from_secs(3_600),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn wait_for(
+    events: &mut broadcast::Receiver<CoreEvent>,
+    what: &str,
+    mut found: impl FnMut(&CoreEvent) -> bool,
+) {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Ok(event) if found(&event) => return,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => panic!("events closed"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never saw {what}"));
+}
+
+async fn tester_says(server: &MockServer, body: &str) {
+    let tester = Client::default();
+    let mut events = tester.subscribe();
+    tester
+        .login(server.discovery_url(), "tester", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    tester.send("c-team", body).unwrap();
+    wait_for(&mut events, "the tester's message sent", |e| {
+        matches!(e, CoreEvent::MessageUpdated { message } if message.body == body && message.state == MessageState::Sent)
+    })
+    .await;
+    tester.logout();
+}
+
+async fn refresh_status(server: &MockServer, token: &str) -> u16 {
+    let auth = server.url_of("auth").unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/v1/refresh", auth.trim_end_matches('/')))
+        .json(&serde_json::json!({ "refresh_token": token }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_restart_restores_the_session_without_the_password_and_catches_up() {
+    let server = mock().await;
+    let profile = Profile::new("restart");
+    let first = profile.client();
+    let info = first
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    assert!(info.remembered && info.not_remembered_because.is_none());
+    let key = AccountKey {
+        server: info.server.clone(),
+        user_id: info.user.user_id.clone(),
+    };
+    assert!(profile.vault.0.load(&key).unwrap().is_some());
+    // Quit. Meanwhile someone writes.
+    first.logout();
+    drop(first);
+    tester_says(&server, "while you were away").await;
+    tester_says(&server, "and this too").await;
+
+    let second = profile.client();
+    let remembered = second.remembered_account().unwrap();
+    assert_eq!(remembered.username, DEMO_USERNAME);
+    let mut events = second.subscribe();
+    let restored = second
+        .resume()
+        .await
+        .unwrap()
+        .expect("a session to restore");
+    assert_eq!(restored.user, info.user);
+    assert!(!restored.from_cache);
+    // The chat list brings the last message; the catch-up brings the earlier one, as a new
+    // message (so it notifies) and into the cache.
+    wait_for(&mut events, "the message missed while away", |e| {
+        matches!(e, CoreEvent::MessageAdded { message } if message.body == "while you were away")
+    })
+    .await;
+    assert_eq!(second.search("while you were away").unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns() {
+    let server = mock().await;
+    let profile = Profile::new("auth-down");
+    let first = profile.client();
+    first
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let seen = first.open_chat("c-jun").await.unwrap();
+    assert!(seen.len() >= 3);
+    first.logout();
+    drop(first);
+
+    server.set_fault("service:auth", "refuse").unwrap();
+    let second = profile.client();
+    let mut events = second.subscribe();
+    let info = second
+        .resume()
+        .await
+        .unwrap()
+        .expect("signed in from the cache, not signed out");
+    assert!(info.from_cache);
+    let chats = second.chats().unwrap();
+    assert!(chats.iter().any(|c| c.chat_id == "c-jun"), "{chats:?}");
+    let cached = second.open_chat("c-jun").await.unwrap();
+    assert!(
+        cached
+            .iter()
+            .any(|m| m.body == "Did you see the outage report?"),
+        "{cached:?}"
+    );
+    let pending = second
+        .send("c-team", "written during the auth outage")
+        .unwrap();
+    assert_eq!(pending.state, MessageState::Pending);
+
+    server.set_fault("service:auth", "up").unwrap();
+    second.reconnect_now().unwrap();
+    wait_for(&mut events, "the queued message delivered", |e| {
+        matches!(e, CoreEvent::MessageUpdated { message } if message.body == "written during the auth outage" && message.state == MessageState::Sent)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_out_forgets_the_token_on_the_server_and_here() {
+    let server = mock().await;
+    let profile = Profile::new("sign-out");
+    let client = profile.client();
+    let info = client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let key = AccountKey {
+        server: info.server,
+        user_id: info.user.user_id,
+    };
+    let token = profile.vault.0.load(&key).unwrap().unwrap();
+    assert_eq!(refresh_status(&server, token.expose()).await, 200);
+
+    client.sign_out().await.unwrap();
+    assert!(client.session_info().is_none());
+    assert_eq!(profile.vault.0.load(&key).unwrap(), None);
+    assert!(client.remembered_account().is_none());
+    assert_eq!(refresh_status(&server, token.expose()).await, 401);
+    assert!(profile.client().resume().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_sign_in_the_server_ended_asks_for_the_password_and_drops_the_token() {
+    let server = mock().await;
+    let profile = Profile::new("revoked");
+    let first = profile.client();
+    let info = first
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let key = AccountKey {
+        server: info.server,
+        user_id: info.user.user_id,
+    };
+    first.logout();
+    // Ended elsewhere (another device signed out, an admin revoked it).
+    let token = profile.vault.0.load(&key).unwrap().unwrap();
+    let auth = server.url_of("auth").unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/v1/logout", auth.trim_end_matches('/')))
+        .json(&serde_json::json!({ "refresh_token": token.expose() }))
+        .send()
+        .await
+        .unwrap();
+
+    let second = profile.client();
+    let err = second.resume().await.unwrap_err();
+    assert_eq!(err.code(), "sign_in_required", "{err}");
+    assert_eq!(profile.vault.0.load(&key).unwrap(), None);
+    // The form can still be filled in.
+    assert_eq!(second.remembered_account().unwrap().username, DEMO_USERNAME);
+}
