@@ -1,0 +1,141 @@
+//! A private D-Bus session for a test binary: its own `dbus-daemon`, and on request a real
+//! `gnome-keyring-daemon` (Secret Service). The user's desktop session is never touched.
+//!
+//! The daemons are started from a thread that lives as long as the test process and die with it
+//! (PR_SET_PDEATHSIG), so no test run leaves them behind.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub struct Session {
+    pub address: String,
+    pub home: PathBuf,
+}
+
+/// Start the bus (and the keyring if asked) and point this process at it. Call once per test
+/// binary, before anything talks to D-Bus.
+pub fn start(with_keyring: bool) -> Session {
+    let home = std::env::temp_dir().join(format!("outlast-dbus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let keeper_home = home.clone();
+    std::thread::spawn(move || {
+        let address = spawn_bus();
+        if with_keyring {
+            spawn_keyring(&address, &keeper_home);
+        }
+        tx.send(address).unwrap();
+        // The daemons die when this thread does: keep it for the life of the process.
+        loop {
+            std::thread::park();
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the test D-Bus session did not start");
+    // Safe here: called before any other thread of the test binary reads the environment.
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
+    if with_keyring {
+        wait_for_name(&address, "org.freedesktop.secrets");
+    }
+    Session { address, home }
+}
+
+fn dies_with_parent(command: &mut Command) -> &mut Command {
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
+
+/// A session bus with no service activation: only the daemons a test starts exist on it (the
+/// system's service files would start a keyring on demand).
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+fn spawn_bus() -> String {
+    let config = std::env::temp_dir().join(format!("outlast-dbus-{}.conf", std::process::id()));
+    std::fs::write(&config, BUS_CONFIG).unwrap();
+    let mut child = dies_with_parent(
+        Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
+    .spawn()
+    .expect("dbus-daemon (apt install dbus-daemon) is needed for the desktop tests");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line.trim().to_owned();
+    assert!(address.starts_with("unix:"), "dbus-daemon said {line:?}");
+    std::mem::forget(child);
+    address
+}
+
+fn spawn_keyring(address: &str, home: &std::path::Path) {
+    let mut child = dies_with_parent(
+        Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", address)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .spawn()
+    .expect("gnome-keyring-daemon (apt install gnome-keyring) is needed for the keyring tests");
+    // The password that creates and unlocks the test's login keyring.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"test-keyring-password").unwrap();
+    drop(stdin);
+    std::mem::forget(child);
+}
+
+/// Wait until `name` has an owner on the bus.
+pub fn wait_for_name(address: &str, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let owned = Command::new("dbus-send")
+            .args([
+                &format!("--bus={address}"),
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                &format!("string:{name}"),
+            ])
+            .output()
+            .expect("dbus-send (apt install dbus-bin) is needed for the desktop tests");
+        if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name} never appeared on the bus");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
