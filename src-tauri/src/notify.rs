@@ -4,16 +4,14 @@
 use std::sync::Arc;
 
 use outlast_core::Client;
-use outlast_desktop::notifications::{self, Batcher, Context, Decision, DesktopNotifier};
+use outlast_desktop::notifications::{self, Batcher, Context, DesktopNotifier};
 use outlast_desktop::DesktopState;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::OPEN_CHAT;
 use crate::AppCore;
 
 pub fn start<R: Runtime>(app: AppHandle<R>, client: Client, desktop: Arc<DesktopState>) {
-    let mut events = client.subscribe();
     tauri::async_runtime::spawn(async move {
         let clicked = app.clone();
         let notifier = Arc::new(DesktopNotifier::new(
@@ -29,30 +27,13 @@ pub fn start<R: Runtime>(app: AppHandle<R>, client: Client, desktop: Arc<Desktop
         let batcher = Batcher::spawn(notifier, move || {
             previews.notifications().show_previews && !previews.lock().is_locked()
         });
-        loop {
-            let event = match events.recv().await {
-                Ok(event) => event,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "notifications fell behind");
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            let outlast_core::CoreEvent::MessageAdded { message } = &event else {
-                continue;
-            };
-            let chat = client.chat(&message.chat_id);
-            let Some(incoming) = notifications::incoming(&event, chat.as_ref()) else {
-                continue;
-            };
+        notifications::pump(client, batcher, move || {
             let context = Context {
                 focused_chat: app.state::<AppCore>().focus.focused_chat(),
                 locked: desktop.lock().is_locked(),
             };
-            match notifications::decide(&incoming, &desktop.notifications(), &context) {
-                Decision::Notify => batcher.push(incoming),
-                Decision::Suppress(why) => tracing::debug!(?why, "no notification"),
-            }
-        }
+            (desktop.notifications(), context)
+        })
+        .await;
     });
 }

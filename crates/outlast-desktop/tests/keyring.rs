@@ -34,13 +34,22 @@ fn a_token_is_kept_read_replaced_and_removed_per_account() {
     assert_eq!(vault.load(&alice).unwrap(), None);
     vault.save(&alice, &RefreshToken::new("r-alice-1")).unwrap();
     vault.save(&bob, &RefreshToken::new("r-bob-1")).unwrap();
-    assert_eq!(vault.load(&alice).unwrap(), Some(RefreshToken::new("r-alice-1")));
+    assert_eq!(
+        vault.load(&alice).unwrap(),
+        Some(RefreshToken::new("r-alice-1"))
+    );
     // A rotated token replaces the old one.
     vault.save(&alice, &RefreshToken::new("r-alice-2")).unwrap();
-    assert_eq!(vault.load(&alice).unwrap(), Some(RefreshToken::new("r-alice-2")));
+    assert_eq!(
+        vault.load(&alice).unwrap(),
+        Some(RefreshToken::new("r-alice-2"))
+    );
     vault.delete(&alice).unwrap();
     assert_eq!(vault.load(&alice).unwrap(), None);
-    assert_eq!(vault.load(&bob).unwrap(), Some(RefreshToken::new("r-bob-1")));
+    assert_eq!(
+        vault.load(&bob).unwrap(),
+        Some(RefreshToken::new("r-bob-1"))
+    );
     // Removing what is not there is fine (sign-out twice).
     vault.delete(&alice).unwrap();
     vault.delete(&bob).unwrap();
@@ -91,7 +100,11 @@ async fn the_app_restores_a_session_from_the_keyring_and_sign_out_removes_it() {
     drop(first);
 
     let second = client();
-    let restored = second.resume().await.unwrap().expect("restored from the keyring");
+    let restored = second
+        .resume()
+        .await
+        .unwrap()
+        .expect("restored from the keyring");
     assert_eq!(restored.user, info.user);
     second.sign_out().await.unwrap();
     assert_eq!(KeyringVault.load(&key).unwrap(), None);

@@ -3,6 +3,7 @@
 
 pub mod batcher;
 pub mod desktop;
+pub mod pump;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use ts_rs::TS;
 
 pub use batcher::{Batcher, BatcherHandle};
 pub use desktop::DesktopNotifier;
+pub use pump::pump;
 pub use rules::{compose, decide, Context, Decision, Suppressed};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -135,7 +135,10 @@ pub fn wait_for_name(address: &str, name: &str) {
         if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
             return;
         }
-        assert!(Instant::now() < deadline, "{name} never appeared on the bus");
+        assert!(
+            Instant::now() < deadline,
+            "{name} never appeared on the bus"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

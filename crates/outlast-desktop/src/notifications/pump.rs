@@ -1,0 +1,39 @@
+//! From the client's events to the batcher: every new message from someone else passes the rules
+//! with the settings and context of that moment.
+
+use outlast_core::{Client, CoreEvent};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{decide, incoming, BatcherHandle, Context, Decision, NotificationSettings};
+
+/// Run until the client's event stream ends. `now` gives the settings and context as they are
+/// when a message arrives (the user may have muted, focused or locked meanwhile).
+pub async fn pump(
+    client: Client,
+    batcher: BatcherHandle,
+    now: impl Fn() -> (NotificationSettings, Context),
+) {
+    let mut events = client.subscribe();
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "notifications fell behind");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let CoreEvent::MessageAdded { message } = &event else {
+            continue;
+        };
+        let chat = client.chat(&message.chat_id);
+        let Some(message) = incoming(&event, chat.as_ref()) else {
+            continue;
+        };
+        let (settings, context) = now();
+        match decide(&message, &settings, &context) {
+            Decision::Notify => batcher.push(message),
+            Decision::Suppress(why) => tracing::debug!(?why, "no notification"),
+        }
+    }
+}
