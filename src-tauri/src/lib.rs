@@ -47,6 +47,7 @@ pub fn configure<R: Runtime>(
     builder
         // First, so a second launch hands over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("Outlast was launched again: showing this instance instead");
             windows::show_main(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())

@@ -2,8 +2,6 @@
 //! kept, read, replaced and removed per account, and used by the client to restore a session
 //! without the password; sign-out removes it.
 
-mod support;
-
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -12,9 +10,9 @@ use outlast_desktop::KeyringVault;
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 use outlast_protocol::RefreshToken;
 
-fn session() -> &'static support::Session {
-    static SESSION: OnceLock<support::Session> = OnceLock::new();
-    SESSION.get_or_init(|| support::start(true))
+fn session() -> &'static outlast_testenv::Session {
+    static SESSION: OnceLock<outlast_testenv::Session> = OnceLock::new();
+    SESSION.get_or_init(|| outlast_testenv::start(true))
 }
 
 fn account(user: &str) -> AccountKey {

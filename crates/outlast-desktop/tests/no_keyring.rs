@@ -1,8 +1,6 @@
 //! A desktop with no Secret Service (a D-Bus session with nobody owning org.freedesktop.secrets):
 //! Outlast says so clearly and keeps the sign-in in memory only; nothing falls back to a file.
 
-mod support;
-
 use std::time::Duration;
 
 use outlast_core::{Client, ClientOptions, CredentialVault, Vault, VaultError};
@@ -11,7 +9,7 @@ use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 #[tokio::test]
 async fn without_a_keyring_the_sign_in_works_is_not_kept_and_the_user_is_told() {
-    support::start(false);
+    outlast_testenv::start(false);
     let Err(VaultError::Unavailable(reason)) = KeyringVault::check() else {
         panic!("a keyring answered on a bus without one");
     };

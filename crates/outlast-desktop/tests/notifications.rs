@@ -3,8 +3,6 @@
 //! messages from other users, and the client, the rules, the batcher and notify-rust run as in
 //! the app. Checks what was shown, what was suppressed, and that a click opens the chat.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -86,7 +84,7 @@ struct Desktop {
 fn desktop() -> &'static Desktop {
     static DESKTOP: OnceLock<Desktop> = OnceLock::new();
     DESKTOP.get_or_init(|| {
-        support::start(false);
+        outlast_testenv::start(false);
         let recorder = Recorder::default();
         let connection = zbus::blocking::connection::Builder::session()
             .unwrap()

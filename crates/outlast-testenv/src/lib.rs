@@ -1,10 +1,9 @@
-//! A private D-Bus session for a test binary: its own `dbus-daemon`, and on request a real
-//! `gnome-keyring-daemon` (Secret Service). The user's desktop session is never touched.
+//! Test-only environment for Outlast's desktop tests: a private D-Bus session (its own
+//! `dbus-daemon`), on request a real `gnome-keyring-daemon` (Secret Service), and an Xvfb display.
+//! The user's desktop session is never touched.
 //!
 //! The daemons are started from a thread that lives as long as the test process and die with it
 //! (PR_SET_PDEATHSIG), so no test run leaves them behind.
-
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
@@ -21,6 +20,11 @@ pub struct Session {
 /// Start the bus (and the keyring if asked) and point this process at it. Call once per test
 /// binary, before anything talks to D-Bus.
 pub fn start(with_keyring: bool) -> Session {
+    start_with(with_keyring, false)
+}
+
+/// Like [`start`], with an Xvfb display too (`DISPLAY` is set) for tests that open windows.
+pub fn start_with(with_keyring: bool, with_display: bool) -> Session {
     let home = std::env::temp_dir().join(format!("outlast-dbus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(home.join("run")).unwrap();
@@ -31,17 +35,21 @@ pub fn start(with_keyring: bool) -> Session {
         if with_keyring {
             spawn_keyring(&address, &keeper_home);
         }
-        tx.send(address).unwrap();
+        let display = with_display.then(spawn_display);
+        tx.send((address, display)).unwrap();
         // The daemons die when this thread does: keep it for the life of the process.
         loop {
             std::thread::park();
         }
     });
-    let address = rx
+    let (address, display) = rx
         .recv_timeout(Duration::from_secs(20))
         .expect("the test D-Bus session did not start");
     // Safe here: called before any other thread of the test binary reads the environment.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &address);
+    if let Some(display) = display {
+        std::env::set_var("DISPLAY", display);
+    }
     if with_keyring {
         wait_for_name(&address, "org.freedesktop.secrets");
     }
@@ -95,6 +103,36 @@ fn spawn_bus() -> String {
     address
 }
 
+/// An Xvfb server on a free display number; returns `:N`.
+fn spawn_display() -> String {
+    let mut child = dies_with_parent(
+        Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
+    .spawn()
+    .expect("Xvfb (apt install xvfb) is needed for tests that open windows");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let number: u32 = line
+        .trim()
+        .parse()
+        .expect("Xvfb printed its display number");
+    std::mem::forget(child);
+    format!(":{number}")
+}
+
 fn spawn_keyring(address: &str, home: &std::path::Path) {
     let mut child = dies_with_parent(
         Command::new("gnome-keyring-daemon")
@@ -119,7 +157,12 @@ fn spawn_keyring(address: &str, home: &std::path::Path) {
 
 /// Wait until `name` has an owner on the bus.
 pub fn wait_for_name(address: &str, name: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    wait_for_name_within(address, name, Duration::from_secs(20));
+}
+
+/// Wait until `name` has an owner on the bus, for at most `limit`.
+pub fn wait_for_name_within(address: &str, name: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
     loop {
         let owned = Command::new("dbus-send")
             .args([
