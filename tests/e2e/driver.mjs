@@ -1,7 +1,8 @@
 // Starts tauri-driver (which starts WebKitWebDriver) and opens a WebDriver session on the built
 // app. Everything is bounded by deadlines; nothing waits a fixed time.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +55,17 @@ export async function startApp(args = ['--mock']) {
   mkdirSync(artifacts, { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();
+  // A fresh profile per run: the user's settings (a passcode, say), windows and caches never
+  // leak into a test, and a test never writes into them.
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'outlast-e2e-'));
   const driver = spawn(tauriDriverPath(), ['--port', String(port), '--native-port', String(nativePort)], {
     stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(profile, 'config'),
+      XDG_DATA_HOME: path.join(profile, 'data'),
+      XDG_CACHE_HOME: path.join(profile, 'cache'),
+    },
   });
   const driverExited = new Promise((_, reject) =>
     driver.once('exit', (code) => reject(new Error(`tauri-driver exited early with ${code}`))));
@@ -74,6 +84,7 @@ export async function startApp(args = ['--mock']) {
   });
   return {
     browser,
+    profile,
     async stop() {
       try { await browser.deleteSession(); } finally { driver.kill(); }
     },

@@ -20,10 +20,23 @@ import type { Service } from "../src/lib/bindings/Service";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
 import type { ServiceState } from "../src/lib/bindings/ServiceState";
 import type { SessionInfo } from "../src/lib/bindings/SessionInfo";
+import type { SettingsEdit } from "../src/lib/bindings/SettingsEdit";
+import type { SettingsView } from "../src/lib/bindings/SettingsView";
+import type { SignInHint } from "../src/lib/bindings/SignInHint";
 
 export type FakeOptions = {
   /** Start with a session (true) or on the sign-in screen (false). */
   signedIn: boolean;
+  /** A passcode that is already set (the app then starts locked, like the shell). */
+  passcode?: string | null;
+  /** What sign_in_hint answers (default: nothing known). */
+  hint?: SignInHint;
+  /** Why the session's sign-in is not kept (default: it is kept). */
+  notRememberedBecause?: string | null;
+  /** The session started from the local cache. */
+  fromCache?: boolean;
+  /** sign_out signs out, then rejects with this (e.g. keyring_error). */
+  signOutError?: IpcError | null;
 };
 
 /** What the fake exposes to tests as `window.__fake`. */
@@ -40,7 +53,7 @@ export type FakeControls = {
   /** The chat's peer writes: message_added (+ chat_updated). */
   reply(chatId: string, body: string): ChatMessage;
   /** A chat appears (or its title/members change), as other people named it: chat_updated. */
-  addChat(chat: { chat_id: string; title: string; member_names: string[] }): void;
+  addChat(chat: { chat_id: string; title: string; member_names: string[] }, announce?: boolean): void;
   /** Anyone (any id, any display name) writes in a chat: message_added (+ chat_updated). */
   deliver(chatId: string, sender: { id: string; name: string }, body: string): ChatMessage;
   setConnection(state: ConnectionState): void;
@@ -52,6 +65,21 @@ export type FakeControls = {
   requireSignIn(reason: string): void;
   /** The core skipped events: history_gap. */
   historyGap(): void;
+  /** The settings as stored. */
+  settings(): SettingsView;
+  /** The passcode as set (null: none). */
+  passcode(): string | null;
+  locked(): boolean;
+  /** The shell locks by itself (idle time): lock-changed true. */
+  lock(): void;
+  /** The shell unlocks without this window (e.g. the passcode was entered elsewhere): lock-changed false. */
+  unlockElsewhere(): void;
+  /** A notification was clicked: open-chat with the chat id. */
+  openChat(chatId: string): void;
+  /** Any Tauri event. */
+  emitEvent(event: string, payload: unknown): void;
+  /** The next call of `cmd` rejects with `error`. */
+  failNext(cmd: string, error: IpcError): void;
 };
 
 declare global {
@@ -166,22 +194,62 @@ export function installFakeTauri(options: FakeOptions): void {
   };
 
   const chats: ChatSummary[] = [
-    { chat_id: "chat-mina", title: "Mina Park", member_names: ["Mina Park", "You"], last_message: null, unread_count: 0 },
+    {
+      chat_id: "chat-mina",
+      title: "Mina Park",
+      member_names: ["Mina Park", "You"],
+      last_message: null,
+      unread_count: 0,
+      muted: false,
+    },
     {
       chat_id: "chat-hiking",
       title: "Weekend hiking",
       member_names: ["Joon Lee", "Mina Park", "Sora Kim", "You"],
       last_message: null,
       unread_count: 2,
+      muted: false,
     },
-    { chat_id: "chat-joon", title: "Joon Lee", member_names: ["Joon Lee", "You"], last_message: null, unread_count: 0 },
+    {
+      chat_id: "chat-joon",
+      title: "Joon Lee",
+      member_names: ["Joon Lee", "You"],
+      last_message: null,
+      unread_count: 0,
+      muted: false,
+    },
   ];
   const peerOf: Record<string, string> = { "chat-mina": "mina", "chat-hiking": "sora", "chat-joon": "joon" };
   for (const chat of chats) chat.last_message = messages[chat.chat_id].at(-1) ?? null;
 
-  let session: SessionInfo | null = options.signedIn
-    ? { user: me, server: "http://127.0.0.1:7710", connection: connected, services }
-    : null;
+  const newSession = (server: string): SessionInfo => ({
+    user: me,
+    server,
+    connection: connected,
+    services,
+    remembered: !options.notRememberedBecause,
+    not_remembered_because: options.notRememberedBecause ?? null,
+    from_cache: options.fromCache ?? false,
+  });
+  let session: SessionInfo | null = options.signedIn ? newSession("http://127.0.0.1:7710") : null;
+
+  // --- Desktop state: settings and the lock, as the shell keeps them ---------
+
+  let stored: SettingsEdit = {
+    notifications: { enabled: true, do_not_disturb: false, show_previews: true },
+    close_to_tray: true,
+    start_at_login: false,
+    lock_idle_minutes: 0,
+  };
+  let passcode: string | null = options.passcode ?? null;
+  // Like the shell: with a passcode set, the app starts locked.
+  let locked = passcode !== null;
+  let wrongTries = 0;
+  let blockedUntil = 0;
+  const failures = new Map<string, IpcError>();
+
+  const view = (): SettingsView => ({ ...clone(stored), has_passcode: passcode !== null });
+  const lockError = (code: string, message: string, retryable = false): IpcError => ({ code, message, retryable });
 
   // --- Tauri internals -------------------------------------------------------
 
@@ -205,7 +273,17 @@ export function installFakeTauri(options: FakeOptions): void {
     }
   }
 
-  const emit = (event: CoreEvent) => emitEvent("core-event", event);
+  // While locked the shell sends no message content to the webview.
+  const emit = (event: CoreEvent) => {
+    if (locked && ["message_added", "message_updated", "chat_updated"].includes(event.type)) return;
+    emitEvent("core-event", event);
+  };
+
+  function setLocked(value: boolean): void {
+    if (locked === value) return;
+    locked = value;
+    emitEvent("lock-changed", value);
+  }
 
   function sorted(): ChatSummary[] {
     return chats.slice().sort((a, b) => (b.last_message?.sent_at_ms ?? 0) - (a.last_message?.sent_at_ms ?? 0));
@@ -219,6 +297,37 @@ export function installFakeTauri(options: FakeOptions): void {
 
   function requireSession(): void {
     if (!session) throw { code: "signed_out", message: "Not signed in", retryable: false } satisfies IpcError;
+  }
+
+  /** Content waits behind the lock. */
+  function requireUnlocked(): void {
+    if (locked) throw lockError("locked", "Outlast is locked");
+  }
+
+  /** Like serde: the settings edit must have exactly the expected shape. */
+  function checkEdit(edit: unknown): SettingsEdit {
+    const e = edit as SettingsEdit;
+    const keys = (o: object) => Object.keys(o).sort().join(",");
+    const ok =
+      typeof e === "object" &&
+      e !== null &&
+      keys(e) === "close_to_tray,lock_idle_minutes,notifications,start_at_login" &&
+      keys(e.notifications ?? {}) === "do_not_disturb,enabled,show_previews" &&
+      Object.values(e.notifications).every((v) => typeof v === "boolean") &&
+      typeof e.close_to_tray === "boolean" &&
+      typeof e.start_at_login === "boolean" &&
+      Number.isInteger(e.lock_idle_minutes) &&
+      e.lock_idle_minutes >= 0;
+    if (!ok) throw `invalid args \`settings\` for command \`update_settings\`: ${JSON.stringify(edit)}`;
+    return e;
+  }
+
+  function checkNewPasscode(value: unknown): string {
+    const chars = [...String(value ?? "")].length;
+    if (typeof value !== "string" || chars < 4 || chars > 64) {
+      throw lockError("invalid_input", "a passcode is 4 to 64 characters");
+    }
+    return value;
   }
 
   function findOwn(clientMsgId: string): ChatMessage {
@@ -243,6 +352,11 @@ export function installFakeTauri(options: FakeOptions): void {
   const sent: ChatMessage[] = [];
 
   async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    const failure = failures.get(cmd);
+    if (failure) {
+      failures.delete(cmd);
+      throw failure;
+    }
     switch (cmd) {
       case "plugin:event|listen": {
         const id = nextEventId++;
@@ -256,22 +370,33 @@ export function installFakeTauri(options: FakeOptions): void {
         return session;
       case "login": {
         if (args.username === "me" && args.password === "secret") {
-          session = { user: me, server: String(args.server), connection: connected, services };
+          session = newSession(String(args.server));
           return session;
         }
         throw { code: "auth_failed", message: "Wrong username or password", retryable: false } satisfies IpcError;
       }
+      case "sign_in_hint":
+        return options.hint ?? { server: null, username: null, notice: null };
+      case "sign_out": {
+        session = null;
+        emitEvent("core-event", { type: "connection_changed", state: { state: "signed_out" } } satisfies CoreEvent);
+        if (options.signOutError) throw options.signOutError;
+        return null;
+      }
       case "list_chats":
         requireSession();
+        requireUnlocked();
         return sorted();
       case "open_chat": {
         requireSession();
+        requireUnlocked();
         const chat = chatOrReject(args.chatId);
         chat.unread_count = 0;
         return messages[chat.chat_id];
       }
       case "send_message": {
         requireSession();
+        requireUnlocked();
         const chat = chatOrReject(args.chatId);
         const message: ChatMessage = {
           client_msg_id: `cm-${sent.length + 1}`,
@@ -294,6 +419,65 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "chat_updated", chat });
         return message;
       }
+      case "set_muted": {
+        requireSession();
+        requireUnlocked();
+        if (typeof args.muted !== "boolean") throw "invalid args `muted` for command `set_muted`";
+        const chat = chatOrReject(args.chatId);
+        chat.muted = args.muted;
+        emit({ type: "chat_updated", chat });
+        return chat;
+      }
+      case "set_viewing":
+        if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `set_viewing`";
+        return null;
+      case "get_settings":
+        return view();
+      case "update_settings": {
+        const edit = checkEdit(args.settings);
+        if (edit.lock_idle_minutes > 1440) {
+          throw lockError("invalid_input", "lock after at most 1440 minutes of inactivity");
+        }
+        stored = clone(edit);
+        return view();
+      }
+      case "set_passcode": {
+        const next = checkNewPasscode(args.passcode);
+        if (passcode !== null && args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
+        passcode = next;
+        return null;
+      }
+      case "remove_passcode": {
+        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+        if (args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
+        passcode = null;
+        setLocked(false);
+        return null;
+      }
+      case "lock_now":
+        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+        setLocked(true);
+        return null;
+      case "unlock": {
+        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+        const now = Date.now();
+        if (blockedUntil > now) {
+          const wait = Math.ceil((blockedUntil - now) / 1000);
+          throw lockError("too_many_attempts", `too many wrong passcodes; try again in ${wait} s`, true);
+        }
+        if (args.passcode !== passcode) {
+          wrongTries += 1;
+          if (wrongTries >= 5) blockedUntil = now + 30_000;
+          throw lockError("wrong_passcode", "wrong passcode");
+        }
+        wrongTries = 0;
+        setLocked(false);
+        return null;
+      }
+      case "is_locked":
+        return locked;
+      case "note_activity":
+        return null;
       case "reconnect_now": {
         requireSession();
         // Like the core: a wait is cut short and an attempt starts (while the
@@ -376,17 +560,17 @@ export function installFakeTauri(options: FakeOptions): void {
       emit({ type: "chat_updated", chat });
       return clone(message);
     },
-    addChat({ chat_id, title, member_names }) {
+    addChat({ chat_id, title, member_names }, announce = true) {
       let chat = chats.find((c) => c.chat_id === chat_id);
       if (chat) {
         chat.title = title;
         chat.member_names = member_names.slice();
       } else {
-        chat = { chat_id, title, member_names: member_names.slice(), last_message: null, unread_count: 0 };
+        chat = { chat_id, title, member_names: member_names.slice(), last_message: null, unread_count: 0, muted: false };
         chats.push(chat);
         messages[chat_id] = [];
       }
-      emit({ type: "chat_updated", chat });
+      if (announce) emit({ type: "chat_updated", chat });
     },
     deliver(chatId, sender, body) {
       const chat = chatOrReject(chatId);
@@ -436,6 +620,22 @@ export function installFakeTauri(options: FakeOptions): void {
     historyGap() {
       emit({ type: "history_gap", after_seq: seq - 1, resumes_at_seq: seq + 50 });
       seq += 50;
+    },
+    settings: view,
+    passcode: () => passcode,
+    locked: () => locked,
+    lock() {
+      setLocked(true);
+    },
+    unlockElsewhere() {
+      setLocked(false);
+    },
+    openChat(chatId) {
+      emitEvent("open-chat", chatId);
+    },
+    emitEvent,
+    failNext(cmd, error) {
+      failures.set(cmd, error);
     },
   };
   w.__fake = controls;

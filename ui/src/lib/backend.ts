@@ -8,9 +8,16 @@ import type { ChatSummary } from "./bindings/ChatSummary";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { SettingsEdit } from "./bindings/SettingsEdit";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { SignInHint } from "./bindings/SignInHint";
 
 /** Name of the single Tauri event carrying every `CoreEvent`. */
 export const CORE_EVENT = "core-event";
+/** The shell locked (true) or unlocked (false) the app. */
+export const LOCK_CHANGED = "lock-changed";
+/** A notification was clicked: its payload is the chat to open. */
+export const OPEN_CHAT = "open-chat";
 
 declare global {
   interface Window {
@@ -22,6 +29,12 @@ declare global {
 export function hasCore(): boolean {
   return typeof window !== "undefined" && window.__TAURI_INTERNALS__ != null;
 }
+
+const NO_CORE: IpcError = {
+  code: "no_core",
+  message: "Outlast's core is not available. Start the app through Tauri.",
+  retryable: false,
+};
 
 function isIpcError(value: unknown): value is IpcError {
   return (
@@ -47,13 +60,7 @@ export function toIpcError(error: unknown): IpcError {
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  if (!hasCore()) {
-    throw {
-      code: "no_core",
-      message: "Outlast's core is not available. Start the app through Tauri.",
-      retryable: false,
-    } satisfies IpcError;
-  }
+  if (!hasCore()) throw { ...NO_CORE };
   try {
     return await invoke<T>(cmd, args);
   } catch (error) {
@@ -93,20 +100,87 @@ export async function reconnectNow(): Promise<void> {
   await call<null>("reconnect_now");
 }
 
-/** Subscribes to core events; resolves (once subscribed) with an unsubscribe function. */
-export async function onCoreEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
-  if (!hasCore()) {
-    throw {
-      code: "no_core",
-      message: "Outlast's core is not available. Start the app through Tauri.",
-      retryable: false,
-    } satisfies IpcError;
-  }
-  const unlisten = await listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
+/** What the sign-in screen can prefill (the last account), and why a new sign-in is needed. */
+export function signInHint(): Promise<SignInHint> {
+  return call<SignInHint>("sign_in_hint");
+}
+
+/** Signs out here and on the server; rejects with `keyring_error` if the kept sign-in could not be forgotten. */
+export async function signOut(): Promise<void> {
+  await call<null>("sign_out");
+}
+
+/** Mutes or unmutes a chat; resolves with its updated summary. */
+export function setMuted(chatId: string, muted: boolean): Promise<ChatSummary> {
+  return call<ChatSummary>("set_muted", { chatId, muted });
+}
+
+/** Tells the shell which chat this window shows (null: none), so it needs no notification. */
+export async function setViewing(chatId: string | null): Promise<void> {
+  await call<null>("set_viewing", { chatId });
+}
+
+export function getSettings(): Promise<SettingsView> {
+  return call<SettingsView>("get_settings");
+}
+
+/** Saves the settings; resolves with them as stored. */
+export function updateSettings(settings: SettingsEdit): Promise<SettingsView> {
+  return call<SettingsView>("update_settings", { settings });
+}
+
+/** Sets the passcode (4 to 64 characters); changing it needs the current one. */
+export async function setPasscode(current: string | null, passcode: string): Promise<void> {
+  await call<null>("set_passcode", { current, passcode });
+}
+
+/** Turns the lock off; needs the current passcode. */
+export async function removePasscode(current: string): Promise<void> {
+  await call<null>("remove_passcode", { current });
+}
+
+/** Locks now; rejects with `no_passcode` when no passcode is set. */
+export async function lockNow(): Promise<void> {
+  await call<null>("lock_now");
+}
+
+/** Unlocks; rejects with `wrong_passcode` or `too_many_attempts`. */
+export async function unlock(passcode: string): Promise<void> {
+  await call<null>("unlock", { passcode });
+}
+
+export function isLocked(): Promise<boolean> {
+  return call<boolean>("is_locked");
+}
+
+/** The user did something: the idle lock starts counting again. */
+export async function noteActivity(): Promise<void> {
+  await call<null>("note_activity");
+}
+
+/** Listens to one Tauri event; resolves (once subscribed) with an unsubscribe function. */
+async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
+  if (!hasCore()) throw { ...NO_CORE };
+  const unlisten = await listen<T>(event, (e) => handler(e.payload));
   return () => {
     // Typed as returning void, but it is async underneath.
     Promise.resolve().then(() => unlisten()).catch(() => {
       /* the webview is going away; nothing to clean up */
     });
   };
+}
+
+/** Subscribes to core events; resolves (once subscribed) with an unsubscribe function. */
+export function onCoreEvent(handler: (event: CoreEvent) => void): Promise<() => void> {
+  return subscribe<CoreEvent>(CORE_EVENT, handler);
+}
+
+/** Subscribes to lock changes (true: locked). */
+export function onLockChanged(handler: (locked: boolean) => void): Promise<() => void> {
+  return subscribe<boolean>(LOCK_CHANGED, handler);
+}
+
+/** Subscribes to requests to open a chat (a notification was clicked). */
+export function onOpenChat(handler: (chatId: string) => void): Promise<() => void> {
+  return subscribe<string>(OPEN_CHAT, handler);
 }

@@ -124,3 +124,8 @@ export function preview(body: string, max: number = PREVIEW_MAX_CHARS): string {
   }
   return out;
 }
+
+/** A message from the core ("wrong passcode") as a sentence ("Wrong passcode"). */
+export function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,6 +1,7 @@
 // App state: session, connection, chats and per-chat messages, kept up to
-// date from `core-event`s. Components read it; only this module calls the
-// backend for state-changing operations.
+// date from `core-event`s; the lock, the desktop settings and the sign-in
+// hint. Components read it; only this module calls the backend for
+// state-changing operations.
 import * as backend from "./backend";
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
@@ -8,6 +9,9 @@ import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { SettingsEdit } from "./bindings/SettingsEdit";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { SignInHint } from "./bindings/SignInHint";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:7710";
 
@@ -40,6 +44,12 @@ export function unknownServices(): ServiceHealth {
 export function isRenewingSession(state: ConnectionState): boolean {
   return state.state === "waiting" && state.why.includes("renewing the session");
 }
+
+/** User activity is reported to the idle lock at most this often. */
+export const ACTIVITY_THROTTLE_MS = 15_000;
+
+/** Core events that carry message content; the shell withholds them while locked. */
+const CONTENT_EVENTS: ReadonlySet<CoreEvent["type"]> = new Set(["message_added", "message_updated", "chat_updated"]);
 
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
@@ -79,30 +89,57 @@ export class AppStore {
   messages = $state<Record<string, ChatMessage[]>>({});
   chatLoad = $state<Record<string, ChatLoad>>({});
   selectedChatId = $state<string | null>(null);
+  /** Content is hidden behind the passcode: no chats or messages are held meanwhile. */
+  locked = $state(false);
+  /** The desktop settings, once loaded (null: not yet, or they could not be read). */
+  settings = $state<SettingsView | null>(null);
+  settingsOpen = $state(false);
+  /** What the sign-in screen prefills, and a notice to show above it. */
+  signInHint = $state<SignInHint | null>(null);
+  /** The user closed the "sign-in won't be kept" notice for this session. */
+  rememberNoticeDismissed = $state(false);
 
   selectedChat = $derived(this.chats.find((c) => c.chat_id === this.selectedChatId) ?? null);
 
-  #unlisten: (() => void) | null = null;
+  #unlisten: (() => void)[] = [];
   /** Snapshot loads in flight; events are queued meanwhile and replayed after. */
   #loads = 0;
   #queued: CoreEvent[] = [];
+  /** A chat to open once the chat list is (re)loaded: open before locking, or asked for by a notification. */
+  #wantChatId: string | null = null;
+  /** The chat last reported to the shell with set_viewing (undefined: nothing reported yet). */
+  #viewing: string | null | undefined = undefined;
+  /** Date.now() when activity was last reported. */
+  #lastActivity = Number.NEGATIVE_INFINITY;
 
-  /** Subscribes to core events, then loads the session (and chats, if signed in). */
+  /**
+   * Subscribes to the shell's events, then loads the session, whether the app
+   * is locked, and (signed in and unlocked) the chats.
+   */
   async start(): Promise<void> {
     this.phase = "starting";
     this.startError = null;
     try {
       // Subscribe first so nothing that happens during loading is missed.
-      if (!this.#unlisten) this.#unlisten = await backend.onCoreEvent((e) => this.#onEvent(e));
+      if (this.#unlisten.length === 0) {
+        this.#unlisten = await Promise.all([
+          backend.onCoreEvent((e) => this.#onEvent(e)),
+          backend.onLockChanged((locked) => void this.#lockChanged(locked)),
+          backend.onOpenChat((chatId) => void this.openChatFromShell(chatId)),
+        ]);
+      }
       const info = await this.#snapshot(backend.session, (s) => {
         if (s) this.#setSession(s);
       });
+      if (await backend.isLocked()) this.#enterLock();
+      void this.loadSettings();
       if (!info) {
+        await this.#loadSignInHint();
         this.phase = "signed_out";
         return;
       }
       this.phase = "ready";
-      await this.loadChats();
+      if (!this.locked) await this.loadChats();
     } catch (error) {
       this.startError = backend.toIpcError(error).message;
       this.phase = "failed";
@@ -110,8 +147,8 @@ export class AppStore {
   }
 
   stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
+    for (const unlisten of this.#unlisten) unlisten();
+    this.#unlisten = [];
   }
 
   /** Signs in; rejects with an `IpcError` (the form shows its message). */
@@ -125,51 +162,225 @@ export class AppStore {
     await this.loadChats();
   }
 
-  /** Back to the sign-in screen (after the core reported it signed out or asked for a sign-in). */
-  showSignIn(): void {
+  /**
+   * Back to the sign-in screen (after the core reported it signed out or asked
+   * for a sign-in, or after signing out). `notice` is shown above the form.
+   */
+  showSignIn(notice: string | null = null): void {
     if (this.session) this.lastServer = this.session.server;
     this.session = null;
     this.signInRequired = null;
     this.outage = null;
     this.services = unknownServices();
-    this.chats = [];
-    this.messages = {};
-    this.chatLoad = {};
-    this.selectedChatId = null;
+    this.#clearContent();
+    this.#wantChatId = null;
+    this.settingsOpen = false;
+    this.rememberNoticeDismissed = false;
+    this.signInHint = notice === null ? null : { server: null, username: null, notice };
     this.phase = "signed_out";
+    void this.#loadSignInHint(notice);
+  }
+
+  /**
+   * Signs out, then shows the sign-in screen. A `keyring_error` (signed out,
+   * but the kept sign-in could not be forgotten) still signs out and is shown
+   * there; any other error rejects (the settings panel shows it).
+   */
+  async signOut(): Promise<void> {
+    let notice: string | null = null;
+    try {
+      await backend.signOut();
+    } catch (error) {
+      const e = backend.toIpcError(error);
+      if (e.code !== "keyring_error") throw e;
+      notice = e.message;
+    }
+    this.showSignIn(notice);
   }
 
   async loadChats(): Promise<void> {
+    if (this.locked) return;
     this.chatsLoading = true;
     this.chatsError = null;
     try {
       await this.#snapshot(backend.listChats, (chats) => {
-        this.chats = sortChats(chats);
+        if (!this.locked) this.chats = sortChats(chats);
       });
     } catch (error) {
-      this.chatsError = backend.toIpcError(error).message;
+      if (!this.#lockedError(error)) this.chatsError = backend.toIpcError(error).message;
       return;
     } finally {
       this.chatsLoading = false;
     }
+    if (this.locked) return;
+    const want = this.#wantChatId;
+    this.#wantChatId = null;
+    if (want !== null && this.chats.some((c) => c.chat_id === want)) return this.selectChat(want);
     const stillThere = this.chats.some((c) => c.chat_id === this.selectedChatId);
     if (!stillThere && this.chats.length > 0) await this.selectChat(this.chats[0].chat_id);
   }
 
   /** Shows a chat and (re)loads its history. */
   async selectChat(chatId: string): Promise<void> {
+    if (this.locked) return;
     this.selectedChatId = chatId;
+    this.#reportViewing(chatId);
     const chat = this.chats.find((c) => c.chat_id === chatId);
     if (chat) chat.unread_count = 0; // the core marks it read when opened
     this.chatLoad[chatId] = { loading: true, error: null };
     try {
       await this.#snapshot(
         () => backend.openChat(chatId),
-        (history) => this.#mergeHistory(chatId, history),
+        (history) => {
+          if (!this.locked) this.#mergeHistory(chatId, history);
+        },
       );
-      this.chatLoad[chatId] = { loading: false, error: null };
+      if (!this.locked) this.chatLoad[chatId] = { loading: false, error: null };
     } catch (error) {
-      this.chatLoad[chatId] = { loading: false, error: backend.toIpcError(error).message };
+      if (!this.#lockedError(error)) {
+        this.chatLoad[chatId] = { loading: false, error: backend.toIpcError(error).message };
+      }
+    }
+  }
+
+  /** A notification was clicked: open its chat now, or once unlocked (or once the chats are loaded). */
+  async openChatFromShell(chatId: string): Promise<void> {
+    if (this.locked || this.phase !== "ready" || this.chatsLoading) {
+      this.#wantChatId = chatId;
+      return;
+    }
+    if (this.chats.some((c) => c.chat_id === chatId)) return this.selectChat(chatId);
+    // Not known yet (e.g. a new chat): read the list again, then open it.
+    this.#wantChatId = chatId;
+    await this.loadChats();
+  }
+
+  /** Mutes or unmutes a chat; rejects with an `IpcError` (the chat header shows it). */
+  async setMuted(chatId: string, muted: boolean): Promise<void> {
+    try {
+      const chat = await backend.setMuted(chatId, muted);
+      if (!this.locked) this.#replaceChat(chat);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  // --- Lock -----------------------------------------------------------------
+
+  /** Unlocks; rejects with an `IpcError` (`wrong_passcode`, `too_many_attempts`) for the lock screen. */
+  async unlock(passcode: string): Promise<void> {
+    await backend.unlock(passcode);
+    await this.#leaveLock();
+  }
+
+  /** Locks now; rejects with an `IpcError` (e.g. `no_passcode`). */
+  async lockNow(): Promise<void> {
+    await backend.lockNow();
+    this.#enterLock();
+  }
+
+  /**
+   * Reports user activity to the idle lock, at most once per
+   * ACTIVITY_THROTTLE_MS (and not while locked: typing a passcode is not use).
+   */
+  noteActivity(): void {
+    if (this.locked) return;
+    const now = Date.now();
+    if (now - this.#lastActivity < ACTIVITY_THROTTLE_MS) return;
+    this.#lastActivity = now;
+    backend.noteActivity().catch(() => {
+      /* the next activity reports again */
+    });
+  }
+
+  async #lockChanged(locked: boolean): Promise<void> {
+    if (locked) this.#enterLock();
+    else await this.#leaveLock();
+  }
+
+  /** Drops every chat and message from memory (the UI unmounts them) and stops viewing any chat. */
+  #enterLock(): void {
+    if (!this.locked) this.#wantChatId ??= this.selectedChatId;
+    this.locked = true;
+    this.settingsOpen = false;
+    this.#clearContent();
+  }
+
+  /** The shell withheld content events while locked: read the chats (and the open chat) again. */
+  async #leaveLock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    this.#lastActivity = Number.NEGATIVE_INFINITY;
+    if (this.phase === "ready" && this.session) await this.loadChats();
+  }
+
+  /** A command refused because the shell is locked: lock here too. */
+  #lockedError(error: unknown): boolean {
+    if (backend.toIpcError(error).code !== "locked") return false;
+    this.#enterLock();
+    return true;
+  }
+
+  #clearContent(): void {
+    this.chats = [];
+    this.chatsError = null;
+    this.messages = {};
+    this.chatLoad = {};
+    this.selectedChatId = null;
+    this.#queued = this.#queued.filter((e) => !CONTENT_EVENTS.has(e.type));
+    this.#reportViewing(null);
+  }
+
+  /** Tells the shell which chat is on screen (only when it changes). */
+  #reportViewing(chatId: string | null): void {
+    if (this.#viewing === chatId) return;
+    this.#viewing = chatId;
+    backend.setViewing(chatId).catch(() => {
+      this.#viewing = undefined; // report again next time
+    });
+  }
+
+  // --- Settings and sign-in hint --------------------------------------------
+
+  /** Reads the desktop settings (keeps the last ones if that fails). */
+  async loadSettings(): Promise<SettingsView | null> {
+    try {
+      this.settings = await backend.getSettings();
+    } catch {
+      /* the settings panel shows that they could not be read */
+    }
+    return this.settings;
+  }
+
+  /** Saves the settings; rejects with an `IpcError` (the settings panel shows it). */
+  async updateSettings(edit: SettingsEdit): Promise<SettingsView> {
+    const view = await backend.updateSettings(edit);
+    this.settings = view;
+    return view;
+  }
+
+  /** Sets or changes the passcode; rejects with an `IpcError`. */
+  async setPasscode(current: string | null, passcode: string): Promise<void> {
+    await backend.setPasscode(current, passcode);
+    await this.loadSettings();
+  }
+
+  /** Removes the passcode; rejects with an `IpcError`. */
+  async removePasscode(current: string): Promise<void> {
+    await backend.removePasscode(current);
+    await this.loadSettings();
+  }
+
+  /** Reads what the sign-in screen can prefill; `notice` (if any) is shown instead of the hint's. */
+  async #loadSignInHint(notice: string | null = null): Promise<void> {
+    try {
+      const hint = await backend.signInHint();
+      if (this.phase !== "signed_out" && this.phase !== "starting") return;
+      this.signInHint = { ...hint, notice: notice ?? hint.notice };
+      if (hint.server) this.lastServer = hint.server;
+    } catch {
+      /* nothing to prefill */
     }
   }
 
@@ -187,12 +398,20 @@ export class AppStore {
 
   /** Sends a message; rejects with an `IpcError` if the core refused it. */
   async send(chatId: string, body: string): Promise<void> {
-    const message = await backend.sendMessage(chatId, body);
-    this.#upsert(message, "returned");
+    let message: ChatMessage;
+    try {
+      message = await backend.sendMessage(chatId, body);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+    if (!this.locked) this.#upsert(message, "returned");
   }
 
   /** Applies one core event (public for tests and tooling). */
   apply(event: CoreEvent): void {
+    // Nothing is held while locked; the chats are read again on unlocking.
+    if (this.locked && (CONTENT_EVENTS.has(event.type) || event.type === "history_gap")) return;
     switch (event.type) {
       case "message_added":
         this.#upsert(event.message, "added");
