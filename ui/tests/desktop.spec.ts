@@ -123,7 +123,9 @@ test.describe("settings", () => {
       change(expected);
       await expect.poll(() => callsOf(page, "update_settings")).toHaveLength(index + 1);
       expect((await callsOf(page, "update_settings")).at(-1)).toEqual({ settings: expected });
-      expect(await page.evaluate(() => window.__fake.settings())).toEqual({ ...expected, has_passcode: false });
+      // The call is recorded when it is made; the fake stores it a moment later.
+      const stored = { ...expected, has_passcode: false };
+      await expect.poll(() => page.evaluate(() => window.__fake.settings())).toEqual(stored);
     }
     await expect(dnd).toBeChecked();
     await expect(previews).not.toBeChecked();
