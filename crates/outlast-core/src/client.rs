@@ -641,6 +641,8 @@ impl Client {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if previous.is_some() {
+            // Stopping the connection must not drop what it learned last.
+            self.inner.shared.write_pending();
             self.inner.shared.replace_timeline(None);
             self.inner.shared.replace_store(None);
             self.inner.shared.set_connection(ConnectionState::SignedOut);
@@ -811,6 +813,8 @@ impl Client {
                 "a search is at most {MAX_QUERY_CHARS} characters"
             )));
         }
+        // Include what arrived in the last few milliseconds.
+        self.inner.shared.write_pending();
         match self
             .inner
             .shared
@@ -845,6 +849,7 @@ impl Client {
     /// While the server cannot be asked: show the chat from the local cache.
     fn show_cached(&self, chat_id: &str) {
         let shared = &self.inner.shared;
+        shared.write_pending();
         match shared.with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE)) {
             Some(Ok(cached)) => {
                 shared.update(|t| (t.load_cached(chat_id, cached), Vec::new()));

@@ -4,16 +4,34 @@
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
+use tokio::time::{Duration, Instant};
 
 use outlast_protocol::EventPayload;
 
 use crate::connection::ConnectionSink;
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreWrite};
 use crate::timeline::Timeline;
 
 /// Events buffered per subscriber before a slow one starts missing them.
 const EVENT_BUFFER: usize = 4096;
+
+/// What the connection learns (messages, acks) is written behind, in batches: at most this
+/// late...
+const WRITE_BEHIND: Duration = Duration::from_millis(5);
+/// ...or as soon as this many are waiting. A crash in between loses nothing: an unwritten ack
+/// leaves the message in the outbox (re-sent under the same client id, stored once by the
+/// server), an unwritten event leaves the cursor behind it (fetched again by catch-up).
+const WRITE_BATCH: usize = 2_000;
+
+#[derive(Default)]
+struct Pending {
+    /// The account the writes belong to: a connection stopping as the next account starts must
+    /// not write into the next account's database.
+    owner: Option<String>,
+    writes: Vec<StoreWrite>,
+    since: Option<Instant>,
+}
 
 pub(crate) struct Shared {
     /// `None` while signed out.
@@ -22,6 +40,8 @@ pub(crate) struct Shared {
     services: Mutex<ServiceHealth>,
     /// The account's local database, when the client keeps one.
     store: Mutex<Option<Store>>,
+    /// Writes waiting for the next batch.
+    pending: Mutex<Pending>,
     events: broadcast::Sender<CoreEvent>,
 }
 
@@ -33,6 +53,7 @@ impl Shared {
             connection: Mutex::new(ConnectionState::SignedOut),
             services: Mutex::new(ServiceHealth::default()),
             store: Mutex::new(None),
+            pending: Mutex::new(Pending::default()),
             events,
         }
     }
@@ -82,7 +103,49 @@ impl Shared {
     }
 
     pub fn replace_store(&self, store: Option<Store>) {
+        // What the old account learned last goes into its own database.
+        self.write_pending();
         *lock(&self.store) = store;
+    }
+
+    /// Queue a write for the next batch; write the batch now if it is full.
+    fn write_behind(&self, write: StoreWrite) {
+        let Some(me) = self.read(|t| t.me().user_id.clone()) else {
+            return;
+        };
+        let full = {
+            let mut pending = lock(&self.pending);
+            if pending.owner.as_ref() != Some(&me) {
+                pending.writes.clear();
+                pending.owner = Some(me);
+            }
+            pending.writes.push(write);
+            pending.since.get_or_insert_with(Instant::now);
+            pending.writes.len() >= WRITE_BATCH
+        };
+        if full {
+            self.write_pending();
+        }
+    }
+
+    /// Write every queued write, in one transaction.
+    pub fn write_pending(&self) {
+        let me = self.read(|t| t.me().user_id.clone());
+        let writes = {
+            let mut pending = lock(&self.pending);
+            pending.since = None;
+            let writes = std::mem::take(&mut pending.writes);
+            if pending.owner != me {
+                return;
+            }
+            writes
+        };
+        let Some(me) = me.filter(|_| !writes.is_empty()) else {
+            return;
+        };
+        self.record("what the connection received", |s| {
+            s.apply_writes(&writes, &me)
+        });
     }
 
     /// Run `f` on the store, if there is one. `None` without a store.
@@ -142,11 +205,11 @@ impl ConnectionSink for Shared {
 
     fn apply_event(&self, seq: u64, event: &EventPayload) {
         if let EventPayload::MessageCreated { message } = event {
-            let names = self.read(|t| (t.name_of(&message.sender_id), t.me().user_id.clone()));
-            if let Some((name, me)) = names {
-                self.record("an incoming message", |s| {
-                    s.apply_messages(&[(seq, message, name.as_str())], &me, None)
-                        .map(drop)
+            if let Some(sender_name) = self.read(|t| t.name_of(&message.sender_id)) {
+                self.write_behind(StoreWrite::Received {
+                    seq,
+                    record: message.clone(),
+                    sender_name,
                 });
             }
         }
@@ -162,13 +225,25 @@ impl ConnectionSink for Shared {
     }
 
     fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64) {
-        self.record("an acknowledgement", |s| {
-            s.acked(client_msg_id, &msg_id, seq)
+        self.write_behind(StoreWrite::Acked {
+            client_msg_id: client_msg_id.to_owned(),
+            msg_id: msg_id.clone(),
+            seq,
         });
         self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, seq)));
     }
 
+    fn write_due(&self) -> Option<Instant> {
+        lock(&self.pending).since.map(|since| since + WRITE_BEHIND)
+    }
+
+    fn flush(&self) {
+        self.write_pending();
+    }
+
     fn refused(&self, client_msg_id: &str, reason: String) {
+        // Written in order after anything still queued (its ack cannot be among them).
+        self.write_pending();
         self.record("a refusal", |s| s.failed(client_msg_id, &reason));
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
     }

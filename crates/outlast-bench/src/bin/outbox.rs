@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use outlast_bench::{fmt_duration, summarize};
-use outlast_core::{Client, ClientOptions, ConnectionSettings, CoreEvent, MessageState, RetryPolicy};
+use outlast_core::{
+    Client, ClientOptions, ConnectionSettings, CoreEvent, MessageState, RetryPolicy,
+};
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -25,6 +27,9 @@ struct Args {
     chats: usize,
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// For comparison only: no local database (the outbox in memory, nothing durable).
+    #[arg(long)]
+    memory_only: bool,
 }
 
 #[tokio::main]
@@ -33,7 +38,12 @@ async fn main() {
     let mut samples = Vec::new();
     for run in 0..args.runs {
         let took = one_run(&args, run).await;
-        println!("  run {}: {} delivered in {}", run + 1, args.messages, fmt_duration(took));
+        println!(
+            "  run {}: {} delivered in {}",
+            run + 1,
+            args.messages,
+            fmt_duration(took)
+        );
         samples.push(took);
     }
     let summary = summarize(&samples).expect("at least one run");
@@ -59,7 +69,8 @@ async fn one_run(args: &Args, run: usize) -> Duration {
     .await
     .expect("mock backend");
     let chat_ids = create_chats(&server, args.chats).await;
-    let dir = std::env::temp_dir().join(format!("outlast-bench-outbox-{}-{run}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("outlast-bench-outbox-{}-{run}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let client = Client::with_options(ClientOptions {
         connection: ConnectionSettings {
@@ -69,7 +80,7 @@ async fn one_run(args: &Args, run: usize) -> Duration {
             )),
             ..ConnectionSettings::default()
         },
-        data_dir: Some(dir.clone()),
+        data_dir: (!args.memory_only).then(|| dir.clone()),
         ..ClientOptions::default()
     });
     client
@@ -95,10 +106,14 @@ async fn one_run(args: &Args, run: usize) -> Duration {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     while delivered < per_chat * chat_ids.len() {
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(CoreEvent::MessageUpdated { message })) if message.state == MessageState::Sent => {
+            Ok(Ok(CoreEvent::MessageUpdated { message }))
+                if message.state == MessageState::Sent =>
+            {
                 delivered += 1
             }
-            Ok(Ok(CoreEvent::MessageUpdated { message })) if message.state == MessageState::Failed => {
+            Ok(Ok(CoreEvent::MessageUpdated { message }))
+                if message.state == MessageState::Failed =>
+            {
                 panic!("a message failed: {:?}", message.failure)
             }
             Ok(Ok(_)) => {}
@@ -145,7 +160,10 @@ async fn check_server_copy(server: &MockServer, chat_ids: &[String], per_chat: u
     let api = server.url_of("api-a").unwrap();
     for chat in chat_ids {
         let page: serde_json::Value = http
-            .get(format!("{}/v1/chats/{chat}/messages?limit=200", api.trim_end_matches('/')))
+            .get(format!(
+                "{}/v1/chats/{chat}/messages?limit=200",
+                api.trim_end_matches('/')
+            ))
             .bearer_auth(&token)
             .send()
             .await

@@ -20,6 +20,13 @@ pub trait ConnectionSink: Send + Sync + 'static {
     fn gap(&self, after_seq: u64, resumes_at_seq: u64);
     fn connection(&self, state: ConnectionState);
     fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
+    /// When what was applied must be written to durable storage at the latest (`None`: nothing
+    /// is waiting). The connection calls [`ConnectionSink::flush`] then, and whenever it pauses.
+    fn write_due(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+    /// Write what was applied to durable storage now.
+    fn flush(&self) {}
     /// A gateway connection attempt is starting (benchmarks count them).
     fn attempt(&self, _endpoint: &Candidate) {}
     /// A REST request is checking whether the API can carry traffic (benchmarks count them).

@@ -331,6 +331,7 @@ impl Supervisor {
         let url = link.endpoint.url.clone();
         let started = Instant::now();
         let ended = self.live(*link).await;
+        self.sink.flush();
         if started.elapsed() >= self.settings.stable_after {
             self.failures = 0;
         }
@@ -604,6 +605,8 @@ impl Supervisor {
         for event in &page.events {
             self.sink.apply_event(event.seq, &event.event);
         }
+        // A page is durable before the next is asked for.
+        self.sink.flush();
     }
 
     /// Serve a welcomed gateway link until it fails, is replaced, or the client goes away.
@@ -669,7 +672,9 @@ impl Supervisor {
             let failback_at = (moving.is_none() && failback_probe.is_none())
                 .then(|| failback.next_probe(&self.table))
                 .flatten();
+            let write_at = self.sink.write_due();
             tokio::select! {
+                _ = sleep_until(write_at.unwrap_or(far)), if write_at.is_some() => self.sink.flush(),
                 _ = sleep_until(pinger.due.unwrap_or(next_ping)) => {
                     if pinger.due.is_some() {
                         return Ended::Lost(format!(
@@ -805,7 +810,7 @@ impl Supervisor {
                             if let Some(at) = sent_at.remove(&client_msg_id) {
                                 pinger.rtt.sample(at.elapsed());
                             }
-                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
+                            forget(&mut self.outbox, &client_msg_id);
                             self.sink.acked(&client_msg_id, msg_id, seq);
                             waiting_since = (!self.outbox.is_empty()).then(Instant::now);
                             probed = false;
@@ -1129,5 +1134,18 @@ impl Failback {
         let since = *self.healthy_since.get_or_insert(now);
         self.after
             .is_some_and(|after| now.duration_since(since) >= after)
+    }
+}
+
+/// Drop an acknowledged message from the outbox. Acks come in the order messages were sent, so
+/// it is almost always the first: a flush of thousands stays linear.
+fn forget(outbox: &mut VecDeque<Outgoing>, client_msg_id: &str) {
+    if outbox
+        .front()
+        .is_some_and(|m| m.client_msg_id == client_msg_id)
+    {
+        outbox.pop_front();
+    } else {
+        outbox.retain(|m| m.client_msg_id != client_msg_id);
     }
 }

@@ -261,6 +261,66 @@ impl Store {
         open_chat: Option<&str>,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
+        let added = apply_messages_in(&tx, events, me, open_chat)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Several received messages and acknowledgements, in the order they happened, as one
+    /// transaction: what the connection learns in a burst costs one commit, not one per item.
+    pub fn apply_writes(&mut self, writes: &[StoreWrite], me: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut received: Vec<(u64, &MessageRecord, &str)> = Vec::new();
+        for write in writes {
+            match write {
+                StoreWrite::Received {
+                    seq,
+                    record,
+                    sender_name,
+                } => received.push((*seq, record, sender_name.as_str())),
+                StoreWrite::Acked {
+                    client_msg_id,
+                    msg_id,
+                    seq,
+                } => {
+                    // An ack may confirm a message received just before it: keep the order.
+                    apply_messages_in(&tx, &received, me, None)?;
+                    received.clear();
+                    acked_in(&tx, client_msg_id, msg_id, *seq)?;
+                }
+            }
+        }
+        apply_messages_in(&tx, &received, me, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// What the connection learned, waiting to be written in one transaction with its neighbours.
+#[derive(Debug, Clone)]
+pub enum StoreWrite {
+    Received {
+        seq: u64,
+        record: MessageRecord,
+        sender_name: String,
+    },
+    Acked {
+        client_msg_id: String,
+        msg_id: String,
+        seq: u64,
+    },
+}
+
+fn apply_messages_in(
+    tx: &rusqlite::Transaction<'_>,
+    events: &[(u64, &MessageRecord, &str)],
+    me: &str,
+    open_chat: Option<&str>,
+) -> Result<usize, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    {
         let first_new_id: i64 =
             tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM messages", [], |r| {
                 r.get(0)
@@ -337,13 +397,14 @@ impl Store {
                 )?;
             }
             if added > 0 {
-                index_new_messages(&tx, first_new_id)?;
+                index_new_messages(tx, first_new_id)?;
             }
         }
-        tx.commit()?;
         Ok(added)
     }
+}
 
+impl Store {
     /// The newest `limit` messages of a chat, oldest first.
     pub fn latest_messages(
         &self,
@@ -486,6 +547,19 @@ impl Store {
     /// The server stored `client_msg_id` as `msg_id` at `seq`.
     pub fn acked(&mut self, client_msg_id: &str, msg_id: &str, seq: u64) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        acked_in(&tx, client_msg_id, msg_id, seq)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn acked_in(
+    tx: &rusqlite::Transaction<'_>,
+    client_msg_id: &str,
+    msg_id: &str,
+    seq: u64,
+) -> Result<(), StoreError> {
+    {
         tx.execute(
             "DELETE FROM outbox WHERE client_msg_id = ?1",
             [client_msg_id],
@@ -511,10 +585,11 @@ impl Store {
              ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
             params![CURSOR_KEY, seq as i64],
         )?;
-        tx.commit()?;
         Ok(())
     }
+}
 
+impl Store {
     /// A retryable failure: count the attempt.
     pub fn attempt_failed(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
         self.conn.execute(

@@ -315,3 +315,67 @@ fn an_own_message_seen_as_an_event_and_acked_stays_one_message() {
     assert_eq!(messages[0].state, MessageState::Sent);
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
+
+#[test]
+fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
+    let dir = TempDir::new("batch");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    for n in 0..3 {
+        store
+            .enqueue(
+                &entry(&format!("c-{n}"), "c-team", &format!("mine {n}")),
+                "u-demo",
+                "Demo User",
+            )
+            .unwrap();
+    }
+    let mut echo = record("m-1", "c-team", "u-demo", "mine 0", 1_000);
+    echo.client_msg_id = Some("c-0".into());
+    let writes = vec![
+        StoreWrite::Acked {
+            client_msg_id: "c-0".into(),
+            msg_id: "m-1".into(),
+            seq: 1,
+        },
+        // The echo of the acked message, then a message from someone else, then more acks.
+        StoreWrite::Received {
+            seq: 1,
+            record: echo,
+            sender_name: "Demo User".into(),
+        },
+        StoreWrite::Received {
+            seq: 2,
+            record: record("m-2", "c-jun", "u-jun", "hello", 2_000),
+            sender_name: "Jun Park".into(),
+        },
+        StoreWrite::Acked {
+            client_msg_id: "c-1".into(),
+            msg_id: "m-3".into(),
+            seq: 3,
+        },
+    ];
+    store.apply_writes(&writes, "u-demo").unwrap();
+    let team = store.latest_messages("c-team", 10).unwrap();
+    let states: Vec<(&str, MessageState)> =
+        team.iter().map(|m| (m.body.as_str(), m.state)).collect();
+    assert_eq!(
+        states,
+        [
+            ("mine 0", MessageState::Sent),
+            ("mine 1", MessageState::Sent),
+            ("mine 2", MessageState::Pending)
+        ]
+    );
+    assert_eq!(store.latest_messages("c-jun", 10).unwrap().len(), 1);
+    assert_eq!(store.cursor().unwrap(), 3);
+    // Only the unacknowledged message is still to send.
+    let left: Vec<String> = store
+        .sendable()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.client_msg_id)
+        .collect();
+    assert_eq!(left, ["c-2"]);
+    store.apply_writes(&[], "u-demo").unwrap();
+}
