@@ -22,7 +22,7 @@ const WRITE_BEHIND: Duration = Duration::from_millis(5);
 /// ...or as soon as this many are waiting. A crash in between loses nothing: an unwritten ack
 /// leaves the message in the outbox (re-sent under the same client id, stored once by the
 /// server), an unwritten event leaves the cursor behind it (fetched again by catch-up).
-const WRITE_BATCH: usize = 2_000;
+use crate::store::WRITE_BATCH;
 
 #[derive(Default)]
 struct Pending {

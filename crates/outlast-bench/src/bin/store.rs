@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use outlast_bench::{fmt_duration, summarize};
-use outlast_core::store::{ChatRow, Store};
+use outlast_core::store::{ChatRow, Store, StoreWrite, WRITE_BATCH};
 use outlast_protocol::MessageRecord;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -98,14 +98,20 @@ fn main() {
             attachments: vec![],
         })
         .collect();
+    // As the client writes a catch-up: pages of 500 from the server, written behind the
+    // connection in transactions of up to WRITE_BATCH events (StoreWrite batches).
+    let writes: Vec<StoreWrite> = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| StoreWrite::Received {
+            seq: i as u64 + 1,
+            record,
+            sender_name: "Peer".into(),
+        })
+        .collect();
     let started = Instant::now();
-    for (page, chunk) in records.chunks(500).enumerate() {
-        let events: Vec<(u64, &MessageRecord, &str)> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, r)| ((page * 500 + i + 1) as u64, r, "Peer"))
-            .collect();
-        store.apply_messages(&events, "u-demo", None).unwrap();
+    for batch in writes.chunks(WRITE_BATCH) {
+        store.apply_writes(batch, "u-demo").unwrap();
     }
     let ingest_rate = args.events as f64 / started.elapsed().as_secs_f64();
     drop(store);
@@ -181,7 +187,7 @@ fn main() {
     println!("outlast-bench-store");
     println!("  raw rusqlite inserts           {:>10.0} rows/s", raw_rate);
     println!(
-        "  catch-up ingest (pages of 500) {:>10.0} events/s  ({} events)",
+        "  catch-up ingest (batches of {WRITE_BATCH}) {:>10.0} events/s  ({} events)",
         ingest_rate, args.events
     );
     println!(

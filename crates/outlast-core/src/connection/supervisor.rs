@@ -552,8 +552,15 @@ impl Supervisor {
         apis
     }
 
-    /// Fetch every event after the cursor over REST (after a session could not be resumed).
+    /// Fetch every event after the cursor over REST (after a session could not be resumed), and
+    /// write it all before going on.
     async fn catch_up(&self, region: &str) -> Result<(), CoreError> {
+        let result = self.catch_up_pages(region).await;
+        self.sink.flush();
+        result
+    }
+
+    async fn catch_up_pages(&self, region: &str) -> Result<(), CoreError> {
         let token = self.tokens.current();
         let mut apis = self.api_order();
         apis.sort_by_key(|(r, _)| r != region);
@@ -605,8 +612,6 @@ impl Supervisor {
         for event in &page.events {
             self.sink.apply_event(event.seq, &event.event);
         }
-        // A page is durable before the next is asked for.
-        self.sink.flush();
     }
 
     /// Serve a welcomed gateway link until it fails, is replaced, or the client goes away.
@@ -871,6 +876,7 @@ impl Supervisor {
             {
                 Ok(page) => {
                     self.apply_page(after, page);
+                    self.sink.flush();
                     chosen = Some((region, api));
                     break;
                 }
@@ -919,6 +925,7 @@ impl Supervisor {
                         let after = self.sink.cursor().unwrap_or(0);
                         let more = page.has_more && !page.events.is_empty();
                         self.apply_page(after, page);
+                        self.sink.flush();
                         // Ask again at once only while catching up; a page that did not move the
                         // cursor must not turn into a tight loop against the server.
                         let advanced = self.sink.cursor().unwrap_or(0) > after;

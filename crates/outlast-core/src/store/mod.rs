@@ -296,6 +296,11 @@ impl Store {
     }
 }
 
+/// Most writes the client puts in one transaction when the connection learns faster than it can
+/// write one by one (a catch-up, an outbox flush): bigger batches amortise the commit and the
+/// full-text index's segment work; a crash can only cost a re-fetch of what was not written.
+pub const WRITE_BATCH: usize = 5_000;
+
 /// What the connection learned, waiting to be written in one transaction with its neighbours.
 #[derive(Debug, Clone)]
 pub enum StoreWrite {

@@ -379,3 +379,43 @@ fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
     assert_eq!(left, ["c-2"]);
     store.apply_writes(&[], "u-demo").unwrap();
 }
+
+#[test]
+fn a_cache_from_an_older_version_keeps_its_messages_and_search_through_the_migrations() {
+    let dir = TempDir::new("upgrade");
+    fs::create_dir_all(dir.db().parent().unwrap()).unwrap();
+    {
+        // The database as version 2 left it, with a message from someone and one of ours.
+        let conn = rusqlite::Connection::open(dir.db()).unwrap();
+        for sql in &schema::MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO chats (chat_id, title, member_names) VALUES ('c-jun', 'Jun Park', '[]');
+             INSERT INTO messages (id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
+                                   sent_at_ms, seq, state, own)
+               VALUES (1, 'm-1', NULL, 'c-jun', 'u-jun', 'Jun Park', '회의 자료 공유', 100, 1, 'sent', 0),
+                      (2, 'm-2', 'c-1', 'c-jun', 'u-demo', 'Demo User', 'outage report', 200, 2, 'sent', 1);
+             INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages;",
+        )
+        .unwrap();
+    }
+    let (mut store, opened) = Store::open(&dir.db()).unwrap();
+    assert!(matches!(opened, Opened::Existing), "{opened:?}");
+    assert_eq!(store.latest_messages("c-jun", 10).unwrap().len(), 2);
+    assert_eq!(store.search("회", 10).unwrap().len(), 1, "Korean prefix");
+    assert_eq!(
+        store.search("out rep", 10).unwrap().len(),
+        1,
+        "English prefixes"
+    );
+    // Client ids stay unique where there is one.
+    let mut again = record("m-3", "c-jun", "u-demo", "again", 300);
+    again.client_msg_id = Some("c-1".into());
+    store
+        .apply_messages(&[(3, &again, "Demo User")], "u-demo", None)
+        .unwrap();
+    assert_eq!(store.latest_messages("c-jun", 10).unwrap().len(), 2);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
