@@ -71,6 +71,21 @@ enum Command {
         wait: u64,
         body: String,
     },
+    /// Write `--count` messages into a chat (each printed as `queued` once it is durably kept,
+    /// when a data folder is given), then wait for all of them to be stored by the server. For
+    /// drills and crash tests: a killed run's messages are sent by the next run.
+    Write {
+        #[arg(long)]
+        chat: String,
+        #[arg(long, default_value_t = 100)]
+        count: u32,
+        /// Bodies are `<prefix><n>`.
+        #[arg(long, default_value = "message ")]
+        prefix: String,
+        /// Seconds to wait for every acknowledgement (0: do not wait).
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
     /// Print every event and connection change until stopped (Ctrl-C), `--for` seconds pass or
     /// `--count` events were printed.
     Tail {
@@ -205,6 +220,54 @@ async fn run(args: Args) -> Result<(), Failure> {
                     }
                 }
             }
+        }
+        Command::Write {
+            chat,
+            count,
+            prefix,
+            wait,
+        } => {
+            let mut waiting = std::collections::HashSet::new();
+            for n in 0..count {
+                let body = format!("{prefix}{n}");
+                let pending = client.send(&chat, &body)?;
+                let id = pending.client_msg_id.unwrap_or_default();
+                print_line(&json!({ "type": "queued", "body": body, "client_msg_id": id }));
+                waiting.insert(id);
+            }
+            let deadline = Instant::now() + Duration::from_secs(wait);
+            while wait > 0 && !waiting.is_empty() {
+                let Some(event) = next_event(&mut events, deadline).await else {
+                    return Err(Failure {
+                        code: exit::TIMED_OUT,
+                        message: format!(
+                            "{} of {count} messages not acknowledged within {wait} s; they stay queued",
+                            waiting.len()
+                        ),
+                    });
+                };
+                printer.event(&event);
+                if let CoreEvent::MessageUpdated { message } = &event {
+                    let id = message.client_msg_id.clone().unwrap_or_default();
+                    match message.state {
+                        MessageState::Sent => {
+                            waiting.remove(&id);
+                        }
+                        MessageState::Failed if waiting.contains(&id) => {
+                            return Err(Failure {
+                                code: exit::MESSAGE_REFUSED,
+                                message: format!(
+                                    "the server refused {:?}: {}",
+                                    message.body,
+                                    message.failure.clone().unwrap_or_default()
+                                ),
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            print_line(&json!({ "type": "written", "count": count, "acknowledged": wait > 0 }));
         }
         Command::Tail { for_secs, count } => {
             let printer = Printer { all: true };
