@@ -1,6 +1,7 @@
 //! IPC adapters: each command takes its arguments, asks the core or the desktop state, and maps
 //! the error. Anything smarter than that belongs in `outlast-core` or `outlast-desktop`.
 
+use outlast_core::store::SearchHit;
 use outlast_core::{ChatMessage, ChatSummary, CoreError, SessionInfo};
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
@@ -100,6 +101,34 @@ pub fn set_muted(
 ) -> Result<ChatSummary, IpcError> {
     core.unlocked()?;
     Ok(core.client.set_muted(&chat_id, muted)?)
+}
+
+/// Search every cached message (works offline), newest first.
+#[tauri::command]
+pub fn search(core: State<'_, AppCore>, query: String) -> Result<Vec<SearchHit>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.search(&query)?)
+}
+
+/// Send a message that failed for good again (same client id).
+#[tauri::command]
+pub fn retry_message(core: State<'_, AppCore>, client_msg_id: String) -> Result<(), IpcError> {
+    core.unlocked()?;
+    Ok(core.client.retry(&client_msg_id)?)
+}
+
+/// Retry every failed message of one chat, or of all (`chat_id` null); how many.
+#[tauri::command]
+pub fn retry_all(core: State<'_, AppCore>, chat_id: Option<String>) -> Result<usize, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.retry_all(chat_id.as_deref())?)
+}
+
+/// Delete a message that was never sent.
+#[tauri::command]
+pub fn delete_message(core: State<'_, AppCore>, client_msg_id: String) -> Result<(), IpcError> {
+    core.unlocked()?;
+    Ok(core.client.delete_unsent(&client_msg_id)?)
 }
 
 /// The chat this window shows (`None`: none); its messages need no notification while focused.

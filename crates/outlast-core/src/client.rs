@@ -423,27 +423,26 @@ impl Client {
             from_cache,
             "session started"
         );
-        // Messages written before a restart (or crash) and never acknowledged: sent again, in
-        // order, under their original client ids.
-        let unsent = match store.as_ref() {
-            Some(store) => store.sendable()?,
-            None => Vec::new(),
+        // Messages written before a restart (or crash) and never acknowledged: shown (failed ones
+        // with their reason) and sent again, in order, under their original client ids; a chat
+        // with a failed message keeps its later ones back until the user decides.
+        let (shown, unsent) = match store.as_ref() {
+            Some(store) => (store.unsent()?, store.sendable()?),
+            None => (Vec::new(), Vec::new()),
         };
 
         self.end_session();
         shared.replace_timeline(Some(timeline));
         shared.replace_store(store);
-        for entry in &unsent {
+        for (entry, failure) in shown {
             shared.update(|t| {
-                let events = t
-                    .add_pending(
-                        &entry.chat_id,
-                        entry.client_msg_id.clone(),
-                        entry.body.clone(),
-                        entry.created_at_ms,
-                    )
-                    .map(|(_, events)| events)
-                    .unwrap_or_default();
+                let events = t.add_unsent(
+                    &entry.chat_id,
+                    entry.client_msg_id,
+                    entry.body,
+                    entry.created_at_ms,
+                    failure,
+                );
                 ((), events)
             });
         }
@@ -769,13 +768,125 @@ impl Client {
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
-        let outgoing = Outgoing {
-            client_msg_id,
-            chat_id: chat_id.to_owned(),
-            body: body.to_owned(),
-        };
-        session.supervisor.send(outgoing);
+        // Behind a message that failed for good, nothing overtakes it: this one waits (pending)
+        // until the user retries or deletes the failed one.
+        let held = self
+            .inner
+            .shared
+            .with_store(|s| s.has_failed(chat_id))
+            .transpose()?
+            .unwrap_or(false);
+        if !held {
+            session.supervisor.send(Outgoing {
+                client_msg_id,
+                chat_id: chat_id.to_owned(),
+                body: body.to_owned(),
+            });
+        }
         Ok(message)
+    }
+
+    /// Try a message that failed for good again (same client id, so never twice on the server);
+    /// the chat's messages held behind it follow in order.
+    pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
+        let session = self.session()?;
+        let shared = &self.inner.shared;
+        let held_before = self.unsent_in_chat_of(client_msg_id)?;
+        shared
+            .with_store(|s| s.retry(client_msg_id))
+            .ok_or_else(no_cache)??;
+        shared.update(|t| ((), t.mark_pending(client_msg_id)));
+        self.release(&session, held_before, client_msg_id, true)
+    }
+
+    /// Retry every failed message, of one chat or of all.
+    pub fn retry_all(&self, chat_id: Option<&str>) -> Result<usize, CoreError> {
+        self.session()?;
+        let failed: Vec<String> = self
+            .inner
+            .shared
+            .with_store(|s| s.unsent())
+            .ok_or_else(no_cache)??
+            .into_iter()
+            .filter(|(entry, failure)| {
+                failure.is_some() && chat_id.is_none_or(|c| c == entry.chat_id)
+            })
+            .map(|(entry, _)| entry.client_msg_id)
+            .collect();
+        for id in &failed {
+            self.retry(id)?;
+        }
+        Ok(failed.len())
+    }
+
+    /// Delete a message that was never sent (failed, or waiting); the chat's held messages go
+    /// once no failed one is left before them.
+    pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
+        let session = self.session()?;
+        let shared = &self.inner.shared;
+        let held_before = self.unsent_in_chat_of(client_msg_id)?;
+        shared
+            .with_store(|s| s.cancel(client_msg_id))
+            .ok_or_else(no_cache)??;
+        shared.update(|t| ((), t.remove_own(client_msg_id)));
+        self.release(&session, held_before, client_msg_id, false)
+    }
+
+    /// The unsent messages of the chat `client_msg_id` belongs to, in order, with their state.
+    fn unsent_in_chat_of(
+        &self,
+        client_msg_id: &str,
+    ) -> Result<Vec<(crate::store::OutboxEntry, Option<String>)>, CoreError> {
+        let all = self
+            .inner
+            .shared
+            .with_store(|s| s.unsent())
+            .ok_or_else(no_cache)??;
+        let chat = all
+            .iter()
+            .find(|(e, _)| e.client_msg_id == client_msg_id)
+            .map(|(e, _)| e.chat_id.clone())
+            .ok_or_else(|| {
+                CoreError::InvalidInput("that message is not waiting to be sent".into())
+            })?;
+        Ok(all.into_iter().filter(|(e, _)| e.chat_id == chat).collect())
+    }
+
+    /// After a retry or delete of `changed`: send it (if retried) and the pending messages after
+    /// it that were held, up to the next failed one.
+    fn release(
+        &self,
+        session: &Session,
+        chat_unsent: Vec<(crate::store::OutboxEntry, Option<String>)>,
+        changed: &str,
+        resend_changed: bool,
+    ) -> Result<(), CoreError> {
+        let failed_before = chat_unsent
+            .iter()
+            .take_while(|(e, _)| e.client_msg_id != changed)
+            .any(|(_, failure)| failure.is_some());
+        if failed_before {
+            // Still behind another failed message: nothing moves yet.
+            return Ok(());
+        }
+        let after = chat_unsent
+            .into_iter()
+            .skip_while(|(e, _)| e.client_msg_id != changed);
+        for (entry, failure) in after {
+            let is_changed = entry.client_msg_id == changed;
+            if is_changed && !resend_changed {
+                continue;
+            }
+            if failure.is_some() && !is_changed {
+                break;
+            }
+            session.supervisor.send(Outgoing {
+                client_msg_id: entry.client_msg_id,
+                chat_id: entry.chat_id,
+                body: entry.body,
+            });
+        }
+        Ok(())
     }
 
     /// Silence a chat (no notifications) or not; kept across restarts.
@@ -907,6 +1018,13 @@ struct ServerView {
     api: ApiClient,
     head: u64,
     chats: ChatsResponse,
+}
+
+fn no_cache() -> CoreError {
+    CoreError::InvalidInput(
+        "unsent messages are kept in the local cache, and this client keeps none (no data folder)"
+            .into(),
+    )
 }
 
 /// The signed-in account's database: one file per user and server, in the profile folder.

@@ -230,6 +230,19 @@ pub enum CoreEvent {
     MessageUpdated {
         message: ChatMessage,
     },
+    /// An unsent message was deleted by the user.
+    MessageRemoved {
+        chat_id: String,
+        client_msg_id: String,
+    },
+    /// Catching up after a reconnect: `done` of `total` missed events are in ("Updating 3,200 of
+    /// 10,000"); `done == total` when it is over.
+    SyncProgress {
+        #[ts(type = "number")]
+        done: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
     /// A chat's summary changed (last message, unread count).
     ChatUpdated {
         chat: ChatSummary,
@@ -263,6 +276,7 @@ impl CoreEvent {
             self,
             CoreEvent::MessageAdded { .. }
                 | CoreEvent::MessageUpdated { .. }
+                | CoreEvent::MessageRemoved { .. }
                 | CoreEvent::ChatUpdated { .. }
         )
     }

@@ -233,6 +233,10 @@ impl ConnectionSink for Shared {
         self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, seq)));
     }
 
+    fn progress(&self, done: u64, total: u64) {
+        self.emit(vec![CoreEvent::SyncProgress { done, total }]);
+    }
+
     fn write_due(&self) -> Option<Instant> {
         lock(&self.pending).since.map(|since| since + WRITE_BEHIND)
     }

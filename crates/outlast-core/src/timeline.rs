@@ -267,6 +267,55 @@ impl Timeline {
         Some((message, events))
     }
 
+    /// A message left unsent by an earlier run: pending, or failed with its reason.
+    pub fn add_unsent(
+        &mut self,
+        chat_id: &str,
+        client_msg_id: String,
+        body: String,
+        written_at_ms: u64,
+        failure: Option<String>,
+    ) -> Vec<CoreEvent> {
+        let Some((_, events)) =
+            self.add_pending(chat_id, client_msg_id.clone(), body, written_at_ms)
+        else {
+            return Vec::new();
+        };
+        match failure {
+            Some(reason) => self.mark_failed(&client_msg_id, reason),
+            None => events,
+        }
+    }
+
+    /// The user retries a failed message: pending again.
+    pub fn mark_pending(&mut self, client_msg_id: &str) -> Vec<CoreEvent> {
+        self.update_own(client_msg_id, |m| {
+            m.state = MessageState::Pending;
+            m.failure = None;
+        })
+    }
+
+    /// The user deleted an unsent message.
+    pub fn remove_own(&mut self, client_msg_id: &str) -> Vec<CoreEvent> {
+        for chat in &mut self.chats {
+            if let Some(at) = chat.messages.iter().position(|m| {
+                m.client_msg_id.as_deref() == Some(client_msg_id) && m.msg_id.is_none()
+            }) {
+                chat.messages.remove(at);
+                return vec![
+                    CoreEvent::MessageRemoved {
+                        chat_id: chat.chat_id.clone(),
+                        client_msg_id: client_msg_id.to_owned(),
+                    },
+                    CoreEvent::ChatUpdated {
+                        chat: summary(chat),
+                    },
+                ];
+            }
+        }
+        Vec::new()
+    }
+
     /// An event this client does not apply (yet): only the cursor moves.
     pub fn skip_event(&mut self, seq: u64) -> Vec<CoreEvent> {
         self.advance_seq(seq);

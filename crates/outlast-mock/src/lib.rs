@@ -327,6 +327,12 @@ impl MockServer {
         self.backend.expire_access_tokens();
     }
 
+    /// From now on refuse, for good, every message containing `word` (a server content policy:
+    /// how testers make a message fail permanently).
+    pub fn refuse_content(&self, word: &str) {
+        self.backend.store().refuse_content(word);
+    }
+
     /// Forget every resumable session (the "session expired on the server" fault).
     pub fn expire_sessions(&self) -> usize {
         self.backend.store().expire_sessions()

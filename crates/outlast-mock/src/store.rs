@@ -76,6 +76,8 @@ pub(crate) struct Store {
     /// Idempotency table: (sender, client_msg_id) -> (msg_id, sender_seq).
     accepted: HashMap<(String, String), (String, u64)>,
     refresh_tokens: HashMap<String, String>,
+    /// A content policy for tests: messages containing any of these are refused for good.
+    refused_content: Vec<String>,
     sessions: HashMap<String, Session>,
     /// Session ids that may be resumed, with their user.
     resumable: HashMap<String, String>,
@@ -103,6 +105,7 @@ impl Store {
             seqs: HashMap::new(),
             accepted: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            refused_content: Vec::new(),
             sessions: HashMap::new(),
             resumable: HashMap::new(),
             logs: HashMap::new(),
@@ -209,6 +212,10 @@ impl Store {
         RefreshToken::new(token)
     }
 
+    pub fn refuse_content(&mut self, word: &str) {
+        self.refused_content.push(word.to_owned());
+    }
+
     pub fn revoke_refresh_token(&mut self, token: &str) {
         self.refresh_tokens.remove(token);
     }
@@ -302,6 +309,16 @@ impl Store {
     ) -> Result<Posted, ApiError> {
         let now_ms = crate::backend::now_ms();
         validate_body(body).map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
+        if let Some(word) = self
+            .refused_content
+            .iter()
+            .find(|w| body.contains(w.as_str()))
+        {
+            return Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("this server does not accept messages containing {word:?}"),
+            ));
+        }
         for attachment in &attachments {
             let owned = self
                 .media

@@ -27,6 +27,8 @@ pub trait ConnectionSink: Send + Sync + 'static {
     }
     /// Write what was applied to durable storage now.
     fn flush(&self) {}
+    /// A catch-up has applied `done` of the `total` events it is fetching.
+    fn progress(&self, _done: u64, _total: u64) {}
     /// A gateway connection attempt is starting (benchmarks count them).
     fn attempt(&self, _endpoint: &Candidate) {}
     /// A REST request is checking whether the API can carry traffic (benchmarks count them).

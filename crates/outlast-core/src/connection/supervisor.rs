@@ -565,6 +565,7 @@ impl Supervisor {
         let mut apis = self.api_order();
         apis.sort_by_key(|(r, _)| r != region);
         let mut last_error = None;
+        let from = self.sink.cursor().unwrap_or(0);
         for (_, api) in apis {
             loop {
                 let after = self.sink.cursor().unwrap_or(0);
@@ -575,7 +576,15 @@ impl Supervisor {
                     Ok(page) => {
                         self.sink.service(Service::Api, ServiceState::Up, None);
                         let more = page.has_more && !page.events.is_empty();
+                        let head = page.last_seq;
                         self.apply_page(after, page);
+                        // "Updating n of m": how far from where this catch-up started.
+                        let total = head.saturating_sub(from);
+                        if total > 0 {
+                            let at = self.sink.cursor().unwrap_or(0).min(head);
+                            let done = if more { at.saturating_sub(from) } else { total };
+                            self.sink.progress(done, total);
+                        }
                         if !more {
                             return Ok(());
                         }

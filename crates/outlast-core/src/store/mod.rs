@@ -68,7 +68,8 @@ pub struct OutboxEntry {
 }
 
 /// One full-text search hit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SearchHit {
     pub message: ChatMessage,
     /// The body with each match wrapped in `\u{2}` … `\u{3}` (the UI turns them into highlights;
@@ -539,6 +540,42 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every unsent message in the order written, with the reason for those that failed for good.
+    pub fn unsent(&self) -> Result<Vec<(OutboxEntry, Option<String>)>, StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT client_msg_id, chat_id, body, created_at_ms, attempts, state, failure
+             FROM outbox ORDER BY position",
+        )?;
+        let rows = query.query_map([], |row| {
+            let state: String = row.get(5)?;
+            let failure: Option<String> = row.get(6)?;
+            Ok((
+                OutboxEntry {
+                    client_msg_id: row.get(0)?,
+                    chat_id: row.get(1)?,
+                    body: row.get(2)?,
+                    created_at_ms: row.get::<_, i64>(3)? as u64,
+                    attempts: row.get::<_, i64>(4)? as u32,
+                },
+                (state == "failed").then(|| failure.unwrap_or_default()),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether `chat_id` has a message that failed for good (later ones wait behind it).
+    pub fn has_failed(&self, chat_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM outbox WHERE chat_id = ?1 AND state = 'failed' LIMIT 1",
+                [chat_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// Every unsent message, failed ones included, in the order written.

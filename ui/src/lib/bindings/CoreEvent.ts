@@ -7,4 +7,4 @@ import type { ServiceHealth } from "./ServiceHealth";
 /**
  * Everything the core announces. Front ends subscribe once and render from these.
  */
-export type CoreEvent = { "type": "message_added", message: ChatMessage, } | { "type": "message_updated", message: ChatMessage, } | { "type": "chat_updated", chat: ChatSummary, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "services_changed", services: ServiceHealth, } | { "type": "history_gap", after_seq: number, resumes_at_seq: number, } | { "type": "sign_in_required", reason: string, };
+export type CoreEvent = { "type": "message_added", message: ChatMessage, } | { "type": "message_updated", message: ChatMessage, } | { "type": "message_removed", chat_id: string, client_msg_id: string, } | { "type": "sync_progress", done: number, total: number, } | { "type": "chat_updated", chat: ChatSummary, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "services_changed", services: ServiceHealth, } | { "type": "history_gap", after_seq: number, resumes_at_seq: number, } | { "type": "sign_in_required", reason: string, };
