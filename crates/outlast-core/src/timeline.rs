@@ -387,11 +387,12 @@ impl Timeline {
         {
             return Vec::new();
         }
-        // Pending own messages stay after everything the server has stored.
+        // In server order even when events arrive out of order; pending own messages stay after
+        // everything the server has stored.
         let at = chat
             .messages
             .iter()
-            .position(|m| m.state == MessageState::Pending)
+            .position(|m| m.state == MessageState::Pending || m.seq.is_some_and(|s| s > seq))
             .unwrap_or(chat.messages.len());
         chat.messages.insert(at, message.clone());
         if chat.messages.len() > MAX_MESSAGES_PER_CHAT {
@@ -600,6 +601,17 @@ mod tests {
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["old", "hi", "live"]);
         assert!(!t.needs_history("c-1"));
+    }
+
+    #[test]
+    fn events_out_of_order_are_shown_in_server_order() {
+        let mut t = timeline();
+        t.apply_remote(3, &record("m-3", "u-bob", "third", 300));
+        t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
+        t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
+        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["hi", "second", "third"]);
+        assert_eq!(t.last_seq(), 3);
     }
 
     #[test]
