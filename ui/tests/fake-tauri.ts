@@ -16,6 +16,7 @@ import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
 import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { IpcError } from "../src/lib/bindings/IpcError";
+import type { SearchHit } from "../src/lib/bindings/SearchHit";
 import type { Service } from "../src/lib/bindings/Service";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
 import type { ServiceState } from "../src/lib/bindings/ServiceState";
@@ -45,6 +46,8 @@ export type FakeControls = {
   calls: { cmd: string; args: Record<string, unknown> }[];
   /** Messages returned by send_message, in order. */
   sent: ChatMessage[];
+  /** Core events delivered to the page, in order. */
+  emitted: CoreEvent[];
   emit(event: CoreEvent): void;
   /** The server acknowledged a message: message_updated with state "sent". */
   ack(clientMsgId: string): void;
@@ -65,6 +68,16 @@ export type FakeControls = {
   requireSignIn(reason: string): void;
   /** The core skipped events: history_gap. */
   historyGap(): void;
+  /**
+   * An own message that is not sent yet appears (message_added + chat_updated), as after a
+   * restart: failed with `failure` as its reason, or (no failure) pending, which is held when a
+   * failed message is before it in the chat.
+   */
+  addUnsent(chatId: string, body: string, failure?: string | null): ChatMessage;
+  /** A catch-up after reconnecting applied `done` of `total` missed events: sync_progress. */
+  syncProgress(done: number, total: number): void;
+  /** The messages the fake holds for a chat, as open_chat would return them. */
+  messagesOf(chatId: string): ChatMessage[];
   /** The settings as stored. */
   settings(): SettingsView;
   /** The passcode as set (null: none). */
@@ -273,9 +286,12 @@ export function installFakeTauri(options: FakeOptions): void {
     }
   }
 
+  const emitted: CoreEvent[] = [];
+
   // While locked the shell sends no message content to the webview.
   const emit = (event: CoreEvent) => {
-    if (locked && ["message_added", "message_updated", "chat_updated"].includes(event.type)) return;
+    if (locked && ["message_added", "message_updated", "message_removed", "chat_updated"].includes(event.type)) return;
+    emitted.push(clone(event));
     emitEvent("core-event", event);
   };
 
@@ -336,6 +352,70 @@ export function installFakeTauri(options: FakeOptions): void {
       if (found) return found;
     }
     throw new Error(`fake: no message with client_msg_id ${clientMsgId}`);
+  }
+
+  /** An own message the core still holds (never acknowledged): failed, or waiting. */
+  function unsentOrReject(clientMsgId: unknown): ChatMessage {
+    if (typeof clientMsgId !== "string") throw "invalid args `clientMsgId`: expected a string";
+    for (const list of Object.values(messages)) {
+      const found = list.find((m) => m.client_msg_id === clientMsgId && m.msg_id === null);
+      if (found) return found;
+    }
+    throw lockError("invalid_input", "that message is not waiting to be sent");
+  }
+
+  /** Like the core's retry: pending again, same client id. */
+  function retry(message: ChatMessage): void {
+    message.state = "pending";
+    message.failure = null;
+    settle(message);
+  }
+
+  // --- Search, like the core's: every word must match as a word or the start of one ---
+
+  const MAX_QUERY_CHARS = 200;
+  const SEARCH_LIMIT = 50;
+  const wordChar = /[\p{L}\p{N}\p{M}_]/u;
+
+  function search(query: string): SearchHit[] {
+    if ([...query].length > MAX_QUERY_CHARS) {
+      throw lockError("invalid_input", `a search is at most ${MAX_QUERY_CHARS} characters`);
+    }
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [];
+    const hits: SearchHit[] = [];
+    for (const list of Object.values(messages)) {
+      for (const message of list) {
+        const lower = message.body.toLowerCase();
+        // Where each word occurs at the start of a word in the body.
+        const ranges: [number, number][] = [];
+        let all = true;
+        for (const word of words) {
+          let found = false;
+          for (let at = lower.indexOf(word); at >= 0; at = lower.indexOf(word, at + 1)) {
+            if (at > 0 && wordChar.test(lower[at - 1])) continue;
+            ranges.push([at, at + word.length]);
+            found = true;
+          }
+          if (!found) all = false;
+        }
+        if (!all) continue;
+        ranges.sort((a, b) => a[0] - b[0]);
+        let highlighted = "";
+        let pos = 0;
+        for (const [start, end] of ranges) {
+          if (end <= pos) continue;
+          const from = Math.max(start, pos);
+          highlighted += `${message.body.slice(pos, from)}\u0002${message.body.slice(from, end)}\u0003`;
+          pos = end;
+        }
+        highlighted += message.body.slice(pos);
+        // (Adjacent matches are one highlight.)
+        hits.push({ message, highlighted: highlighted.replaceAll("\u0003\u0002", "") });
+      }
+    }
+    hits.sort((a, b) => b.message.sent_at_ms - a.message.sent_at_ms);
+    return hits.slice(0, SEARCH_LIMIT);
   }
 
   function settle(message: ChatMessage): void {
@@ -427,6 +507,41 @@ export function installFakeTauri(options: FakeOptions): void {
         chat.muted = args.muted;
         emit({ type: "chat_updated", chat });
         return chat;
+      }
+      case "search":
+        requireSession();
+        requireUnlocked();
+        if (typeof args.query !== "string") throw "invalid args `query` for command `search`";
+        return search(args.query);
+      case "retry_message": {
+        requireSession();
+        requireUnlocked();
+        const message = unsentOrReject(args.clientMsgId);
+        if (message.state !== "failed") throw lockError("invalid_input", "that message has not failed");
+        retry(message);
+        return null;
+      }
+      case "retry_all": {
+        requireSession();
+        requireUnlocked();
+        if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `retry_all`";
+        const failed = Object.values(messages)
+          .flat()
+          .filter((m) => m.own && m.state === "failed" && (args.chatId === null || m.chat_id === args.chatId));
+        for (const message of failed) retry(message);
+        return failed.length;
+      }
+      case "delete_message": {
+        requireSession();
+        requireUnlocked();
+        const message = unsentOrReject(args.clientMsgId);
+        const list = messages[message.chat_id];
+        list.splice(list.indexOf(message), 1);
+        const chat = chatOrReject(message.chat_id);
+        chat.last_message = list.at(-1) ?? null;
+        emit({ type: "message_removed", chat_id: message.chat_id, client_msg_id: message.client_msg_id! });
+        emit({ type: "chat_updated", chat });
+        return null;
       }
       case "set_viewing":
         if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `set_viewing`";
@@ -536,6 +651,7 @@ export function installFakeTauri(options: FakeOptions): void {
   const controls: FakeControls = {
     calls,
     sent,
+    emitted,
     emit,
     ack(clientMsgId) {
       const message = findOwn(clientMsgId);
@@ -621,6 +737,31 @@ export function installFakeTauri(options: FakeOptions): void {
       emit({ type: "history_gap", after_seq: seq - 1, resumes_at_seq: seq + 50 });
       seq += 50;
     },
+    addUnsent(chatId, body, failure = null) {
+      const chat = chatOrReject(chatId);
+      const message: ChatMessage = {
+        client_msg_id: `unsent-${nextMsg++}`,
+        msg_id: null,
+        chat_id: chatId,
+        sender_id: me.user_id,
+        sender_name: me.display_name,
+        body,
+        sent_at_ms: Date.now(),
+        seq: null,
+        state: failure === null ? "pending" : "failed",
+        failure,
+        own: true,
+      };
+      messages[chatId].push(message);
+      chat.last_message = message;
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return clone(message);
+    },
+    syncProgress(done, total) {
+      emit({ type: "sync_progress", done, total });
+    },
+    messagesOf: (chatId) => clone(messages[chatId] ?? []),
     settings: view,
     passcode: () => passcode,
     locked: () => locked,

@@ -7,6 +7,7 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
+import type { SearchHit } from "./bindings/SearchHit";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
@@ -90,6 +91,33 @@ export function openChat(chatId: string): Promise<ChatMessage[]> {
 /** Queues a message; resolves with it in state "pending". */
 export function sendMessage(chatId: string, body: string): Promise<ChatMessage> {
   return call<ChatMessage>("send_message", { chatId, body });
+}
+
+/** A message that failed for good is sent again (same client id); it turns pending via `message_updated`. */
+export async function retryMessage(clientMsgId: string): Promise<void> {
+  await call<null>("retry_message", { clientMsgId });
+}
+
+/** Retries every failed message of one chat (or of all, with null); resolves with how many. */
+export function retryAll(chatId: string | null): Promise<number> {
+  return call<number>("retry_all", { chatId });
+}
+
+/** Deletes a message that was never sent (failed or waiting); `message_removed` follows. */
+export async function deleteMessage(clientMsgId: string): Promise<void> {
+  await call<null>("delete_message", { clientMsgId });
+}
+
+/** Longest search the core accepts (characters); longer ones reject with `invalid_input`. */
+export const MAX_SEARCH_CHARS = 200;
+
+/**
+ * Searches the messages cached on this computer (works offline): newest first,
+ * at most 50. Each hit's `highlighted` is the body with every match wrapped in
+ * U+0002 … U+0003.
+ */
+export function search(query: string): Promise<SearchHit[]> {
+  return call<SearchHit[]>("search", { query });
 }
 
 /**

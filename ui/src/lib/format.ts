@@ -129,3 +129,62 @@ export function preview(body: string, max: number = PREVIEW_MAX_CHARS): string {
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** One piece of a search hit's excerpt: plain text, or a match to highlight. */
+export type HighlightPart = { text: string; mark: boolean };
+
+/** How the core marks a match in a search hit: U+0002 before it, U+0003 after it. */
+export const MATCH_START = "\u0002";
+export const MATCH_END = "\u0003";
+
+/**
+ * A search hit's `highlighted` body as pieces to render as text (never as
+ * HTML), matches flagged: whitespace collapsed to single spaces, at most
+ * `before` characters kept ahead of the first match and at most `max` in all
+ * (cut with "…"), combining-mark runs tamed. The control characters never
+ * reach the page.
+ */
+export function highlightParts(highlighted: string, max: number = PREVIEW_MAX_CHARS, before = 40): HighlightPart[] {
+  const text = highlighted.replace(/\s+/g, " ").trim();
+  const parts: HighlightPart[] = [];
+  const push = (piece: string, mark: boolean) => {
+    if (piece === "") return;
+    const last = parts.at(-1);
+    if (last && last.mark === mark) last.text += piece;
+    else parts.push({ text: piece, mark });
+  };
+
+  // Start shortly before the first match, so a match deep in a long message is in view.
+  let start = 0;
+  const first = text.indexOf(MATCH_START);
+  if (first > 0) {
+    const head = Array.from(text.slice(Math.max(0, first - 4 * before), first));
+    if (head.length > before) {
+      let kept = head.slice(-before).join("");
+      // Begin at a word where there is one.
+      const space = kept.indexOf(" ");
+      if (space >= 0 && space < kept.length - 1) kept = kept.slice(space + 1);
+      start = first - kept.length;
+      push("…", false);
+    }
+  }
+
+  let budget = max;
+  let mark = false;
+  for (const segment of text.slice(start).split(/([\u0002\u0003])/)) {
+    if (segment === MATCH_START || segment === MATCH_END) {
+      mark = segment === MATCH_START;
+      continue;
+    }
+    // Code points, looking at no more of a long segment than can be shown.
+    const chars = Array.from(segment.length > budget ? segment.slice(0, 2 * budget + 1) : segment);
+    if (chars.length > budget) {
+      push(chars.slice(0, budget).join("").trimEnd(), mark);
+      push("…", false);
+      break;
+    }
+    push(segment, mark);
+    budget -= chars.length;
+  }
+  return parts.map((p) => ({ text: tameMarks(p.text), mark: p.mark }));
+}

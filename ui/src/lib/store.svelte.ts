@@ -7,6 +7,7 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
+import type { SearchHit } from "./bindings/SearchHit";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
@@ -49,7 +50,31 @@ export function isRenewingSession(state: ConnectionState): boolean {
 export const ACTIVITY_THROTTLE_MS = 15_000;
 
 /** Core events that carry message content; the shell withholds them while locked. */
-const CONTENT_EVENTS: ReadonlySet<CoreEvent["type"]> = new Set(["message_added", "message_updated", "chat_updated"]);
+const CONTENT_EVENTS: ReadonlySet<CoreEvent["type"]> = new Set([
+  "message_added",
+  "message_updated",
+  "message_removed",
+  "chat_updated",
+]);
+
+/** A catch-up after reconnecting that is still under way ("Updating… 3,200 of 10,000"). */
+export type SyncProgress = {
+  done: number;
+  total: number;
+  /** Date.now() when this catch-up was first reported (the banner waits before mentioning it). */
+  since: number;
+};
+
+/** A message to scroll to and highlight once its chat is open (a search hit was chosen). */
+export type JumpTarget = { chatId: string; msgId: string | null; clientMsgId: string | null };
+
+/** True when `m` is the message `target` points at (by server id or by client id). */
+export function isJumpTarget(m: ChatMessage, target: JumpTarget): boolean {
+  return (
+    (target.msgId !== null && m.msg_id === target.msgId) ||
+    (target.clientMsgId !== null && m.client_msg_id === target.clientMsgId)
+  );
+}
 
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
@@ -98,6 +123,12 @@ export class AppStore {
   signInHint = $state<SignInHint | null>(null);
   /** The user closed the "sign-in won't be kept" notice for this session. */
   rememberNoticeDismissed = $state(false);
+  /** A catch-up in progress, or null when there is none (or it has finished). */
+  sync = $state<SyncProgress | null>(null);
+  /** The search dialog is open. */
+  searchOpen = $state(false);
+  /** A message the open chat should scroll to and highlight, or null. */
+  jumpTo = $state<JumpTarget | null>(null);
 
   selectedChat = $derived(this.chats.find((c) => c.chat_id === this.selectedChatId) ?? null);
 
@@ -175,6 +206,8 @@ export class AppStore {
     this.#clearContent();
     this.#wantChatId = null;
     this.settingsOpen = false;
+    this.searchOpen = false;
+    this.sync = null;
     this.rememberNoticeDismissed = false;
     this.signInHint = notice === null ? null : { server: null, username: null, notice };
     this.phase = "signed_out";
@@ -224,6 +257,8 @@ export class AppStore {
   async selectChat(chatId: string): Promise<void> {
     if (this.locked) return;
     this.selectedChatId = chatId;
+    // A jump asked for in another chat (whose search hit could not be opened) is off.
+    if (this.jumpTo && this.jumpTo.chatId !== chatId) this.jumpTo = null;
     this.#reportViewing(chatId);
     const chat = this.chats.find((c) => c.chat_id === chatId);
     if (chat) chat.unread_count = 0; // the core marks it read when opened
@@ -304,6 +339,7 @@ export class AppStore {
     if (!this.locked) this.#wantChatId ??= this.selectedChatId;
     this.locked = true;
     this.settingsOpen = false;
+    this.searchOpen = false;
     this.#clearContent();
   }
 
@@ -328,6 +364,7 @@ export class AppStore {
     this.messages = {};
     this.chatLoad = {};
     this.selectedChatId = null;
+    this.jumpTo = null;
     this.#queued = this.#queued.filter((e) => !CONTENT_EVENTS.has(e.type));
     this.#reportViewing(null);
   }
@@ -408,6 +445,62 @@ export class AppStore {
     if (!this.locked) this.#upsert(message, "returned");
   }
 
+  // --- Unsent messages ------------------------------------------------------
+
+  /** Sends a failed message again; rejects with an `IpcError`. It turns pending via `message_updated`. */
+  async retryMessage(clientMsgId: string): Promise<void> {
+    try {
+      await backend.retryMessage(clientMsgId);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Retries every failed message of a chat; resolves with how many, rejects with an `IpcError`. */
+  async retryAll(chatId: string): Promise<number> {
+    try {
+      return await backend.retryAll(chatId);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Deletes an unsent message; rejects with an `IpcError`. */
+  async deleteMessage(chatId: string, clientMsgId: string): Promise<void> {
+    try {
+      await backend.deleteMessage(clientMsgId);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+    // The core's message_removed says the same; removing twice is harmless.
+    if (!this.locked) this.#remove(chatId, clientMsgId);
+  }
+
+  // --- Search ----------------------------------------------------------------
+
+  /** Searches the messages cached on this computer; rejects with an `IpcError` (shown in the dialog). */
+  async search(query: string): Promise<SearchHit[]> {
+    try {
+      return await backend.search(query);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Closes the search, opens the hit's chat and asks it to scroll to (and highlight) the message. */
+  async openSearchHit(message: ChatMessage): Promise<void> {
+    this.searchOpen = false;
+    if (this.locked) return;
+    this.jumpTo = { chatId: message.chat_id, msgId: message.msg_id, clientMsgId: message.client_msg_id };
+    // The open chat already shows its messages: no need to read it again.
+    if (this.selectedChatId === message.chat_id && this.chats.some((c) => c.chat_id === message.chat_id)) return;
+    await this.openChatFromShell(message.chat_id);
+  }
+
   /** Applies one core event (public for tests and tooling). */
   apply(event: CoreEvent): void {
     // Nothing is held while locked; the chats are read again on unlocking.
@@ -418,6 +511,13 @@ export class AppStore {
         break;
       case "message_updated":
         this.#upsert(event.message, "updated");
+        break;
+      case "message_removed":
+        this.#remove(event.chat_id, event.client_msg_id);
+        break;
+      case "sync_progress":
+        if (event.total <= 0 || event.done >= event.total) this.sync = null;
+        else this.sync = { done: event.done, total: event.total, since: this.sync?.since ?? Date.now() };
         break;
       case "chat_updated":
         this.#replaceChat(event.chat);
@@ -479,6 +579,8 @@ export class AppStore {
     const previous = this.connection;
     this.connection = state;
     this.connectionSince = Date.now();
+    // A catch-up runs while connected; losing the connection ends it (the next one reports anew).
+    if (state.state !== "connected") this.sync = null;
     if (state.state !== "waiting" && state.state !== "connecting") {
       this.outage = null;
       return;
@@ -535,6 +637,18 @@ export class AppStore {
       return;
     }
     this.#touchChat(message);
+  }
+
+  /** Drops an unsent message (deleted by the user) from its chat. The preview follows with `chat_updated`. */
+  #remove(chatId: string, clientMsgId: string): void {
+    const drop = (list: ChatMessage[] | undefined): boolean => {
+      const index = list ? list.findIndex((m) => m.client_msg_id === clientMsgId) : -1;
+      if (index >= 0) list!.splice(index, 1);
+      return index >= 0;
+    };
+    // Its own chat; failing that, any other cached chat (a client id is unique).
+    if (drop(this.messages[chatId])) return;
+    for (const list of Object.values(this.messages)) if (drop(list)) return;
   }
 
   /** Keeps a chat's preview current until the core's own `chat_updated` arrives. */

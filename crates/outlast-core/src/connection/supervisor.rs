@@ -552,75 +552,23 @@ impl Supervisor {
         apis
     }
 
-    /// Fetch every event after the cursor over REST (after a session could not be resumed), and
-    /// write it all before going on.
-    async fn catch_up(&self, region: &str) -> Result<(), CoreError> {
-        let result = self.catch_up_pages(region).await;
-        self.sink.flush();
-        result
-    }
-
-    async fn catch_up_pages(&self, region: &str) -> Result<(), CoreError> {
-        let token = self.tokens.current();
+    /// Fetch every event after the cursor over REST (after a session could not be resumed) in a
+    /// task of its own: the live link keeps carrying acks and events meanwhile, however slowly
+    /// the API answers.
+    fn spawn_catch_up(&self, region: &str) -> AbortOnDrop<Result<(), CoreError>> {
         let mut apis = self.api_order();
         apis.sort_by_key(|(r, _)| r != region);
-        let mut last_error = None;
-        let from = self.sink.cursor().unwrap_or(0);
-        for (_, api) in apis {
-            loop {
-                let after = self.sink.cursor().unwrap_or(0);
-                match api
-                    .events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO)
-                    .await
-                {
-                    Ok(page) => {
-                        self.sink.service(Service::Api, ServiceState::Up, None);
-                        let more = page.has_more && !page.events.is_empty();
-                        let head = page.last_seq;
-                        self.apply_page(after, page);
-                        // "Updating n of m": how far from where this catch-up started.
-                        let total = head.saturating_sub(from);
-                        if total > 0 {
-                            let at = self.sink.cursor().unwrap_or(0).min(head);
-                            let done = if more { at.saturating_sub(from) } else { total };
-                            self.sink.progress(done, total);
-                        }
-                        if !more {
-                            return Ok(());
-                        }
-                        if self.sink.cursor().unwrap_or(0) <= after {
-                            // A page that does not move the cursor would be asked for forever.
-                            tracing::warn!(
-                                after,
-                                "the server's events page did not advance; stopping catch-up"
-                            );
-                            return Ok(());
-                        }
-                    }
-                    Err(err) => {
-                        self.sink
-                            .service(Service::Api, ServiceState::Down, Some(err.to_string()));
-                        last_error = Some(err);
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| CoreError::Protocol("no REST API is configured".into())))
+        let sink = self.sink.clone();
+        let token = self.tokens.current();
+        AbortOnDrop(tokio::spawn(async move {
+            let result = catch_up(&sink, &token, apis).await;
+            sink.flush();
+            result
+        }))
     }
 
     fn apply_page(&self, after: u64, page: EventsPage) {
-        if let Some(gap) = &page.gap {
-            tracing::warn!(
-                after,
-                resumes_at = gap.first_available_seq,
-                "the server skipped history"
-            );
-            self.sink.gap(after, gap.first_available_seq);
-        }
-        for event in &page.events {
-            self.sink.apply_event(event.seq, &event.event);
-        }
+        apply_page(&self.sink, after, page);
     }
 
     /// Serve a welcomed gateway link until it fails, is replaced, or the client goes away.
@@ -638,13 +586,10 @@ impl Supervisor {
         );
         tracing::info!(endpoint = %endpoint.url, region = %endpoint.region, resumed = link.resumed, "connected");
 
-        let mut catch_up_pending = !link.resumed && self.sink.cursor().is_some();
-        if catch_up_pending {
-            match self.catch_up(&endpoint.region).await {
-                Ok(()) => catch_up_pending = false,
-                Err(err) => tracing::warn!(%err, "catch-up failed; retrying at the next heartbeat"),
-            }
-        }
+        let mut catching_up = (!link.resumed && self.sink.cursor().is_some())
+            .then(|| self.spawn_catch_up(&endpoint.region));
+        // A catch-up failed: tried again after the next heartbeat.
+        let mut catch_up_pending = false;
 
         let heartbeat = self.settings.heartbeat_interval.unwrap_or(link.heartbeat);
         let mut pinger = Pinger::new(link.handshake_rtt);
@@ -688,6 +633,13 @@ impl Supervisor {
                 .flatten();
             let write_at = self.sink.write_due();
             tokio::select! {
+                result = async { (&mut catching_up.as_mut().expect("guarded").0).await }, if catching_up.is_some() => {
+                    catching_up = None;
+                    if !matches!(result, Ok(Ok(()))) {
+                        tracing::warn!(?result, "catch-up failed; retrying after the next heartbeat");
+                        catch_up_pending = true;
+                    }
+                }
                 _ = sleep_until(write_at.unwrap_or(far)), if write_at.is_some() => self.sink.flush(),
                 _ = sleep_until(pinger.due.unwrap_or(next_ping)) => {
                     if pinger.due.is_some() {
@@ -815,8 +767,9 @@ impl Supervisor {
                         ServerFrame::Pong { nonce: answered } => {
                             if answered == pinger.nonce {
                                 pinger.rtt.sample(pinger.sent_at.elapsed());
-                                if catch_up_pending {
-                                    catch_up_pending = self.catch_up(&endpoint.region).await.is_err();
+                                if catch_up_pending && catching_up.is_none() {
+                                    catch_up_pending = false;
+                                    catching_up = Some(self.spawn_catch_up(&endpoint.region));
                                 }
                             }
                         }
@@ -1163,5 +1116,79 @@ fn forget(outbox: &mut VecDeque<Outgoing>, client_msg_id: &str) {
         outbox.pop_front();
     } else {
         outbox.retain(|m| m.client_msg_id != client_msg_id);
+    }
+}
+
+/// A task that is stopped when its handle is dropped (the link it served is gone).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Page through `GET /v1/events` from the sink's cursor until the head, on the first API that
+/// answers, reporting progress ("Updating n of m").
+async fn catch_up(
+    sink: &Arc<dyn ConnectionSink>,
+    token: &outlast_protocol::AccessToken,
+    apis: Vec<(String, ApiClient)>,
+) -> Result<(), CoreError> {
+    let mut last_error = None;
+    let from = sink.cursor().unwrap_or(0);
+    for (_, api) in apis {
+        loop {
+            let after = sink.cursor().unwrap_or(0);
+            match api
+                .events(token, after, MAX_EVENTS_PAGE, Duration::ZERO)
+                .await
+            {
+                Ok(page) => {
+                    sink.service(Service::Api, ServiceState::Up, None);
+                    let more = page.has_more && !page.events.is_empty();
+                    let head = page.last_seq;
+                    apply_page(sink, after, page);
+                    // "Updating n of m": how far from where this catch-up started.
+                    let total = head.saturating_sub(from);
+                    if total > 0 {
+                        let at = sink.cursor().unwrap_or(0).min(head);
+                        let done = if more { at.saturating_sub(from) } else { total };
+                        sink.progress(done, total);
+                    }
+                    if !more {
+                        return Ok(());
+                    }
+                    if sink.cursor().unwrap_or(0) <= after {
+                        // A page that does not move the cursor would be asked for forever.
+                        tracing::warn!(
+                            after,
+                            "the server's events page did not advance; stopping catch-up"
+                        );
+                        return Ok(());
+                    }
+                }
+                Err(err) => {
+                    sink.service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                    last_error = Some(err);
+                    break;
+                }
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| CoreError::Protocol("no REST API is configured".into())))
+}
+
+fn apply_page(sink: &Arc<dyn ConnectionSink>, after: u64, page: EventsPage) {
+    if let Some(gap) = &page.gap {
+        tracing::warn!(
+            after,
+            resumes_at = gap.first_available_seq,
+            "the server skipped history"
+        );
+        sink.gap(after, gap.first_available_seq);
+    }
+    for event in &page.events {
+        sink.apply_event(event.seq, &event.event);
     }
 }
