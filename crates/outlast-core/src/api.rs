@@ -35,6 +35,8 @@ fn shared_http() -> Result<reqwest::Client, CoreError> {
 pub(crate) struct ApiClient {
     http: reqwest::Client,
     base: Url,
+    /// Longest wait for an answer (plus any long-poll wait).
+    timeout: Duration,
 }
 
 impl ApiClient {
@@ -48,6 +50,7 @@ impl ApiClient {
         Ok(ApiClient {
             http: self.http.clone(),
             base: parse_server_url(url)?,
+            timeout: self.timeout,
         })
     }
 
@@ -55,7 +58,22 @@ impl ApiClient {
         Ok(ApiClient {
             http: shared_http()?,
             base,
+            timeout: REQUEST_TIMEOUT,
         })
+    }
+
+    /// Give up on answers after `timeout` (this client and every one derived with `at`).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn get(&self, url: Url) -> reqwest::RequestBuilder {
+        self.http.get(url).timeout(self.timeout)
+    }
+
+    fn post(&self, url: Url) -> reqwest::RequestBuilder {
+        self.http.post(url).timeout(self.timeout)
     }
 
     pub fn server(&self) -> &str {
@@ -64,7 +82,7 @@ impl ApiClient {
 
     /// `GET /v1/config` on the discovery service.
     pub async fn discover(&self) -> Result<DiscoveryConfig, CoreError> {
-        let result = self.http.get(self.url("v1/config")).send().await;
+        let result = self.get(self.url("v1/config")).send().await;
         self.decode(result).await
     }
 
@@ -73,12 +91,7 @@ impl ApiClient {
             username: username.to_owned(),
             password: password.to_owned(),
         };
-        let result = self
-            .http
-            .post(self.url("v1/login"))
-            .json(&request)
-            .send()
-            .await;
+        let result = self.post(self.url("v1/login")).json(&request).send().await;
         match self.decode(result).await {
             Err(CoreError::Server {
                 code: ErrorCode::BadCredentials,
@@ -90,7 +103,6 @@ impl ApiClient {
 
     pub async fn chats(&self, token: &AccessToken) -> Result<ChatsResponse, CoreError> {
         let result = self
-            .http
             .get(self.url("v1/chats"))
             .bearer_auth(token.expose())
             .send()
@@ -112,7 +124,7 @@ impl ApiClient {
             .extend([chat_id, "messages"]);
         url.query_pairs_mut()
             .append_pair("limit", &limit.to_string());
-        let result = self.http.get(url).bearer_auth(token.expose()).send().await;
+        let result = self.get(url).bearer_auth(token.expose()).send().await;
         self.decode(result).await
     }
 
@@ -122,7 +134,6 @@ impl ApiClient {
             refresh_token: refresh_token.clone(),
         };
         let result = self
-            .http
             .post(self.url("v1/refresh"))
             .json(&request)
             .send()
@@ -135,12 +146,7 @@ impl ApiClient {
         let request = RefreshRequest {
             refresh_token: refresh_token.clone(),
         };
-        let result = self
-            .http
-            .post(self.url("v1/logout"))
-            .json(&request)
-            .send()
-            .await;
+        let result = self.post(self.url("v1/logout")).json(&request).send().await;
         self.expect_empty(result).await
     }
 
@@ -158,11 +164,10 @@ impl ApiClient {
             .append_pair("limit", &limit.to_string())
             .append_pair("wait_ms", &wait.as_millis().to_string());
         let result = self
-            .http
             .get(url)
             .bearer_auth(token.expose())
             // A long-poll legitimately takes `wait`; only past that is the server unresponsive.
-            .timeout(wait + REQUEST_TIMEOUT)
+            .timeout(wait + self.timeout)
             .send()
             .await;
         self.decode(result).await
@@ -175,7 +180,6 @@ impl ApiClient {
         request: &SendRequest,
     ) -> Result<SendResponse, CoreError> {
         let result = self
-            .http
             .post(self.url("v1/messages"))
             .bearer_auth(token.expose())
             .json(request)
@@ -187,9 +191,8 @@ impl ApiClient {
     /// `GET /healthz`: is this service answering at all?
     pub async fn healthz(&self) -> Result<(), CoreError> {
         let result = self
-            .http
             .get(self.url("healthz"))
-            .timeout(Duration::from_secs(5))
+            .timeout(self.timeout.min(Duration::from_secs(5)))
             .send()
             .await;
         let response = result.map_err(|e| self.transport_error(&e))?;

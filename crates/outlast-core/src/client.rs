@@ -154,7 +154,8 @@ impl Client {
                 )));
             }
         }
-        let discovery = ApiClient::new(server)?;
+        let discovery =
+            ApiClient::new(server)?.with_timeout(self.inner.options.connection.request_timeout);
         let config = self.discover(&discovery).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let login = self.sign_in_at(&auths, username.trim(), password).await?;
@@ -194,7 +195,8 @@ impl Client {
             Ok(None) => return Ok(None),
             Err(err) => return Err(CoreError::Keyring(err.to_string())),
         };
-        let discovery = ApiClient::new(&account.server)?;
+        let discovery = ApiClient::new(&account.server)?
+            .with_timeout(self.inner.options.connection.request_timeout);
         let config = self.discover(&discovery).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let shared = &self.inner.shared;
@@ -476,6 +478,18 @@ impl Client {
                     .map(|v| (v, account.clone())),
                 publisher,
                 shared: shared.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .auth_retry
+                    .clone()
+                    .unwrap_or_else(|| {
+                        crate::RetryPolicy::outlast(
+                            crate::token_keeper::RETRY_BASE,
+                            crate::token_keeper::RETRY_CAP,
+                        )
+                    }),
             }
             .run(),
         )];

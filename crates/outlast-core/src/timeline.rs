@@ -204,17 +204,34 @@ impl Timeline {
         let Some(chat) = self.chat_mut(chat_id) else {
             return;
         };
+        // The loaded page is in server order; what only this session knows is placed into it
+        // without re-sorting by time (own messages carry the time they were written here, the
+        // server's the time it stored them: the clocks must not be mixed).
         let mut merged = loaded;
+        let mut extra = Vec::new();
         for local in chat.messages.drain(..) {
-            if !merged
-                .iter()
-                .any(|m| m.same_as(&local) || same_server_id(m, &local))
+            match merged
+                .iter_mut()
+                .find(|m| m.same_as(&local) || same_server_id(m, &local))
             {
-                merged.push(local);
+                // History pages carry no sequence numbers; keep the one this session learned,
+                // so a late ack can still be placed in server order.
+                Some(known) => known.seq = known.seq.or(local.seq),
+                None => extra.push(local),
             }
         }
-        // Server-known messages in server order (their ids sort by store order), pending last.
-        merged.sort_by_key(|m| (m.state == MessageState::Pending, m.sent_at_ms));
+        for message in extra {
+            let at = merged
+                .iter()
+                .position(|m| {
+                    m.state == MessageState::Pending
+                        || (message.state != MessageState::Pending
+                            && matches!((m.seq, message.seq), (Some(a), Some(b)) if a > b))
+                })
+                .filter(|_| message.state != MessageState::Pending)
+                .unwrap_or(merged.len());
+            merged.insert(at, message);
+        }
         chat.messages = merged;
         chat.history_loaded |= complete;
     }
@@ -276,6 +293,18 @@ impl Timeline {
         written_at_ms: u64,
         failure: Option<String>,
     ) -> Vec<CoreEvent> {
+        // Started from the cache, the chat list may already show it (as a chat's last message).
+        let shown = self.chat(chat_id).is_some_and(|c| {
+            c.messages
+                .iter()
+                .any(|m| m.client_msg_id.as_deref() == Some(client_msg_id.as_str()))
+        });
+        if shown {
+            return match failure {
+                Some(reason) => self.mark_failed(&client_msg_id, reason),
+                None => self.mark_pending(&client_msg_id),
+            };
+        }
         let Some((_, events)) =
             self.add_pending(chat_id, client_msg_id.clone(), body, written_at_ms)
         else {
@@ -325,12 +354,36 @@ impl Timeline {
     /// The server stored our message.
     pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
         self.advance_seq(seq);
-        self.update_own(client_msg_id, |m| {
+        let events = self.update_own(client_msg_id, |m| {
             m.msg_id = Some(msg_id);
             m.seq = Some(seq);
             m.state = MessageState::Sent;
             m.failure = None;
-        })
+        });
+        self.place_in_server_order(client_msg_id, seq);
+        events
+    }
+
+    /// An acknowledged message moves to where the server stored it: its ack may come after
+    /// later messages' (a lost ack, a resend), and the chat must read in server order.
+    fn place_in_server_order(&mut self, client_msg_id: &str, seq: u64) {
+        for chat in &mut self.chats {
+            let Some(from) = chat
+                .messages
+                .iter()
+                .position(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
+            else {
+                continue;
+            };
+            let message = chat.messages.remove(from);
+            let to = chat
+                .messages
+                .iter()
+                .position(|m| m.state == MessageState::Pending || m.seq.is_some_and(|s| s > seq))
+                .unwrap_or(chat.messages.len());
+            chat.messages.insert(to, message);
+            return;
+        }
     }
 
     /// The server refused our message for good.
@@ -601,6 +654,56 @@ mod tests {
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["old", "hi", "live"]);
         assert!(!t.needs_history("c-1"));
+    }
+
+    #[test]
+    fn an_unsent_message_already_shown_from_the_cache_is_not_shown_twice() {
+        let me = Profile {
+            user_id: "u-me".into(),
+            display_name: "Me".into(),
+        };
+        let cached = ChatMessage {
+            client_msg_id: Some("cm-1".into()),
+            msg_id: None,
+            chat_id: "c-1".into(),
+            sender_id: "u-me".into(),
+            sender_name: "Me".into(),
+            body: "unsent".into(),
+            sent_at_ms: 100,
+            seq: None,
+            state: MessageState::Pending,
+            failure: None,
+            own: true,
+        };
+        let mut t = Timeline::from_cache(
+            me,
+            vec![ChatSummary {
+                chat_id: "c-1".into(),
+                title: "Bob".into(),
+                member_names: vec!["Bob".into()],
+                last_message: Some(cached),
+                unread_count: 0,
+                muted: false,
+            }],
+        );
+        t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None);
+        assert_eq!(t.messages("c-1").len(), 1);
+        t.mark_sent("cm-1", "m-1".into(), 1);
+        assert_eq!(t.messages("c-1")[0].state, MessageState::Sent);
+    }
+
+    #[test]
+    fn a_late_ack_puts_the_message_back_in_server_order() {
+        let mut t = timeline();
+        for id in ["cm-1", "cm-2", "cm-3"] {
+            t.add_pending("c-1", id.into(), id.into(), 300).unwrap();
+        }
+        // The first ack was lost; the others came; the resend's ack brings the original seq.
+        t.mark_sent("cm-2", "m-11".into(), 11);
+        t.mark_sent("cm-3", "m-12".into(), 12);
+        t.mark_sent("cm-1", "m-10".into(), 10);
+        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["hi", "cm-1", "cm-2", "cm-3"]);
     }
 
     #[test]

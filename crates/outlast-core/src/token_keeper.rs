@@ -18,9 +18,9 @@ use crate::credentials::{AccountKey, Vault};
 use crate::model::{CoreEvent, Service, ServiceState};
 use crate::shared::Shared;
 
-/// Retry delays while the auth service is unreachable.
-const RETRY_BASE: Duration = Duration::from_secs(2);
-const RETRY_CAP: Duration = Duration::from_secs(60);
+/// Retry delays while the auth service is unreachable (unless the settings give others).
+pub(crate) const RETRY_BASE: Duration = Duration::from_secs(2);
+pub(crate) const RETRY_CAP: Duration = Duration::from_secs(60);
 
 pub(crate) struct Keeper {
     /// Auth endpoints, preferred first.
@@ -33,11 +33,12 @@ pub(crate) struct Keeper {
     pub vault: Option<(Vault, AccountKey)>,
     pub publisher: TokenPublisher,
     pub shared: Arc<Shared>,
+    pub retry: RetryPolicy,
 }
 
 impl Keeper {
     pub async fn run(mut self) {
-        let policy = RetryPolicy::outlast(RETRY_BASE, RETRY_CAP);
+        let policy = self.retry.clone();
         let mut rng = StdRng::from_os_rng();
         loop {
             // Refresh when three quarters of the remaining lifetime are gone, or when asked.

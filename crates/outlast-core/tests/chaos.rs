@@ -56,6 +56,11 @@ fn settings() -> ConnectionSettings {
         stable_after: Duration::from_millis(200),
         failback_after: None,
         rest_poll_wait: Duration::from_millis(500),
+        request_timeout: Duration::from_millis(500),
+        auth_retry: Some(RetryPolicy::outlast(
+            Duration::from_millis(20),
+            Duration::from_millis(150),
+        )),
         resend_after_nack: Duration::from_millis(100),
         ..ConnectionSettings::default()
     }
@@ -162,9 +167,24 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
         if unsettled.is_empty() {
             break;
         }
+        if std::env::var("OUTLAST_CHAOS_VERBOSE").is_ok()
+            && tokio::time::Instant::now() + Duration::from_millis(50) > deadline
+        {
+            for chat in CHATS {
+                for m in client.open_chat(chat).await.unwrap() {
+                    if m.body.starts_with(&format!("s{seed}-")) {
+                        println!(
+                            "{chat}: {} {:?} cid={:?} mid={:?} seq={:?}",
+                            m.body, m.state, m.client_msg_id, m.msg_id, m.seq
+                        );
+                    }
+                }
+            }
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "schedule {seed}: still unsent after {SETTLE:?}: {unsettled:?}\nschedule: {log:#?}"
+            "schedule {seed}: still unsent after {SETTLE:?}: {unsettled:?}\nconnection: {:?}\nschedule: {log:#?}",
+            client.connection_state()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -232,6 +252,12 @@ async fn random_fault_schedules_deliver_every_message_once_in_order() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()),
+        )
+        .with_test_writer()
+        .try_init();
     let server = MockServer::start(MockConfig {
         reply_delay: Duration::from_secs(3_600),
         heartbeat_interval: Duration::from_millis(500),

@@ -33,6 +33,12 @@ pub struct ConnectionSettings {
     pub failback_probe_every: Duration,
     /// How long one REST long-poll waits for events.
     pub rest_poll_wait: Duration,
+    /// Retry delays for renewing the session while the sign-in service is down (default: full
+    /// jitter, 2 s base, 60 s cap).
+    pub auth_retry: Option<RetryPolicy>,
+    /// How long a REST request may take before the service counts as not answering (a lost
+    /// answer must not hold anything up for longer).
+    pub request_timeout: Duration,
     /// How long a resend waits after a retryable refusal.
     pub resend_after_nack: Duration,
     /// How often to look for a sleep/wake jump, and how big a jump counts as one.
@@ -55,6 +61,8 @@ impl Default for ConnectionSettings {
             failback_after: Some(Duration::from_secs(60)),
             failback_probe_every: Duration::from_secs(15),
             rest_poll_wait: Duration::from_secs(20),
+            request_timeout: Duration::from_secs(15),
+            auth_retry: None,
             resend_after_nack: Duration::from_secs(2),
             wake_tick: Duration::from_secs(5),
             wake_threshold: Duration::from_secs(15),

@@ -78,7 +78,7 @@ impl SupervisorHandle {
             let mut listed: Vec<_> = region.api.iter().collect();
             listed.sort_by_key(|e| e.priority);
             for api in listed {
-                match ApiClient::new(&api.url) {
+                match ApiClient::new(&api.url).map(|c| c.with_timeout(settings.request_timeout)) {
                     Ok(client) => {
                         apis.push((region.name.clone(), client));
                         break;
