@@ -5,7 +5,7 @@
 //! outbox drains; then every message written was delivered exactly once, in per-chat order,
 //! nothing is left as sending, and the client's view of each chat agrees with the server's.
 //!
-//! `OUTLAST_CHAOS_SCHEDULES` (default 40) and `OUTLAST_CHAOS_SEED` run more or other schedules;
+//! `OUTLAST_CHAOS_SCHEDULES` (default 200, as CI runs it) and `OUTLAST_CHAOS_SEED` run more or other schedules;
 //! the count is printed.
 
 use std::collections::HashMap;
@@ -247,7 +247,7 @@ async fn random_fault_schedules_deliver_every_message_once_in_order() {
     let schedules: u64 = std::env::var("OUTLAST_CHAOS_SCHEDULES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(200);
     let first: u64 = std::env::var("OUTLAST_CHAOS_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
