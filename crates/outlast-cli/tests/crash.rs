@@ -92,54 +92,6 @@ fn write_and_kill(server: &str, data_dir: &Path, round: usize, kill_after: usize
     queued
 }
 
-/// Every message of `chat` on the server, oldest first (read as the tester, a member).
-async fn server_copy(server: &MockServer) -> Vec<String> {
-    let http = reqwest::Client::new();
-    let auth = server.url_of("auth").unwrap();
-    let api = server.url_of("api-a").unwrap();
-    let login: Value = http
-        .post(format!("{}/v1/login", auth.trim_end_matches('/')))
-        .json(&serde_json::json!({"username": "tester", "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_owned();
-    let mut bodies: Vec<String> = Vec::new();
-    let mut before: Option<String> = None;
-    loop {
-        let mut url = format!(
-            "{}/v1/chats/{CHAT}/messages?limit=200",
-            api.trim_end_matches('/')
-        );
-        if let Some(before) = &before {
-            url.push_str(&format!("&before={before}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let messages = page["messages"].as_array().unwrap();
-        let mut older: Vec<String> = messages
-            .iter()
-            .map(|m| m["body"].as_str().unwrap().to_owned())
-            .collect();
-        older.extend(bodies);
-        bodies = older;
-        if page["has_more"] != true || messages.is_empty() {
-            return bodies;
-        }
-        before = Some(messages[0]["msg_id"].as_str().unwrap().to_owned());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_while_writing_loses_nothing_shown_and_delivers_each_message_once_in_order() {
     let rounds: usize = std::env::var("OUTLAST_CRASH_ROUNDS")
@@ -215,7 +167,7 @@ async fn sigkill_while_writing_loses_nothing_shown_and_delivers_each_message_onc
     .unwrap();
     shown.push(last);
 
-    let on_server = server_copy(&server).await;
+    let on_server = server.chat_bodies(CHAT);
     let mut copies: HashMap<&str, usize> = HashMap::new();
     for body in &on_server {
         *copies.entry(body.as_str()).or_default() += 1;

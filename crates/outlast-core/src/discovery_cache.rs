@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use outlast_protocol::DiscoveryConfig;
@@ -70,19 +69,7 @@ impl DiscoveryCache {
                 config: config.clone(),
             },
         );
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::private_files::create_dir(dir)?;
-        // Write a sibling and rename over: a crash mid-write never leaves half a file.
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut out = crate::private_files::open_options()
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
-            out.write_all(serde_json::to_string_pretty(&file)?.as_bytes())?;
-            out.sync_all()?;
-        }
-        fs::rename(&tmp, &self.path)
+        crate::private_files::write_atomically(&self.path, &serde_json::to_vec_pretty(&file)?)
     }
 }
 

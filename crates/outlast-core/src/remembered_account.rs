@@ -2,7 +2,6 @@
 //! `account.json` (owner-only). No secret is here; the refresh token is in the vault.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -54,19 +53,7 @@ impl AccountFile {
     }
 
     pub fn save(&self, account: &RememberedAccount) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::private_files::create_dir(dir)?;
-        // Written beside and renamed over, so a crash never leaves half a file.
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut out = crate::private_files::open_options()
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
-            out.write_all(&serde_json::to_vec_pretty(account)?)?;
-            out.sync_all()?;
-        }
-        fs::rename(&tmp, &self.path)
+        crate::private_files::write_atomically(&self.path, &serde_json::to_vec_pretty(account)?)
     }
 
     pub fn forget(&self) -> std::io::Result<()> {

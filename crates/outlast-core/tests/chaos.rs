@@ -16,7 +16,6 @@ use outlast_core::{
     Client, ClientOptions, ConnectionSettings, MemoryVault, MessageState, RetryPolicy, Vault,
 };
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use serde_json::Value;
 
 const CHATS: [&str; 3] = ["c-team", "c-jun", "c-minji"];
 const TARGETS: [&str; 5] = ["service:gateway", "gw-a1", "region:a", "service:api", "all"];
@@ -80,25 +79,6 @@ impl Profile {
             ..ClientOptions::default()
         })
     }
-}
-
-/// Every message of `chat` on the server as (body, sender), oldest first, read by the demo user.
-async fn server_copy(http: &reqwest::Client, api: &str, token: &str, chat: &str) -> Vec<String> {
-    let page: Value = http
-        .get(format!("{api}/v1/chats/{chat}/messages?limit=200"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn run_schedule(server: &MockServer, seed: u64) -> usize {
@@ -195,19 +175,6 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
             settle_started.elapsed()
         );
     }
-    let http = reqwest::Client::new();
-    let auth = server.url_of("auth").unwrap();
-    let api = server.url_of("api-a").unwrap();
-    let login: Value = http
-        .post(format!("{}/v1/login", auth.trim_end_matches('/')))
-        .json(&serde_json::json!({"username": DEMO_USERNAME, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap();
     let mine = |bodies: Vec<String>| -> Vec<String> {
         bodies
             .into_iter()
@@ -218,7 +185,7 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
     for chat in CHATS {
         let expected = written.get(chat).cloned().unwrap_or_default();
         count += expected.len();
-        let on_server = mine(server_copy(&http, api.trim_end_matches('/'), token, chat).await);
+        let on_server = mine(server.chat_bodies(chat));
         assert_eq!(
             on_server, expected,
             "schedule {seed}, {chat}: the server's copy is not each message once in order\nschedule: {log:#?}"

@@ -2,7 +2,6 @@
 //! tray, start at login, lock. The passcode is stored only as an Argon2id verifier, never as text.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -119,18 +118,10 @@ impl SettingsFile {
     }
 
     pub fn save(&self, settings: &DesktopSettings) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        outlast_core::private_files::create_dir(dir)?;
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut out = outlast_core::private_files::open_options()
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
-            out.write_all(&serde_json::to_vec_pretty(settings)?)?;
-            out.sync_all()?;
-        }
-        fs::rename(&tmp, &self.path)
+        outlast_core::private_files::write_atomically(
+            &self.path,
+            &serde_json::to_vec_pretty(settings)?,
+        )
     }
 }
 

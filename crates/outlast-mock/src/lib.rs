@@ -327,6 +327,12 @@ impl MockServer {
         self.backend.expire_access_tokens();
     }
 
+    /// The server's copy of a chat: every message body in the order stored (for tests and
+    /// benchmarks that check delivery).
+    pub fn chat_bodies(&self, chat_id: &str) -> Vec<String> {
+        self.backend.store().bodies_of(chat_id)
+    }
+
     /// From now on refuse, for good, every message containing `word` (a server content policy:
     /// how testers make a message fail permanently).
     pub fn refuse_content(&self, word: &str) {

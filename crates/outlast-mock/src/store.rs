@@ -212,6 +212,14 @@ impl Store {
         RefreshToken::new(token)
     }
 
+    /// Every stored message body of `chat_id`, in the order stored.
+    pub fn bodies_of(&self, chat_id: &str) -> Vec<String> {
+        self.chats
+            .get(chat_id)
+            .map(|c| c.messages.iter().map(|m| m.body.clone()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn refuse_content(&mut self, word: &str) {
         self.refused_content.push(word.to_owned());
     }
