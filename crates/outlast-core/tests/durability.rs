@@ -2,82 +2,11 @@
 //! restart and is delivered once; what was read stays readable when the server cannot be asked;
 //! search works from the cache.
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod common;
 
-use outlast_core::{
-    Client, ClientOptions, ConnectionSettings, CoreEvent, MessageState, RetryPolicy,
-};
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use tokio::sync::broadcast;
-
-const DEADLINE: Duration = Duration::from_secs(10);
-
-struct Profile(PathBuf);
-
-impl Profile {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("outlast-durability-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Profile(dir)
-    }
-
-    fn client(&self) -> Client {
-        Client::with_options(ClientOptions {
-            connection: ConnectionSettings {
-                connect_timeout: Duration::from_secs(1),
-                retry: Some(RetryPolicy::outlast(
-                    Duration::from_millis(50),
-                    Duration::from_millis(300),
-                )),
-                ..ConnectionSettings::default()
-            },
-            data_dir: Some(self.0.clone()),
-            builtin_endpoints: None,
-            vault: None,
-        })
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        reply_delay: Duration::from_secs(3_600),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-async fn sent(events: &mut broadcast::Receiver<CoreEvent>, body: &str) {
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let Ok(CoreEvent::MessageUpdated { message }) = events.recv().await {
-                if message.body == body && message.state == MessageState::Sent {
-                    return;
-                }
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{body:?} was never sent"));
-}
-
-async fn copies_on_server(server: &MockServer, body: &str) -> usize {
-    let other = Client::default();
-    other
-        .login(server.discovery_url(), "tester", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    let history = other.open_chat("c-team").await.unwrap();
-    history.iter().filter(|m| m.body == body).count()
-}
+use common::{copies_on_server, mock, state_of, Profile};
+use outlast_core::MessageState;
+use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
 
 #[tokio::test]
 async fn an_unsent_message_survives_a_restart_and_is_delivered_once() {
@@ -104,9 +33,14 @@ async fn an_unsent_message_survives_a_restart_and_is_delivered_once() {
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
-    sent(&mut events, "written before the restart").await;
+    state_of(
+        &mut events,
+        "written before the restart",
+        MessageState::Sent,
+    )
+    .await;
     assert_eq!(
-        copies_on_server(&server, "written before the restart").await,
+        copies_on_server(&server, "c-team", "written before the restart"),
         1
     );
 
@@ -120,9 +54,9 @@ async fn an_unsent_message_survives_a_restart_and_is_delivered_once() {
         .unwrap();
     let id = third.send("c-team", "and one more").unwrap();
     assert_eq!(id.state, MessageState::Pending);
-    sent(&mut events, "and one more").await;
+    state_of(&mut events, "and one more", MessageState::Sent).await;
     assert_eq!(
-        copies_on_server(&server, "written before the restart").await,
+        copies_on_server(&server, "c-team", "written before the restart"),
         1
     );
 }

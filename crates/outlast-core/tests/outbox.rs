@@ -3,95 +3,25 @@
 //! chats flow), is still shown failed with its reason after a restart, and the user retries or
 //! deletes it; a long catch-up reports its progress.
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod common;
 
-use outlast_core::{
-    Client, ClientOptions, ConnectionSettings, CoreEvent, MessageState, RetryPolicy,
-};
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use common::{copies_on_server, mock, state_of, Profile, DEADLINE};
+use outlast_core::{Client, CoreEvent, MessageState};
+use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 use tokio::sync::broadcast;
 
-const DEADLINE: Duration = Duration::from_secs(15);
-
-struct Profile(PathBuf);
-
-impl Profile {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("outlast-outbox-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Profile(dir)
-    }
-
-    async fn signed_in(&self, server: &MockServer) -> (Client, broadcast::Receiver<CoreEvent>) {
-        let client = Client::with_options(ClientOptions {
-            connection: ConnectionSettings {
-                retry: Some(RetryPolicy::outlast(
-                    Duration::from_millis(50),
-                    Duration::from_millis(300),
-                )),
-                ..ConnectionSettings::default()
-            },
-            data_dir: Some(self.0.clone()),
-            ..ClientOptions::default()
-        });
-        let events = client.subscribe();
-        client
-            .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-            .await
-            .unwrap();
-        (client, events)
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        reply_delay: Duration::from_secs(3_600),
-        replay_limit: 10_000,
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-async fn state_of(
-    events: &mut broadcast::Receiver<CoreEvent>,
-    body: &str,
-    state: MessageState,
-) -> Option<String> {
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            match events.recv().await {
-                Ok(CoreEvent::MessageUpdated { message })
-                    if message.body == body && message.state == state =>
-                {
-                    return message.failure;
-                }
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => panic!("events closed"),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{body:?} never became {state:?}"))
-}
-
-async fn copies_on_server(server: &MockServer, chat: &str, body: &str) -> usize {
-    let reader = Client::default();
-    reader
-        .login(server.discovery_url(), "tester", DEMO_PASSWORD)
+/// Sign in with a fresh client of `profile`, subscribed from the start.
+async fn signed_in(
+    profile: &Profile,
+    server: &MockServer,
+) -> (Client, broadcast::Receiver<CoreEvent>) {
+    let client = profile.client();
+    let events = client.subscribe();
+    client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
-    let history = reader.open_chat(chat).await.unwrap();
-    reader.logout();
-    history.iter().filter(|m| m.body == body).count()
+    (client, events)
 }
 
 #[tokio::test]
@@ -99,7 +29,7 @@ async fn a_refused_message_holds_its_chat_survives_a_restart_and_can_be_retried_
     let server = mock().await;
     server.refuse_content("forbidden");
     let profile = Profile::new("refused");
-    let (client, mut events) = profile.signed_in(&server).await;
+    let (client, mut events) = signed_in(&profile, &server).await;
 
     let refused = client.send("c-team", "a forbidden word").unwrap();
     let reason = state_of(&mut events, "a forbidden word", MessageState::Failed).await;
@@ -110,14 +40,14 @@ async fn a_refused_message_holds_its_chat_survives_a_restart_and_can_be_retried_
     client.send("c-jun", "meanwhile in another chat").unwrap();
     state_of(&mut events, "meanwhile in another chat", MessageState::Sent).await;
     assert_eq!(
-        copies_on_server(&server, "c-team", "written after the failure").await,
+        copies_on_server(&server, "c-team", "written after the failure"),
         0
     );
 
     // A restart: the failed message is still there, failed with its reason; the held one waits.
     client.logout();
     drop(client);
-    let (client, mut events) = profile.signed_in(&server).await;
+    let (client, mut events) = signed_in(&profile, &server).await;
     let team = client.open_chat("c-team").await.unwrap();
     let failed = team
         .iter()
@@ -144,7 +74,7 @@ async fn a_refused_message_holds_its_chat_survives_a_restart_and_can_be_retried_
     client.delete_unsent(&id).unwrap();
     state_of(&mut events, "written after the failure", MessageState::Sent).await;
     assert_eq!(
-        copies_on_server(&server, "c-team", "written after the failure").await,
+        copies_on_server(&server, "c-team", "written after the failure"),
         1
     );
     let team = client.open_chat("c-team").await.unwrap();
@@ -159,7 +89,7 @@ async fn a_refused_message_holds_its_chat_survives_a_restart_and_can_be_retried_
 async fn a_long_catch_up_reports_its_progress() {
     let server = mock().await;
     let profile = Profile::new("progress");
-    let (client, _) = profile.signed_in(&server).await;
+    let (client, _) = signed_in(&profile, &server).await;
     client.logout();
     drop(client);
 
@@ -176,7 +106,7 @@ async fn a_long_catch_up_reports_its_progress() {
     state_of(&mut tester_events, "missed 1199", MessageState::Sent).await;
     tester.logout();
 
-    let (client, mut events) = profile.signed_in(&server).await;
+    let (client, mut events) = signed_in(&profile, &server).await;
     let mut seen = Vec::new();
     tokio::time::timeout(DEADLINE, async {
         loop {

@@ -3,84 +3,11 @@
 //! the cache instead of the sign-in screen; sign-out forgets the token on the server and here.
 //! (The OS keyring itself is tested in `outlast-desktop` against a real Secret Service.)
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod common;
 
-use outlast_core::{
-    AccountKey, Client, ClientOptions, ConnectionSettings, CoreEvent, MemoryVault, MessageState,
-    RetryPolicy, Vault,
-};
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use tokio::sync::broadcast;
-
-const DEADLINE: Duration = Duration::from_secs(15);
-
-struct Profile {
-    dir: PathBuf,
-    vault: Vault,
-}
-
-impl Profile {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("outlast-restore-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Profile {
-            dir,
-            vault: Vault::new(MemoryVault::default()),
-        }
-    }
-
-    /// A fresh process: only the folder and the vault carry over.
-    fn client(&self) -> Client {
-        Client::with_options(ClientOptions {
-            connection: ConnectionSettings {
-                connect_timeout: Duration::from_secs(1),
-                retry: Some(RetryPolicy::outlast(
-                    Duration::from_millis(50),
-                    Duration::from_millis(300),
-                )),
-                ..ConnectionSettings::default()
-            },
-            data_dir: Some(self.dir.clone()),
-            builtin_endpoints: None,
-            vault: Some(self.vault.clone()),
-        })
-    }
-}
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        reply_delay: Duration::from_secs(3_600),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-async fn wait_for(
-    events: &mut broadcast::Receiver<CoreEvent>,
-    what: &str,
-    mut found: impl FnMut(&CoreEvent) -> bool,
-) {
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            match events.recv().await {
-                Ok(event) if found(&event) => return,
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => panic!("events closed"),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("never saw {what}"));
-}
+use common::{mock, wait_for, Profile};
+use outlast_core::{AccountKey, Client, CoreEvent, MessageState};
+use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 async fn tester_says(server: &MockServer, body: &str) {
     let tester = Client::default();

@@ -1,0 +1,113 @@
+//! What the store and session tests share: a profile folder that outlives a "process" (a
+//! `Client`), the mock backend as they configure it, and waits with a deadline.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use outlast_core::{
+    Client, ClientOptions, ConnectionSettings, CoreEvent, MemoryVault, MessageState, RetryPolicy,
+    Vault,
+};
+use outlast_mock::{MockConfig, MockServer};
+use tokio::sync::broadcast;
+
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+/// A profile folder and a keyring stand-in: all that survives a restart.
+pub struct Profile {
+    pub dir: PathBuf,
+    pub vault: Vault,
+}
+
+impl Profile {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("outlast-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Profile {
+            dir,
+            vault: Vault::new(MemoryVault::default()),
+        }
+    }
+
+    /// A fresh process: only the folder and the vault carry over.
+    pub fn client(&self) -> Client {
+        Client::with_options(ClientOptions {
+            connection: ConnectionSettings {
+                connect_timeout: Duration::from_secs(1),
+                retry: Some(RetryPolicy::outlast(
+                    Duration::from_millis(50),
+                    Duration::from_millis(300),
+                )),
+                ..ConnectionSettings::default()
+            },
+            data_dir: Some(self.dir.clone()),
+            builtin_endpoints: None,
+            vault: Some(self.vault.clone()),
+        })
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The mock backend with quiet peers and a long replay log.
+pub async fn mock() -> MockServer {
+    MockServer::start(MockConfig {
+        reply_delay: Duration::from_secs(3_600),
+        replay_limit: 10_000,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Wait for the first event `found` accepts.
+pub async fn wait_for(
+    events: &mut broadcast::Receiver<CoreEvent>,
+    what: &str,
+    mut found: impl FnMut(&CoreEvent) -> bool,
+) {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Ok(event) if found(&event) => return,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => panic!("events closed"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never saw {what}"));
+}
+
+/// Wait until the message `body` is in `state`; its failure reason, if any.
+pub async fn state_of(
+    events: &mut broadcast::Receiver<CoreEvent>,
+    body: &str,
+    state: MessageState,
+) -> Option<String> {
+    let mut failure = None;
+    wait_for(events, &format!("{body:?} {state:?}"), |e| match e {
+        CoreEvent::MessageUpdated { message } if message.body == body && message.state == state => {
+            failure = message.failure.clone();
+            true
+        }
+        _ => false,
+    })
+    .await;
+    failure
+}
+
+/// How many times the server stored `body` in `chat`.
+pub fn copies_on_server(server: &MockServer, chat: &str, body: &str) -> usize {
+    server
+        .chat_bodies(chat)
+        .iter()
+        .filter(|b| b.as_str() == body)
+        .count()
+}
