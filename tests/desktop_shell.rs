@@ -81,4 +81,7 @@ fn a_second_launch_shows_the_running_outlast_and_exits() {
         first.child.try_wait().unwrap().is_none(),
         "the first Outlast keeps running"
     );
+    // Started hidden, it lives in the tray: the icon was created.
+    let log = std::fs::read_to_string(log_file(&first.home)).unwrap();
+    assert!(!log.contains("no tray icon"), "{log}");
 }
