@@ -1,41 +1,6 @@
-import { test as base, expect, type Page } from "@playwright/test";
-import { installFakeTauri, type FakeOptions } from "./fake-tauri";
+import { callsOf, chatItem, expect, messageWith, messages, screenshots, test, type Page } from "./fixtures";
 
-const SCREENS = "test-results/screens";
-
-type Fixtures = {
-  fakeOptions: FakeOptions;
-  /** Install Playwright's fake clock before the page loads (tests then pause and advance it). */
-  fakeClock: boolean;
-  app: Page;
-};
-
-// `app`: a page with the fake core installed and the UI loaded. Fails the test
-// on any page error or console error (a CSP violation shows up as one).
-const test = base.extend<Fixtures>({
-  fakeOptions: [{ signedIn: true }, { option: true }],
-  fakeClock: [false, { option: true }],
-  app: async ({ page, fakeOptions, fakeClock }, use) => {
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") problems.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
-    if (fakeClock) await page.clock.install();
-    await page.addInitScript(installFakeTauri, fakeOptions);
-    await page.goto("/");
-    await use(page);
-    expect(problems, "no page or console errors").toEqual([]);
-  },
-});
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${SCREENS}/${name}.png` });
-}
-
-const messages = (page: Page) => page.getByTestId("message");
-const messageWith = (page: Page, text: string) => messages(page).filter({ hasText: text });
-const chatItem = (page: Page, chatId: string) => page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
+const shot = screenshots("test-results/screens");
 
 test("chat list shows the chats with previews and the first chat's history", async ({ app: page }) => {
   const items = page.getByTestId("chat-list").getByTestId("chat-item");
@@ -105,8 +70,8 @@ test("sending: pending, then sent after the ack; replies appear on the left", as
   const sent = await page.evaluate(() => window.__fake.sent);
   expect(sent).toHaveLength(1);
   expect(sent[0].body).toBe("Sounds great,\nsee you on Saturday!");
-  const calls = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "send_message"));
-  expect(calls[0].args).toEqual({ chatId: "chat-mina", body: "Sounds great,\nsee you on Saturday!" });
+  const calls = await callsOf(page, "send_message");
+  expect(calls[0]).toEqual({ chatId: "chat-mina", body: "Sounds great,\nsee you on Saturday!" });
 
   await page.evaluate((id) => window.__fake.ack(id), sent[0].client_msg_id!);
   await expect(mine).toHaveAttribute("data-state", "sent");
@@ -172,8 +137,7 @@ test.describe("connection banner", () => {
 
   const banner = (page: Page) => page.getByTestId("connection-banner");
   const footerStatus = (page: Page) => page.getByTestId("connection-status");
-  const reconnectCalls = (page: Page) =>
-    page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "reconnect_now").length);
+  const reconnectCalls = async (page: Page) => (await callsOf(page, "reconnect_now")).length;
 
   /** Waits for the app to load with time flowing, then stops the page's clock. */
   async function loadedAndPaused(page: Page) {
@@ -386,11 +350,11 @@ test.describe("connection banner", () => {
 
 test("a history gap re-reads the open chat without a loading state", async ({ app: page }) => {
   await expect(messages(page)).toHaveCount(4);
-  const opens = () => page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "open_chat").length);
+  const opens = async () => (await callsOf(page, "open_chat")).length;
   const before = await opens();
   await page.evaluate(() => window.__fake.historyGap());
   await expect.poll(opens).toBe(before + 1);
-  const last = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "open_chat").at(-1)!.args);
+  const last = (await callsOf(page, "open_chat")).at(-1);
   expect(last).toEqual({ chatId: "chat-mina" });
   await expect(messages(page)).toHaveCount(4);
 });
@@ -414,8 +378,8 @@ test.describe("without a session", () => {
     await page.getByLabel("Password").press("Enter");
     await expect(page.getByTestId("chat-item")).toHaveCount(3);
     await expect(messages(page)).toHaveCount(4);
-    const logins = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "login"));
-    expect(logins.at(-1)!.args).toEqual({ server: "http://127.0.0.1:7710", username: "me", password: "secret" });
+    const logins = await callsOf(page, "login");
+    expect(logins.at(-1)).toEqual({ server: "http://127.0.0.1:7710", username: "me", password: "secret" });
     await shot(page, "05c-signed-in");
   });
 });

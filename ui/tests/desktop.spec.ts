@@ -1,49 +1,14 @@
 // Desktop features: settings, the passcode lock, notifications' open-chat,
 // muting, the sign-in hint, the kept (or not kept) sign-in and signing out.
-import { test as base, expect, type Page } from "@playwright/test";
 import type { IpcError } from "../src/lib/bindings/IpcError";
 import type { SettingsEdit } from "../src/lib/bindings/SettingsEdit";
-import { installFakeTauri, type FakeOptions } from "./fake-tauri";
+import { callsOf, chatItem, expect, messages, screenshots, test, type Page } from "./fixtures";
 
-const SCREENS = "test-results/screenshots";
+const shot = screenshots("test-results/screenshots");
 
-type Fixtures = {
-  fakeOptions: FakeOptions;
-  fakeClock: boolean;
-  app: Page;
-};
-
-// Like app.spec.ts: the fake core installed, the UI loaded, and any page or
-// console error fails the test.
-const test = base.extend<Fixtures>({
-  fakeOptions: [{ signedIn: true }, { option: true }],
-  fakeClock: [false, { option: true }],
-  app: async ({ page, fakeOptions, fakeClock }, use) => {
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") problems.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
-    if (fakeClock) await page.clock.install();
-    await page.addInitScript(installFakeTauri, fakeOptions);
-    await page.goto("/");
-    await use(page);
-    expect(problems, "no page or console errors").toEqual([]);
-  },
-});
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${SCREENS}/${name}.png` });
-}
-
-const messages = (page: Page) => page.getByTestId("message");
-const chatItem = (page: Page, chatId: string) => page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
 const settingsDialog = (page: Page) => page.getByRole("dialog", { name: "Settings" });
 const lockScreen = (page: Page) => page.getByRole("dialog", { name: "Outlast is locked" });
 
-/** Every call of one command, with its arguments. */
-const callsOf = (page: Page, cmd: string) =>
-  page.evaluate((cmd) => window.__fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
 
 async function openSettings(page: Page) {
   await page.getByRole("button", { name: "Settings" }).click();

@@ -1,49 +1,10 @@
 // Unsent messages (failed, held behind a failed one; retry, retry all, delete),
 // search (Ctrl+K, highlights as text, jumping to a hit) and the catch-up
 // progress in the connection banner.
-import { test as base, expect, type Page } from "@playwright/test";
-import { installFakeTauri, type FakeOptions } from "./fake-tauri";
+import { callsOf, chatItem, expect, messageWith, messages, screenshots, test, type Page } from "./fixtures";
 
-const SCREENS = "test-results/screenshots";
+const shot = screenshots("test-results/screenshots");
 
-type Fixtures = {
-  fakeOptions: FakeOptions;
-  fakeClock: boolean;
-  app: Page;
-};
-
-// Like app.spec.ts: the fake core installed, the UI loaded, and any page or
-// console error (or a JavaScript dialog, e.g. alert()) fails the test.
-const test = base.extend<Fixtures>({
-  fakeOptions: [{ signedIn: true }, { option: true }],
-  fakeClock: [false, { option: true }],
-  app: async ({ page, fakeOptions, fakeClock }, use) => {
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") problems.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
-    page.on("dialog", (dialog) => {
-      problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    if (fakeClock) await page.clock.install();
-    await page.addInitScript(installFakeTauri, fakeOptions);
-    await page.goto("/");
-    await use(page);
-    expect(problems, "no page or console errors").toEqual([]);
-  },
-});
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${SCREENS}/${name}.png` });
-}
-
-const messages = (page: Page) => page.getByTestId("message");
-const messageWith = (page: Page, text: string) => messages(page).filter({ hasText: text });
-const chatItem = (page: Page, chatId: string) => page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
-const callsOf = (page: Page, cmd: string) =>
-  page.evaluate((cmd) => window.__fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
 const addUnsent = (page: Page, chatId: string, body: string, failure: string | null = null) =>
   page.evaluate(([chatId, body, failure]) => window.__fake.addUnsent(chatId!, body!, failure), [chatId, body, failure]);
 
