@@ -15,22 +15,11 @@ use std::time::Duration;
 
 use outlast_core::store::Store;
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 const CHAT: &str = "c-team";
-
-/// A small deterministic generator, so a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 fn cli(server: &str, data_dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_outlast-cli"));
@@ -103,7 +92,7 @@ async fn sigkill_while_writing_loses_nothing_shown_and_delivers_each_message_onc
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261125);
     println!("crash test: {rounds} rounds, seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = StdRng::seed_from_u64(seed);
     let server = MockServer::start(MockConfig {
         reply_delay: Duration::from_secs(3_600),
         replay_limit: 100_000,
@@ -117,9 +106,9 @@ async fn sigkill_while_writing_loses_nothing_shown_and_delivers_each_message_onc
 
     let mut shown: Vec<String> = Vec::new();
     for round in 0..rounds {
-        let fault = ["up", "refuse", "flaky:0.5"][rng.below(3) as usize];
+        let fault = ["up", "refuse", "flaky:0.5"][rng.random_range(0..3)];
         server.set_fault("service:gateway", fault).unwrap();
-        let kill_after = 1 + rng.below(60) as usize;
+        let kill_after = rng.random_range(1..=60);
         let (dir, url) = (data_dir.clone(), url.clone());
         let queued =
             tokio::task::spawn_blocking(move || write_and_kill(&url, &dir, round, kill_after))

@@ -923,10 +923,7 @@ impl Client {
 
     /// One chat's summary, if this session knows it.
     pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
-        self.inner
-            .shared
-            .read(|t| t.summaries().into_iter().find(|c| c.chat_id == chat_id))
-            .flatten()
+        self.inner.shared.read(|t| t.summary_of(chat_id)).flatten()
     }
 
     /// Search the messages cached here (works offline), newest first. Every word must match,

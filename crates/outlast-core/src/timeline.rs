@@ -161,6 +161,11 @@ impl Timeline {
         chats.into_iter().map(summary).collect()
     }
 
+    /// One chat's summary, without sorting the whole list (asked once per incoming message).
+    pub fn summary_of(&self, chat_id: &str) -> Option<ChatSummary> {
+        self.chat(chat_id).map(summary)
+    }
+
     pub fn has_chat(&self, chat_id: &str) -> bool {
         self.chat(chat_id).is_some()
     }

@@ -16,6 +16,8 @@ use outlast_core::{
     Client, ClientOptions, ConnectionSettings, MemoryVault, MessageState, RetryPolicy, Vault,
 };
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 const CHATS: [&str; 3] = ["c-team", "c-jun", "c-minji"];
 const TARGETS: [&str; 5] = ["service:gateway", "gw-a1", "region:a", "service:api", "all"];
@@ -29,18 +31,6 @@ const FAULTS: [&str; 7] = [
     "up",
 ];
 const SETTLE: Duration = Duration::from_secs(30);
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 fn settings() -> ConnectionSettings {
     ConnectionSettings {
@@ -82,7 +72,7 @@ impl Profile {
 }
 
 async fn run_schedule(server: &MockServer, seed: u64) -> usize {
-    let mut rng = Rng(seed);
+    let mut rng = StdRng::seed_from_u64(seed);
     let profile = Profile {
         dir: std::env::temp_dir().join(format!("outlast-chaos-{}-{seed}", std::process::id())),
         vault: Vault::new(MemoryVault::default()),
@@ -97,10 +87,10 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
     let mut written: HashMap<&str, Vec<String>> = HashMap::new();
     let mut log = Vec::new();
     for step in 0..10 {
-        match rng.below(5) {
+        match rng.random_range(0..5) {
             0 | 1 => {
-                let chat = CHATS[rng.below(3) as usize];
-                for _ in 0..=rng.below(4) {
+                let chat = CHATS[rng.random_range(0..CHATS.len())];
+                for _ in 0..=rng.random_range(0..4) {
                     let body = format!(
                         "s{seed}-{step}-{}",
                         written.values().map(Vec::len).sum::<usize>()
@@ -111,8 +101,8 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
                 log.push(format!("send to {chat}"));
             }
             2 | 3 => {
-                let target = TARGETS[rng.below(TARGETS.len() as u64) as usize];
-                let fault = FAULTS[rng.below(FAULTS.len() as u64) as usize];
+                let target = TARGETS[rng.random_range(0..TARGETS.len())];
+                let fault = FAULTS[rng.random_range(0..FAULTS.len())];
                 server.set_fault(target, fault).unwrap();
                 log.push(format!("{target} {fault}"));
             }
@@ -124,7 +114,7 @@ async fn run_schedule(server: &MockServer, seed: u64) -> usize {
                 log.push(format!("restart (from cache: {})", info.from_cache));
             }
         }
-        tokio::time::sleep(Duration::from_millis(rng.below(40))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..40u64))).await;
     }
 
     // Everything returns; the outbox drains.

@@ -295,122 +295,7 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
-}
 
-/// Most writes the client puts in one transaction when the connection learns faster than it can
-/// write one by one (a catch-up, an outbox flush): bigger batches amortise the commit and the
-/// full-text index's segment work; a crash can only cost a re-fetch of what was not written.
-pub const WRITE_BATCH: usize = 5_000;
-
-/// What the connection learned, waiting to be written in one transaction with its neighbours.
-#[derive(Debug, Clone)]
-pub enum StoreWrite {
-    Received {
-        seq: u64,
-        record: MessageRecord,
-        sender_name: String,
-    },
-    Acked {
-        client_msg_id: String,
-        msg_id: String,
-        seq: u64,
-    },
-}
-
-fn apply_messages_in(
-    tx: &rusqlite::Transaction<'_>,
-    events: &[(u64, &MessageRecord, &str)],
-    me: &str,
-    open_chat: Option<&str>,
-) -> Result<usize, StoreError> {
-    if events.is_empty() {
-        return Ok(0);
-    }
-    {
-        let first_new_id: i64 =
-            tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM messages", [], |r| {
-                r.get(0)
-            })?;
-        let mut added = 0;
-        let mut highest = 0u64;
-        // Per chat in this batch: (latest activity, new unread). Applied once per chat, not per
-        // message: a catch-up page of 500 touches a handful of chats.
-        let mut touched: std::collections::HashMap<&str, (u64, i64)> =
-            std::collections::HashMap::new();
-        {
-            let mut confirm_own = tx.prepare_cached(
-                "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
-                 WHERE client_msg_id = ?1 AND msg_id IS NULL",
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO messages
-                   (msg_id, client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, seq, state, own)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9)",
-            )?;
-            let mut ensure_chat = tx.prepare_cached(
-                "INSERT OR IGNORE INTO chats (chat_id, title, member_names) VALUES (?1, ?2, '[]')",
-            )?;
-            let mut drop_outbox =
-                tx.prepare_cached("DELETE FROM outbox WHERE client_msg_id = ?1")?;
-            for (seq, record, sender_name) in events {
-                highest = highest.max(*seq);
-                let own = record.sender_id == me;
-                if own {
-                    if let Some(client_id) = &record.client_msg_id {
-                        if confirm_own.execute(params![client_id, record.msg_id, *seq as i64])? > 0
-                        {
-                            drop_outbox.execute([client_id])?;
-                            continue;
-                        }
-                    }
-                }
-                if !touched.contains_key(record.chat_id.as_str()) {
-                    ensure_chat.execute(params![record.chat_id, sender_name])?;
-                }
-                let inserted = insert.execute(params![
-                    record.msg_id,
-                    record.client_msg_id.as_deref().filter(|_| own),
-                    record.chat_id,
-                    record.sender_id,
-                    sender_name,
-                    record.body,
-                    record.sent_at_ms as i64,
-                    *seq as i64,
-                    own
-                ])?;
-                let entry = touched.entry(record.chat_id.as_str()).or_insert((0, 0));
-                if inserted > 0 {
-                    added += 1;
-                    entry.0 = entry.0.max(record.sent_at_ms);
-                    entry.1 += i64::from(!own && open_chat != Some(record.chat_id.as_str()));
-                }
-            }
-            let mut touch_chat = tx.prepare_cached(
-                "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2),
-                                  unread_count = unread_count + ?3
-                 WHERE chat_id = ?1",
-            )?;
-            for (chat_id, (latest, unread)) in &touched {
-                if *latest > 0 || *unread > 0 {
-                    touch_chat.execute(params![chat_id, *latest as i64, unread])?;
-                }
-            }
-            if highest > 0 {
-                tx.execute(
-                    "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
-                    params![CURSOR_KEY, highest as i64],
-                )?;
-            }
-            if added > 0 {
-                index_new_messages(tx, first_new_id)?;
-            }
-        }
-        Ok(added)
-    }
-}
-
-impl Store {
     /// The newest `limit` messages of a chat, oldest first.
     pub fn latest_messages(
         &self,
@@ -586,52 +471,6 @@ impl Store {
         Ok(n as usize)
     }
 
-    /// The server stored `client_msg_id` as `msg_id` at `seq`.
-    pub fn acked(&mut self, client_msg_id: &str, msg_id: &str, seq: u64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        acked_in(&tx, client_msg_id, msg_id, seq)?;
-        tx.commit()?;
-        Ok(())
-    }
-}
-
-fn acked_in(
-    tx: &rusqlite::Transaction<'_>,
-    client_msg_id: &str,
-    msg_id: &str,
-    seq: u64,
-) -> Result<(), StoreError> {
-    {
-        tx.execute(
-            "DELETE FROM outbox WHERE client_msg_id = ?1",
-            [client_msg_id],
-        )?;
-        // The same server message may already be here (its event arrived first): keep one row.
-        let duplicate: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM messages WHERE msg_id = ?1 AND client_msg_id IS NOT ?2",
-                params![msg_id, client_msg_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = duplicate {
-            tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
-        }
-        tx.execute(
-            "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
-             WHERE client_msg_id = ?1",
-            params![client_msg_id, msg_id, seq as i64],
-        )?;
-        tx.execute(
-            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
-            params![CURSOR_KEY, seq as i64],
-        )?;
-        Ok(())
-    }
-}
-
-impl Store {
     /// A retryable failure: count the attempt.
     pub fn attempt_failed(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
         self.conn.execute(
@@ -708,6 +547,149 @@ impl Store {
             )
             .optional()?)
     }
+}
+
+/// Most writes the client puts in one transaction when the connection learns faster than it can
+/// write one by one (a catch-up, an outbox flush): bigger batches amortise the commit and the
+/// full-text index's segment work; a crash can only cost a re-fetch of what was not written.
+pub const WRITE_BATCH: usize = 5_000;
+
+/// What the connection learned, waiting to be written in one transaction with its neighbours.
+#[derive(Debug, Clone)]
+pub enum StoreWrite {
+    Received {
+        seq: u64,
+        record: MessageRecord,
+        sender_name: String,
+    },
+    Acked {
+        client_msg_id: String,
+        msg_id: String,
+        seq: u64,
+    },
+}
+
+fn apply_messages_in(
+    tx: &rusqlite::Transaction<'_>,
+    events: &[(u64, &MessageRecord, &str)],
+    me: &str,
+    open_chat: Option<&str>,
+) -> Result<usize, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let first_new_id: i64 =
+        tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM messages", [], |r| {
+            r.get(0)
+        })?;
+    let mut added = 0;
+    let mut highest = 0u64;
+    // Per chat in this batch: (latest activity, new unread). Applied once per chat, not per
+    // message: a catch-up page of 500 touches a handful of chats.
+    let mut touched: std::collections::HashMap<&str, (u64, i64)> = std::collections::HashMap::new();
+    {
+        let mut confirm_own = tx.prepare_cached(
+            "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
+             WHERE client_msg_id = ?1 AND msg_id IS NULL",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO messages
+               (msg_id, client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, seq, state, own)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9)",
+        )?;
+        let mut ensure_chat = tx.prepare_cached(
+            "INSERT OR IGNORE INTO chats (chat_id, title, member_names) VALUES (?1, ?2, '[]')",
+        )?;
+        let mut drop_outbox = tx.prepare_cached("DELETE FROM outbox WHERE client_msg_id = ?1")?;
+        for (seq, record, sender_name) in events {
+            highest = highest.max(*seq);
+            let own = record.sender_id == me;
+            if own {
+                if let Some(client_id) = &record.client_msg_id {
+                    if confirm_own.execute(params![client_id, record.msg_id, *seq as i64])? > 0 {
+                        drop_outbox.execute([client_id])?;
+                        continue;
+                    }
+                }
+            }
+            if !touched.contains_key(record.chat_id.as_str()) {
+                ensure_chat.execute(params![record.chat_id, sender_name])?;
+            }
+            let inserted = insert.execute(params![
+                record.msg_id,
+                record.client_msg_id.as_deref().filter(|_| own),
+                record.chat_id,
+                record.sender_id,
+                sender_name,
+                record.body,
+                record.sent_at_ms as i64,
+                *seq as i64,
+                own
+            ])?;
+            let entry = touched.entry(record.chat_id.as_str()).or_insert((0, 0));
+            if inserted > 0 {
+                added += 1;
+                entry.0 = entry.0.max(record.sent_at_ms);
+                entry.1 += i64::from(!own && open_chat != Some(record.chat_id.as_str()));
+            }
+        }
+        let mut touch_chat = tx.prepare_cached(
+            "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2),
+                              unread_count = unread_count + ?3
+             WHERE chat_id = ?1",
+        )?;
+        for (chat_id, (latest, unread)) in &touched {
+            if *latest > 0 || *unread > 0 {
+                touch_chat.execute(params![chat_id, *latest as i64, unread])?;
+            }
+        }
+        if highest > 0 {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
+                params![CURSOR_KEY, highest as i64],
+            )?;
+        }
+        if added > 0 {
+            index_new_messages(tx, first_new_id)?;
+        }
+    }
+    Ok(added)
+}
+
+/// The server stored `client_msg_id` as `msg_id` at `seq` (written in a `StoreWrite` batch).
+fn acked_in(
+    tx: &rusqlite::Transaction<'_>,
+    client_msg_id: &str,
+    msg_id: &str,
+    seq: u64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM outbox WHERE client_msg_id = ?1",
+        [client_msg_id],
+    )?;
+    // The same server message may already be here (its event arrived first): keep one row.
+    let duplicate: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM messages WHERE msg_id = ?1 AND client_msg_id IS NOT ?2",
+            params![msg_id, client_msg_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = duplicate {
+        tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    }
+    tx.execute(
+        "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
+         WHERE client_msg_id = ?1",
+        params![client_msg_id, msg_id, seq as i64],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
+        params![CURSOR_KEY, seq as i64],
+    )?;
+    Ok(())
 }
 
 /// Add messages from row id `first` on to the full-text index, in one statement. Every insert

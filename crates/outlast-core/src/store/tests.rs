@@ -41,6 +41,14 @@ fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> Messag
     }
 }
 
+fn acked(client_msg_id: &str, msg_id: &str, seq: u64) -> StoreWrite {
+    StoreWrite::Acked {
+        client_msg_id: client_msg_id.into(),
+        msg_id: msg_id.into(),
+        seq,
+    }
+}
+
 fn chats() -> Vec<ChatRow> {
     vec![
         ChatRow {
@@ -274,7 +282,9 @@ fn the_outbox_keeps_order_holds_a_chat_behind_a_failure_and_survives_reopening()
     assert_eq!(failed[0].state, MessageState::Failed);
     assert_eq!(failed[0].failure.as_deref(), Some("the chat was deleted"));
 
-    store.acked("t1", "m-t1", 7).unwrap();
+    store
+        .apply_writes(&[acked("t1", "m-t1", 7)], "u-demo")
+        .unwrap();
     assert_eq!(store.cursor().unwrap(), 7);
     store.retry("a1").unwrap();
     assert_eq!(order(&store), ["a1", "a2", "t2"]);
@@ -309,7 +319,9 @@ fn an_own_message_seen_as_an_event_and_acked_stays_one_message() {
     store
         .apply_messages(&[(9, &own, "Demo User")], "u-demo", None)
         .unwrap();
-    store.acked("c-1", "m-9", 9).unwrap();
+    store
+        .apply_writes(&[acked("c-1", "m-9", 9)], "u-demo")
+        .unwrap();
     let messages = store.latest_messages("c-team", 10).unwrap();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0].state, MessageState::Sent);
