@@ -217,6 +217,16 @@ pub struct SessionInfo {
     pub from_cache: bool,
 }
 
+impl SessionInfo {
+    /// The account this session is, as the credential vault keys it.
+    pub fn account_key(&self) -> crate::credentials::AccountKey {
+        crate::credentials::AccountKey {
+            server: self.server.clone(),
+            user_id: self.user.user_id.clone(),
+        }
+    }
+}
+
 /// Everything the core announces. Front ends subscribe once and render from these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]

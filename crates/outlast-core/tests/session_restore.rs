@@ -6,7 +6,7 @@
 mod common;
 
 use common::{mock, wait_for, Profile};
-use outlast_core::{AccountKey, Client, CoreEvent, MessageState};
+use outlast_core::{Client, CoreEvent, MessageState};
 use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 async fn tester_says(server: &MockServer, body: &str) {
@@ -46,10 +46,7 @@ async fn a_restart_restores_the_session_without_the_password_and_catches_up() {
         .await
         .unwrap();
     assert!(info.remembered && info.not_remembered_because.is_none());
-    let key = AccountKey {
-        server: info.server.clone(),
-        user_id: info.user.user_id.clone(),
-    };
+    let key = info.account_key();
     assert!(profile.vault.0.load(&key).unwrap().is_some());
     // Quit. Meanwhile someone writes.
     first.logout();
@@ -131,10 +128,7 @@ async fn sign_out_forgets_the_token_on_the_server_and_here() {
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
-    let key = AccountKey {
-        server: info.server,
-        user_id: info.user.user_id,
-    };
+    let key = info.account_key();
     let token = profile.vault.0.load(&key).unwrap().unwrap();
     assert_eq!(refresh_status(&server, token.expose()).await, 200);
 
@@ -155,10 +149,7 @@ async fn a_sign_in_the_server_ended_asks_for_the_password_and_drops_the_token() 
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
-    let key = AccountKey {
-        server: info.server,
-        user_id: info.user.user_id,
-    };
+    let key = info.account_key();
     first.logout();
     // Ended elsewhere (another device signed out, an admin revoked it).
     let token = profile.vault.0.load(&key).unwrap().unwrap();

@@ -3,11 +3,12 @@
 //! without the password; sign-out removes it.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
-use outlast_core::{AccountKey, Client, ClientOptions, CredentialVault, Vault};
+mod common;
+
+use outlast_core::{AccountKey, CredentialVault};
 use outlast_desktop::KeyringVault;
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
 use outlast_protocol::RefreshToken;
 
 fn session() -> &'static outlast_testenv::Session {
@@ -56,31 +57,16 @@ fn a_token_is_kept_read_replaced_and_removed_per_account() {
 #[tokio::test]
 async fn the_app_restores_a_session_from_the_keyring_and_sign_out_removes_it() {
     session();
-    let server = MockServer::start(MockConfig {
-        reply_delay: Duration::from_secs(3_600),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = std::env::temp_dir().join(format!("outlast-keyring-app-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let client = || {
-        Client::with_options(ClientOptions {
-            data_dir: Some(dir.clone()),
-            vault: Some(Vault::new(KeyringVault)),
-            ..ClientOptions::default()
-        })
-    };
+    let server = common::mock().await;
+    let dir = common::profile_dir("keyring-app");
+    let client = || common::keyring_client(&dir);
     let first = client();
     let info = first
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
     assert!(info.remembered, "{:?}", info.not_remembered_because);
-    let key = AccountKey {
-        server: info.server.clone(),
-        user_id: info.user.user_id.clone(),
-    };
+    let key = info.account_key();
     assert!(KeyringVault.load(&key).unwrap().is_some());
     // Nothing secret anywhere in the profile folder.
     let token = KeyringVault.load(&key).unwrap().unwrap();

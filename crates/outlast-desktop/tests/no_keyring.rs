@@ -1,11 +1,11 @@
 //! A desktop with no Secret Service (a D-Bus session with nobody owning org.freedesktop.secrets):
 //! Outlast says so clearly and keeps the sign-in in memory only; nothing falls back to a file.
 
-use std::time::Duration;
+mod common;
 
-use outlast_core::{Client, ClientOptions, CredentialVault, Vault, VaultError};
+use outlast_core::{CredentialVault, VaultError};
 use outlast_desktop::KeyringVault;
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
 
 #[tokio::test]
 async fn without_a_keyring_the_sign_in_works_is_not_kept_and_the_user_is_told() {
@@ -15,28 +15,16 @@ async fn without_a_keyring_the_sign_in_works_is_not_kept_and_the_user_is_told() 
     };
     assert!(!reason.is_empty());
 
-    let server = MockServer::start(MockConfig {
-        reply_delay: Duration::from_secs(3_600),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = std::env::temp_dir().join(format!("outlast-no-keyring-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let client = || {
-        Client::with_options(ClientOptions {
-            data_dir: Some(dir.clone()),
-            vault: Some(Vault::new(KeyringVault)),
-            ..ClientOptions::default()
-        })
-    };
+    let server = common::mock().await;
+    let dir = common::profile_dir("no-keyring");
+    let client = || common::keyring_client(&dir);
     let first = client();
     let info = first
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
         .await
         .unwrap();
     assert!(!info.remembered);
-    let why = info.not_remembered_because.unwrap();
+    let why = info.not_remembered_because.clone().unwrap();
     assert!(why.contains("no keyring is available"), "{why}");
     assert!(why.contains("sign in again next time"), "{why}");
     // The session itself works.
@@ -45,10 +33,7 @@ async fn without_a_keyring_the_sign_in_works_is_not_kept_and_the_user_is_told() 
     assert!(!dir.join("account.json").exists());
     assert!(client().resume().await.unwrap().is_none());
     assert!(matches!(
-        KeyringVault.load(&outlast_core::AccountKey {
-            server: info.server,
-            user_id: info.user.user_id
-        }),
+        KeyringVault.load(&info.account_key()),
         Err(VaultError::Unavailable(_))
     ));
     let _ = std::fs::remove_dir_all(&dir);
