@@ -6,7 +6,6 @@ use outlast_core::{ChatMessage, ChatSummary, CoreError, SessionInfo};
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
-use tauri_plugin_autostart::ManagerExt;
 use ts_rs::TS;
 
 use crate::{AppCore, IpcError};
@@ -158,17 +157,7 @@ pub fn update_settings<R: Runtime>(
     settings: SettingsEdit,
 ) -> Result<SettingsView, IpcError> {
     let view = core.desktop.update(settings)?;
-    let autostart = app.autolaunch();
-    let result = if view.start_at_login {
-        autostart.enable()
-    } else {
-        autostart.disable()
-    };
-    result.map_err(|err| IpcError {
-        code: "autostart_error".into(),
-        message: format!("could not change starting at login: {err}"),
-        retryable: true,
-    })?;
+    crate::start_at_login::apply(&app, view.start_at_login)?;
     Ok(view)
 }
 

@@ -12,6 +12,7 @@ mod lock_watch;
 mod logging;
 mod mock_mode;
 mod notify;
+mod start_at_login;
 mod startup;
 mod tray;
 mod windows;
