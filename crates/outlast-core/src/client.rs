@@ -493,6 +493,9 @@ impl Client {
             }
             .run(),
         )];
+        tasks.push(tokio::spawn(shared.clone().keep_search_index()));
+        // Rows a previous run stored but did not index (it quit or crashed first).
+        shared.index_soon();
         if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?
             .into_iter()
             .next()
@@ -966,6 +969,7 @@ impl Client {
         if let Some(Err(err)) = shared.with_store(|s| s.apply_messages(&events, &me, None)) {
             tracing::error!(%err, "could not cache history");
         }
+        shared.index_soon();
     }
 
     /// While the server cannot be asked: show the chat from the local cache.

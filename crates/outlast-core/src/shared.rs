@@ -19,10 +19,14 @@ const EVENT_BUFFER: usize = 4096;
 /// What the connection learns (messages, acks) is written behind, in batches: at most this
 /// late...
 const WRITE_BEHIND: Duration = Duration::from_millis(5);
+use crate::store::INDEX_CHUNK;
 /// ...or as soon as this many are waiting. A crash in between loses nothing: an unwritten ack
 /// leaves the message in the outbox (re-sent under the same client id, stored once by the
 /// server), an unwritten event leaves the cursor behind it (fetched again by catch-up).
 use crate::store::WRITE_BATCH;
+
+/// How long the search indexer waits after a write before indexing, so bursts finish first.
+const INDEX_PAUSE: Duration = Duration::from_millis(20);
 
 #[derive(Default)]
 struct Pending {
@@ -43,6 +47,8 @@ pub(crate) struct Shared {
     /// Writes waiting for the next batch.
     pending: Mutex<Pending>,
     events: broadcast::Sender<CoreEvent>,
+    /// Woken when stored messages wait for the search index.
+    index_wanted: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -55,6 +61,7 @@ impl Shared {
             store: Mutex::new(None),
             pending: Mutex::new(Pending::default()),
             events,
+            index_wanted: tokio::sync::Notify::new(),
         }
     }
 
@@ -146,6 +153,33 @@ impl Shared {
         self.record("what the connection received", |s| {
             s.apply_writes(&writes, &me)
         });
+        self.index_soon();
+    }
+
+    /// Stored messages wait for the search index: fill it once writing pauses.
+    pub fn index_soon(&self) {
+        self.index_wanted.notify_one();
+    }
+
+    /// The search indexer of a session: after each write it waits for a pause, then indexes in
+    /// small transactions, so a catch-up's writes never queue behind it for long. (A search
+    /// indexes whatever is left first, so it never misses a stored message.)
+    pub async fn keep_search_index(self: std::sync::Arc<Self>) {
+        loop {
+            self.index_wanted.notified().await;
+            loop {
+                tokio::time::sleep(INDEX_PAUSE).await;
+                if lock(&self.pending).since.is_some() {
+                    continue;
+                }
+                match self.with_store(|s| s.index_pending(INDEX_CHUNK)) {
+                    Some(Ok(n)) if n == INDEX_CHUNK => continue,
+                    Some(Err(err)) => tracing::error!(%err, "could not fill the search index"),
+                    _ => {}
+                }
+                break;
+            }
+        }
     }
 
     /// Run `f` on the store, if there is one. `None` without a store.

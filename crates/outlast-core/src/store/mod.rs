@@ -347,10 +347,14 @@ impl Store {
     /// Full-text search over message bodies, newest first. Every word of `query` must match, as a
     /// word or the start of one (Korean and English alike); the query is taken as plain words,
     /// never as FTS syntax.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+    ///
+    /// Messages still waiting for the index are indexed first, so a search always covers
+    /// everything stored.
+    pub fn search(&mut self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         let Some(fts_query) = fts_query(query) else {
             return Ok(Vec::new());
         };
+        while self.index_pending(INDEX_CHUNK)? == INDEX_CHUNK {}
         let mut statement = self.conn.prepare_cached(
             "SELECT m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
                     m.sent_at_ms, m.seq, m.state, m.failure, m.own,
@@ -535,6 +539,37 @@ impl Store {
         Ok(())
     }
 
+    /// Add up to `limit` stored messages that are not yet in the search index, oldest first, in
+    /// one transaction. Returns how many were indexed; fewer than `limit` means none are left.
+    pub fn index_pending(&mut self, limit: usize) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let last: Option<i64> = tx.query_row(
+            "SELECT max(id) FROM (SELECT id FROM fts_pending ORDER BY id LIMIT ?1)",
+            [limit as i64],
+            |r| r.get(0),
+        )?;
+        let Some(last) = last else {
+            return Ok(0);
+        };
+        tx.execute(
+            "INSERT INTO messages_fts (rowid, body)
+             SELECT m.id, m.body FROM fts_pending p JOIN messages m ON m.id = p.id
+             WHERE p.id <= ?1 ORDER BY p.id",
+            [last],
+        )?;
+        let indexed = tx.execute("DELETE FROM fts_pending WHERE id <= ?1", [last])?;
+        tx.commit()?;
+        Ok(indexed)
+    }
+
+    /// How many stored messages wait for the search index.
+    pub fn unindexed(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM fts_pending", [], |r| r.get(0))?;
+        Ok(n.max(0) as usize)
+    }
+
     fn message_by_client_id(&self, client_msg_id: &str) -> Result<Option<ChatMessage>, StoreError> {
         Ok(self
             .conn
@@ -553,6 +588,10 @@ impl Store {
 /// write one by one (a catch-up, an outbox flush): bigger batches amortise the commit and the
 /// full-text index's segment work; a crash can only cost a re-fetch of what was not written.
 pub const WRITE_BATCH: usize = 5_000;
+
+/// Messages indexed for search per transaction by [`Store::index_pending`]: about 15 ms of work,
+/// so a new write never waits long behind the indexer.
+pub const INDEX_CHUNK: usize = 2_000;
 
 /// What the connection learned, waiting to be written in one transaction with its neighbours.
 #[derive(Debug, Clone)]
@@ -651,7 +690,10 @@ fn apply_messages_in(
             )?;
         }
         if added > 0 {
-            index_new_messages(tx, first_new_id)?;
+            tx.execute(
+                "INSERT INTO fts_pending (id) SELECT id FROM messages WHERE id >= ?1",
+                [first_new_id],
+            )?;
         }
     }
     Ok(added)
@@ -692,9 +734,9 @@ fn acked_in(
     Ok(())
 }
 
-/// Add messages from row id `first` on to the full-text index, in one statement. Every insert
-/// into `messages` calls this in the same transaction (updates and deletes keep the index by
-/// trigger).
+/// Add messages from row id `first` on to the full-text index at once, in one statement (a
+/// message written here is searchable as soon as it shows). Received messages are indexed later
+/// instead ([`Store::index_pending`]); updates and deletes keep the index by trigger.
 fn index_new_messages(tx: &rusqlite::Transaction<'_>, first: i64) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages WHERE id >= ?1",

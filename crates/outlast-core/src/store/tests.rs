@@ -222,7 +222,7 @@ fn search_finds_korean_and_english_words_and_prefixes() {
         .collect();
     store.apply_messages(&events, "u-demo", None).unwrap();
 
-    let ids = |q: &str| -> Vec<String> {
+    let mut ids = |q: &str| -> Vec<String> {
         store
             .search(q, 10)
             .unwrap()
@@ -430,4 +430,110 @@ fn a_cache_from_an_older_version_keeps_its_messages_and_search_through_the_migra
         .unwrap();
     assert_eq!(store.latest_messages("c-jun", 10).unwrap().len(), 2);
     assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+/// FTS5's own check that the index matches the messages it was built from.
+fn search_index_is_sound(store: &Store) {
+    store
+        .conn
+        .execute(
+            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the search index matches the stored messages");
+}
+
+#[test]
+fn received_messages_are_indexed_after_the_write_and_found_by_search_either_way() {
+    let dir = TempDir::new("deferred-index");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let writes: Vec<StoreWrite> = (1..=5)
+        .map(|i| StoreWrite::Received {
+            seq: i,
+            record: record(
+                &format!("m-{i}"),
+                "c-jun",
+                "u-jun",
+                &format!("lantern {i}"),
+                i,
+            ),
+            sender_name: "Jun Park".into(),
+        })
+        .collect();
+    store.apply_writes(&writes, "u-demo").unwrap();
+    assert_eq!(store.unindexed().unwrap(), 5, "stored, not yet indexed");
+    assert_eq!(store.cursor().unwrap(), 5, "the cursor moved with the data");
+
+    // A search before the indexer ran still finds them: it indexes what is left first.
+    assert_eq!(store.search("lantern", 10).unwrap().len(), 5);
+    assert_eq!(store.unindexed().unwrap(), 0);
+    search_index_is_sound(&store);
+
+    // In chunks, as the background indexer does.
+    let more: Vec<StoreWrite> = (6..=9)
+        .map(|i| StoreWrite::Received {
+            seq: i,
+            record: record(&format!("m-{i}"), "c-team", "u-jun", "harbour", i),
+            sender_name: "Jun Park".into(),
+        })
+        .collect();
+    store.apply_writes(&more, "u-demo").unwrap();
+    assert_eq!(store.index_pending(3).unwrap(), 3);
+    assert_eq!(
+        store.index_pending(3).unwrap(),
+        1,
+        "fewer than asked: none left"
+    );
+    assert_eq!(store.index_pending(3).unwrap(), 0);
+    search_index_is_sound(&store);
+}
+
+#[test]
+fn deleting_messages_before_they_are_indexed_keeps_the_index_sound() {
+    let dir = TempDir::new("deferred-delete");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    // One indexed message (own, written here), then received ones not yet indexed.
+    store
+        .enqueue(&entry("c-1", "c-jun", "first draft"), "u-demo", "Demo User")
+        .unwrap();
+    store
+        .apply_writes(
+            &[StoreWrite::Received {
+                seq: 1,
+                record: record("m-1", "c-team", "u-jun", "unindexed note", 1),
+                sender_name: "Jun Park".into(),
+            }],
+            "u-demo",
+        )
+        .unwrap();
+    // A chat leaving the cache deletes both kinds (cascade), and the unsent one is cancelled.
+    store.cancel("c-1").unwrap();
+    store
+        .conn
+        .execute("DELETE FROM chats WHERE chat_id = 'c-team'", [])
+        .unwrap();
+    assert_eq!(
+        store.unindexed().unwrap(),
+        0,
+        "no marker outlives its message"
+    );
+    search_index_is_sound(&store);
+
+    // Row ids freed at the top are used again: the new rows must still be indexed.
+    store
+        .apply_writes(
+            &[StoreWrite::Received {
+                seq: 2,
+                record: record("m-2", "c-jun", "u-jun", "reused slot", 2),
+                sender_name: "Jun Park".into(),
+            }],
+            "u-demo",
+        )
+        .unwrap();
+    assert_eq!(store.search("reused", 5).unwrap().len(), 1);
+    assert!(store.search("draft", 5).unwrap().is_empty());
+    assert!(store.search("unindexed", 5).unwrap().is_empty());
+    search_index_is_sound(&store);
 }
