@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use outlast_protocol::{
     AccessToken, ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, EventsPage, LoginRequest,
-    LoginResponse, MessagesPage, RefreshRequest, RefreshToken, SendRequest, SendResponse,
+    LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RefreshToken, SendRequest,
+    SendResponse, UploadResponse,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -110,22 +111,112 @@ impl ApiClient {
         self.decode(result).await
     }
 
+    /// `GET /v1/chats/{chat_id}/messages`: the newest `limit` messages, or with `before` the
+    /// `limit` just older than that message; oldest first.
     pub async fn history(
         &self,
         token: &AccessToken,
         chat_id: &str,
+        before: Option<&str>,
         limit: usize,
     ) -> Result<MessagesPage, CoreError> {
-        let mut url = self.url("v1/chats/");
-        // Push as a path segment so an id can never escape into another path.
+        let mut url = self.chat_url(chat_id, "messages")?;
+        url.query_pairs_mut()
+            .append_pair("limit", &limit.to_string());
+        if let Some(before) = before {
+            url.query_pairs_mut().append_pair("before", before);
+        }
+        let result = self.get(url).bearer_auth(token.expose()).send().await;
+        self.decode(result).await
+    }
+
+    /// `POST /v1/chats/{chat_id}/read`: the user has read up to `msg_id`.
+    pub async fn mark_read(
+        &self,
+        token: &AccessToken,
+        chat_id: &str,
+        msg_id: &str,
+    ) -> Result<(), CoreError> {
+        let url = self.chat_url(chat_id, "read")?;
+        let request = ReadRequest {
+            msg_id: msg_id.to_owned(),
+        };
+        let result = self
+            .post(url)
+            .bearer_auth(token.expose())
+            .json(&request)
+            .send()
+            .await;
+        self.expect_empty(result).await
+    }
+
+    /// `POST /v1/media` on the media service: store a file, get the attachment that names it.
+    pub async fn upload(
+        &self,
+        token: &AccessToken,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Result<UploadResponse, CoreError> {
+        let result = self
+            .post(self.url("v1/media"))
+            .bearer_auth(token.expose())
+            .header("x-file-name", name)
+            .header(reqwest::header::CONTENT_TYPE, mime)
+            .body(bytes)
+            .send()
+            .await;
+        self.decode(result).await
+    }
+
+    /// `GET /v1/media/{media_id}` on the media service: a file's bytes, at most `max_bytes`.
+    pub async fn download(
+        &self,
+        token: &AccessToken,
+        media_id: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, CoreError> {
+        let mut url = self.url("v1/media/");
         url.path_segments_mut()
             .map_err(|_| CoreError::Protocol("server URL cannot carry a path".into()))?
             .pop_if_empty()
-            .extend([chat_id, "messages"]);
-        url.query_pairs_mut()
-            .append_pair("limit", &limit.to_string());
+            .push(media_id);
         let result = self.get(url).bearer_auth(token.expose()).send().await;
-        self.decode(result).await
+        let response = match result {
+            Ok(response) if response.status().is_success() => response,
+            other => {
+                return self
+                    .decode::<serde::de::IgnoredAny>(other)
+                    .await
+                    .map(|_| Vec::new())
+            }
+        };
+        if response.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(CoreError::Protocol(format!(
+                "the file is larger than the {max_bytes} bytes it was announced as"
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(CoreError::Protocol(format!(
+                "the file is larger than the {max_bytes} bytes it was announced as"
+            )));
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// `v1/chats/{chat_id}/{what}`, the id pushed as one path segment so it can never escape
+    /// into another path.
+    fn chat_url(&self, chat_id: &str, what: &str) -> Result<Url, CoreError> {
+        let mut url = self.url("v1/chats/");
+        url.path_segments_mut()
+            .map_err(|_| CoreError::Protocol("server URL cannot carry a path".into()))?
+            .pop_if_empty()
+            .extend([chat_id, what]);
+        Ok(url)
     }
 
     /// `POST /v1/refresh`: a new access token for a refresh token.

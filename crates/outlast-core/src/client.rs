@@ -21,6 +21,7 @@ use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, Profile, Service, ServiceHealth,
     ServiceState, SessionInfo,
 };
+use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
@@ -494,6 +495,27 @@ impl Client {
             .run(),
         )];
         tasks.push(tokio::spawn(shared.clone().keep_search_index()));
+        // Read marks a previous run made and the server never confirmed go first.
+        let unsent_marks = shared
+            .with_store(|s| s.unsent_read_marks())
+            .transpose()?
+            .unwrap_or_default();
+        shared.read_queue().reset(unsent_marks);
+        tasks.push(tokio::spawn(
+            ReadSender {
+                shared: shared.clone(),
+                api: api.clone(),
+                tokens: tokens.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .background_retry
+                    .clone()
+                    .unwrap_or_else(crate::read_marks::default_retry),
+            }
+            .run(),
+        ));
         // Rows a previous run stored but did not index (it quit or crashed first).
         shared.index_soon();
         if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?
@@ -713,7 +735,7 @@ impl Client {
             let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
             match session
                 .api
-                .history(&session.tokens.current(), chat_id, limit)
+                .history(&session.tokens.current(), chat_id, None, limit)
                 .await
             {
                 Ok(page) => {
@@ -740,10 +762,44 @@ impl Client {
                 Err(err) => return Err(err),
             }
         }
-        self.inner
+        let messages = self
+            .inner
             .shared
             .update(|t| (t.messages(chat_id), t.open(chat_id)))
-            .ok_or(CoreError::NotSignedIn)
+            .ok_or(CoreError::NotSignedIn)?;
+        // Opening a chat is reading it.
+        self.mark_read(chat_id)?;
+        Ok(messages)
+    }
+
+    /// The user has seen everything in `chat_id` (the app calls this when the chat is on
+    /// screen, and again as messages arrive there). The unread count clears here at once; the
+    /// server hears "read up to the newest message" after a short pause, once per burst, and
+    /// again after an outage if it could not be told.
+    pub fn mark_read(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        let shared = &self.inner.shared;
+        let newest = shared.read(|t| t.newest_stored(chat_id)).flatten();
+        let mut unread = 0;
+        if let Some(msg_id) = newest {
+            // The newest message may still wait in the write-behind queue.
+            shared.write_pending();
+            match shared.with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id)) {
+                Some(Ok(Some(recorded))) => {
+                    unread = recorded.unread;
+                    if recorded.moved {
+                        shared.read_queue().put(chat_id, &msg_id);
+                    }
+                }
+                // Not cached (it came with the chat list): the server still takes it.
+                Some(Ok(None)) | None => shared.read_queue().put_if_new(chat_id, &msg_id),
+                Some(Err(err)) => return Err(err.into()),
+            }
+        }
+        shared.update(|t| ((), t.set_unread(chat_id, unread)));
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }
 
     /// Write a message: it is shown at once as pending and delivered when the gateway is up.

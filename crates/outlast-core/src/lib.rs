@@ -14,6 +14,7 @@ mod error;
 pub mod file_names;
 pub mod model;
 pub mod private_files;
+mod read_marks;
 mod remembered_account;
 mod service_monitor;
 mod shared;

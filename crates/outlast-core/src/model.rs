@@ -260,6 +260,12 @@ pub enum CoreEvent {
     ConnectionChanged {
         state: ConnectionState,
     },
+    /// Another member has read `chat_id` up to `msg_id` (read counts).
+    ReadMarkMoved {
+        chat_id: String,
+        user_id: String,
+        msg_id: String,
+    },
     /// A backend service went up, down or degraded.
     ServicesChanged {
         services: ServiceHealth,
@@ -288,6 +294,7 @@ impl CoreEvent {
                 | CoreEvent::MessageUpdated { .. }
                 | CoreEvent::MessageRemoved { .. }
                 | CoreEvent::ChatUpdated { .. }
+                | CoreEvent::ReadMarkMoved { .. }
         )
     }
 }

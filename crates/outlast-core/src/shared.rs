@@ -10,6 +10,7 @@ use outlast_protocol::EventPayload;
 
 use crate::connection::ConnectionSink;
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
+use crate::read_marks::ReadQueue;
 use crate::store::{Store, StoreError, StoreWrite};
 use crate::timeline::Timeline;
 
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     events: broadcast::Sender<CoreEvent>,
     /// Woken when stored messages wait for the search index.
     index_wanted: tokio::sync::Notify,
+    /// The user's read marks not yet on the server.
+    read_queue: ReadQueue,
 }
 
 impl Shared {
@@ -62,6 +65,7 @@ impl Shared {
             pending: Mutex::new(Pending::default()),
             events,
             index_wanted: tokio::sync::Notify::new(),
+            read_queue: ReadQueue::default(),
         }
     }
 
@@ -156,6 +160,10 @@ impl Shared {
         self.index_soon();
     }
 
+    pub fn read_queue(&self) -> &ReadQueue {
+        &self.read_queue
+    }
+
     /// Stored messages wait for the search index: fill it once writing pauses.
     pub fn index_soon(&self) {
         self.index_wanted.notify_one();
@@ -247,12 +255,30 @@ impl ConnectionSink for Shared {
                 });
             }
         }
+        if let EventPayload::ReadWatermark {
+            chat_id,
+            user_id,
+            msg_id,
+        } = event
+        {
+            self.write_behind(StoreWrite::Read {
+                seq,
+                chat_id: chat_id.clone(),
+                user_id: user_id.clone(),
+                msg_id: msg_id.clone(),
+            });
+        }
         self.update(|t| {
             let events = match event {
                 EventPayload::MessageCreated { message } => t.apply_remote(seq, message),
-                // Read watermarks and chat metadata reach the UI with the store and sync work;
-                // until then they only advance the cursor.
-                _ => t.skip_event(seq),
+                EventPayload::ReadWatermark {
+                    chat_id,
+                    user_id,
+                    msg_id,
+                } => t.read_by(seq, chat_id, user_id, msg_id),
+                // Chat metadata changes reach the UI with the next chat list; until then they
+                // only advance the cursor.
+                EventPayload::ChatUpdated { .. } => t.skip_event(seq),
             };
             ((), events)
         });

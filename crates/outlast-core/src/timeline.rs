@@ -255,6 +255,63 @@ impl Timeline {
         }
     }
 
+    /// The newest message of `chat_id` the server has stored (what "read up to here" names).
+    pub fn newest_stored(&self, chat_id: &str) -> Option<String> {
+        self.chat(chat_id)?
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| m.msg_id.clone())
+    }
+
+    /// The user read `chat_id`: `unread` messages remain unread (none, when read to the end).
+    pub fn set_unread(&mut self, chat_id: &str, unread: u32) -> Vec<CoreEvent> {
+        match self.chat_mut(chat_id) {
+            Some(chat) if chat.unread_count != unread => {
+                chat.unread_count = unread;
+                vec![CoreEvent::ChatUpdated {
+                    chat: summary(chat),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A read mark from the server: another member read up to `msg_id` (announced for read
+    /// counts), or this user did on another device (the unread count follows).
+    pub fn read_by(
+        &mut self,
+        seq: u64,
+        chat_id: &str,
+        user_id: &str,
+        msg_id: &str,
+    ) -> Vec<CoreEvent> {
+        self.advance_seq(seq);
+        if user_id != self.me.user_id {
+            return vec![CoreEvent::ReadMarkMoved {
+                chat_id: chat_id.to_owned(),
+                user_id: user_id.to_owned(),
+                msg_id: msg_id.to_owned(),
+            }];
+        }
+        let Some(chat) = self.chat(chat_id) else {
+            return Vec::new();
+        };
+        let Some(at) = chat
+            .messages
+            .iter()
+            .position(|m| m.msg_id.as_deref() == Some(msg_id))
+        else {
+            return Vec::new();
+        };
+        let after = chat.messages[at + 1..]
+            .iter()
+            .filter(|m| !m.own && m.msg_id.is_some())
+            .count();
+        let unread = chat.unread_count.min(after.try_into().unwrap_or(u32::MAX));
+        self.set_unread(chat_id, unread)
+    }
+
     /// A message the user just wrote, kept until the server acknowledges it.
     pub fn add_pending(
         &mut self,

@@ -333,6 +333,21 @@ impl MockServer {
         self.backend.store().bodies_of(chat_id)
     }
 
+    /// Where `user_id` has read `chat_id` up to (a message id), as the server knows it.
+    pub fn read_mark(&self, user_id: &str, chat_id: &str) -> Option<String> {
+        self.backend.store().read_mark(user_id, chat_id)
+    }
+
+    /// How many read-mark requests `user_id` has made (to check they are coalesced).
+    pub fn read_requests(&self, user_id: &str) -> usize {
+        self.backend.store().read_requests(user_id)
+    }
+
+    /// The server's message ids of a chat, in the order stored.
+    pub fn chat_message_ids(&self, chat_id: &str) -> Vec<String> {
+        self.backend.store().message_ids_of(chat_id)
+    }
+
     /// From now on refuse, for good, every message containing `word` (a server content policy:
     /// how testers make a message fail permanently).
     pub fn refuse_content(&self, word: &str) {

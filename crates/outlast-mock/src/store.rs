@@ -86,6 +86,8 @@ pub(crate) struct Store {
     replay_limit: usize,
     /// Read watermarks: (chat, user) -> msg_id.
     read: HashMap<(String, String), String>,
+    /// Read-mark requests taken, per user (whether or not they moved the mark).
+    read_requests: HashMap<String, usize>,
     media: HashMap<String, Blob>,
     next_msg_number: u64,
 }
@@ -111,6 +113,7 @@ impl Store {
             logs: HashMap::new(),
             replay_limit: replay_limit.max(1),
             read: HashMap::new(),
+            read_requests: HashMap::new(),
             media: HashMap::new(),
             next_msg_number: 0,
         }
@@ -217,6 +220,26 @@ impl Store {
         self.chats
             .get(chat_id)
             .map(|c| c.messages.iter().map(|m| m.body.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Where `user_id` has read `chat_id` up to.
+    pub fn read_mark(&self, user_id: &str, chat_id: &str) -> Option<String> {
+        self.read
+            .get(&(chat_id.to_owned(), user_id.to_owned()))
+            .cloned()
+    }
+
+    /// How many read-mark requests `user_id` made.
+    pub fn read_requests(&self, user_id: &str) -> usize {
+        self.read_requests.get(user_id).copied().unwrap_or(0)
+    }
+
+    /// Every stored message id of `chat_id`, in the order stored.
+    pub fn message_ids_of(&self, chat_id: &str) -> Vec<String> {
+        self.chats
+            .get(chat_id)
+            .map(|c| c.messages.iter().map(|m| m.msg_id.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -407,6 +430,7 @@ impl Store {
             .get(chat_id)
             .filter(|c| c.members.iter().any(|m| m == user_id))
             .ok_or_else(|| unknown_chat(chat_id))?;
+        *self.read_requests.entry(user_id.to_owned()).or_default() += 1;
         let position = |id: &str| chat.messages.iter().position(|m| m.msg_id == id);
         let new = position(msg_id).ok_or_else(|| {
             ApiError::new(

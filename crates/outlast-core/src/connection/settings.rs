@@ -36,6 +36,9 @@ pub struct ConnectionSettings {
     /// Retry delays for renewing the session while the sign-in service is down (default: full
     /// jitter, 2 s base, 60 s cap).
     pub auth_retry: Option<RetryPolicy>,
+    /// Retry delays for read marks and uploads while the API or media service is down (default:
+    /// full jitter, 1 s base, 60 s cap); they also go again as soon as a connection returns.
+    pub background_retry: Option<RetryPolicy>,
     /// How long a REST request may take before the service counts as not answering (a lost
     /// answer must not hold anything up for longer).
     pub request_timeout: Duration,
@@ -63,6 +66,7 @@ impl Default for ConnectionSettings {
             rest_poll_wait: Duration::from_secs(20),
             request_timeout: Duration::from_secs(15),
             auth_retry: None,
+            background_retry: None,
             resend_after_nack: Duration::from_secs(2),
             wake_tick: Duration::from_secs(5),
             wake_threshold: Duration::from_secs(15),

@@ -152,6 +152,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
     END;
     "#,
+    // 6: read watermarks carry the read message's time (marks only move forward), and the
+    // user's own marks wait in `read_outbox` until the server has them: one row per chat, so
+    // only the highest is ever sent. (The old watermark table was never written.)
+    r#"
+    DROP TABLE read_watermarks;
+    CREATE TABLE read_watermarks (
+        chat_id    TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        msg_id     TEXT NOT NULL,
+        sent_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE read_outbox (
+        chat_id    TEXT PRIMARY KEY,
+        msg_id     TEXT NOT NULL,
+        sent_at_ms INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -537,3 +537,119 @@ fn deleting_messages_before_they_are_indexed_keeps_the_index_sound() {
     assert!(store.search("unindexed", 5).unwrap().is_empty());
     search_index_is_sound(&store);
 }
+
+#[test]
+fn read_marks_only_move_forward_keep_one_per_chat_and_set_the_unread_count() {
+    let dir = TempDir::new("read-marks");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let writes: Vec<StoreWrite> = (1..=4)
+        .map(|i| StoreWrite::Received {
+            seq: i,
+            record: record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10),
+            sender_name: "Jun Park".into(),
+        })
+        .collect();
+    store.apply_writes(&writes, "u-demo").unwrap();
+    assert_eq!(store.chat_list().unwrap()[0].unread_count, 4);
+
+    let read = store
+        .record_read("c-jun", "m-2", "u-demo")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read,
+        ReadRecorded {
+            moved: true,
+            unread: 2
+        }
+    );
+    let read = store
+        .record_read("c-jun", "m-4", "u-demo")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read,
+        ReadRecorded {
+            moved: true,
+            unread: 0
+        }
+    );
+    // Older, or the same again: nothing moves, nothing new to send.
+    let read = store
+        .record_read("c-jun", "m-3", "u-demo")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read,
+        ReadRecorded {
+            moved: false,
+            unread: 0
+        }
+    );
+    assert!(
+        !store
+            .record_read("c-jun", "m-4", "u-demo")
+            .unwrap()
+            .unwrap()
+            .moved
+    );
+    assert!(store
+        .record_read("c-jun", "m-unknown", "u-demo")
+        .unwrap()
+        .is_none());
+    let waiting = store.unsent_read_marks().unwrap();
+    assert_eq!(waiting.len(), 1, "one mark per chat");
+    assert_eq!(waiting[0].msg_id, "m-4", "only the highest");
+
+    // Delivered: gone, unless a newer one replaced it meanwhile.
+    store.read_mark_sent("c-jun", "m-3").unwrap();
+    assert_eq!(store.unsent_read_marks().unwrap().len(), 1);
+    store.read_mark_sent("c-jun", "m-4").unwrap();
+    assert!(store.unsent_read_marks().unwrap().is_empty());
+}
+
+#[test]
+fn a_read_mark_from_another_device_sets_the_unread_count_and_covers_a_waiting_one() {
+    let dir = TempDir::new("read-elsewhere");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let mut writes: Vec<StoreWrite> = (1..=5)
+        .map(|i| StoreWrite::Received {
+            seq: i,
+            record: record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10),
+            sender_name: "Jun Park".into(),
+        })
+        .collect();
+    store.apply_writes(&writes, "u-demo").unwrap();
+    store.record_read("c-jun", "m-1", "u-demo").unwrap();
+    writes = vec![
+        StoreWrite::Read {
+            seq: 6,
+            chat_id: "c-jun".into(),
+            user_id: "u-demo".into(),
+            msg_id: "m-3".into(),
+        },
+        StoreWrite::Read {
+            seq: 7,
+            chat_id: "c-jun".into(),
+            user_id: "u-jun".into(),
+            msg_id: "m-5".into(),
+        },
+    ];
+    store.apply_writes(&writes, "u-demo").unwrap();
+    assert_eq!(store.chat_list().unwrap()[0].unread_count, 2);
+    assert!(
+        store.unsent_read_marks().unwrap().is_empty(),
+        "the other device's mark is further than the one waiting here"
+    );
+    assert_eq!(
+        store.read_mark("c-jun", "u-jun").unwrap().unwrap().msg_id,
+        "m-5"
+    );
+    assert_eq!(
+        store.cursor().unwrap(),
+        7,
+        "read events move the cursor too"
+    );
+}
