@@ -28,7 +28,7 @@ pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
 pub use error::CoreError;
 pub use model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, Profile, Service,
-    ServiceHealth, ServiceState, ServiceStatus, SessionInfo, Transport,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, OlderPage, Profile,
+    Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo, Transport,
 };
 pub use remembered_account::RememberedAccount;

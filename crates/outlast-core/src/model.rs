@@ -50,6 +50,19 @@ pub struct ChatMessage {
     pub own: bool,
 }
 
+/// Older messages of a chat, for scrolling back ([`crate::Client::load_older`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OlderPage {
+    /// Oldest first, to be shown above what is on screen.
+    pub messages: Vec<ChatMessage>,
+    /// Whether still older messages exist (here or on the server).
+    pub has_more: bool,
+    /// Set while the server cannot be asked and the cache has a gap: messages may be missing
+    /// between this one (a server id) and the next newer one; they load once it answers.
+    pub missing_above: Option<String>,
+}
+
 impl ChatMessage {
     /// Whether `other` is the same message (possibly in another state).
     pub fn same_as(&self, other: &ChatMessage) -> bool {

@@ -313,6 +313,10 @@ impl ConnectionSink for Shared {
     }
 
     fn gap(&self, after_seq: u64, resumes_at_seq: u64) {
+        // Every chat may miss messages after its newest cached one: scrolling there asks the
+        // server.
+        self.write_pending();
+        self.record("a history gap", |s| s.history_skipped().map(drop));
         self.update(|t| {
             t.history_skipped(resumes_at_seq);
             (

@@ -255,6 +255,60 @@ impl Timeline {
         }
     }
 
+    /// The oldest message of `chat_id` on screen that the server has stored (where scrolling
+    /// back continues from).
+    pub fn oldest_stored(&self, chat_id: &str) -> Option<String> {
+        self.chat(chat_id)?
+            .messages
+            .iter()
+            .find_map(|m| m.msg_id.clone())
+    }
+
+    /// Server records as messages of this session.
+    pub fn messages_from(&self, records: &[MessageRecord]) -> Vec<ChatMessage> {
+        records.iter().map(|r| self.message_from(r, None)).collect()
+    }
+
+    /// Older messages scrolled back to: shown above the rest, each once.
+    pub fn prepend_older(&mut self, chat_id: &str, older: &[ChatMessage]) -> Vec<CoreEvent> {
+        if let Some(chat) = self.chat_mut(chat_id) {
+            let fresh: Vec<ChatMessage> = older
+                .iter()
+                .filter(|o| !chat.messages.iter().any(|m| m.same_as(o)))
+                .cloned()
+                .collect();
+            chat.messages.splice(0..0, fresh);
+        }
+        Vec::new()
+    }
+
+    /// Messages that filled a gap: shown just before message `upper` (at the end of what the
+    /// server stored, when `None`), each once.
+    pub fn insert_before(
+        &mut self,
+        chat_id: &str,
+        upper: Option<&str>,
+        filled: &[ChatMessage],
+    ) -> Vec<CoreEvent> {
+        if let Some(chat) = self.chat_mut(chat_id) {
+            let fresh: Vec<ChatMessage> = filled
+                .iter()
+                .filter(|f| !chat.messages.iter().any(|m| m.same_as(f)))
+                .cloned()
+                .collect();
+            let at = chat
+                .messages
+                .iter()
+                .position(|m| match upper {
+                    Some(upper) => m.msg_id.as_deref() == Some(upper),
+                    None => m.state == MessageState::Pending,
+                })
+                .unwrap_or(chat.messages.len());
+            chat.messages.splice(at..at, fresh);
+        }
+        Vec::new()
+    }
+
     /// The newest message of `chat_id` the server has stored (what "read up to here" names).
     pub fn newest_stored(&self, chat_id: &str) -> Option<String> {
         self.chat(chat_id)?

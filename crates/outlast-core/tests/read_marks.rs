@@ -6,28 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{mock, wait_for, Profile, DEADLINE};
+use common::{mock, wait_for, write_as, Profile, DEADLINE};
 use outlast_core::{Client, CoreEvent, MessageState, ServiceState};
 use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-
-/// `user` writes `body` into `chat` from their own client.
-async fn say(server: &MockServer, user: &str, chat: &str, bodies: &[String]) {
-    let other = Client::default();
-    let mut events = other.subscribe();
-    other
-        .login(server.discovery_url(), user, DEMO_PASSWORD)
-        .await
-        .unwrap();
-    for body in bodies {
-        other.send(chat, body).unwrap();
-    }
-    let last = bodies.last().unwrap().clone();
-    wait_for(&mut events, "the other user's messages stored", |e| {
-        matches!(e, CoreEvent::MessageUpdated { message } if message.body == last && message.state == MessageState::Sent)
-    })
-    .await;
-    other.logout();
-}
 
 /// Wait until the server has `user`'s mark in `chat` at `msg_id`.
 async fn server_mark_reaches(server: &MockServer, user: &str, chat: &str, msg_id: &str) {
@@ -72,7 +53,7 @@ async fn reading_a_burst_sends_one_mark_with_the_newest_message() {
 
     // Twenty messages arrive while the chat is on screen; the app marks it read at each one.
     let bodies: Vec<String> = (1..=20).map(|i| format!("standup note {i}")).collect();
-    let (_, ()) = tokio::join!(say(&server, "tester", "c-team", &bodies), async {
+    let (_, ()) = tokio::join!(write_as(&server, "tester", "c-team", &bodies), async {
         let mut seen = 0;
         while seen < bodies.len() {
             match events.recv().await.unwrap() {
@@ -107,7 +88,7 @@ async fn a_mark_made_during_an_api_outage_goes_when_it_returns_even_after_a_rest
     first.open_chat("c-jun").await.unwrap();
     let bodies: Vec<String> = (1..=3).map(|i| format!("are you there {i}")).collect();
     let mut events = first.subscribe();
-    say(&server, "jun", "c-jun", &bodies).await;
+    write_as(&server, "jun", "c-jun", &bodies).await;
     wait_for(
         &mut events,
         "Jun's last message",
@@ -149,7 +130,7 @@ async fn a_mark_kept_through_an_outage_goes_once_the_api_answers_again() {
         .unwrap();
     client.open_chat("c-minji").await.unwrap();
     let mut events = client.subscribe();
-    say(&server, "minji", "c-minji", &["lunch?".to_owned()]).await;
+    write_as(&server, "minji", "c-minji", &["lunch?".to_owned()]).await;
     wait_for(
         &mut events,
         "Minji's message",
@@ -181,7 +162,7 @@ async fn reading_on_another_device_clears_the_unread_count_here_and_others_marks
     // Jun writes while the desktop looks at another chat: unread here.
     desktop.open_chat("c-team").await.unwrap();
     let bodies: Vec<String> = (1..=4).map(|i| format!("ping {i}")).collect();
-    say(&server, "jun", "c-jun", &bodies).await;
+    write_as(&server, "jun", "c-jun", &bodies).await;
     wait_for(&mut events, "four unread in Jun's chat", |e| {
         matches!(e, CoreEvent::ChatUpdated { chat } if chat.chat_id == "c-jun" && chat.unread_count == 4)
     })

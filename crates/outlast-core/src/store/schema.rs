@@ -170,6 +170,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
         sent_at_ms INTEGER NOT NULL
     );
     "#,
+    // 7: history gaps per chat, where scrolling back must ask the server: "messages newer than
+    // this one (up to the next one cached) may be missing". The old table, in event sequence
+    // numbers, was never written. A chat whose oldest message the server has confirmed is
+    // complete: scrolling back past the cache asks nobody.
+    r#"
+    DROP TABLE gaps;
+    CREATE TABLE history_gaps (
+        chat_id TEXT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        msg_id  TEXT NOT NULL,
+        PRIMARY KEY (chat_id, msg_id)
+    );
+    ALTER TABLE chats ADD COLUMN history_complete INTEGER NOT NULL DEFAULT 0;
+    -- Within one millisecond the server's ids keep its order (local row ids do not: history
+    -- pages arrive after newer live messages), so chats read in (time, server id) order.
+    DROP INDEX messages_by_chat;
+    CREATE INDEX messages_by_chat ON messages (chat_id, sent_at_ms, msg_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -653,3 +653,68 @@ fn a_read_mark_from_another_device_sets_the_unread_count_and_covers_a_waiting_on
         "read events move the cursor too"
     );
 }
+
+#[test]
+fn history_pages_record_fill_and_complete_gaps() {
+    let dir = TempDir::new("history-gaps");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let page = |range: std::ops::RangeInclusive<u64>| -> Vec<MessageRecord> {
+        range
+            .map(|i| record(&format!("m-{i:03}"), "c-jun", "u-jun", "hi", 1_000 + i))
+            .collect()
+    };
+    let with_names = |records: &[MessageRecord]| -> Vec<(MessageRecord, String)> {
+        records
+            .iter()
+            .map(|r| (r.clone(), "Jun".to_owned()))
+            .collect()
+    };
+    let apply = |store: &mut Store, records: &[MessageRecord], has_more: bool| {
+        let named = with_names(records);
+        let refs: Vec<(&MessageRecord, &str)> =
+            named.iter().map(|(r, n)| (r, n.as_str())).collect();
+        store
+            .apply_history_page("c-jun", &refs, has_more, "u-demo")
+            .unwrap();
+    };
+    // Read long ago: messages 1-10. Now the newest page is 41-50: 11-40 are unknown.
+    apply(&mut store, &page(1..=10), true);
+    apply(&mut store, &page(41..=50), true);
+    assert_eq!(store.gaps_of("c-jun").unwrap(), ["m-010"]);
+    let older = store.older_messages("c-jun", "m-041", 5).unwrap();
+    let flagged: Vec<(&str, bool)> = older
+        .iter()
+        .map(|(m, gap)| (m.msg_id.as_deref().unwrap(), *gap))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            ("m-006", false),
+            ("m-007", false),
+            ("m-008", false),
+            ("m-009", false),
+            ("m-010", true)
+        ]
+    );
+    assert_eq!(
+        store.newer_neighbour("c-jun", "m-010").unwrap().as_deref(),
+        Some("m-041")
+    );
+    // History pages are not news: nothing unread.
+    assert_eq!(store.chat_list().unwrap()[0].unread_count, 0);
+
+    // Scrolling back: 21-40 does not reach the cache yet (the gap stays above 10)...
+    apply(&mut store, &page(21..=40), true);
+    assert_eq!(store.gaps_of("c-jun").unwrap(), ["m-010"]);
+    // ...10-20 does: filled.
+    apply(&mut store, &page(10..=20), true);
+    assert!(store.gaps_of("c-jun").unwrap().is_empty());
+    assert!(!store.history_complete("c-jun").unwrap());
+    apply(&mut store, &page(1..=9), false);
+    assert!(store.history_complete("c-jun").unwrap());
+
+    // Events the server no longer had: a gap above every chat's newest message.
+    assert_eq!(store.history_skipped().unwrap(), 1);
+    assert_eq!(store.gaps_of("c-jun").unwrap(), ["m-050"]);
+}

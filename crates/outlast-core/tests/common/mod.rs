@@ -111,3 +111,20 @@ pub fn copies_on_server(server: &MockServer, chat: &str, body: &str) -> usize {
         .filter(|b| b.as_str() == body)
         .count()
 }
+
+/// `user` (a demo account) writes `bodies` into `chat` from a client of their own, and waits
+/// until the server has stored the last one.
+pub async fn write_as(server: &MockServer, user: &str, chat: &str, bodies: &[String]) {
+    let other = Client::default();
+    let mut events = other.subscribe();
+    other
+        .login(server.discovery_url(), user, outlast_mock::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    for body in bodies {
+        other.send(chat, body).unwrap();
+    }
+    let last = bodies.last().expect("something to write").clone();
+    state_of(&mut events, &last, MessageState::Sent).await;
+    other.logout();
+}
