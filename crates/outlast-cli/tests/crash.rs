@@ -121,7 +121,7 @@ async fn sigkill_while_writing_loses_nothing_shown_and_delivers_each_message_onc
         shown.extend(queued);
 
         // After the kill: an intact database holding everything that was shown as queued.
-        let (store, _) = Store::open(&database(&data_dir)).unwrap();
+        let (mut store, _) = Store::open(&database(&data_dir)).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
         let mut kept = HashMap::new();
         for body in &shown {

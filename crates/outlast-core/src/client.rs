@@ -1,12 +1,13 @@
 //! `Client`: the one door into the core. Cheap to clone; every front end (the Tauri shell, the
 //! tests, a future command-line client) drives the engine through it and renders from its events.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use outlast_protocol::{
     validate_body, AccessToken, ChatsResponse, DiscoveryConfig, LoginResponse, MessagesPage,
-    RefreshToken, MAX_PAGE_SIZE,
+    RefreshToken, MAX_PAGE_SIZE, MAX_UPLOAD_BYTES,
 };
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -18,16 +19,17 @@ use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSou
 use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
 use crate::model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, OlderPage, Profile, Service,
-    ServiceHealth, ServiceState, SessionInfo,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, OlderPage, Profile,
+    Service, ServiceHealth, ServiceState, SessionInfo,
 };
 use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
-use crate::store::{ChatRow, Opened, OutboxEntry, SearchHit, Store};
+use crate::store::{ChatRow, Opened, OutboxEntry, OutboxFile, SearchHit, Store};
 use crate::timeline::Timeline;
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
+use crate::uploads::Uploader;
 use crate::CoreError;
 
 /// How many recent messages opening a chat fetches.
@@ -35,6 +37,12 @@ const HISTORY_PAGE: usize = 50;
 
 /// How many older messages one scroll back brings.
 const OLDER_PAGE: usize = 100;
+
+/// Most files one message carries.
+const MAX_FILES_PER_MESSAGE: usize = 10;
+
+/// Where files written with messages wait for upload, in the account's folder.
+const OUTBOX_FILES: &str = "outbox-files";
 
 /// Most pages one request to fill a gap fetches (a bigger gap stays, smaller, for the next).
 const MAX_FILL_PAGES: usize = 10;
@@ -97,6 +105,11 @@ struct Session {
     supervisor: SupervisorHandle,
     /// The token keeper and service monitors; stopped with the session.
     tasks: Vec<JoinHandle<()>>,
+    /// Unsent messages handed to the connection in this session (each goes once; a refused one
+    /// is handed again when the user retries it).
+    handed: Mutex<HashSet<String>>,
+    /// The media service's endpoints, preferred first (downloads).
+    media: Vec<ApiClient>,
 }
 
 impl Drop for Session {
@@ -435,22 +448,33 @@ impl Client {
         // Messages written before a restart (or crash) and never acknowledged: shown (failed ones
         // with their reason) and sent again, in order, under their original client ids; a chat
         // with a failed message keeps its later ones back until the user decides.
-        let (shown, unsent) = match store.as_ref() {
-            Some(store) => (store.unsent()?, store.sendable()?),
-            None => (Vec::new(), Vec::new()),
+        let shown = match store.as_ref() {
+            Some(store) => store.unsent()?,
+            None => Vec::new(),
         };
+        let mut unsent_chats: Vec<String> = shown.iter().map(|(e, _)| e.chat_id.clone()).collect();
+        unsent_chats.dedup();
+        if let Some(dir) = store.as_ref().and_then(|s| s.path().parent()) {
+            let keep: HashSet<&str> = shown
+                .iter()
+                .map(|(e, _)| e.client_msg_id.as_str())
+                .collect();
+            crate::uploads::forget_sent_copies(&dir.join(OUTBOX_FILES), &keep);
+        }
 
         self.end_session();
         shared.replace_timeline(Some(timeline));
         shared.replace_store(store);
         for (entry, failure) in shown {
             shared.update(|t| {
+                let files = entry.shown_files();
                 let events = t.add_unsent(
                     &entry.chat_id,
                     entry.client_msg_id,
                     entry.body,
                     entry.created_at_ms,
                     failure,
+                    files,
                 );
                 ((), events)
             });
@@ -541,19 +565,23 @@ impl Client {
         if shared.services().discovery.state == ServiceState::Down {
             tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
         }
-        if !unsent.is_empty() {
-            tracing::info!(
-                count = unsent.len(),
-                "sending messages left from an earlier run"
-            );
-        }
-        for entry in unsent {
-            supervisor.send(Outgoing {
-                client_msg_id: entry.client_msg_id,
-                chat_id: entry.chat_id,
-                body: entry.body,
-            });
-        }
+        let media = endpoints(&discovery, &config, |r| &r.media)?;
+        tasks.push(tokio::spawn(
+            Uploader {
+                client: self.clone(),
+                shared: shared.clone(),
+                media: media.clone(),
+                tokens: tokens.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .background_retry
+                    .clone()
+                    .unwrap_or_else(crate::read_marks::default_retry),
+            }
+            .run(),
+        ));
         let session = Arc::new(Session {
             server: discovery.server().to_owned(),
             api,
@@ -566,12 +594,24 @@ impl Client {
             user,
             supervisor,
             tasks,
+            handed: Mutex::new(HashSet::new()),
+            media,
         });
         *self
             .inner
             .session
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(session);
+            .unwrap_or_else(|e| e.into_inner()) = Some(session.clone());
+        if !unsent_chats.is_empty() {
+            tracing::info!(
+                chats = unsent_chats.len(),
+                "sending messages left from an earlier run"
+            );
+        }
+        for chat_id in &unsent_chats {
+            self.dispatch_chat(&session, chat_id)?;
+        }
+        shared.uploads_wanted();
         self.session_info().ok_or(CoreError::NotSignedIn)
     }
 
@@ -813,33 +853,110 @@ impl Client {
         let session = self.session()?;
         self.check_chat(chat_id)?;
         validate_body(body)?;
+        self.write(
+            &session,
+            chat_id,
+            body,
+            uuid::Uuid::new_v4().to_string(),
+            Vec::new(),
+        )
+    }
+
+    /// Write a message with files. Each file is copied into the profile first (moving or
+    /// deleting the original cannot lose it), uploaded to the media service, and then the
+    /// message goes, in its place in the chat. While the media service is down the message
+    /// waits, saying why, and holds the chat's later messages (order is strict); other chats
+    /// keep flowing. An empty `body` becomes the file names.
+    pub async fn send_files(
+        &self,
+        chat_id: &str,
+        body: &str,
+        paths: &[PathBuf],
+    ) -> Result<ChatMessage, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        if paths.is_empty() || paths.len() > MAX_FILES_PER_MESSAGE {
+            return Err(CoreError::InvalidInput(format!(
+                "a message carries 1 to {MAX_FILES_PER_MESSAGE} files"
+            )));
+        }
+        let account_dir = self
+            .inner
+            .shared
+            .with_store(|s| Ok(s.path().parent().map(Path::to_path_buf)))
+            .transpose()?
+            .flatten()
+            .ok_or_else(no_cache)?;
         let client_msg_id = uuid::Uuid::new_v4().to_string();
+        let folder = account_dir.join(OUTBOX_FILES).join(&client_msg_id);
+        let sources = paths.to_vec();
+        let copy_to = folder.clone();
+        let files =
+            tokio::task::spawn_blocking(move || crate::uploads::keep_copies(&sources, &copy_to))
+                .await
+                .map_err(|e| {
+                    CoreError::InvalidInput(format!("copying the files stopped: {e}"))
+                })??;
+        let body = if body.trim().is_empty() {
+            files
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            body.to_owned()
+        };
+        let written = validate_body(&body)
+            .map_err(CoreError::from)
+            .and_then(|()| self.write(&session, chat_id, &body, client_msg_id, files));
+        if written.is_err() {
+            let _ = std::fs::remove_dir_all(&folder);
+        }
+        let message = written?;
+        self.inner.shared.uploads_wanted();
+        Ok(message)
+    }
+
+    /// Keep a new message durably, show it, and hand it to the connection unless something
+    /// earlier in its chat (a failed message, files still uploading) or its own files hold it.
+    fn write(
+        &self,
+        session: &Session,
+        chat_id: &str,
+        body: &str,
+        client_msg_id: String,
+        files: Vec<OutboxFile>,
+    ) -> Result<ChatMessage, CoreError> {
         let created_at_ms = now_ms();
-        // Durable first: once this returns, the message survives a crash or restart.
         let entry = OutboxEntry {
             client_msg_id: client_msg_id.clone(),
             chat_id: chat_id.to_owned(),
             body: body.to_owned(),
             created_at_ms,
             attempts: 0,
+            files,
         };
+        let shared = &self.inner.shared;
+        // Checked before this message joins the outbox: only what is ahead of it counts.
+        let held = shared
+            .with_store(|s| s.is_held(chat_id))
+            .transpose()?
+            .unwrap_or(false);
+        // Durable first: once this returns, the message survives a crash or restart.
         let user = &session.user;
-        if let Some(written) = self
-            .inner
-            .shared
-            .with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
+        if let Some(written) =
+            shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
         {
             written?;
         }
-        let message = self
-            .inner
-            .shared
+        let message = shared
             .update(|t| {
                 t.add_pending(
                     chat_id,
                     client_msg_id.clone(),
                     body.to_owned(),
                     created_at_ms,
+                    entry.shown_files(),
                 )
                 .map_or((None, Vec::new()), |(message, events)| {
                     (Some(message), events)
@@ -847,22 +964,53 @@ impl Client {
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
-        // Behind a message that failed for good, nothing overtakes it: this one waits (pending)
-        // until the user retries or deletes the failed one.
-        let held = self
-            .inner
-            .shared
-            .with_store(|s| s.has_failed(chat_id))
-            .transpose()?
-            .unwrap_or(false);
-        if !held {
-            session.supervisor.send(Outgoing {
-                client_msg_id,
-                chat_id: chat_id.to_owned(),
-                body: body.to_owned(),
-            });
+        if !held && entry.ready() {
+            self.hand(session, &entry);
         }
         Ok(message)
+    }
+
+    /// Give an unsent message to the connection, once per session.
+    fn hand(&self, session: &Session, entry: &OutboxEntry) {
+        let first_time = session
+            .handed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(entry.client_msg_id.clone());
+        if first_time {
+            session.supervisor.send(Outgoing {
+                client_msg_id: entry.client_msg_id.clone(),
+                chat_id: entry.chat_id.clone(),
+                body: entry.body.clone(),
+                attachments: entry.attachments(),
+            });
+        }
+    }
+
+    /// Hand the chat's unsent messages that may go now to the connection, in order: everything
+    /// up to the first that failed for good or still waits for its files.
+    fn dispatch_chat(&self, session: &Session, chat_id: &str) -> Result<(), CoreError> {
+        let Some(unsent) = self
+            .inner
+            .shared
+            .with_store(|s| s.unsent_in(chat_id))
+            .transpose()?
+        else {
+            return Ok(());
+        };
+        for (entry, failure) in unsent {
+            if failure.is_some() || !entry.ready() {
+                break;
+            }
+            self.hand(session, &entry);
+        }
+        Ok(())
+    }
+
+    /// The files of an unsent message are all uploaded: it may go, in its place.
+    pub(crate) fn files_ready(&self, chat_id: &str) -> Result<(), CoreError> {
+        let session = self.session()?;
+        self.dispatch_chat(&session, chat_id)
     }
 
     /// Try a message that failed for good again (same client id, so never twice on the server);
@@ -870,12 +1018,19 @@ impl Client {
     pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
         let session = self.session()?;
         let shared = &self.inner.shared;
-        let held_before = self.unsent_in_chat_of(client_msg_id)?;
+        let chat_id = self.chat_of_unsent(client_msg_id)?;
         shared
             .with_store(|s| s.retry(client_msg_id))
             .ok_or_else(no_cache)??;
+        session
+            .handed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(client_msg_id);
         shared.update(|t| ((), t.mark_pending(client_msg_id)));
-        self.release(&session, held_before, client_msg_id, true)
+        // Its files may still need uploading (a file refusal failed it).
+        shared.uploads_wanted();
+        self.dispatch_chat(&session, &chat_id)
     }
 
     /// Retry every failed message, of one chat or of all.
@@ -903,69 +1058,94 @@ impl Client {
     pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
         let session = self.session()?;
         let shared = &self.inner.shared;
-        let held_before = self.unsent_in_chat_of(client_msg_id)?;
-        shared
-            .with_store(|s| s.cancel(client_msg_id))
+        let chat_id = self.chat_of_unsent(client_msg_id)?;
+        let account_dir = shared
+            .with_store(|s| {
+                s.cancel(client_msg_id)
+                    .map(|()| s.path().parent().map(Path::to_path_buf))
+            })
             .ok_or_else(no_cache)??;
+        if let Some(dir) = account_dir {
+            // Its private file copies, if it had files.
+            let _ = std::fs::remove_dir_all(dir.join(OUTBOX_FILES).join(client_msg_id));
+        }
         shared.update(|t| ((), t.remove_own(client_msg_id)));
-        self.release(&session, held_before, client_msg_id, false)
+        self.dispatch_chat(&session, &chat_id)
     }
 
-    /// The unsent messages of the chat `client_msg_id` belongs to, in order, with their state.
-    fn unsent_in_chat_of(
-        &self,
-        client_msg_id: &str,
-    ) -> Result<Vec<(crate::store::OutboxEntry, Option<String>)>, CoreError> {
-        let all = self
-            .inner
+    /// The chat an unsent message belongs to.
+    fn chat_of_unsent(&self, client_msg_id: &str) -> Result<String, CoreError> {
+        self.inner
             .shared
             .with_store(|s| s.unsent())
-            .ok_or_else(no_cache)??;
-        let chat = all
-            .iter()
+            .ok_or_else(no_cache)??
+            .into_iter()
             .find(|(e, _)| e.client_msg_id == client_msg_id)
-            .map(|(e, _)| e.chat_id.clone())
-            .ok_or_else(|| {
-                CoreError::InvalidInput("that message is not waiting to be sent".into())
-            })?;
-        Ok(all.into_iter().filter(|(e, _)| e.chat_id == chat).collect())
+            .map(|(e, _)| e.chat_id)
+            .ok_or_else(|| CoreError::InvalidInput("that message is not waiting to be sent".into()))
     }
 
-    /// After a retry or delete of `changed`: send it (if retried) and the pending messages after
-    /// it that were held, up to the next failed one.
-    fn release(
+    /// Save a file someone sent into `folder` (the user's downloads). The name is the sender's,
+    /// made safe (no paths, no device names, no disguised extensions) and made unique there.
+    /// Returns where it was saved.
+    pub async fn save_attachment(
         &self,
-        session: &Session,
-        chat_unsent: Vec<(crate::store::OutboxEntry, Option<String>)>,
-        changed: &str,
-        resend_changed: bool,
-    ) -> Result<(), CoreError> {
-        let failed_before = chat_unsent
-            .iter()
-            .take_while(|(e, _)| e.client_msg_id != changed)
-            .any(|(_, failure)| failure.is_some());
-        if failed_before {
-            // Still behind another failed message: nothing moves yet.
-            return Ok(());
-        }
-        let after = chat_unsent
-            .into_iter()
-            .skip_while(|(e, _)| e.client_msg_id != changed);
-        for (entry, failure) in after {
-            let is_changed = entry.client_msg_id == changed;
-            if is_changed && !resend_changed {
-                continue;
+        attachment: &MessageAttachment,
+        folder: &Path,
+    ) -> Result<PathBuf, CoreError> {
+        let session = self.session()?;
+        let media_id = attachment
+            .media_id
+            .as_deref()
+            .ok_or_else(|| CoreError::InvalidInput("this file has not been uploaded yet".into()))?;
+        let mut last = CoreError::Unreachable {
+            server: "the media service".into(),
+            reason: "this server lists no media service".into(),
+        };
+        for media in &session.media {
+            match media
+                .download(&session.tokens.current(), media_id, MAX_UPLOAD_BYTES as u64)
+                .await
+            {
+                Ok(bytes) => {
+                    self.inner
+                        .shared
+                        .set_service(Service::Media, ServiceState::Up, None);
+                    let into = folder.to_path_buf();
+                    let name = attachment.name.clone();
+                    return tokio::task::spawn_blocking(move || {
+                        std::fs::create_dir_all(&into)?;
+                        let target = crate::file_names::download_path(&into, &name);
+                        // `create_new`: never overwrite a file that appeared meanwhile.
+                        let mut out = std::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&target)?;
+                        std::io::Write::write_all(&mut out, &bytes)?;
+                        out.sync_all()?;
+                        Ok::<_, std::io::Error>(target)
+                    })
+                    .await
+                    .map_err(|e| CoreError::InvalidInput(format!("saving stopped: {e}")))?
+                    .map_err(|e| {
+                        CoreError::InvalidInput(format!(
+                            "cannot save into {}: {e}",
+                            folder.display()
+                        ))
+                    });
+                }
+                Err(err) if err.retryable() => {
+                    self.inner.shared.set_service(
+                        Service::Media,
+                        ServiceState::Down,
+                        Some(err.to_string()),
+                    );
+                    last = err;
+                }
+                Err(err) => return Err(err),
             }
-            if failure.is_some() && !is_changed {
-                break;
-            }
-            session.supervisor.send(Outgoing {
-                client_msg_id: entry.client_msg_id,
-                chat_id: entry.chat_id,
-                body: entry.body,
-            });
         }
-        Ok(())
+        Err(last)
     }
 
     /// Silence a chat (no notifications) or not; kept across restarts.

@@ -22,13 +22,15 @@ pub mod store;
 mod timeline;
 mod token_keeper;
 mod transport_security;
+mod uploads;
 
 pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
 pub use error::CoreError;
 pub use model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageState, OlderPage, Profile,
-    Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo, Transport,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, MessageState,
+    OlderPage, Profile, Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo,
+    Transport,
 };
 pub use remembered_account::RememberedAccount;

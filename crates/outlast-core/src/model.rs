@@ -48,6 +48,38 @@ pub struct ChatMessage {
     pub failure: Option<String>,
     /// Written by the signed-in user.
     pub own: bool,
+    /// Files sent with the message.
+    #[serde(default)]
+    pub attachments: Vec<MessageAttachment>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MessageAttachment {
+    /// The sender's name for it, shown as text; saving uses a sanitised copy.
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub mime: String,
+    /// The media service's id, once uploaded (always, for files from others).
+    pub media_id: Option<String>,
+    /// While an own file waits to be uploaded: why (for example, the media service is down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_because: Option<String>,
+}
+
+impl MessageAttachment {
+    /// A file as the server describes it.
+    pub fn from_server(attachment: &outlast_protocol::Attachment) -> Self {
+        MessageAttachment {
+            name: attachment.name.clone(),
+            size: attachment.size,
+            mime: attachment.mime.clone(),
+            media_id: Some(attachment.media_id.clone()),
+            waiting_because: None,
+        }
+    }
 }
 
 /// Older messages of a chat, for scrolling back ([`crate::Client::load_older`]).

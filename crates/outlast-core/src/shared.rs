@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     index_wanted: tokio::sync::Notify,
     /// The user's read marks not yet on the server.
     read_queue: ReadQueue,
+    /// Woken when files wait to be uploaded.
+    upload_wanted: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -66,6 +68,7 @@ impl Shared {
             events,
             index_wanted: tokio::sync::Notify::new(),
             read_queue: ReadQueue::default(),
+            upload_wanted: tokio::sync::Notify::new(),
         }
     }
 
@@ -158,6 +161,15 @@ impl Shared {
             s.apply_writes(&writes, &me)
         });
         self.index_soon();
+    }
+
+    /// Files wait to be uploaded: wake the uploader.
+    pub fn uploads_wanted(&self) {
+        self.upload_wanted.notify_one();
+    }
+
+    pub async fn upload_requested(&self) {
+        self.upload_wanted.notified().await;
     }
 
     pub fn read_queue(&self) -> &ReadQueue {

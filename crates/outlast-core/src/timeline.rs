@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use outlast_protocol::{ChatInfo, MessageRecord};
 
-use crate::model::{ChatMessage, ChatSummary, CoreEvent, MessageState, Profile};
+use crate::model::{ChatMessage, ChatSummary, CoreEvent, MessageAttachment, MessageState, Profile};
 
 struct Chat {
     chat_id: String,
@@ -373,6 +373,7 @@ impl Timeline {
         client_msg_id: String,
         body: String,
         now_ms: u64,
+        attachments: Vec<MessageAttachment>,
     ) -> Option<(ChatMessage, Vec<CoreEvent>)> {
         let message = ChatMessage {
             client_msg_id: Some(client_msg_id),
@@ -386,6 +387,7 @@ impl Timeline {
             state: MessageState::Pending,
             failure: None,
             own: true,
+            attachments,
         };
         let chat = self.chat_mut(chat_id)?;
         chat.messages.push(message.clone());
@@ -408,6 +410,7 @@ impl Timeline {
         body: String,
         written_at_ms: u64,
         failure: Option<String>,
+        attachments: Vec<MessageAttachment>,
     ) -> Vec<CoreEvent> {
         // Started from the cache, the chat list may already show it (as a chat's last message).
         let shown = self.chat(chat_id).is_some_and(|c| {
@@ -421,15 +424,28 @@ impl Timeline {
                 None => self.mark_pending(&client_msg_id),
             };
         }
-        let Some((_, events)) =
-            self.add_pending(chat_id, client_msg_id.clone(), body, written_at_ms)
-        else {
+        let Some((_, events)) = self.add_pending(
+            chat_id,
+            client_msg_id.clone(),
+            body,
+            written_at_ms,
+            attachments,
+        ) else {
             return Vec::new();
         };
         match failure {
             Some(reason) => self.mark_failed(&client_msg_id, reason),
             None => events,
         }
+    }
+
+    /// An own message's files changed (uploaded, or waiting for a reason).
+    pub fn set_attachments(
+        &mut self,
+        client_msg_id: &str,
+        attachments: Vec<MessageAttachment>,
+    ) -> Vec<CoreEvent> {
+        self.update_own(client_msg_id, |m| m.attachments = attachments)
     }
 
     /// The user retries a failed message: pending again.
@@ -632,6 +648,11 @@ impl Timeline {
             state: MessageState::Sent,
             failure: None,
             own: record.sender_id == self.me.user_id,
+            attachments: record
+                .attachments
+                .iter()
+                .map(MessageAttachment::from_server)
+                .collect(),
         }
     }
 
@@ -726,7 +747,7 @@ mod tests {
     fn pending_then_ack_keeps_one_message_and_advances_the_cursor() {
         let mut t = timeline();
         let (pending, events) = t
-            .add_pending("c-1", "cm-1".into(), "yo".into(), 300)
+            .add_pending("c-1", "cm-1".into(), "yo".into(), 300, vec![])
             .unwrap();
         assert_eq!(pending.state, MessageState::Pending);
         assert!(matches!(events[0], CoreEvent::MessageAdded { .. }));
@@ -748,7 +769,7 @@ mod tests {
     fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
         let mut t = timeline();
         t.open("c-1");
-        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300)
+        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300, vec![])
             .unwrap();
         t.apply_remote(1, &record("m-2", "u-bob", "theirs", 250));
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
@@ -790,6 +811,7 @@ mod tests {
             state: MessageState::Pending,
             failure: None,
             own: true,
+            attachments: vec![],
         };
         let mut t = Timeline::from_cache(
             me,
@@ -802,7 +824,7 @@ mod tests {
                 muted: false,
             }],
         );
-        t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None);
+        t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None, vec![]);
         assert_eq!(t.messages("c-1").len(), 1);
         t.mark_sent("cm-1", "m-1".into(), 1);
         assert_eq!(t.messages("c-1")[0].state, MessageState::Sent);
@@ -812,7 +834,8 @@ mod tests {
     fn a_late_ack_puts_the_message_back_in_server_order() {
         let mut t = timeline();
         for id in ["cm-1", "cm-2", "cm-3"] {
-            t.add_pending("c-1", id.into(), id.into(), 300).unwrap();
+            t.add_pending("c-1", id.into(), id.into(), 300, vec![])
+                .unwrap();
         }
         // The first ack was lost; the others came; the resend's ack brings the original seq.
         t.mark_sent("cm-2", "m-11".into(), 11);

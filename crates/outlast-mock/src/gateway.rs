@@ -232,8 +232,8 @@ impl Session<'_> {
                     match incoming? {
                         Err((code, message)) => return close_with(&mut self.ws, code, &message).await,
                         Ok(ClientFrame::Ping { nonce }) => self.deliver(&ServerFrame::Pong { nonce }, &current).await?,
-                        Ok(ClientFrame::Send { client_msg_id, chat_id, body }) => {
-                            let reply = match self.backend.post(self.user_id, &chat_id, Some(&client_msg_id), &body, Vec::new(), Some(self.session_id)) {
+                        Ok(ClientFrame::Send { client_msg_id, chat_id, body, attachments }) => {
+                            let reply = match self.backend.post(self.user_id, &chat_id, Some(&client_msg_id), &body, attachments, Some(self.session_id)) {
                                 Ok(posted) => ServerFrame::Ack {
                                     client_msg_id,
                                     msg_id: posted.record.msg_id,

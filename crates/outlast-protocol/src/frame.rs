@@ -28,6 +28,9 @@ pub enum ClientFrame {
         client_msg_id: String,
         chat_id: String,
         body: String,
+        /// Files uploaded to the media service first; the message references them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::Attachment>,
     },
 }
 
@@ -250,6 +253,7 @@ mod tests {
                 client_msg_id: "cm-1".into(),
                 chat_id: "c-1".into(),
                 body: "hello\nworld".into(),
+                attachments: vec![],
             },
         ];
         assert_eq!(frames.len(), ClientFrame::TYPES.len() + 1);

@@ -48,6 +48,8 @@ pub struct Outgoing {
     pub client_msg_id: String,
     pub chat_id: String,
     pub body: String,
+    /// Already uploaded to the media service.
+    pub attachments: Vec<outlast_protocol::Attachment>,
 }
 
 enum Command {
@@ -982,7 +984,7 @@ async fn post_message(
         client_msg_id: message.client_msg_id.clone(),
         chat_id: message.chat_id,
         body: message.body,
-        attachments: Vec::new(),
+        attachments: message.attachments,
     };
     let result = api.send_message(&token, &request).await;
     (message.client_msg_id, result)
@@ -1004,6 +1006,7 @@ fn send_frame(message: &Outgoing) -> ClientFrame {
         client_msg_id: message.client_msg_id.clone(),
         chat_id: message.chat_id.clone(),
         body: message.body.clone(),
+        attachments: message.attachments.clone(),
     }
 }
 

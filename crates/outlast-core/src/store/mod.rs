@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use thiserror::Error;
 
 use crate::clock::now_ms;
-use crate::model::{ChatMessage, ChatSummary, MessageState};
+use crate::model::{ChatMessage, ChatSummary, MessageAttachment, MessageState};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -65,6 +65,58 @@ pub struct OutboxEntry {
     pub body: String,
     pub created_at_ms: u64,
     pub attempts: u32,
+    /// Files sent with it, in order.
+    pub files: Vec<OutboxFile>,
+}
+
+impl OutboxEntry {
+    /// Whether every file is uploaded, so the message itself may go.
+    pub fn ready(&self) -> bool {
+        self.files.iter().all(|f| f.media_id.is_some())
+    }
+
+    /// The files as the message references them (the uploaded ones).
+    pub fn attachments(&self) -> Vec<outlast_protocol::Attachment> {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                Some(outlast_protocol::Attachment {
+                    media_id: f.media_id.clone()?,
+                    name: f.name.clone(),
+                    size: f.size,
+                    mime: f.mime.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The files as the chat shows them.
+    pub fn shown_files(&self) -> Vec<MessageAttachment> {
+        self.files.iter().map(OutboxFile::shown).collect()
+    }
+}
+
+/// A file written here with a message: a private copy, uploaded before the message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxFile {
+    pub local_path: PathBuf,
+    pub name: String,
+    pub size: u64,
+    pub mime: String,
+    /// Set once the media service has it.
+    pub media_id: Option<String>,
+}
+
+impl OutboxFile {
+    pub fn shown(&self) -> MessageAttachment {
+        MessageAttachment {
+            name: self.name.clone(),
+            size: self.size,
+            mime: self.mime.clone(),
+            media_id: self.media_id.clone(),
+            waiting_because: None,
+        }
+    }
 }
 
 /// One full-text search hit.
@@ -320,7 +372,7 @@ impl Store {
         let mut query = self.conn.prepare_cached(
             "SELECT * FROM (
                  SELECT id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
-                        sent_at_ms, seq, state, failure, own
+                        sent_at_ms, seq, state, failure, own, attachments
                  FROM messages WHERE chat_id = ?1
                  ORDER BY sent_at_ms DESC, msg_id DESC, id DESC LIMIT ?2
              -- Unsent own messages (no server id yet) after the stored ones of the same moment.
@@ -335,7 +387,7 @@ impl Store {
         let mut query = self.conn.prepare_cached(
             "SELECT c.chat_id, c.title, c.member_names, c.unread_count, c.muted,
                     m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
-                    m.sent_at_ms, m.seq, m.state, m.failure, m.own
+                    m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments
              FROM chats c
              LEFT JOIN messages m ON m.id = (
                  SELECT id FROM messages WHERE chat_id = c.chat_id
@@ -373,7 +425,7 @@ impl Store {
         while self.index_pending(INDEX_CHUNK)? == INDEX_CHUNK {}
         let mut statement = self.conn.prepare_cached(
             "SELECT m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
-                    m.sent_at_ms, m.seq, m.state, m.failure, m.own,
+                    m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments,
                     highlight(messages_fts, 0, char(2), char(3))
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
              WHERE messages_fts MATCH ?1
@@ -384,7 +436,7 @@ impl Store {
         let rows = statement.query_map(params![fts_query, limit as i64], |row| {
             Ok(SearchHit {
                 message: message_from_row(row)?,
-                highlighted: row.get(12)?,
+                highlighted: row.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -409,11 +461,31 @@ impl Store {
                 entry.created_at_ms as i64
             ],
         )?;
+        let shown = (!entry.files.is_empty())
+            .then(|| serde_json::to_string(&entry.shown_files()).ok())
+            .flatten();
         tx.execute(
-            "INSERT INTO messages (client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, state, own)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1)",
-            params![entry.client_msg_id, entry.chat_id, me, my_name, entry.body, entry.created_at_ms as i64],
+            "INSERT INTO messages (client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, state, own, attachments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7)",
+            params![entry.client_msg_id, entry.chat_id, me, my_name, entry.body, entry.created_at_ms as i64, shown],
         )?;
+        {
+            let mut file = tx.prepare_cached(
+                "INSERT INTO outbox_files (client_msg_id, position, local_path, name, size, mime, media_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for (position, f) in entry.files.iter().enumerate() {
+                file.execute(params![
+                    entry.client_msg_id,
+                    position as i64,
+                    f.local_path.to_string_lossy(),
+                    f.name,
+                    f.size as i64,
+                    f.mime,
+                    f.media_id
+                ])?;
+            }
+        }
         index_new_messages(&tx, tx.last_insert_rowid())?;
         tx.execute(
             "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2) WHERE chat_id = ?1",
@@ -442,9 +514,83 @@ impl Store {
                 body: row.get(2)?,
                 created_at_ms: row.get::<_, i64>(3)? as u64,
                 attempts: row.get::<_, i64>(4)? as u32,
+                files: Vec::new(),
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut entries: Vec<OutboxEntry> = rows.collect::<Result<_, _>>()?;
+        self.attach_files(entries.iter_mut())?;
+        Ok(entries)
+    }
+
+    /// Fill in each entry's files (one query for the whole outbox; nearly always none).
+    fn attach_files<'a>(
+        &self,
+        entries: impl Iterator<Item = &'a mut OutboxEntry>,
+    ) -> Result<(), StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT client_msg_id, local_path, name, size, mime, media_id FROM outbox_files
+             ORDER BY client_msg_id, position",
+        )?;
+        let mut files: std::collections::HashMap<String, Vec<OutboxFile>> =
+            std::collections::HashMap::new();
+        let rows = query.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                OutboxFile {
+                    local_path: PathBuf::from(row.get::<_, String>(1)?),
+                    name: row.get(2)?,
+                    size: row.get::<_, i64>(3)?.max(0) as u64,
+                    mime: row.get(4)?,
+                    media_id: row.get(5)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (id, file) = row?;
+            files.entry(id).or_default().push(file);
+        }
+        if files.is_empty() {
+            return Ok(());
+        }
+        for entry in entries {
+            if let Some(found) = files.remove(&entry.client_msg_id) {
+                entry.files = found;
+            }
+        }
+        Ok(())
+    }
+
+    /// File `position` of unsent message `client_msg_id` is uploaded as `media_id`: kept on the
+    /// file and on the message as shown.
+    pub fn file_uploaded(
+        &mut self,
+        client_msg_id: &str,
+        position: usize,
+        media_id: &str,
+    ) -> Result<OutboxEntry, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox_files SET media_id = ?3 WHERE client_msg_id = ?1 AND position = ?2",
+            params![client_msg_id, position as i64, media_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
+        }
+        tx.commit()?;
+        let entry = self
+            .unsent()?
+            .into_iter()
+            .map(|(entry, _)| entry)
+            .find(|e| e.client_msg_id == client_msg_id)
+            .ok_or_else(|| StoreError::NotInOutbox(client_msg_id.to_owned()))?;
+        self.conn.execute(
+            "UPDATE messages SET attachments = ?2 WHERE client_msg_id = ?1",
+            params![
+                client_msg_id,
+                serde_json::to_string(&entry.shown_files()).ok()
+            ],
+        )?;
+        Ok(entry)
     }
 
     /// Every unsent message in the order written, with the reason for those that failed for good.
@@ -453,21 +599,42 @@ impl Store {
             "SELECT client_msg_id, chat_id, body, created_at_ms, attempts, state, failure
              FROM outbox ORDER BY position",
         )?;
-        let rows = query.query_map([], |row| {
-            let state: String = row.get(5)?;
-            let failure: Option<String> = row.get(6)?;
-            Ok((
-                OutboxEntry {
-                    client_msg_id: row.get(0)?,
-                    chat_id: row.get(1)?,
-                    body: row.get(2)?,
-                    created_at_ms: row.get::<_, i64>(3)? as u64,
-                    attempts: row.get::<_, i64>(4)? as u32,
-                },
-                (state == "failed").then(|| failure.unwrap_or_default()),
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = query.query_map([], outbox_row)?;
+        let mut entries: Vec<(OutboxEntry, Option<String>)> = rows.collect::<Result<_, _>>()?;
+        self.attach_files(entries.iter_mut().map(|(e, _)| e))?;
+        Ok(entries)
+    }
+
+    /// Whether a new message in `chat_id` must wait: an unsent one there failed for good, or
+    /// still waits for its files to upload.
+    pub fn is_held(&self, chat_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM outbox o WHERE o.chat_id = ?1 AND (o.state = 'failed' OR EXISTS (
+                     SELECT 1 FROM outbox_files f
+                     WHERE f.client_msg_id = o.client_msg_id AND f.media_id IS NULL))
+                 LIMIT 1",
+                [chat_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The unsent messages of one chat in the order written, with the reason for failed ones.
+    pub fn unsent_in(
+        &self,
+        chat_id: &str,
+    ) -> Result<Vec<(OutboxEntry, Option<String>)>, StoreError> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT client_msg_id, chat_id, body, created_at_ms, attempts, state, failure
+             FROM outbox WHERE chat_id = ?1 ORDER BY position",
+        )?;
+        let rows = query.query_map([chat_id], outbox_row)?;
+        let mut entries: Vec<(OutboxEntry, Option<String>)> = rows.collect::<Result<_, _>>()?;
+        self.attach_files(entries.iter_mut().map(|(e, _)| e))?;
+        Ok(entries)
     }
 
     /// Whether `chat_id` has a message that failed for good (later ones wait behind it).
@@ -741,7 +908,7 @@ impl Store {
         let mut query = self.conn.prepare_cached(
             "SELECT * FROM (
                  SELECT m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name,
-                        m.body, m.sent_at_ms, m.seq, m.state, m.failure, m.own,
+                        m.body, m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments,
                         EXISTS (SELECT 1 FROM history_gaps g
                                 WHERE g.chat_id = m.chat_id AND g.msg_id = m.msg_id)
                  FROM messages m, (SELECT sent_at_ms AS at FROM messages
@@ -751,7 +918,7 @@ impl Store {
              ) ORDER BY sent_at_ms, msg_id IS NULL, msg_id, id",
         )?;
         let rows = query.query_map(params![chat_id, before, limit as i64], |row| {
-            Ok((message_from_row(row)?, row.get::<_, bool>(12)?))
+            Ok((message_from_row(row)?, row.get::<_, bool>(13)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -803,7 +970,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
-                        sent_at_ms, seq, state, failure, own
+                        sent_at_ms, seq, state, failure, own, attachments
                  FROM messages WHERE client_msg_id = ?1",
                 [client_msg_id],
                 message_from_row,
@@ -886,8 +1053,9 @@ fn apply_messages_in(
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO messages
-               (msg_id, client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, seq, state, own)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9)",
+               (msg_id, client_msg_id, chat_id, sender_id, sender_name, body, sent_at_ms, seq, state, own,
+                attachments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9, ?10)",
         )?;
         let mut ensure_chat = tx.prepare_cached(
             "INSERT OR IGNORE INTO chats (chat_id, title, member_names) VALUES (?1, ?2, '[]')",
@@ -916,7 +1084,8 @@ fn apply_messages_in(
                 record.body,
                 record.sent_at_ms as i64,
                 *seq as i64,
-                own
+                own,
+                attachments_json(&record.attachments)
             ])?;
             let entry = touched.entry(record.chat_id.as_str()).or_insert((0, 0));
             if inserted > 0 {
@@ -1065,12 +1234,41 @@ fn index_new_messages(tx: &rusqlite::Transaction<'_>, first: i64) -> rusqlite::R
     Ok(())
 }
 
+/// A received message's files as stored with it (`NULL` when there are none, nearly always).
+fn attachments_json(attachments: &[outlast_protocol::Attachment]) -> Option<String> {
+    if attachments.is_empty() {
+        return None;
+    }
+    let files: Vec<MessageAttachment> = attachments
+        .iter()
+        .map(MessageAttachment::from_server)
+        .collect();
+    serde_json::to_string(&files).ok()
+}
+
+/// Columns: client_msg_id, chat_id, body, created_at_ms, attempts, state, failure.
+fn outbox_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(OutboxEntry, Option<String>)> {
+    let state: String = row.get(5)?;
+    let failure: Option<String> = row.get(6)?;
+    Ok((
+        OutboxEntry {
+            client_msg_id: row.get(0)?,
+            chat_id: row.get(1)?,
+            body: row.get(2)?,
+            created_at_ms: row.get::<_, i64>(3)? as u64,
+            attempts: row.get::<_, i64>(4)? as u32,
+            files: Vec::new(),
+        },
+        (state == "failed").then(|| failure.unwrap_or_default()),
+    ))
+}
+
 fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChatMessage> {
     message_from_offset(row, 0)
 }
 
 /// Columns `at..at+12`: id, msg_id, client_msg_id, chat_id, sender_id, sender_name, body,
-/// sent_at_ms, seq, state, failure, own.
+/// sent_at_ms, seq, state, failure, own, attachments (JSON).
 fn message_from_offset(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ChatMessage> {
     let state: String = row.get(at + 9)?;
     Ok(ChatMessage {
@@ -1089,6 +1287,10 @@ fn message_from_offset(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<C
         },
         failure: row.get(at + 10)?,
         own: row.get(at + 11)?,
+        attachments: row
+            .get::<_, Option<String>>(at + 12)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
     })
 }
 

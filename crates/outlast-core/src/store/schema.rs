@@ -187,6 +187,26 @@ pub(super) const MIGRATIONS: &[&str] = &[
     DROP INDEX messages_by_chat;
     CREATE INDEX messages_by_chat ON messages (chat_id, sent_at_ms, msg_id);
     "#,
+    // 8: attachments. A message's files travel with it as JSON (name, size, type, media id);
+    // files written here wait in `outbox_files` (a private copy, so moving or deleting the
+    // original cannot lose them) until uploaded. The old table was never written.
+    r#"
+    DROP TABLE attachments;
+    ALTER TABLE messages ADD COLUMN attachments TEXT;
+    CREATE TABLE outbox_files (
+        client_msg_id TEXT NOT NULL REFERENCES outbox(client_msg_id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        local_path    TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        mime          TEXT NOT NULL,
+        media_id      TEXT,
+        PRIMARY KEY (client_msg_id, position)
+    );
+    -- Each new message asks whether its chat is held; a long offline queue must not make that
+    -- a scan of the whole outbox.
+    CREATE INDEX outbox_by_chat ON outbox (chat_id, position);
+    "#,
 ];
 
 /// The schema version this build writes.

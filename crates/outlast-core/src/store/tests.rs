@@ -71,6 +71,7 @@ fn entry(id: &str, chat: &str, body: &str) -> OutboxEntry {
         body: body.into(),
         created_at_ms: 1_000,
         attempts: 0,
+        files: vec![],
     }
 }
 

@@ -120,6 +120,7 @@ pub fn send_frame(id: &str, chat: &str, body: &str) -> ClientFrame {
         client_msg_id: id.into(),
         chat_id: chat.into(),
         body: body.into(),
+        attachments: vec![],
     }
 }
 

@@ -1,0 +1,151 @@
+//! Files with messages against the real mock backend over loopback: uploaded before the message,
+//! held (with the reason shown) through a media outage while other chats keep flowing, kept
+//! through a restart from a private copy, and saved by the receiver under a safe name.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{copies_on_server, mock, state_of, wait_for, Profile};
+use outlast_core::{Client, CoreEvent, MessageState};
+use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+
+/// A file the user picks, outside the profile.
+fn file_to_send(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+async fn signed_in(server: &MockServer, profile: &Profile) -> Client {
+    let client = profile.client();
+    client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    client
+}
+
+#[tokio::test]
+async fn a_media_outage_holds_the_file_and_its_chat_while_other_chats_keep_flowing() {
+    let server = mock().await;
+    let profile = Profile::new("files-outage");
+    let picked = profile.dir.with_extension("picked");
+    let report = file_to_send(&picked, "report 2026.pdf", b"%PDF-1.7 quarterly numbers");
+    let client = signed_in(&server, &profile).await;
+    let mut events = client.subscribe();
+
+    server.set_fault("service:media", "refuse").unwrap();
+    let with_file = client
+        .send_files("c-jun", "the report", std::slice::from_ref(&report))
+        .await
+        .unwrap();
+    assert_eq!(with_file.attachments.len(), 1);
+    assert_eq!(with_file.attachments[0].name, "report 2026.pdf");
+    client.send("c-jun", "after the file").unwrap();
+    client.send("c-minji", "meanwhile elsewhere").unwrap();
+
+    // The reason is shown on the waiting file.
+    wait_for(&mut events, "the file waiting, with the reason", |e| {
+        matches!(e, CoreEvent::MessageUpdated { message }
+            if message.body == "the report"
+                && message.attachments[0].waiting_because.is_some()
+                && message.state == MessageState::Pending)
+    })
+    .await;
+    // Text in another chat is not held by the media service.
+    state_of(&mut events, "meanwhile elsewhere", MessageState::Sent).await;
+    assert_eq!(
+        copies_on_server(&server, "c-minji", "meanwhile elsewhere"),
+        1
+    );
+    // Order within the file's chat is strict: the later text waits behind it.
+    assert_eq!(copies_on_server(&server, "c-jun", "after the file"), 0);
+
+    server.set_fault("service:media", "up").unwrap();
+    state_of(&mut events, "after the file", MessageState::Sent).await;
+    let bodies = server.chat_bodies("c-jun");
+    assert_eq!(
+        &bodies[bodies.len() - 2..],
+        ["the report", "after the file"],
+        "each once, in the order written"
+    );
+
+    // Jun receives it and saves it under its name, twice without overwriting.
+    let jun = Client::default();
+    jun.login(server.discovery_url(), "jun", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let messages = jun.open_chat("c-jun").await.unwrap();
+    let received = messages
+        .iter()
+        .find(|m| m.body == "the report")
+        .expect("Jun sees the message");
+    let attachment = &received.attachments[0];
+    assert!(attachment.media_id.is_some());
+    assert_eq!(attachment.mime, "application/pdf");
+    let downloads = profile.dir.with_extension("downloads");
+    let first = jun.save_attachment(attachment, &downloads).await.unwrap();
+    let second = jun.save_attachment(attachment, &downloads).await.unwrap();
+    assert_eq!(first.file_name().unwrap(), "report 2026.pdf");
+    assert_eq!(second.file_name().unwrap(), "report 2026 (2).pdf");
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        b"%PDF-1.7 quarterly numbers"
+    );
+    jun.logout();
+    let _ = std::fs::remove_dir_all(&picked);
+    let _ = std::fs::remove_dir_all(&downloads);
+}
+
+#[tokio::test]
+async fn a_file_waiting_for_upload_survives_a_restart_even_if_the_original_is_deleted() {
+    let server = mock().await;
+    let profile = Profile::new("files-restart");
+    let picked = profile.dir.with_extension("picked");
+    let photo = file_to_send(&picked, "사진.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+    let first = signed_in(&server, &profile).await;
+
+    server.set_fault("service:media", "refuse").unwrap();
+    first
+        .send_files("c-team", "", std::slice::from_ref(&photo))
+        .await
+        .unwrap();
+    first.logout();
+    drop(first);
+    // The user tidies up their folder: the message must not care.
+    std::fs::remove_file(&photo).unwrap();
+
+    server.set_fault("service:media", "up").unwrap();
+    let second = profile.client();
+    let mut events = second.subscribe();
+    second
+        .resume()
+        .await
+        .unwrap()
+        .expect("a session to restore");
+    // An empty caption becomes the file name.
+    state_of(&mut events, "사진.jpg", MessageState::Sent).await;
+    assert_eq!(copies_on_server(&server, "c-team", "사진.jpg"), 1);
+    let _ = std::fs::remove_dir_all(&picked);
+}
+
+#[tokio::test]
+async fn files_that_cannot_be_sent_are_refused_with_a_clear_reason() {
+    let server = mock().await;
+    let profile = Profile::new("files-refused");
+    let client = signed_in(&server, &profile).await;
+    let missing = profile.dir.join("not-there.txt");
+    let err = client
+        .send_files("c-jun", "x", &[missing])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot read"), "{err}");
+    let err = client
+        .send_files("c-jun", "x", std::slice::from_ref(&profile.dir))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a file"), "{err}");
+    assert!(client.chat("c-jun").is_some());
+}
