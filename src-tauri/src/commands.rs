@@ -2,7 +2,9 @@
 //! the error. Anything smarter than that belongs in `outlast-core` or `outlast-desktop`.
 
 use outlast_core::store::SearchHit;
-use outlast_core::{ChatMessage, ChatSummary, CoreError, SessionInfo};
+use outlast_core::{
+    ChatMessage, ChatSummary, CoreError, MessageAttachment, OlderPage, SessionInfo,
+};
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
@@ -90,6 +92,84 @@ pub fn send_message(
 ) -> Result<ChatMessage, IpcError> {
     core.unlocked()?;
     Ok(core.client.send(&chat_id, &body)?)
+}
+
+/// Send files (paths picked or dropped by the user) with an optional caption.
+#[tauri::command]
+pub async fn send_files(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    body: String,
+    paths: Vec<std::path::PathBuf>,
+) -> Result<ChatMessage, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.send_files(&chat_id, &body, &paths).await?)
+}
+
+/// The system file chooser, for attaching files; `[]` when the user cancels.
+#[tauri::command]
+pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> Vec<std::path::PathBuf> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_files(move |picked| {
+        let _ = tx.send(picked);
+    });
+    rx.await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect()
+}
+
+/// Save a received file into the user's Downloads folder; where it went.
+#[tauri::command]
+pub async fn save_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+    attachment: MessageAttachment,
+) -> Result<String, IpcError> {
+    use tauri::Manager;
+    core.unlocked()?;
+    let folder = app
+        .path()
+        .download_dir()
+        .map_err(|e| CoreError::InvalidInput(format!("there is no Downloads folder: {e}")))?;
+    let saved = core.client.save_attachment(&attachment, &folder).await?;
+    Ok(saved.display().to_string())
+}
+
+/// The chat is on screen in a focused window: everything in it is read.
+#[tauri::command]
+pub fn mark_read(core: State<'_, AppCore>, chat_id: String) -> Result<ChatSummary, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.mark_read(&chat_id)?)
+}
+
+/// Older messages, for scrolling back (cache first, the server past a gap).
+#[tauri::command]
+pub async fn load_older(core: State<'_, AppCore>, chat_id: String) -> Result<OlderPage, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.load_older(&chat_id).await?)
+}
+
+/// Fetch the messages missing above `above` (a gap shown during an outage).
+#[tauri::command]
+pub async fn fill_gap(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    above: String,
+) -> Result<Vec<ChatMessage>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.fill_gap(&chat_id, &above).await?)
+}
+
+/// Messages above which history may still be missing.
+#[tauri::command]
+pub fn history_gaps(core: State<'_, AppCore>, chat_id: String) -> Result<Vec<String>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.history_gaps(&chat_id)?)
 }
 
 #[tauri::command]

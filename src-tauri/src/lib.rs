@@ -52,6 +52,7 @@ pub fn configure<R: Runtime>(
             windows::show_main(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--hidden"]),
@@ -70,6 +71,13 @@ pub fn configure<R: Runtime>(
             commands::retry_all,
             commands::delete_message,
             commands::set_viewing,
+            commands::send_files,
+            commands::pick_files,
+            commands::save_attachment,
+            commands::mark_read,
+            commands::load_older,
+            commands::fill_gap,
+            commands::history_gaps,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,
