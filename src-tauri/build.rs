@@ -28,6 +28,13 @@ fn main() {
             "unlock",
             "is_locked",
             "note_activity",
+            "send_files",
+            "pick_files",
+            "save_attachment",
+            "mark_read",
+            "load_older",
+            "fill_gap",
+            "history_gaps",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

@@ -103,24 +103,37 @@ pub async fn send_files(
     paths: Vec<std::path::PathBuf>,
 ) -> Result<ChatMessage, IpcError> {
     core.unlocked()?;
+    core.file_grants.take(&paths).map_err(|path| {
+        CoreError::InvalidInput(format!(
+            "{} was not picked or dropped here; choose it with Attach or drop it on the window",
+            path.display()
+        ))
+    })?;
     Ok(core.client.send_files(&chat_id, &body, &paths).await?)
 }
 
-/// The system file chooser, for attaching files; `[]` when the user cancels.
+/// The system file chooser, for attaching files; `[]` when the user cancels. What the user picks
+/// may then be sent (and nothing else).
 #[tauri::command]
-pub async fn pick_files<R: Runtime>(app: AppHandle<R>) -> Vec<std::path::PathBuf> {
+pub async fn pick_files<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+) -> Result<Vec<std::path::PathBuf>, IpcError> {
     use tauri_plugin_dialog::DialogExt;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().pick_files(move |picked| {
         let _ = tx.send(picked);
     });
-    rx.await
+    let picked: Vec<std::path::PathBuf> = rx
+        .await
         .ok()
         .flatten()
         .unwrap_or_default()
         .into_iter()
         .filter_map(|p| p.into_path().ok())
-        .collect()
+        .collect();
+    core.file_grants.grant(&picked);
+    Ok(picked)
 }
 
 /// Save a received file into the user's Downloads folder; where it went.

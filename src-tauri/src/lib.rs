@@ -37,6 +37,8 @@ pub struct AppCore {
     pub startup: tokio::sync::watch::Receiver<bool>,
     /// Why the last session could not be restored, for the sign-in screen.
     pub startup_notice: Arc<Mutex<Option<String>>>,
+    /// Files the user picked or dropped, the only ones `send_files` takes.
+    pub file_grants: outlast_desktop::FileGrants,
 }
 
 /// Register every plugin, command and hook on `builder`, for any runtime (tests can pass Tauri's
@@ -89,6 +91,7 @@ pub fn configure<R: Runtime>(
             commands::note_activity,
         ])
         .on_window_event(windows::on_event)
+        .on_webview_event(windows::on_webview_event)
         .setup(move |app| {
             let log_dir = app.path().app_log_dir()?;
             let guard = logging::init(&log_dir);
@@ -115,6 +118,7 @@ pub fn configure<R: Runtime>(
                 client: client.clone(),
                 desktop: desktop.clone(),
                 focus: focus::Focus::default(),
+                file_grants: outlast_desktop::FileGrants::default(),
                 startup,
                 startup_notice: startup_notice.clone(),
             });

@@ -21,6 +21,16 @@ pub fn hide_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Drops onto a webview (Tauri reports them per webview in multi-webview windows, per window
+/// otherwise; either way the paths come from the platform, not from the page).
+pub fn on_webview_event<R: Runtime>(webview: &tauri::Webview<R>, event: &tauri::WebviewEvent) {
+    if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        if let Some(core) = webview.app_handle().try_state::<AppCore>() {
+            core.file_grants.grant(paths);
+        }
+    }
+}
+
 pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     let app = window.app_handle();
     let Some(core) = app.try_state::<AppCore>() else {
@@ -28,6 +38,10 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     };
     match event {
         WindowEvent::Focused(focused) => core.focus.window_focused(window.label(), *focused),
+        // Dropped files are the user's choice, seen here and not taken from the page's word.
+        WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+            core.file_grants.grant(paths)
+        }
         WindowEvent::CloseRequested { api, .. }
             if window.label() == MAIN
                 && core.desktop.close_to_tray()
