@@ -35,6 +35,7 @@ fn main() {
             "load_older",
             "fill_gap",
             "history_gaps",
+            "edit_message",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

@@ -209,6 +209,17 @@ pub fn retry_message(core: State<'_, AppCore>, client_msg_id: String) -> Result<
     Ok(core.client.retry(&client_msg_id)?)
 }
 
+/// Change the text of a message the server refused and send it again.
+#[tauri::command]
+pub fn edit_message(
+    core: State<'_, AppCore>,
+    client_msg_id: String,
+    body: String,
+) -> Result<(), IpcError> {
+    core.unlocked()?;
+    Ok(core.client.edit_and_retry(&client_msg_id, &body)?)
+}
+
 /// Retry every failed message of one chat, or of all (`chat_id` null); how many.
 #[tauri::command]
 pub fn retry_all(core: State<'_, AppCore>, chat_id: Option<String>) -> Result<usize, IpcError> {

@@ -80,6 +80,7 @@ pub fn configure<R: Runtime>(
             commands::load_older,
             commands::fill_gap,
             commands::history_gaps,
+            commands::edit_message,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,

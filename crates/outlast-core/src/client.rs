@@ -1033,6 +1033,33 @@ impl Client {
         self.dispatch_chat(&session, &chat_id)
     }
 
+    /// Change the text of a message that failed for good and send it again (same client id: it
+    /// can never arrive twice); the chat's held messages follow it in order.
+    pub fn edit_and_retry(&self, client_msg_id: &str, body: &str) -> Result<(), CoreError> {
+        self.session()?;
+        validate_body(body)?;
+        let failed = self
+            .inner
+            .shared
+            .with_store(|s| s.unsent())
+            .ok_or_else(no_cache)??
+            .into_iter()
+            .any(|(e, failure)| e.client_msg_id == client_msg_id && failure.is_some());
+        if !failed {
+            return Err(CoreError::InvalidInput(
+                "only a message the server refused can be edited before it is sent".into(),
+            ));
+        }
+        self.inner
+            .shared
+            .with_store(|s| s.edit_unsent(client_msg_id, body))
+            .ok_or_else(no_cache)??;
+        self.inner
+            .shared
+            .update(|t| ((), t.edit_own(client_msg_id, body.to_owned())));
+        self.retry(client_msg_id)
+    }
+
     /// Retry every failed message, of one chat or of all.
     pub fn retry_all(&self, chat_id: Option<&str>) -> Result<usize, CoreError> {
         self.session()?;

@@ -448,6 +448,11 @@ impl Timeline {
         self.update_own(client_msg_id, |m| m.attachments = attachments)
     }
 
+    /// The user changed the text of an unsent message.
+    pub fn edit_own(&mut self, client_msg_id: &str, body: String) -> Vec<CoreEvent> {
+        self.update_own(client_msg_id, |m| m.body = body)
+    }
+
     /// The user retries a failed message: pending again.
     pub fn mark_pending(&mut self, client_msg_id: &str) -> Vec<CoreEvent> {
         self.update_own(client_msg_id, |m| {

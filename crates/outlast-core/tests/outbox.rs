@@ -25,6 +25,35 @@ async fn signed_in(
 }
 
 #[tokio::test]
+async fn a_refused_message_edited_goes_once_in_its_place_and_releases_its_chat() {
+    let server = mock().await;
+    server.refuse_content("forbidden");
+    let profile = Profile::new("edited");
+    let (client, mut events) = signed_in(&profile, &server).await;
+
+    let refused = client.send("c-jun", "a forbidden plan").unwrap();
+    state_of(&mut events, "a forbidden plan", MessageState::Failed).await;
+    client.send("c-jun", "and then this").unwrap();
+    let id = refused.client_msg_id.unwrap();
+    // Only refused messages can be edited, and the new text is checked like any message.
+    assert!(client.edit_and_retry(&id, "   ").is_err());
+    client.edit_and_retry(&id, "an acceptable plan").unwrap();
+    state_of(&mut events, "and then this", MessageState::Sent).await;
+    let bodies = server.chat_bodies("c-jun");
+    assert_eq!(
+        &bodies[bodies.len() - 2..],
+        ["an acceptable plan", "and then this"]
+    );
+    assert_eq!(copies_on_server(&server, "c-jun", "a forbidden plan"), 0);
+    assert_eq!(
+        client.search("acceptable").unwrap().len(),
+        1,
+        "searchable as edited"
+    );
+    assert!(client.search("forbidden").unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_refused_message_holds_its_chat_survives_a_restart_and_can_be_retried_or_deleted() {
     let server = mock().await;
     server.refuse_content("forbidden");

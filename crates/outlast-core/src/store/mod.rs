@@ -704,6 +704,25 @@ impl Store {
         Ok(())
     }
 
+    /// Change the text of an unsent message (the user edits one the server refused), keeping its
+    /// client id and place; the search index follows by trigger.
+    pub fn edit_unsent(&mut self, client_msg_id: &str, body: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox SET body = ?2 WHERE client_msg_id = ?1",
+            params![client_msg_id, body],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
+        }
+        tx.execute(
+            "UPDATE messages SET body = ?2 WHERE client_msg_id = ?1 AND msg_id IS NULL",
+            params![client_msg_id, body],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Delete an unsent message (pending or failed) everywhere.
     pub fn cancel(&mut self, client_msg_id: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
