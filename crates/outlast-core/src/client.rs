@@ -85,6 +85,8 @@ struct Inner {
     shared: Arc<Shared>,
     options: ClientOptions,
     session: RwLock<Option<Arc<Session>>>,
+    /// Drafts of a client without a local cache (with one, they live in the database).
+    drafts: Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// A signed-in account: where it talks to and with what credentials.
@@ -140,6 +142,7 @@ impl Client {
                 shared: Arc::new(Shared::new()),
                 options,
                 session: RwLock::new(None),
+                drafts: Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -729,6 +732,11 @@ impl Client {
             self.inner.shared.write_pending();
             self.inner.shared.replace_timeline(None);
             self.inner.shared.replace_store(None);
+            self.inner
+                .drafts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
             self.inner.shared.set_connection(ConnectionState::SignedOut);
         }
         previous.is_some()
@@ -1173,6 +1181,47 @@ impl Client {
             }
         }
         Err(last)
+    }
+
+    /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching
+    /// chats or restarting. Local only; works offline. Without a local cache it lasts the run.
+    pub fn save_draft(&self, chat_id: &str, body: &str) -> Result<(), CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        if body.chars().count() > outlast_protocol::MAX_BODY_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a draft is at most {} characters",
+                outlast_protocol::MAX_BODY_CHARS
+            )));
+        }
+        let mut memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        if body.trim().is_empty() {
+            memory.remove(chat_id);
+        } else {
+            memory.insert(chat_id.to_owned(), body.to_owned());
+        }
+        drop(memory);
+        if let Some(saved) = self
+            .inner
+            .shared
+            .with_store(|s| s.save_draft(chat_id, body))
+        {
+            saved?;
+        }
+        Ok(())
+    }
+
+    /// Every chat's draft (chat id, text).
+    pub fn drafts(&self) -> Result<Vec<(String, String)>, CoreError> {
+        self.session()?;
+        if let Some(stored) = self.inner.shared.with_store(|s| s.drafts()) {
+            return Ok(stored?);
+        }
+        let memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut drafts: Vec<(String, String)> =
+            memory.iter().map(|(c, b)| (c.clone(), b.clone())).collect();
+        drafts.sort();
+        Ok(drafts)
     }
 
     /// Silence a chat (no notifications) or not; kept across restarts.

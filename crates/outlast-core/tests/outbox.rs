@@ -159,3 +159,23 @@ async fn a_long_catch_up_reports_its_progress() {
     assert!(seen.iter().all(|(_, t)| *t == total));
     assert_eq!(client.search("missed 1199").unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn drafts_are_kept_per_chat_across_restarts_and_offline() {
+    let server = mock().await;
+    let profile = Profile::new("drafts");
+    let (client, _events) = signed_in(&profile, &server).await;
+    server.set_fault("all", "refuse").unwrap();
+    client.save_draft("c-jun", "half a thought…").unwrap();
+    client.save_draft("c-team", "정리해서 공유할게요").unwrap();
+    client.save_draft("c-team", "").unwrap();
+    assert!(client.save_draft("c-nope", "x").is_err());
+    client.logout();
+    drop(client);
+    server.set_fault("all", "up").unwrap();
+    let (client, _events) = signed_in(&profile, &server).await;
+    assert_eq!(
+        client.drafts().unwrap(),
+        [("c-jun".to_owned(), "half a thought…".to_owned())]
+    );
+}

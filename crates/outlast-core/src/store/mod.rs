@@ -704,6 +704,30 @@ impl Store {
         Ok(())
     }
 
+    /// Keep what the user typed in `chat_id` but did not send (empty: forget it).
+    pub fn save_draft(&mut self, chat_id: &str, body: &str) -> Result<(), StoreError> {
+        if body.trim().is_empty() {
+            self.conn
+                .execute("DELETE FROM drafts WHERE chat_id = ?1", [chat_id])?;
+        } else {
+            self.conn.execute(
+                "INSERT INTO drafts (chat_id, body, updated_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET body = ?2, updated_ms = ?3",
+                params![chat_id, body, now_ms() as i64],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Every chat's unsent draft.
+    pub fn drafts(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT chat_id, body FROM drafts ORDER BY chat_id")?;
+        let rows = query.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Change the text of an unsent message (the user edits one the server refused), keeping its
     /// client id and place; the search index follows by trigger.
     pub fn edit_unsent(&mut self, client_msg_id: &str, body: &str) -> Result<(), StoreError> {

@@ -207,6 +207,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     -- a scan of the whole outbox.
     CREATE INDEX outbox_by_chat ON outbox (chat_id, position);
     "#,
+    // 9: what the user started typing in each chat, kept across restarts (local only).
+    r#"
+    CREATE TABLE drafts (
+        chat_id    TEXT PRIMARY KEY REFERENCES chats(chat_id) ON DELETE CASCADE,
+        body       TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
