@@ -4,6 +4,7 @@
 
 pub mod file_grants;
 pub mod keyring_vault;
+pub mod links;
 pub mod lock;
 pub mod notifications;
 pub mod settings;
@@ -12,6 +13,7 @@ pub mod tray_status;
 
 pub use file_grants::FileGrants;
 pub use keyring_vault::KeyringVault;
+pub use links::{open_link, LinkError};
 pub use lock::{Lock, LockError};
 pub use notifications::{Incoming, Notice, NotificationSettings, Notifier};
 pub use settings::{DesktopSettings, SettingsEdit, SettingsFile, SettingsView};
