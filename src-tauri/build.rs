@@ -36,6 +36,10 @@ fn main() {
             "fill_gap",
             "history_gaps",
             "edit_message",
+            "tester_status",
+            "tester_set_fault",
+            "tester_play",
+            "tester_stop",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

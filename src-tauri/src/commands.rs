@@ -244,6 +244,40 @@ pub fn set_viewing<R: Runtime>(
     core.focus.viewing(window.label(), chat_id);
 }
 
+/// Mock mode only: the embedded backend's listeners, scenarios and what is playing.
+#[tauri::command]
+pub fn tester_status<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<crate::tester::TesterStatus, IpcError> {
+    crate::tester::status(&app)
+}
+
+/// Mock mode only: switch a listener, region (`region:a`), service (`service:api`) or `all`.
+#[tauri::command]
+pub fn tester_set_fault<R: Runtime>(
+    app: AppHandle<R>,
+    target: String,
+    fault: String,
+) -> Result<crate::tester::TesterStatus, IpcError> {
+    crate::tester::set_fault(&app, &target, &fault)
+}
+
+/// Mock mode only: play a shipped scenario, `time_scale` scenario seconds per second.
+#[tauri::command]
+pub fn tester_play<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    time_scale: f64,
+) -> Result<crate::tester::TesterStatus, IpcError> {
+    crate::tester::play(&app, &name, time_scale)
+}
+
+/// Mock mode only: stop the scenario (faults stay as they are).
+#[tauri::command]
+pub fn tester_stop<R: Runtime>(app: AppHandle<R>) -> Result<crate::tester::TesterStatus, IpcError> {
+    crate::tester::stop(&app)
+}
+
 #[tauri::command]
 pub fn reconnect_now(core: State<'_, AppCore>) -> Result<(), IpcError> {
     Ok(core.client.reconnect_now()?)

@@ -14,6 +14,7 @@ mod mock_mode;
 mod notify;
 mod start_at_login;
 mod startup;
+mod tester;
 mod tray;
 mod windows;
 
@@ -81,6 +82,10 @@ pub fn configure<R: Runtime>(
             commands::fill_gap,
             commands::history_gaps,
             commands::edit_message,
+            commands::tester_status,
+            commands::tester_set_fault,
+            commands::tester_play,
+            commands::tester_stop,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,

@@ -7,7 +7,13 @@ use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
 
 /// Keeps the embedded backend alive for as long as the app runs.
-pub struct EmbeddedMock(#[allow(dead_code)] MockServer);
+pub struct EmbeddedMock(MockServer);
+
+impl EmbeddedMock {
+    pub fn server(&self) -> &MockServer {
+        &self.0
+    }
+}
 
 pub fn start<R: Runtime>(app: AppHandle<R>, client: Client, done: watch::Sender<bool>) {
     tauri::async_runtime::spawn(async move {

@@ -1,27 +1,22 @@
 //! The control API (its own listener, never faulted): switch listeners' fault modes, expire
 //! sessions, play scenarios and read status. `outlast-mock fault …` and testers' scripts use it.
 
-use std::sync::{Arc, Mutex};
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tokio::task::JoinHandle;
 
 use crate::backend::Backend;
 use crate::fault::{FaultMode, ListenerStatus, Switchboard, Target};
+use crate::player::ScenarioPlayer;
 use crate::scenario::Scenario;
-
-/// The scenario being played, by name.
-pub(crate) type PlayingScenario = Arc<Mutex<Option<(String, JoinHandle<()>)>>>;
 
 #[derive(Clone)]
 pub(crate) struct ControlState {
     pub switchboard: Switchboard,
     pub backend: Backend,
-    pub scenario: PlayingScenario,
+    pub scenario: ScenarioPlayer,
 }
 
 /// `PUT /control/fault`
@@ -92,13 +87,7 @@ async fn status(State(state): State<ControlState>) -> Json<Status> {
             store.message_count(),
         )
     };
-    let scenario = state
-        .scenario
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .filter(|(_, task)| !task.is_finished())
-        .map(|(name, _)| name.clone());
+    let scenario = state.scenario.playing();
     Json(Status {
         listeners: state.switchboard.status(),
         sessions,
@@ -148,35 +137,14 @@ async fn play(
     Json(request): Json<ScenarioRequest>,
 ) -> Reply<Playing> {
     let scenario = Scenario::parse(&request.toml).map_err(bad)?;
-    scenario.validate(&state.switchboard).map_err(bad)?;
-    if !(request.time_scale.is_finite() && request.time_scale > 0.0) {
-        return Err(bad("time_scale must be a positive number"));
-    }
-    let playing = Playing {
-        playing: scenario.name.clone(),
-        steps: scenario.steps.len(),
-    };
-    let name = scenario.name.clone();
-    let task = tokio::spawn(scenario.play(state.switchboard.clone(), request.time_scale));
-    let previous = state
+    let (playing, steps) = state
         .scenario
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .replace((name, task));
-    if let Some((_, task)) = previous {
-        task.abort();
-    }
-    Ok(Json(playing))
+        .play(scenario, &state.switchboard, request.time_scale)
+        .map_err(bad)?;
+    Ok(Json(Playing { playing, steps }))
 }
 
 async fn stop(State(state): State<ControlState>) -> StatusCode {
-    if let Some((_, task)) = state
-        .scenario
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-    {
-        task.abort();
-    }
+    state.scenario.stop();
     StatusCode::NO_CONTENT
 }

@@ -13,12 +13,12 @@ mod fault;
 mod gateway;
 mod http;
 mod net;
+mod player;
 mod scenario;
 mod store;
 mod token;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use outlast_protocol::{
@@ -31,6 +31,7 @@ pub use demo::{SeedSize, DEMO_PASSWORD, DEMO_USERNAME};
 pub use fault::{
     FaultMode, FaultParseError, ListenerStatus, Service, Switchboard, Target, FAULT_SYNTAX,
 };
+pub use player::ScenarioPlayer;
 pub use scenario::{
     load as scenario_text, parse_duration, Scenario, ScenarioError, Step,
     SHIPPED as SHIPPED_SCENARIOS,
@@ -99,6 +100,7 @@ pub struct MockServer {
     control_url: String,
     switchboard: Switchboard,
     backend: backend::Backend,
+    scenario: ScenarioPlayer,
     tasks: JoinSet<()>,
 }
 
@@ -264,10 +266,11 @@ impl MockServer {
                 }
             });
         }
+        let scenario = ScenarioPlayer::default();
         let control = control::router(control::ControlState {
             switchboard: switchboard.clone(),
             backend: backend.clone(),
-            scenario: Arc::new(Mutex::new(None)),
+            scenario: scenario.clone(),
         });
         tasks.spawn(async move {
             if let Err(err) = axum::serve(control_listener, control).await {
@@ -283,6 +286,7 @@ impl MockServer {
             control_url,
             switchboard,
             backend,
+            scenario,
             tasks,
         })
     }
@@ -320,6 +324,36 @@ impl MockServer {
     /// The switchboard, for playing scenarios in process.
     pub fn switchboard(&self) -> &Switchboard {
         &self.switchboard
+    }
+
+    /// Play a shipped scenario (by name) or a scenario file's TOML text, `time_scale` scenario
+    /// seconds per real second; it replaces any scenario playing. Returns its name.
+    pub fn play_scenario(
+        &self,
+        name_or_toml: &str,
+        time_scale: f64,
+    ) -> Result<String, ScenarioError> {
+        let text = match SHIPPED_SCENARIOS
+            .iter()
+            .find(|(name, _)| *name == name_or_toml)
+        {
+            Some((_, text)) => (*text).to_owned(),
+            None => name_or_toml.to_owned(),
+        };
+        let scenario = Scenario::parse(&text)?;
+        self.scenario
+            .play(scenario, &self.switchboard, time_scale)
+            .map(|(name, _)| name)
+    }
+
+    /// Stop the scenario playing (the faults stay as they are).
+    pub fn stop_scenario(&self) {
+        self.scenario.stop();
+    }
+
+    /// The scenario still playing, by name.
+    pub fn scenario_playing(&self) -> Option<String> {
+        self.scenario.playing()
     }
 
     /// Expire every access token issued so far (clients must refresh them at the auth service).

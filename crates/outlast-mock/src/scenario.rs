@@ -39,6 +39,12 @@ pub struct Step {
 #[error("{0}")]
 pub struct ScenarioError(String);
 
+impl ScenarioError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ScenarioError(message.into())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
