@@ -40,6 +40,9 @@ fn main() {
             "tester_set_fault",
             "tester_play",
             "tester_stop",
+            "open_link",
+            "save_draft",
+            "drafts",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

@@ -66,6 +66,7 @@ pub async fn login(
 
 #[tauri::command]
 pub async fn sign_out(core: State<'_, AppCore>) -> Result<(), IpcError> {
+    core.file_grants.clear();
     Ok(core.client.sign_out().await?)
 }
 
@@ -103,13 +104,17 @@ pub async fn send_files(
     paths: Vec<std::path::PathBuf>,
 ) -> Result<ChatMessage, IpcError> {
     core.unlocked()?;
-    core.file_grants.take(&paths).map_err(|path| {
+    let not_granted = |path: std::path::PathBuf| {
         CoreError::InvalidInput(format!(
             "{} was not picked or dropped here; choose it with Attach or drop it on the window",
             path.display()
         ))
-    })?;
-    Ok(core.client.send_files(&chat_id, &body, &paths).await?)
+    };
+    core.file_grants.check(&paths).map_err(not_granted)?;
+    let message = core.client.send_files(&chat_id, &body, &paths).await?;
+    // Used once sent: a refused request (too big, too many) keeps them for another try.
+    core.file_grants.take(&paths).map_err(not_granted)?;
+    Ok(message)
 }
 
 /// The system file chooser, for attaching files; `[]` when the user cancels. What the user picks
@@ -120,6 +125,7 @@ pub async fn pick_files<R: Runtime>(
     core: State<'_, AppCore>,
 ) -> Result<Vec<std::path::PathBuf>, IpcError> {
     use tauri_plugin_dialog::DialogExt;
+    core.unlocked()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().pick_files(move |picked| {
         let _ = tx.send(picked);
@@ -242,6 +248,27 @@ pub fn set_viewing<R: Runtime>(
     chat_id: Option<String>,
 ) {
     core.focus.viewing(window.label(), chat_id);
+}
+
+/// Open a link from a message in the system browser (web links only).
+#[tauri::command]
+pub fn open_link(url: String) -> Result<(), IpcError> {
+    outlast_desktop::open_link(&url)
+        .map_err(|e| IpcError::from(CoreError::InvalidInput(e.to_string())))
+}
+
+/// Keep what is typed in a chat's composer (empty: none), across chat switches and restarts.
+#[tauri::command]
+pub fn save_draft(core: State<'_, AppCore>, chat_id: String, body: String) -> Result<(), IpcError> {
+    core.unlocked()?;
+    Ok(core.client.save_draft(&chat_id, &body)?)
+}
+
+/// Every chat's draft, as `[chat_id, text]` pairs.
+#[tauri::command]
+pub fn drafts(core: State<'_, AppCore>) -> Result<Vec<(String, String)>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.drafts()?)
 }
 
 /// Mock mode only: the embedded backend's listeners, scenarios and what is playing.

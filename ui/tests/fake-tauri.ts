@@ -16,6 +16,8 @@ import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
 import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { IpcError } from "../src/lib/bindings/IpcError";
+import type { MessageAttachment } from "../src/lib/bindings/MessageAttachment";
+import type { OlderPage } from "../src/lib/bindings/OlderPage";
 import type { SearchHit } from "../src/lib/bindings/SearchHit";
 import type { Service } from "../src/lib/bindings/Service";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
@@ -93,6 +95,31 @@ export type FakeControls = {
   emitEvent(event: string, payload: unknown): void;
   /** The next call of `cmd` rejects with `error`. */
   failNext(cmd: string, error: IpcError): void;
+  /** Calls of `cmd` wait (unanswered) until `release(cmd)`. */
+  hold(cmd: string): void;
+  /** Answers the held calls of `cmd`, and stops holding it. */
+  release(cmd: string): void;
+  /** What pick_files answers next (the files the user chooses; [] is cancelling). */
+  setPicked(paths: string[]): void;
+  /** The files of an own message finished uploading: message_updated with media ids. */
+  uploaded(clientMsgId: string): void;
+  /** Someone writes in a chat with files (each already uploaded): message_added (+ chat_updated). */
+  deliverFiles(
+    chatId: string,
+    sender: { id: string; name: string },
+    body: string,
+    attachments: MessageAttachment[],
+  ): ChatMessage;
+  /** A message of a chat as the fake would make it (not added anywhere): for older pages and gap fills. */
+  makeMessage(chatId: string, from: string, body: string, at: number): ChatMessage;
+  /** The next load_older for the chat answers this page (then: nothing more, start reached). */
+  queueOlder(chatId: string, page: OlderPage): void;
+  /** What history_gaps answers for a chat. */
+  setGaps(chatId: string, msgIds: string[]): void;
+  /** What fill_gap answers for the gap after message `above`. */
+  setGapFill(chatId: string, above: string, messages: ChatMessage[]): void;
+  /** The webview reports files dragged onto the window (`enter`), away (`leave`) or dropped (`drop`). */
+  drag(kind: "enter" | "over" | "leave" | "drop", paths?: string[]): void;
 };
 
 declare global {
@@ -149,6 +176,7 @@ export function installFakeTauri(options: FakeOptions): void {
       state: "sent",
       failure: null,
       own: false,
+      attachments: [],
     };
   }
 
@@ -165,6 +193,7 @@ export function installFakeTauri(options: FakeOptions): void {
       state: "sent",
       failure: null,
       own: true,
+      attachments: [],
     };
   }
 
@@ -260,6 +289,42 @@ export function installFakeTauri(options: FakeOptions): void {
   let wrongTries = 0;
   let blockedUntil = 0;
   const failures = new Map<string, IpcError>();
+  const holds = new Map<string, (() => void)[]>();
+
+  // --- Files and history, as the core answers for them ----------------------
+
+  let picked: string[] = [];
+  let nextMedia = 1;
+  const olderPages: Record<string, OlderPage[]> = {};
+  const gaps: Record<string, string[]> = {};
+  const gapFills: Record<string, ChatMessage[]> = {};
+  const FILE_SIZES: Record<string, number> = { "trail-map.pdf": 2_457_600, "summit.jpg": 3_251_200, "packing list.txt": 812 };
+  const MIME: Record<string, string> = {
+    pdf: "application/pdf",
+    jpg: "image/jpeg",
+    png: "image/png",
+    txt: "text/plain",
+    zip: "application/zip",
+  };
+
+  function fileFrom(path: string, waitingBecause: string | null): MessageAttachment {
+    const name = path.split(/[\\/]/).pop() ?? path;
+    const ext = name.includes(".") ? name.split(".").pop()!.toLowerCase() : "";
+    const file: MessageAttachment = {
+      name,
+      size: FILE_SIZES[name] ?? 48_213,
+      mime: MIME[ext] ?? "application/octet-stream",
+      media_id: null,
+    };
+    if (waitingBecause !== null) file.waiting_because = waitingBecause;
+    return file;
+  }
+
+  /** Adds messages to a chat where they are not yet, `at` the given index (oldest first). */
+  function insertMessages(chatId: string, at: number, list: ChatMessage[]): void {
+    const known = new Set(messages[chatId].map((m) => m.client_msg_id ?? m.msg_id));
+    messages[chatId].splice(at, 0, ...list.filter((m) => !known.has(m.client_msg_id ?? m.msg_id)).map(clone));
+  }
 
   const view = (): SettingsView => ({ ...clone(stored), has_passcode: passcode !== null });
   const lockError = (code: string, message: string, retryable = false): IpcError => ({ code, message, retryable });
@@ -432,6 +497,8 @@ export function installFakeTauri(options: FakeOptions): void {
   const sent: ChatMessage[] = [];
 
   async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    const waiting = holds.get(cmd);
+    if (waiting) await new Promise<void>((resolve) => waiting.push(resolve));
     const failure = failures.get(cmd);
     if (failure) {
       failures.delete(cmd);
@@ -490,6 +557,7 @@ export function installFakeTauri(options: FakeOptions): void {
           state: "pending",
           failure: null,
           own: true,
+          attachments: [],
         };
         messages[chat.chat_id].push(message);
         chat.last_message = message;
@@ -498,6 +566,87 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "message_added", message });
         emit({ type: "chat_updated", chat });
         return message;
+      }
+      case "send_files": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        const paths = args.paths;
+        if (!Array.isArray(paths) || !paths.every((p) => typeof p === "string") || typeof args.body !== "string") {
+          throw "invalid args `paths` for command `send_files`";
+        }
+        if (paths.length === 0) throw lockError("invalid_input", "a message carries 1 to 10 files");
+        // Like the core: files wait (saying why) while the media service is down.
+        const waitingBecause =
+          services.media.state === "down" ? "the media service is down; the file uploads when it is back" : null;
+        const attachments = paths.map((p) => fileFrom(p, waitingBecause));
+        const message: ChatMessage = {
+          client_msg_id: `cm-${sent.length + 1}`,
+          msg_id: null,
+          chat_id: chat.chat_id,
+          sender_id: me.user_id,
+          sender_name: me.display_name,
+          // No caption: the core uses the file names.
+          body: args.body.trim() === "" ? attachments.map((f) => f.name).join(", ") : args.body,
+          sent_at_ms: Date.now(),
+          seq: null,
+          state: "pending",
+          failure: null,
+          own: true,
+          attachments,
+        };
+        messages[chat.chat_id].push(message);
+        chat.last_message = message;
+        sent.push(clone(message));
+        emit({ type: "message_added", message });
+        emit({ type: "chat_updated", chat });
+        return message;
+      }
+      case "pick_files":
+        return picked;
+      case "save_attachment": {
+        requireSession();
+        requireUnlocked();
+        const file = args.attachment as MessageAttachment | undefined;
+        if (!file || typeof file.name !== "string") throw "invalid args `attachment` for command `save_attachment`";
+        if (file.media_id === null) throw lockError("invalid_input", "that file has not been uploaded yet");
+        return `/home/me/Downloads/${file.name}`;
+      }
+      case "mark_read": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        chat.unread_count = 0;
+        return chat;
+      }
+      case "load_older": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        const page = olderPages[chat.chat_id]?.shift() ?? { messages: [], has_more: false, missing_above: null };
+        // Like the core's timeline: what was shown stays part of the chat.
+        insertMessages(chat.chat_id, 0, page.messages);
+        if (page.missing_above !== null) (gaps[chat.chat_id] ??= []).push(page.missing_above);
+        return page;
+      }
+      case "fill_gap": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        if (typeof args.above !== "string") throw "invalid args `above` for command `fill_gap`";
+        const key = `${chat.chat_id}|${args.above}`;
+        const filled = gapFills[key] ?? [];
+        delete gapFills[key];
+        const at = messages[chat.chat_id].findIndex((m) => m.msg_id === args.above);
+        insertMessages(chat.chat_id, at + 1, filled);
+        gaps[chat.chat_id] = (gaps[chat.chat_id] ?? []).filter((id) => id !== args.above);
+        return filled;
+      }
+      case "history_gaps": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        return gaps[chat.chat_id] ?? [];
       }
       case "set_muted": {
         requireSession();
@@ -702,6 +851,7 @@ export function installFakeTauri(options: FakeOptions): void {
         state: "sent",
         failure: null,
         own: false,
+        attachments: [],
       };
       messages[chatId].push(message);
       chat.last_message = message;
@@ -751,6 +901,7 @@ export function installFakeTauri(options: FakeOptions): void {
         state: failure === null ? "pending" : "failed",
         failure,
         own: true,
+        attachments: [],
       };
       messages[chatId].push(message);
       chat.last_message = message;
@@ -777,6 +928,68 @@ export function installFakeTauri(options: FakeOptions): void {
     emitEvent,
     failNext(cmd, error) {
       failures.set(cmd, error);
+    },
+    hold(cmd) {
+      if (!holds.has(cmd)) holds.set(cmd, []);
+    },
+    release(cmd) {
+      const waiting = holds.get(cmd) ?? [];
+      holds.delete(cmd);
+      for (const resolve of waiting) resolve();
+    },
+    setPicked(paths) {
+      picked = paths.slice();
+    },
+    uploaded(clientMsgId) {
+      const message = findOwn(clientMsgId);
+      message.attachments = message.attachments.map(({ name, size, mime }) => ({
+        name,
+        size,
+        mime,
+        media_id: `media-${nextMedia++}`,
+      }));
+      settle(message);
+    },
+    deliverFiles(chatId, sender, body, attachments) {
+      const chat = chatOrReject(chatId);
+      const message: ChatMessage = {
+        client_msg_id: null,
+        msg_id: `m-${nextMsg++}`,
+        chat_id: chatId,
+        sender_id: sender.id,
+        sender_name: sender.name,
+        body: body === "" ? attachments.map((f) => f.name).join(", ") : body,
+        sent_at_ms: Date.now(),
+        seq: seq++,
+        state: "sent",
+        failure: null,
+        own: false,
+        attachments: clone(attachments),
+      };
+      messages[chatId].push(message);
+      chat.last_message = message;
+      chat.unread_count += 1;
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return clone(message);
+    },
+    makeMessage(chatId, from, body, at) {
+      return from === "me" ? ownMessage(chatId, body, at) : peerMessage(chatId, from, body, at);
+    },
+    queueOlder(chatId, page) {
+      (olderPages[chatId] ??= []).push(clone(page));
+    },
+    setGaps(chatId, msgIds) {
+      gaps[chatId] = msgIds.slice();
+    },
+    setGapFill(chatId, above, list) {
+      gapFills[`${chatId}|${above}`] = clone(list);
+    },
+    drag(kind, paths = []) {
+      const position = { x: 640, y: 300 };
+      if (kind === "leave") emitEvent("tauri://drag-leave", null);
+      else if (kind === "over") emitEvent("tauri://drag-over", { position });
+      else emitEvent(`tauri://drag-${kind}`, { paths, position });
     },
   };
   w.__fake = controls;

@@ -160,6 +160,7 @@ impl ApiClient {
     ) -> Result<UploadResponse, CoreError> {
         let result = self
             .post(self.url("v1/media"))
+            .timeout(self.transfer_timeout(bytes.len() as u64))
             .bearer_auth(token.expose())
             .header("x-file-name", name)
             .header(reqwest::header::CONTENT_TYPE, mime)
@@ -181,8 +182,13 @@ impl ApiClient {
             .map_err(|_| CoreError::Protocol("server URL cannot carry a path".into()))?
             .pop_if_empty()
             .push(media_id);
-        let result = self.get(url).bearer_auth(token.expose()).send().await;
-        let response = match result {
+        let result = self
+            .get(url)
+            .timeout(self.transfer_timeout(max_bytes))
+            .bearer_auth(token.expose())
+            .send()
+            .await;
+        let mut response = match result {
             Ok(response) if response.status().is_success() => response,
             other => {
                 return self
@@ -191,21 +197,29 @@ impl ApiClient {
                     .map(|_| Vec::new())
             }
         };
+        let too_big = || CoreError::Protocol(format!("the file is larger than {max_bytes} bytes"));
         if response.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(CoreError::Protocol(format!(
-                "the file is larger than the {max_bytes} bytes it was announced as"
-            )));
+            return Err(too_big());
         }
-        let bytes = response
-            .bytes()
+        // Read as it comes: a server that sends more than announced costs nothing past the limit.
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.transport_error(&e))?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(CoreError::Protocol(format!(
-                "the file is larger than the {max_bytes} bytes it was announced as"
-            )));
+            .map_err(|e| self.transport_error(&e))?
+        {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
+    }
+
+    /// How long a file of `bytes` may take: the usual answer time plus a slow uplink's worth
+    /// (64 KiB/s), so a big file on a slow line is not mistaken for a dead service.
+    fn transfer_timeout(&self, bytes: u64) -> Duration {
+        self.timeout + Duration::from_secs(bytes / (64 * 1024))
     }
 
     /// `v1/chats/{chat_id}/{what}`, the id pushed as one path segment so it can never escape

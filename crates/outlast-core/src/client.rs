@@ -110,6 +110,8 @@ struct Session {
     /// Unsent messages handed to the connection in this session (each goes once; a refused one
     /// is handed again when the user retries it).
     handed: Mutex<HashSet<String>>,
+    /// Held while deciding what to hand to the connection (see `dispatch_chat`).
+    dispatching: Mutex<()>,
     /// The media service's endpoints, preferred first (downloads).
     media: Vec<ApiClient>,
 }
@@ -119,6 +121,17 @@ impl Drop for Session {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// A `Client` that does not keep it alive: for the session's own tasks (the session is owned by
+/// the client, so a strong handle there would keep a dropped client running forever).
+#[derive(Clone)]
+pub(crate) struct WeakClient(std::sync::Weak<Inner>);
+
+impl WeakClient {
+    pub fn upgrade(&self) -> Option<Client> {
+        self.0.upgrade().map(|inner| Client { inner })
     }
 }
 
@@ -571,7 +584,7 @@ impl Client {
         let media = endpoints(&discovery, &config, |r| &r.media)?;
         tasks.push(tokio::spawn(
             Uploader {
-                client: self.clone(),
+                client: WeakClient(Arc::downgrade(&self.inner)),
                 shared: shared.clone(),
                 media: media.clone(),
                 tokens: tokens.clone(),
@@ -598,6 +611,7 @@ impl Client {
             supervisor,
             tasks,
             handed: Mutex::new(HashSet::new()),
+            dispatching: Mutex::new(()),
             media,
         });
         *self
@@ -945,18 +959,16 @@ impl Client {
             files,
         };
         let shared = &self.inner.shared;
-        // Checked before this message joins the outbox: only what is ahead of it counts.
-        let held = shared
-            .with_store(|s| s.is_held(chat_id))
-            .transpose()?
-            .unwrap_or(false);
         // Durable first: once this returns, the message survives a crash or restart.
         let user = &session.user;
-        if let Some(written) =
-            shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
-        {
-            written?;
-        }
+        let cached =
+            match shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name)) {
+                Some(written) => {
+                    written?;
+                    true
+                }
+                None => false,
+            };
         let message = shared
             .update(|t| {
                 t.add_pending(
@@ -972,13 +984,17 @@ impl Client {
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
-        if !held && entry.ready() {
+        if cached {
+            self.dispatch_chat(session, chat_id)?;
+        } else {
+            // No cache, no files, nothing held: it simply goes.
             self.hand(session, &entry);
         }
         Ok(message)
     }
 
-    /// Give an unsent message to the connection, once per session.
+    /// Give an unsent message to the connection, once per session. With a cache, only under
+    /// the dispatch lock (`dispatch_chat`), so the order handed is the order written.
     fn hand(&self, session: &Session, entry: &OutboxEntry) {
         let first_time = session
             .handed
@@ -998,6 +1014,12 @@ impl Client {
     /// Hand the chat's unsent messages that may go now to the connection, in order: everything
     /// up to the first that failed for good or still waits for its files.
     fn dispatch_chat(&self, session: &Session, chat_id: &str) -> Result<(), CoreError> {
+        // One dispatch at a time: the uploader finishing a file, a new message, a retry and the
+        // restart sweep must not interleave their reads of the outbox with their hand-overs.
+        let _dispatching = session
+            .dispatching
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let Some(unsent) = self
             .inner
             .shared
@@ -1139,7 +1161,11 @@ impl Client {
         };
         for media in &session.media {
             match media
-                .download(&session.tokens.current(), media_id, MAX_UPLOAD_BYTES as u64)
+                .download(
+                    &session.tokens.current(),
+                    media_id,
+                    attachment.size.min(MAX_UPLOAD_BYTES as u64),
+                )
                 .await
             {
                 Ok(bytes) => {
@@ -1256,8 +1282,17 @@ impl Client {
                 "a search is at most {MAX_QUERY_CHARS} characters"
             )));
         }
-        // Include what arrived in the last few milliseconds.
-        self.inner.shared.write_pending();
+        // Include what arrived in the last few milliseconds, and index what waits for the search
+        // index in small transactions first: the store is released between them, so a long
+        // backlog (after a big catch-up) never holds up the connection's writes.
+        let shared = &self.inner.shared;
+        shared.write_pending();
+        while let Some(indexed) = shared.with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
+        {
+            if indexed? < crate::store::INDEX_CHUNK {
+                break;
+            }
+        }
         match self
             .inner
             .shared

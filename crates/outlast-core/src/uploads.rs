@@ -12,15 +12,16 @@ use outlast_protocol::{MAX_FILE_NAME_LEN, MAX_UPLOAD_BYTES};
 use rand::SeedableRng;
 
 use crate::api::ApiClient;
+use crate::client::WeakClient;
 use crate::connection::{ConnectionSink, TokenSource};
 use crate::model::{CoreEvent, Service, ServiceState};
 use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
-use crate::{Client, CoreError, RetryPolicy};
+use crate::{CoreError, RetryPolicy};
 
 /// What uploading needs; runs for one session.
 pub(crate) struct Uploader {
-    pub client: Client,
+    pub client: WeakClient,
     pub shared: Arc<Shared>,
     /// The media service's endpoints, preferred first.
     pub media: Vec<ApiClient>,
@@ -73,7 +74,10 @@ impl Uploader {
                         t.set_attachments(&done.client_msg_id, done.shown_files()),
                     )
                 });
-                self.client.files_ready(&done.chat_id)?;
+                let Some(client) = self.client.upgrade() else {
+                    return Ok(());
+                };
+                client.files_ready(&done.chat_id)?;
             }
         }
         Ok(())
@@ -237,14 +241,22 @@ fn copy_all(sources: &[PathBuf], folder: &Path) -> Result<Vec<OutboxFile>, CoreE
 }
 
 /// Remove the private copies of files whose messages the server has (or that were deleted):
-/// every folder in `outbox_files` not named by an unsent message in `keep`.
+/// every folder in `outbox_files` not named by an unsent message in `keep`. Folders younger
+/// than a few minutes stay: a copy may be in progress for a message not yet in the outbox.
 pub(crate) fn forget_sent_copies(outbox_files: &Path, keep: &std::collections::HashSet<&str>) {
+    const SETTLED: std::time::Duration = std::time::Duration::from_secs(600);
     let Ok(entries) = std::fs::read_dir(outbox_files) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if !keep.contains(name.to_string_lossy().as_ref()) {
+        let settled = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > SETTLED);
+        if settled && !keep.contains(name.to_string_lossy().as_ref()) {
             if let Err(err) = std::fs::remove_dir_all(entry.path()) {
                 tracing::warn!(%err, "could not remove the copy of a sent file");
             }

@@ -25,6 +25,15 @@ impl FileGrants {
         granted.extend(paths.iter().cloned());
     }
 
+    /// Whether every path was handed over by the user; if not, the first stranger.
+    pub fn check(&self, paths: &[PathBuf]) -> Result<(), PathBuf> {
+        let granted = self.granted.lock().unwrap_or_else(|e| e.into_inner());
+        match paths.iter().find(|p| !granted.contains(p.as_path())) {
+            Some(stranger) => Err(stranger.clone()),
+            None => Ok(()),
+        }
+    }
+
     /// Use the grants for `paths` (each once). Every path must have been handed over by the
     /// user; otherwise nothing is used and the first stranger is named.
     pub fn take(&self, paths: &[PathBuf]) -> Result<(), PathBuf> {
@@ -36,6 +45,14 @@ impl FileGrants {
             granted.remove(path.as_path());
         }
         Ok(())
+    }
+
+    /// Forget every grant (sign-out: the next account must not send the last one's picks).
+    pub fn clear(&self) {
+        self.granted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Whether `path` is granted (for tests and diagnostics).

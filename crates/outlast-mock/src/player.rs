@@ -8,9 +8,12 @@ use tokio::task::JoinHandle;
 use crate::fault::Switchboard;
 use crate::scenario::{Scenario, ScenarioError};
 
+/// A scenario's name and the task playing it.
+type Playing = Option<(String, JoinHandle<()>)>;
+
 #[derive(Clone, Default)]
 pub struct ScenarioPlayer {
-    playing: Arc<Mutex<Option<(String, JoinHandle<()>)>>>,
+    playing: Arc<Mutex<Playing>>,
 }
 
 impl ScenarioPlayer {
@@ -51,7 +54,7 @@ impl ScenarioPlayer {
             .map(|(name, _)| name.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, JoinHandle<()>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Playing> {
         self.playing.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -2,11 +2,14 @@
 // goes through these typed functions.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
 
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
+import type { MessageAttachment } from "./bindings/MessageAttachment";
+import type { OlderPage } from "./bindings/OlderPage";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
@@ -91,6 +94,45 @@ export function openChat(chatId: string): Promise<ChatMessage[]> {
 /** Queues a message; resolves with it in state "pending". */
 export function sendMessage(chatId: string, body: string): Promise<ChatMessage> {
   return call<ChatMessage>("send_message", { chatId, body });
+}
+
+/**
+ * Queues files (paths on this computer) with an optional caption; resolves with
+ * the message in state "pending". Its files have no `media_id` until uploaded;
+ * `message_updated` follows as they are.
+ */
+export function sendFiles(chatId: string, body: string, paths: string[]): Promise<ChatMessage> {
+  return call<ChatMessage>("send_files", { chatId, body, paths });
+}
+
+/** Opens the system file chooser; resolves with the chosen paths ([] if cancelled). */
+export function pickFiles(): Promise<string[]> {
+  return call<string[]>("pick_files");
+}
+
+/** Saves a received file into the Downloads folder; resolves with the path it was saved to. */
+export function saveAttachment(attachment: MessageAttachment): Promise<string> {
+  return call<string>("save_attachment", { attachment });
+}
+
+/** The chat is on screen in a focused window: everything in it is read (the core coalesces calls). */
+export function markRead(chatId: string): Promise<ChatSummary> {
+  return call<ChatSummary>("mark_read", { chatId });
+}
+
+/** Older messages to show above what is on screen, oldest first. */
+export function loadOlder(chatId: string): Promise<OlderPage> {
+  return call<OlderPage>("load_older", { chatId });
+}
+
+/** Fetches the messages missing just after message `above` (oldest first); rejects (retryable) while offline. */
+export function fillGap(chatId: string, above: string): Promise<ChatMessage[]> {
+  return call<ChatMessage[]>("fill_gap", { chatId, above });
+}
+
+/** The messages of a chat after which history may still be missing. */
+export function historyGaps(chatId: string): Promise<string[]> {
+  return call<string[]>("history_gaps", { chatId });
 }
 
 /** A message that failed for good is sent again (same client id); it turns pending via `message_updated`. */
@@ -206,6 +248,26 @@ export function onCoreEvent(handler: (event: CoreEvent) => void): Promise<() => 
 /** Subscribes to lock changes (true: locked). */
 export function onLockChanged(handler: (locked: boolean) => void): Promise<() => void> {
   return subscribe<boolean>(LOCK_CHANGED, handler);
+}
+
+/**
+ * Subscribes to files being dragged over and dropped on the window (the
+ * webview hands over their paths). Rejects where there is no webview to
+ * listen to (a plain browser, or a mock without window metadata).
+ */
+export async function onDragDrop(handler: (event: DragDropEvent) => void): Promise<() => void> {
+  if (!hasCore()) throw { ...NO_CORE };
+  let unlisten: () => void;
+  try {
+    unlisten = await getCurrentWebview().onDragDropEvent((e) => handler(e.payload));
+  } catch (error) {
+    throw toIpcError(error);
+  }
+  return () => {
+    Promise.resolve().then(() => unlisten()).catch(() => {
+      /* the webview is going away; nothing to clean up */
+    });
+  };
 }
 
 /** Subscribes to requests to open a chat (a notification was clicked). */

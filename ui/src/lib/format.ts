@@ -188,3 +188,41 @@ export function highlightParts(highlighted: string, max: number = PREVIEW_MAX_CH
   }
   return parts.map((p) => ({ text: tameMarks(p.text), mark: p.mark }));
 }
+
+/** A file size for people: "640 B", "2.4 KB", "18 MB" (1 KB = 1024 bytes, as file managers count). */
+export function formatSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "";
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** What a file is, for its card: a short label for the icon and a word for screen readers. */
+export type FileKind = { label: string; word: string };
+
+const ARCHIVE_MIME = /zip|x-7z|rar|x-tar|gzip|x-bzip|x-xz|compressed/;
+
+/**
+ * The kind of a file from its MIME type, falling back on the name's extension
+ * (only short letters and digits, so a hostile name cannot make a long label).
+ */
+export function fileKind(mime: string, name: string): FileKind {
+  const type = mime.toLowerCase();
+  if (type.startsWith("image/")) return { label: "IMG", word: "Image" };
+  if (type.startsWith("video/")) return { label: "VID", word: "Video" };
+  if (type.startsWith("audio/")) return { label: "AUD", word: "Audio" };
+  if (type === "application/pdf") return { label: "PDF", word: "PDF document" };
+  if (ARCHIVE_MIME.test(type)) return { label: "ZIP", word: "Archive" };
+  if (/spreadsheet|ms-excel|csv/.test(type)) return { label: "XLS", word: "Spreadsheet" };
+  if (/presentation|powerpoint/.test(type)) return { label: "PPT", word: "Presentation" };
+  if (/wordprocessing|msword|opendocument\.text|rtf/.test(type)) return { label: "DOC", word: "Document" };
+  if (type.startsWith("text/")) return { label: "TXT", word: "Text file" };
+  const ext = /\.([a-z0-9]{1,4})$/i.exec(name)?.[1];
+  return { label: ext ? ext.toUpperCase() : "FILE", word: "File" };
+}

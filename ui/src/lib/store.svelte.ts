@@ -7,6 +7,7 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
+import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -79,6 +80,18 @@ export function isJumpTarget(m: ChatMessage, target: JumpTarget): boolean {
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
 
+/** Scrolling back through one chat's history, and where it may have holes. */
+export type ChatHistory = {
+  /** A load_older call is under way. */
+  loading: boolean;
+  /** Why the last attempt to load older messages failed (the chat offers a retry), or null. */
+  error: string | null;
+  /** Older messages exist; null until the chat was scrolled back once. */
+  hasMore: boolean | null;
+  /** Messages (server ids) after which messages may be missing: a gap marker follows each. */
+  gaps: string[];
+};
+
 /** A message's identity: its client id when this client sent it, else the server id. */
 export function messageKey(m: ChatMessage): string | null {
   return m.client_msg_id ?? m.msg_id;
@@ -129,6 +142,10 @@ export class AppStore {
   searchOpen = $state(false);
   /** A message the open chat should scroll to and highlight, or null. */
   jumpTo = $state<JumpTarget | null>(null);
+  /** Per chat: scrolling back and the gaps in its history. */
+  history = $state<Record<string, ChatHistory>>({});
+  /** Per chat and member: the message they have read up to (kept for later; nothing shows it yet). */
+  readMarks = $state<Record<string, Record<string, string>>>({});
 
   selectedChat = $derived(this.chats.find((c) => c.chat_id === this.selectedChatId) ?? null);
 
@@ -142,6 +159,8 @@ export class AppStore {
   #viewing: string | null | undefined = undefined;
   /** Date.now() when activity was last reported. */
   #lastActivity = Number.NEGATIVE_INFINITY;
+  /** Chats with a mark_read in flight, and whether another one is wanted after it. */
+  #marking = new Map<string, boolean>();
 
   /**
    * Subscribes to the shell's events, then loads the session, whether the app
@@ -263,6 +282,7 @@ export class AppStore {
     const chat = this.chats.find((c) => c.chat_id === chatId);
     if (chat) chat.unread_count = 0; // the core marks it read when opened
     this.chatLoad[chatId] = { loading: true, error: null };
+    if (this.history[chatId]) this.history[chatId].error = null;
     try {
       await this.#snapshot(
         () => backend.openChat(chatId),
@@ -270,7 +290,9 @@ export class AppStore {
           if (!this.locked) this.#mergeHistory(chatId, history);
         },
       );
-      if (!this.locked) this.chatLoad[chatId] = { loading: false, error: null };
+      if (this.locked) return;
+      this.chatLoad[chatId] = { loading: false, error: null };
+      void this.#loadGaps(chatId);
     } catch (error) {
       if (!this.#lockedError(error)) {
         this.chatLoad[chatId] = { loading: false, error: backend.toIpcError(error).message };
@@ -299,6 +321,138 @@ export class AppStore {
       this.#lockedError(error);
       throw backend.toIpcError(error);
     }
+  }
+
+  // --- Scrolling back and gaps in the history --------------------------------
+
+  #historyOf(chatId: string): ChatHistory {
+    this.history[chatId] ??= { loading: false, error: null, hasMore: null, gaps: [] };
+    return this.history[chatId];
+  }
+
+  /**
+   * Shows older messages above the chat's history. Does nothing while the chat
+   * is still being read (the core continues from its oldest message shown),
+   * while a page is already on its way, or once the start was reached.
+   */
+  async loadOlder(chatId: string): Promise<void> {
+    const load = this.chatLoad[chatId];
+    const history = this.#historyOf(chatId);
+    if (this.locked || !load || load.loading || load.error !== null) return;
+    if (history.loading || history.hasMore === false) return;
+    history.loading = true;
+    history.error = null;
+    try {
+      const page = await backend.loadOlder(chatId);
+      if (this.locked) return;
+      const added = this.#prepend(chatId, page.messages);
+      const after = this.#historyOf(chatId);
+      after.hasMore = page.has_more;
+      if (page.missing_above !== null && !after.gaps.includes(page.missing_above)) {
+        after.gaps = [...after.gaps, page.missing_above];
+      }
+      // Nothing new yet more to come: the server can't be asked and the cache has no more.
+      // Said, with a retry, rather than asked again and again while scrolled to the top.
+      if (added === 0 && page.has_more) after.error = "nothing older is available offline right now";
+    } catch (error) {
+      if (!this.#lockedError(error)) this.#historyOf(chatId).error = backend.toIpcError(error).message;
+    } finally {
+      if (!this.locked) this.#historyOf(chatId).loading = false;
+    }
+  }
+
+  /**
+   * Fetches the messages missing after message `above` and shows them right
+   * after it; rejects with an `IpcError` (retryable while offline) and the gap
+   * stays marked.
+   */
+  async fillGap(chatId: string, above: string): Promise<void> {
+    let filled: ChatMessage[];
+    try {
+      filled = await backend.fillGap(chatId, above);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+    if (this.locked) return;
+    const list = this.messages[chatId];
+    const at = list ? list.findIndex((m) => m.msg_id === above) : -1;
+    if (list && at >= 0) {
+      const have = new Set(list.map(messageKey).filter((k) => k !== null));
+      const fresh = filled.filter((m) => {
+        const k = messageKey(m);
+        return k === null || !have.has(k);
+      });
+      list.splice(at + 1, 0, ...fresh);
+    }
+    const history = this.#historyOf(chatId);
+    history.gaps = history.gaps.filter((id) => id !== above);
+    // A long gap fills over several calls: the core knows whether this one closed.
+    void this.#loadGaps(chatId);
+  }
+
+  /** Reads where the chat's history may have holes (for the gap markers). */
+  async #loadGaps(chatId: string): Promise<void> {
+    try {
+      const gaps = await backend.historyGaps(chatId);
+      if (!this.locked) this.#historyOf(chatId).gaps = gaps;
+    } catch (error) {
+      this.#lockedError(error);
+      /* no markers for now; scrolling back finds the gaps again */
+    }
+  }
+
+  /** Puts older messages above a chat's history, each once; resolves with how many were new. */
+  #prepend(chatId: string, older: ChatMessage[]): number {
+    const list = this.messages[chatId] ?? [];
+    const have = new Set(list.map(messageKey).filter((k) => k !== null));
+    const fresh = older.filter((m) => {
+      const k = messageKey(m);
+      return k === null || !have.has(k);
+    });
+    if (fresh.length > 0) this.messages[chatId] = [...fresh, ...list];
+    return fresh.length;
+  }
+
+  // --- Read marks -------------------------------------------------------------
+
+  /** The window got the focus back (or was shown again): the open chat is being read. */
+  windowFocused(): void {
+    if (this.selectedChatId !== null) this.#markRead(this.selectedChatId);
+  }
+
+  /** The chat is on screen and the user can see it: not locked, the window visible and focused. */
+  #seeing(chatId: string): boolean {
+    return (
+      !this.locked &&
+      this.phase === "ready" &&
+      this.selectedChatId === chatId &&
+      document.visibilityState === "visible" &&
+      document.hasFocus()
+    );
+  }
+
+  /**
+   * Tells the core the chat is read. One call at a time per chat, and one more
+   * after it if asked meanwhile, so a burst of messages is not a burst of calls.
+   * The summary it answers is not applied: chat_updated events carry the same,
+   * and an answer could overtake a newer one.
+   */
+  #markRead(chatId: string): void {
+    if (!this.#seeing(chatId)) return;
+    if (this.#marking.has(chatId)) {
+      this.#marking.set(chatId, true);
+      return;
+    }
+    this.#marking.set(chatId, false);
+    backend
+      .markRead(chatId)
+      .catch((error) => this.#lockedError(error))
+      .finally(() => {
+        const again = this.#marking.get(chatId) === true;
+        this.#marking.delete(chatId);
+        if (again) this.#markRead(chatId);
+      });
   }
 
   // --- Lock -----------------------------------------------------------------
@@ -365,6 +519,8 @@ export class AppStore {
     this.chatLoad = {};
     this.selectedChatId = null;
     this.jumpTo = null;
+    this.history = {};
+    this.readMarks = {};
     this.#queued = this.#queued.filter((e) => !CONTENT_EVENTS.has(e.type));
     this.#reportViewing(null);
   }
@@ -445,6 +601,38 @@ export class AppStore {
     if (!this.locked) this.#upsert(message, "returned");
   }
 
+  /** Sends files with an optional caption; rejects with an `IpcError` if the core refused them. */
+  async sendFiles(chatId: string, body: string, paths: string[]): Promise<void> {
+    let message: ChatMessage;
+    try {
+      message = await backend.sendFiles(chatId, body, paths);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+    if (!this.locked) this.#upsert(message, "returned");
+  }
+
+  /** Opens the system file chooser; resolves with the chosen paths, rejects with an `IpcError`. */
+  async pickFiles(): Promise<string[]> {
+    try {
+      return await backend.pickFiles();
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Saves a received file into Downloads; resolves with where, rejects with an `IpcError`. */
+  async saveAttachment(attachment: MessageAttachment): Promise<string> {
+    try {
+      return await backend.saveAttachment(attachment);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
   // --- Unsent messages ------------------------------------------------------
 
   /** Sends a failed message again; rejects with an `IpcError`. It turns pending via `message_updated`. */
@@ -504,7 +692,8 @@ export class AppStore {
   /** Applies one core event (public for tests and tooling). */
   apply(event: CoreEvent): void {
     // Nothing is held while locked; the chats are read again on unlocking.
-    if (this.locked && (CONTENT_EVENTS.has(event.type) || event.type === "history_gap")) return;
+    const aboutChats = event.type === "history_gap" || event.type === "read_mark_moved";
+    if (this.locked && (CONTENT_EVENTS.has(event.type) || aboutChats)) return;
     switch (event.type) {
       case "message_added":
         this.#upsert(event.message, "added");
@@ -537,6 +726,10 @@ export class AppStore {
       case "history_gap":
         // Some events were skipped; the open chat re-reads its history.
         if (this.selectedChatId) void this.#refreshHistory(this.selectedChatId);
+        break;
+      case "read_mark_moved":
+        // Another member read up to here. Kept for read receipts later; nothing shows it yet.
+        (this.readMarks[event.chat_id] ??= {})[event.user_id] = event.msg_id;
         break;
     }
   }
@@ -602,6 +795,7 @@ export class AppStore {
         () => backend.openChat(chatId),
         (history) => this.#mergeHistory(chatId, history),
       );
+      void this.#loadGaps(chatId);
     } catch {
       /* keep what is shown; the next open re-reads it */
     }
@@ -609,12 +803,17 @@ export class AppStore {
 
   #mergeHistory(chatId: string, history: ChatMessage[]): void {
     const keys = new Set(history.map(messageKey).filter((k) => k !== null));
-    // Keep live messages the snapshot does not know about (e.g. just sent).
-    const extra = (this.messages[chatId] ?? []).filter((m) => {
+    const current = this.messages[chatId] ?? [];
+    const extra = (m: ChatMessage) => {
       const k = messageKey(m);
       return k === null || !keys.has(k);
-    });
-    this.messages[chatId] = [...history, ...extra];
+    };
+    // Keep what the snapshot does not know about: older messages scrolled back
+    // to stay above it, live ones (e.g. just sent) below.
+    const firstKnown = current.findIndex((m) => !extra(m));
+    const above = firstKnown < 0 ? [] : current.slice(0, firstKnown).filter(extra);
+    const below = current.slice(Math.max(firstKnown, 0)).filter(extra);
+    this.messages[chatId] = [...above, ...history, ...below];
   }
 
   /**
@@ -631,6 +830,8 @@ export class AppStore {
     const index = key === null ? -1 : list.findIndex((m) => messageKey(m) === key);
     if (index < 0) {
       list.push(message);
+      // Someone else wrote in the chat the user is looking at: it is read.
+      if (how === "added" && !message.own) this.#markRead(chatId);
     } else if (how === "updated" || (list[index].state === "pending" && message.state !== "pending")) {
       list[index] = message;
     } else {

@@ -469,6 +469,8 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7)",
             params![entry.client_msg_id, entry.chat_id, me, my_name, entry.body, entry.created_at_ms as i64, shown],
         )?;
+        // The message's row, taken before the file rows (their table has row ids of its own).
+        let message_row = tx.last_insert_rowid();
         {
             let mut file = tx.prepare_cached(
                 "INSERT INTO outbox_files (client_msg_id, position, local_path, name, size, mime, media_id)
@@ -486,7 +488,7 @@ impl Store {
                 ])?;
             }
         }
-        index_new_messages(&tx, tx.last_insert_rowid())?;
+        index_new_messages(&tx, message_row)?;
         tx.execute(
             "UPDATE chats SET last_activity_ms = max(last_activity_ms, ?2) WHERE chat_id = ?1",
             params![entry.chat_id, entry.created_at_ms as i64],
@@ -605,23 +607,6 @@ impl Store {
         Ok(entries)
     }
 
-    /// Whether a new message in `chat_id` must wait: an unsent one there failed for good, or
-    /// still waits for its files to upload.
-    pub fn is_held(&self, chat_id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM outbox o WHERE o.chat_id = ?1 AND (o.state = 'failed' OR EXISTS (
-                     SELECT 1 FROM outbox_files f
-                     WHERE f.client_msg_id = o.client_msg_id AND f.media_id IS NULL))
-                 LIMIT 1",
-                [chat_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-
     /// The unsent messages of one chat in the order written, with the reason for failed ones.
     pub fn unsent_in(
         &self,
@@ -698,6 +683,11 @@ impl Store {
         }
         tx.execute(
             "UPDATE messages SET state = 'pending', failure = NULL WHERE client_msg_id = ?1",
+            [client_msg_id],
+        )?;
+        // Its files go up again: a refusal may have been for an upload the server no longer has.
+        tx.execute(
+            "UPDATE outbox_files SET media_id = NULL WHERE client_msg_id = ?1",
             [client_msg_id],
         )?;
         tx.commit()?;
@@ -814,7 +804,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO read_outbox (chat_id, msg_id, sent_at_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (chat_id) DO UPDATE SET msg_id = ?2, sent_at_ms = ?3
-                 WHERE ?3 >= read_outbox.sent_at_ms",
+                 WHERE (?3, ?2) > (read_outbox.sent_at_ms, read_outbox.msg_id)",
                 params![mark.chat_id, mark.msg_id, mark.sent_at_ms as i64],
             )?;
         }
@@ -901,7 +891,9 @@ impl Store {
             }
         }
         match page.first() {
-            Some(_) if !has_more => {
+            // Nothing older on the server (an empty page too: the cache already reaches back to
+            // the chat's first message).
+            _ if !has_more => {
                 tx.execute(
                     "UPDATE chats SET history_complete = 1 WHERE chat_id = ?1",
                     [chat_id],
@@ -956,7 +948,8 @@ impl Store {
                                 WHERE g.chat_id = m.chat_id AND g.msg_id = m.msg_id)
                  FROM messages m, (SELECT sent_at_ms AS at FROM messages
                                    WHERE msg_id = ?2 AND chat_id = ?1) b
-                 WHERE m.chat_id = ?1 AND (m.sent_at_ms, m.msg_id) < (b.at, ?2)
+                 WHERE m.chat_id = ?1 AND m.msg_id IS NOT NULL
+                   AND (m.sent_at_ms, m.msg_id) < (b.at, ?2)
                  ORDER BY m.sent_at_ms DESC, m.msg_id DESC LIMIT ?3
              ) ORDER BY sent_at_ms, msg_id IS NULL, msg_id, id",
         )?;
@@ -1214,8 +1207,7 @@ fn read_in(
     let moved = tx.execute(
         "INSERT INTO read_watermarks (chat_id, user_id, msg_id, sent_at_ms) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (chat_id, user_id) DO UPDATE SET msg_id = ?3, sent_at_ms = ?4
-         WHERE ?4 > read_watermarks.sent_at_ms
-            OR (?4 = read_watermarks.sent_at_ms AND ?3 != read_watermarks.msg_id)",
+         WHERE (?4, ?3) > (read_watermarks.sent_at_ms, read_watermarks.msg_id)",
         params![mark.chat_id, user_id, mark.msg_id, mark.sent_at_ms as i64],
     )? > 0;
     if moved && user_id == me {
@@ -1228,7 +1220,7 @@ fn read_in(
         )?;
         // A mark made on another device covers what this one still meant to send.
         tx.execute(
-            "DELETE FROM read_outbox WHERE chat_id = ?1 AND sent_at_ms <= ?2 AND msg_id != ?3",
+            "DELETE FROM read_outbox WHERE chat_id = ?1 AND (sent_at_ms, msg_id) < (?2, ?3)",
             params![mark.chat_id, mark.sent_at_ms as i64, mark.msg_id],
         )?;
     }

@@ -182,6 +182,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (chat_id, msg_id)
     );
     ALTER TABLE chats ADD COLUMN history_complete INTEGER NOT NULL DEFAULT 0;
+    -- Earlier versions kept history pages without noting whether they joined on to the rest:
+    -- every message cached so far may have a hole above it, until a page from the server shows
+    -- otherwise (a page fills the gaps of the messages it contains).
+    INSERT INTO history_gaps (chat_id, msg_id)
+        SELECT chat_id, msg_id FROM messages WHERE msg_id IS NOT NULL;
     -- Within one millisecond the server's ids keep its order (local row ids do not: history
     -- pages arrive after newer live messages), so chats read in (time, server id) order.
     DROP INDEX messages_by_chat;
