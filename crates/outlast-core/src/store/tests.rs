@@ -719,3 +719,121 @@ fn history_pages_record_fill_and_complete_gaps() {
     assert_eq!(store.history_skipped().unwrap(), 1);
     assert_eq!(store.gaps_of("c-jun").unwrap(), ["m-050"]);
 }
+
+#[test]
+fn a_message_with_files_indexes_only_itself_and_keeps_the_index_sound() {
+    let dir = TempDir::new("files-index");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    store
+        .apply_writes(
+            &[StoreWrite::Received {
+                seq: 1,
+                record: record("m-1", "c-team", "u-jun", "not yet indexed", 1),
+                sender_name: "Jun Park".into(),
+            }],
+            "u-demo",
+        )
+        .unwrap();
+    let mut with_files = entry("c-1", "c-jun", "the slides");
+    with_files.files = vec![OutboxFile {
+        local_path: dir.0.join("slides.pdf"),
+        name: "slides.pdf".into(),
+        size: 3,
+        mime: "application/pdf".into(),
+        media_id: None,
+    }];
+    store.enqueue(&with_files, "u-demo", "Demo User").unwrap();
+    assert_eq!(
+        store.unindexed().unwrap(),
+        1,
+        "the received one still waits"
+    );
+    // Deleting the unindexed one must not find it in the index.
+    store
+        .conn
+        .execute("DELETE FROM chats WHERE chat_id = 'c-team'", [])
+        .unwrap();
+    search_index_is_sound(&store);
+    assert_eq!(store.search("slides", 5).unwrap().len(), 1);
+    let (entry, _) = store.unsent_in("c-jun").unwrap().remove(0);
+    assert!(!entry.ready());
+    let uploaded = store.file_uploaded("c-1", 0, "media-1").unwrap();
+    assert!(uploaded.ready());
+    assert_eq!(uploaded.attachments()[0].media_id, "media-1");
+    // A retry uploads again (the server may no longer have it).
+    store.failed("c-1", "unknown media").unwrap();
+    store.retry("c-1").unwrap();
+    assert!(!store.unsent_in("c-jun").unwrap()[0].0.ready());
+}
+
+#[test]
+fn read_marks_within_one_millisecond_follow_the_server_ids() {
+    let dir = TempDir::new("read-same-ms");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let writes: Vec<StoreWrite> = (1..=3)
+        .map(|i| StoreWrite::Received {
+            seq: i,
+            record: record(&format!("m-{i}"), "c-jun", "u-jun", "same moment", 500),
+            sender_name: "Jun Park".into(),
+        })
+        .collect();
+    store.apply_writes(&writes, "u-demo").unwrap();
+    let read = store
+        .record_read("c-jun", "m-3", "u-demo")
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.unread, 0);
+    // Another device's older mark in the same millisecond does not move it back.
+    store
+        .apply_writes(
+            &[StoreWrite::Read {
+                seq: 4,
+                chat_id: "c-jun".into(),
+                user_id: "u-demo".into(),
+                msg_id: "m-1".into(),
+            }],
+            "u-demo",
+        )
+        .unwrap();
+    assert_eq!(
+        store.read_mark("c-jun", "u-demo").unwrap().unwrap().msg_id,
+        "m-3"
+    );
+    assert_eq!(store.chat_list().unwrap()[0].unread_count, 0);
+    assert_eq!(
+        store.unsent_read_marks().unwrap()[0].msg_id,
+        "m-3",
+        "still to send"
+    );
+}
+
+#[test]
+fn scrolling_back_skips_unsent_messages_and_an_empty_last_page_completes_the_chat() {
+    let dir = TempDir::new("older-unsent");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let mut early = entry("c-early", "c-jun", "written early, never sent");
+    early.created_at_ms = 5;
+    store.enqueue(&early, "u-demo", "Demo User").unwrap();
+    let page: Vec<MessageRecord> = (1..=3)
+        .map(|i| record(&format!("m-{i}"), "c-jun", "u-jun", "hi", 10 * i))
+        .collect();
+    let named: Vec<(&MessageRecord, &str)> = page.iter().map(|r| (r, "Jun")).collect();
+    store
+        .apply_history_page("c-jun", &named, true, "u-demo")
+        .unwrap();
+    let older = store.older_messages("c-jun", "m-2", 10).unwrap();
+    let ids: Vec<Option<&str>> = older.iter().map(|(m, _)| m.msg_id.as_deref()).collect();
+    assert_eq!(
+        ids,
+        [Some("m-1")],
+        "the unsent one is shown at the end, not here"
+    );
+    assert!(!store.history_complete("c-jun").unwrap());
+    store
+        .apply_history_page("c-jun", &[], false, "u-demo")
+        .unwrap();
+    assert!(store.history_complete("c-jun").unwrap());
+}
