@@ -43,6 +43,7 @@ fn main() {
             "open_link",
             "save_draft",
             "drafts",
+            "chat_list_painted",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

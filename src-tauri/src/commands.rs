@@ -250,6 +250,12 @@ pub fn set_viewing<R: Runtime>(
     core.focus.viewing(window.label(), chat_id);
 }
 
+/// The UI painted the chat list for the first time (start-up time is measured to here).
+#[tauri::command]
+pub fn chat_list_painted(chats: usize) {
+    crate::launch_report::chat_list_painted(chats);
+}
+
 /// Open a link from a message in the system browser (web links only).
 #[tauri::command]
 pub fn open_link(url: String) -> Result<(), IpcError> {

@@ -8,6 +8,7 @@ mod events;
 mod focus;
 mod ipc_error;
 mod launch;
+mod launch_report;
 mod lock_watch;
 mod logging;
 mod mock_mode;
@@ -89,6 +90,7 @@ pub fn configure<R: Runtime>(
             commands::open_link,
             commands::save_draft,
             commands::drafts,
+            commands::chat_list_painted,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,
@@ -153,6 +155,7 @@ pub fn configure<R: Runtime>(
 
 /// Run the desktop app until it is quit.
 pub fn run(options: LaunchOptions) -> std::process::ExitCode {
+    launch_report::mark_start();
     let result = configure(tauri::Builder::default(), options).run(tauri::generate_context!());
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
