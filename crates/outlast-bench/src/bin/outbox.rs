@@ -117,7 +117,19 @@ async fn one_run(args: &Args, run: usize) -> Duration {
                 panic!("a message failed: {:?}", message.failure)
             }
             Ok(Ok(_)) => {}
-            Ok(Err(RecvError::Lagged(n))) => panic!("the benchmark fell {n} events behind"),
+            // This reader fell behind the client's announcements (both share two cores): the
+            // count is lost, so the server's copy decides when everything has arrived.
+            Ok(Err(RecvError::Lagged(_))) => {
+                let total = per_chat * chat_ids.len();
+                while stored_on_server(&server, &chat_ids) < total {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "not every message reached the server within 120 s"
+                    );
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                break;
+            }
             Ok(Err(RecvError::Closed)) => panic!("the client went away"),
             Err(_) => panic!("only {delivered} messages delivered within 120 s"),
         }
@@ -153,6 +165,10 @@ async fn create_chats(server: &MockServer, count: usize) -> Vec<String> {
 }
 
 /// The server holds each message once, in the order it was written.
+fn stored_on_server(server: &MockServer, chat_ids: &[String]) -> usize {
+    chat_ids.iter().map(|c| server.chat_bodies(c).len()).sum()
+}
+
 fn check_server_copy(server: &MockServer, chat_ids: &[String], per_chat: usize) {
     for chat in chat_ids {
         let expected: Vec<String> = (0..per_chat).map(|n| format!("{chat} #{n}")).collect();
