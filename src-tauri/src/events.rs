@@ -14,6 +14,8 @@ pub const CORE_EVENT: &str = "core-event";
 pub const LOCK_CHANGED: &str = "lock-changed";
 /// A chat to show (a notification was clicked); the payload is its id.
 pub const OPEN_CHAT: &str = "open-chat";
+/// Events were missed (a burst outran the UI): it reloads the chat list and the open chat.
+pub const RESYNC: &str = "core-resync";
 
 pub fn forward<R: Runtime>(
     app: AppHandle<R>,
@@ -32,7 +34,10 @@ pub fn forward<R: Runtime>(
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "the UI fell behind the core's events");
+                    tracing::warn!(missed, "the UI fell behind the core's events; it reloads");
+                    if let Err(err) = app.emit(RESYNC, missed) {
+                        tracing::warn!(%err, "could not tell the UI to reload");
+                    }
                 }
                 Err(RecvError::Closed) => return,
             }
