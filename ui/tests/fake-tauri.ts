@@ -26,6 +26,8 @@ import type { SessionInfo } from "../src/lib/bindings/SessionInfo";
 import type { SettingsEdit } from "../src/lib/bindings/SettingsEdit";
 import type { SettingsView } from "../src/lib/bindings/SettingsView";
 import type { SignInHint } from "../src/lib/bindings/SignInHint";
+import type { TesterListener } from "../src/lib/bindings/TesterListener";
+import type { TesterStatus } from "../src/lib/bindings/TesterStatus";
 
 export type FakeOptions = {
   /** Start with a session (true) or on the sign-in screen (false). */
@@ -40,6 +42,10 @@ export type FakeOptions = {
   fromCache?: boolean;
   /** sign_out signs out, then rejects with this (e.g. keyring_error). */
   signOutError?: IpcError | null;
+  /** Running with the embedded mock backend: tester_status answers (otherwise it rejects, as the shell does). */
+  mockMode?: boolean;
+  /** Drafts the core kept from before (chat id -> text). */
+  drafts?: Record<string, string>;
 };
 
 /** What the fake exposes to tests as `window.__fake`. */
@@ -120,6 +126,14 @@ export type FakeControls = {
   setGapFill(chatId: string, above: string, messages: ChatMessage[]): void;
   /** The webview reports files dragged onto the window (`enter`), away (`leave`) or dropped (`drop`). */
   drag(kind: "enter" | "over" | "leave" | "drop", paths?: string[]): void;
+  /** The drafts as the core keeps them, as `drafts` answers. */
+  drafts(): [string, string][];
+  /** The mock backend as tester_status would answer (mock mode or not). */
+  testerStatus(): TesterStatus;
+  /** The scenario playing moves on: `target` gets `fault` (nothing is announced; the panel reads the status). */
+  scenarioStep(target: string, fault: string): void;
+  /** The scenario playing ends by itself. */
+  scenarioEnd(): void;
 };
 
 declare global {
@@ -328,6 +342,103 @@ export function installFakeTauri(options: FakeOptions): void {
 
   const view = (): SettingsView => ({ ...clone(stored), has_passcode: passcode !== null });
   const lockError = (code: string, message: string, retryable = false): IpcError => ({ code, message, retryable });
+
+  // --- Drafts, and the mock backend's levers (tester panel) -----------------
+
+  const drafts = new Map<string, string>(Object.entries(options.drafts ?? {}));
+  const listenersOfMock: TesterListener[] = [
+    { id: "discovery", service: "discovery", region: null, fault: "up" },
+    { id: "auth", service: "auth", region: null, fault: "up" },
+    { id: "api-a", service: "api", region: "a", fault: "up" },
+    { id: "api-b", service: "api", region: "b", fault: "up" },
+    { id: "media", service: "media", region: null, fault: "up" },
+    { id: "gw-a1", service: "gateway", region: "a", fault: "up" },
+    { id: "gw-a2", service: "gateway", region: "a", fault: "up" },
+    { id: "gw-b1", service: "gateway", region: "b", fault: "up" },
+    { id: "gw-b2", service: "gateway", region: "b", fault: "up" },
+  ];
+  const scenarios = [
+    {
+      name: "pc-gateway-down-54m",
+      description:
+        "Modelled on 2024-05-21, when a national messenger's PC client could not send or receive for 54 minutes. Every gateway refuses connections; the REST API, auth and discovery stay up.",
+    },
+    {
+      name: "region-a-lost",
+      description:
+        "A data-centre loss. Every region-A listener (gateways and API) refuses. Clients move to region B and prefer it until region A has been healthy for a while.",
+    },
+    {
+      name: "blackholed-gateway",
+      description:
+        "gw-a1 accepts connections and then never reads or writes: no FIN, no RST, no data. Only an app-level heartbeat or a late ack reveals it.",
+    },
+  ];
+  const FAULT_SYNTAX =
+    "up | refuse | reset | blackhole | slow:<ms> | error:<retry-after s> | flaky:<0..1> | drain[:<endpoint id>] | shed:<retry-after ms> | duplicate:<0..1> | reorder:<0..1> | hostile";
+  let playing: string | null = null;
+
+  const testerStatus = (): TesterStatus => ({
+    listeners: clone(listenersOfMock),
+    scenarios: clone(scenarios),
+    playing,
+    fault_syntax: FAULT_SYNTAX,
+  });
+
+  function requireMock(): void {
+    if (!options.mockMode) {
+      throw lockError("invalid_input", "the tester panel needs the embedded backend (start Outlast with --mock)");
+    }
+  }
+
+  /** Like the mock's switchboard: the listeners a target selects, or an error. */
+  function selected(target: unknown): TesterListener[] {
+    const text = String(target ?? "").trim();
+    let chosen: TesterListener[];
+    if (text === "all") chosen = listenersOfMock;
+    else if (text.startsWith("region:")) chosen = listenersOfMock.filter((l) => l.region === text.slice(7));
+    else if (text.startsWith("service:")) {
+      const service = text.slice(8);
+      if (!["discovery", "auth", "api", "media", "gateway"].includes(service)) {
+        throw lockError("invalid_input", `bad target ${JSON.stringify(text)}: unknown service`);
+      }
+      chosen = listenersOfMock.filter((l) => l.service === service);
+    } else if (text === "") throw lockError("invalid_input", "empty target");
+    else chosen = listenersOfMock.filter((l) => l.id === text);
+    if (chosen.length === 0) throw lockError("invalid_input", `no listener matches ${JSON.stringify(text)}`);
+    return chosen;
+  }
+
+  /** Like the mock's fault parser (the common forms). */
+  function checkFault(fault: unknown): string {
+    const text = String(fault ?? "").trim();
+    const ok = /^(up|refuse|reset|blackhole|hostile|drain(:[\w-]+)?|slow:\d+|error:\d+|shed:\d+|(flaky|duplicate|reorder):(0(\.\d+)?|1(\.0+)?))$/.test(
+      text,
+    );
+    if (!ok) throw lockError("invalid_input", `bad fault ${JSON.stringify(text)}: expected ${FAULT_SYNTAX}`);
+    return text;
+  }
+
+  /** Like the desktop crate's check before a link is opened in the browser. */
+  function checkLink(url: unknown): void {
+    const text = String(url ?? "").trim();
+    if (text.length > 2048) throw lockError("invalid_input", "the link is longer than 2048 characters");
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      throw lockError("invalid_input", "that is not a link: relative URL without a base");
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw lockError("invalid_input", "only web links (http and https) open from messages");
+    }
+    if (parsed.username !== "" || parsed.password !== "") {
+      throw lockError(
+        "invalid_input",
+        `the link names a user before its address (${parsed.hostname}), a way to disguise where it goes; copy it instead if you trust it`,
+      );
+    }
+  }
 
   // --- Tauri internals -------------------------------------------------------
 
@@ -692,6 +803,9 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "chat_updated", chat });
         return null;
       }
+      case "chat_list_painted":
+        if (typeof args.chats !== "number") throw "invalid args `chats` for command `chat_list_painted`";
+        return null;
       case "set_viewing":
         if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `set_viewing`";
         return null;
@@ -742,6 +856,60 @@ export function installFakeTauri(options: FakeOptions): void {
         return locked;
       case "note_activity":
         return null;
+      case "edit_message": {
+        requireSession();
+        requireUnlocked();
+        const message = unsentOrReject(args.clientMsgId);
+        if (typeof args.body !== "string") throw "invalid args `body` for command `edit_message`";
+        if (message.state !== "failed") {
+          throw lockError("invalid_input", "only a message the server refused can be edited before it is sent");
+        }
+        if (args.body.trim() === "") throw lockError("invalid_input", "a message can't be empty");
+        message.body = args.body;
+        retry(message);
+        return null;
+      }
+      case "open_link":
+        checkLink(args.url);
+        return null;
+      case "save_draft": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        if (typeof args.body !== "string") throw "invalid args `body` for command `save_draft`";
+        if (args.body.trim() === "") drafts.delete(chat.chat_id);
+        else drafts.set(chat.chat_id, args.body);
+        return null;
+      }
+      case "drafts":
+        requireSession();
+        requireUnlocked();
+        return [...drafts.entries()].sort();
+      case "tester_status":
+        requireMock();
+        return testerStatus();
+      case "tester_set_fault": {
+        requireMock();
+        const chosen = selected(args.target);
+        const fault = checkFault(args.fault);
+        for (const listener of chosen) listener.fault = fault;
+        return testerStatus();
+      }
+      case "tester_play": {
+        requireMock();
+        if (typeof args.timeScale !== "number" || !(args.timeScale > 0)) {
+          throw "invalid args `timeScale` for command `tester_play`";
+        }
+        if (!scenarios.some((sc) => sc.name === args.name)) {
+          throw lockError("invalid_input", `no scenario ${JSON.stringify(args.name)}`);
+        }
+        playing = String(args.name);
+        return testerStatus();
+      }
+      case "tester_stop":
+        requireMock();
+        playing = null;
+        return testerStatus();
       case "reconnect_now": {
         requireSession();
         // Like the core: a wait is cut short and an attempt starts (while the
@@ -984,6 +1152,14 @@ export function installFakeTauri(options: FakeOptions): void {
     },
     setGapFill(chatId, above, list) {
       gapFills[`${chatId}|${above}`] = clone(list);
+    },
+    drafts: () => [...drafts.entries()].sort(),
+    testerStatus,
+    scenarioStep(target, fault) {
+      for (const listener of selected(target)) listener.fault = fault;
+    },
+    scenarioEnd() {
+      playing = null;
     },
     drag(kind, paths = []) {
       const position = { x: 640, y: 300 };

@@ -15,6 +15,7 @@ import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
+import type { TesterStatus } from "./bindings/TesterStatus";
 
 /** Name of the single Tauri event carrying every `CoreEvent`. */
 export const CORE_EVENT = "core-event";
@@ -22,6 +23,8 @@ export const CORE_EVENT = "core-event";
 export const LOCK_CHANGED = "lock-changed";
 /** A notification was clicked: its payload is the chat to open. */
 export const OPEN_CHAT = "open-chat";
+/** The UI missed core events (a burst outran it); reload what is shown. */
+export const RESYNC = "core-resync";
 
 declare global {
   interface Window {
@@ -150,6 +153,33 @@ export async function deleteMessage(clientMsgId: string): Promise<void> {
   await call<null>("delete_message", { clientMsgId });
 }
 
+/**
+ * Changes the text of a message the server refused and sends it again in its
+ * place (same client id); it turns pending via `message_updated`. Rejects with
+ * `invalid_input` for an empty text or a message that has not failed.
+ */
+export async function editMessage(clientMsgId: string, body: string): Promise<void> {
+  await call<null>("edit_message", { clientMsgId, body });
+}
+
+/**
+ * Opens a link from a message in the system browser. The core opens web links
+ * only and refuses (`invalid_input`) one that hides its host behind a user name.
+ */
+export async function openLink(url: string): Promise<void> {
+  await call<null>("open_link", { url });
+}
+
+/** Keeps what is typed in a chat's composer (empty: none); local, so it works offline. */
+export async function saveDraft(chatId: string, body: string): Promise<void> {
+  await call<null>("save_draft", { chatId, body });
+}
+
+/** Every chat's draft, as [chatId, text] pairs. */
+export function drafts(): Promise<[string, string][]> {
+  return call<[string, string][]>("drafts");
+}
+
 /** Longest search the core accepts (characters); longer ones reject with `invalid_input`. */
 export const MAX_SEARCH_CHARS = 200;
 
@@ -228,6 +258,32 @@ export async function noteActivity(): Promise<void> {
   await call<null>("note_activity");
 }
 
+/**
+ * The embedded mock backend's listeners, scenarios and what is playing. Only
+ * with the mock backend (`outlast --mock`); otherwise rejects with `invalid_input`.
+ */
+export function testerStatus(): Promise<TesterStatus> {
+  return call<TesterStatus>("tester_status");
+}
+
+/**
+ * Mock mode: sets the fault of a listener ("gw-a1"), a region ("region:a"), a
+ * service ("service:gateway") or "all"; resolves with the new status.
+ */
+export function testerSetFault(target: string, fault: string): Promise<TesterStatus> {
+  return call<TesterStatus>("tester_set_fault", { target, fault });
+}
+
+/** Mock mode: plays a shipped scenario, `timeScale` scenario seconds per real second. */
+export function testerPlay(name: string, timeScale: number): Promise<TesterStatus> {
+  return call<TesterStatus>("tester_play", { name, timeScale });
+}
+
+/** Mock mode: stops the scenario playing (the faults stay as they are). */
+export function testerStop(): Promise<TesterStatus> {
+  return call<TesterStatus>("tester_stop");
+}
+
 /** Listens to one Tauri event; resolves (once subscribed) with an unsubscribe function. */
 async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
   if (!hasCore()) throw { ...NO_CORE };
@@ -268,6 +324,19 @@ export async function onDragDrop(handler: (event: DragDropEvent) => void): Promi
       /* the webview is going away; nothing to clean up */
     });
   };
+}
+
+/** Subscribes to "events were missed: reload" (the payload is how many). */
+export function onResync(handler: (missed: number) => void): Promise<() => void> {
+  return subscribe<number>(RESYNC, handler);
+}
+
+/**
+ * The chat list is on screen for the first time (start-up is measured to
+ * here by `outlast-bench-launch`).
+ */
+export async function chatListPainted(chats: number): Promise<void> {
+  await call<null>("chat_list_painted", { chats });
 }
 
 /** Subscribes to requests to open a chat (a notification was clicked). */

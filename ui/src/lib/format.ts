@@ -82,6 +82,13 @@ export function formatTime(ms: number): string {
   return timeFormat.format(new Date(ms));
 }
 
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** Time to the second, e.g. "14:05:09": for the connection timeline, where seconds matter. */
+export function formatClock(ms: number): string {
+  return clockFormat.format(new Date(ms));
+}
+
 /** Compact time for the chat list: time today, "Yesterday", a date otherwise. */
 export function formatListTime(ms: number, now: number = Date.now()): string {
   const date = new Date(ms);

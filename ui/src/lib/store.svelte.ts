@@ -1,7 +1,8 @@
 // App state: session, connection, chats and per-chat messages, kept up to
-// date from `core-event`s; the lock, the desktop settings and the sign-in
-// hint. Components read it; only this module calls the backend for
-// state-changing operations.
+// date from `core-event`s; the lock, the desktop settings, the sign-in hint,
+// drafts, and (mock mode) the tester panel with its connection timeline.
+// Components read it; only this module calls the backend for state-changing
+// operations.
 import * as backend from "./backend";
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
@@ -14,6 +15,16 @@ import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
+import type { TesterStatus } from "./bindings/TesterStatus";
+import {
+  TIMELINE_MAX,
+  describeConnection,
+  describeGap,
+  describeSync,
+  serviceChanges,
+  type TimelineEntry,
+  type TimelineKind,
+} from "./timeline";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:7710";
 
@@ -46,6 +57,9 @@ export function unknownServices(): ServiceHealth {
 export function isRenewingSession(state: ConnectionState): boolean {
   return state.state === "waiting" && state.why.includes("renewing the session");
 }
+
+/** A draft is saved once typing has paused this long (ms). */
+export const DRAFT_PAUSE_MS = 400;
 
 /** User activity is reported to the idle lock at most this often. */
 export const ACTIVITY_THROTTLE_MS = 15_000;
@@ -146,6 +160,13 @@ export class AppStore {
   history = $state<Record<string, ChatHistory>>({});
   /** Per chat and member: the message they have read up to (kept for later; nothing shows it yet). */
   readMarks = $state<Record<string, Record<string, string>>>({});
+  /** Per chat: the text left in its composer, as saved (the composer restores it; the list shows it). */
+  drafts = $state<Record<string, string>>({});
+  /** The embedded mock backend's levers (mock mode only; null: not running with it). */
+  tester = $state<TesterStatus | null>(null);
+  testerOpen = $state(false);
+  /** What happened to the connection, newest first, from start-up on (the tester panel shows it). */
+  timeline = $state<TimelineEntry[]>([]);
 
   selectedChat = $derived(this.chats.find((c) => c.chat_id === this.selectedChatId) ?? null);
 
@@ -161,6 +182,16 @@ export class AppStore {
   #lastActivity = Number.NEGATIVE_INFINITY;
   /** Chats with a mark_read in flight, and whether another one is wanted after it. */
   #marking = new Map<string, boolean>();
+  /** Per chat: text typed but not saved yet, and the timer that saves it. */
+  #typed = new Map<string, string>();
+  #draftTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** tester_status was asked (once per run: the answer does not change). */
+  #testerChecked = false;
+  #timelineId = 0;
+  /** The timeline entry of the catch-up under way (updated in place), or null. */
+  #syncEntry: number | null = null;
+  /** The services as the timeline last described them (it notes only changes). */
+  #timelineServices: ServiceHealth = unknownServices();
 
   /**
    * Subscribes to the shell's events, then loads the session, whether the app
@@ -176,8 +207,10 @@ export class AppStore {
           backend.onCoreEvent((e) => this.#onEvent(e)),
           backend.onLockChanged((locked) => void this.#lockChanged(locked)),
           backend.onOpenChat((chatId) => void this.openChatFromShell(chatId)),
+          backend.onResync(() => void this.#resync()),
         ]);
       }
+      void this.#checkTester();
       const info = await this.#snapshot(backend.session, (s) => {
         if (s) this.#setSession(s);
       });
@@ -226,6 +259,7 @@ export class AppStore {
     this.#wantChatId = null;
     this.settingsOpen = false;
     this.searchOpen = false;
+    this.testerOpen = false;
     this.sync = null;
     this.rememberNoticeDismissed = false;
     this.signInHint = notice === null ? null : { server: null, username: null, notice };
@@ -254,6 +288,8 @@ export class AppStore {
     if (this.locked) return;
     this.chatsLoading = true;
     this.chatsError = null;
+    // Alongside the chats, and in before one is opened, so its composer starts with its draft.
+    const drafts = this.#loadDrafts();
     try {
       await this.#snapshot(backend.listChats, (chats) => {
         if (!this.locked) this.chats = sortChats(chats);
@@ -264,7 +300,9 @@ export class AppStore {
     } finally {
       this.chatsLoading = false;
     }
+    await drafts;
     if (this.locked) return;
+    this.#reportFirstPaint();
     const want = this.#wantChatId;
     this.#wantChatId = null;
     if (want !== null && this.chats.some((c) => c.chat_id === want)) return this.selectChat(want);
@@ -272,9 +310,34 @@ export class AppStore {
     if (!stillThere && this.chats.length > 0) await this.selectChat(this.chats[0].chat_id);
   }
 
+  /** Events were missed: read the chat list and the open chat again. */
+  async #resync(): Promise<void> {
+    if (this.locked || this.phase !== "ready") return;
+    await this.loadChats();
+    if (this.selectedChatId !== null) await this.#refreshHistory(this.selectedChatId);
+  }
+
+  #paintReported = false;
+
+  /** Once, when the first chat list is on screen (after the browser has painted it). */
+  #reportFirstPaint(): void {
+    if (this.#paintReported || this.chats.length === 0) return;
+    this.#paintReported = true;
+    const chats = this.chats.length;
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        backend.chatListPainted(chats).catch(() => {
+          /* only a measurement: nothing to show */
+        });
+      }),
+    );
+  }
+
   /** Shows a chat and (re)loads its history. */
   async selectChat(chatId: string): Promise<void> {
     if (this.locked) return;
+    // What was typed in the chat being left is kept now, not after the pause.
+    if (this.selectedChatId !== null && this.selectedChatId !== chatId) void this.saveDraft(this.selectedChatId);
     this.selectedChatId = chatId;
     // A jump asked for in another chat (whose search hit could not be opened) is off.
     if (this.jumpTo && this.jumpTo.chatId !== chatId) this.jumpTo = null;
@@ -494,6 +557,7 @@ export class AppStore {
     this.locked = true;
     this.settingsOpen = false;
     this.searchOpen = false;
+    this.testerOpen = false;
     this.#clearContent();
   }
 
@@ -521,6 +585,11 @@ export class AppStore {
     this.jumpTo = null;
     this.history = {};
     this.readMarks = {};
+    // Drafts are content too; the core keeps them and they are read again after unlocking.
+    for (const timer of this.#draftTimers.values()) clearTimeout(timer);
+    this.#draftTimers.clear();
+    this.#typed.clear();
+    this.drafts = {};
     this.#queued = this.#queued.filter((e) => !CONTENT_EVENTS.has(e.type));
     this.#reportViewing(null);
   }
@@ -591,6 +660,8 @@ export class AppStore {
 
   /** Sends a message; rejects with an `IpcError` if the core refused it. */
   async send(chatId: string, body: string): Promise<void> {
+    // The text is on its way: it is no longer a draft (the composer gives it back if this fails).
+    void this.saveDraft(chatId, "");
     let message: ChatMessage;
     try {
       message = await backend.sendMessage(chatId, body);
@@ -603,6 +674,8 @@ export class AppStore {
 
   /** Sends files with an optional caption; rejects with an `IpcError` if the core refused them. */
   async sendFiles(chatId: string, body: string, paths: string[]): Promise<void> {
+    // A caption is the composer's text (dropped files go without it and leave the draft be).
+    if (body.trim() !== "") void this.saveDraft(chatId, "");
     let message: ChatMessage;
     try {
       message = await backend.sendFiles(chatId, body, paths);
@@ -665,6 +738,152 @@ export class AppStore {
     }
     // The core's message_removed says the same; removing twice is harmless.
     if (!this.locked) this.#remove(chatId, clientMsgId);
+  }
+
+  /**
+   * Changes a failed message's text and sends it again in its place; rejects
+   * with an `IpcError` (e.g. an empty text). It turns pending via `message_updated`.
+   */
+  async editMessage(clientMsgId: string, body: string): Promise<void> {
+    try {
+      await backend.editMessage(clientMsgId, body);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Opens a link from a message in the system browser; rejects with an `IpcError` (e.g. a disguised link). */
+  async openLink(url: string): Promise<void> {
+    try {
+      await backend.openLink(url);
+    } catch (error) {
+      throw backend.toIpcError(error);
+    }
+  }
+
+  // --- Drafts ------------------------------------------------------------------
+
+  /** The composer's text changed: it is saved as the chat's draft once typing pauses. */
+  typeDraft(chatId: string, text: string): void {
+    this.#typed.set(chatId, text);
+    clearTimeout(this.#draftTimers.get(chatId));
+    this.#draftTimers.set(
+      chatId,
+      setTimeout(() => void this.saveDraft(chatId), DRAFT_PAUSE_MS),
+    );
+  }
+
+  /**
+   * Saves a chat's draft now: `text`, or else what was typed since the last
+   * save (nothing to do if nothing was). Empty text clears it. Only changes
+   * are sent; a failure is not shown (the next change saves again).
+   */
+  async saveDraft(chatId: string, text?: string): Promise<void> {
+    clearTimeout(this.#draftTimers.get(chatId));
+    this.#draftTimers.delete(chatId);
+    const typed = text ?? this.#typed.get(chatId);
+    this.#typed.delete(chatId);
+    if (typed === undefined || this.locked) return;
+    const body = typed.trim() === "" ? "" : typed;
+    if ((this.drafts[chatId] ?? "") === body) return;
+    if (body === "") delete this.drafts[chatId];
+    else this.drafts[chatId] = body;
+    try {
+      await backend.saveDraft(chatId, body);
+    } catch (error) {
+      this.#lockedError(error);
+    }
+  }
+
+  /** Reads every chat's draft (kept by the core across restarts). */
+  async #loadDrafts(): Promise<void> {
+    try {
+      const pairs = await backend.drafts();
+      if (this.locked) return;
+      const drafts: Record<string, string> = {};
+      for (const [chatId, text] of pairs) drafts[chatId] = text;
+      this.drafts = drafts;
+    } catch (error) {
+      this.#lockedError(error);
+      /* no drafts to restore; what is typed from now on is still saved */
+    }
+  }
+
+  // --- Tester panel (mock mode) ----------------------------------------------
+
+  /** Asks once whether the app runs with the embedded mock backend; only then is there a tester panel. */
+  async #checkTester(): Promise<void> {
+    if (this.#testerChecked) return;
+    this.#testerChecked = true;
+    try {
+      this.tester = await backend.testerStatus();
+    } catch {
+      /* not mock mode: no tester panel */
+    }
+  }
+
+  /** Reads the tester status again (a scenario moves the faults); failures keep what is shown. */
+  async refreshTester(): Promise<void> {
+    if (this.tester === null) return;
+    try {
+      this.tester = await backend.testerStatus();
+    } catch {
+      /* shown as it was; the next refresh tries again */
+    }
+  }
+
+  /** Sets a fault ("gw-a1" → "blackhole"); rejects with an `IpcError` (the panel shows it). */
+  async setTesterFault(target: string, fault: string): Promise<void> {
+    this.tester = await backend.testerSetFault(target, fault);
+    this.#note("tester", `You set ${target} → ${fault}`);
+  }
+
+  /** Plays a shipped scenario; rejects with an `IpcError`. */
+  async playScenario(name: string, timeScale: number): Promise<void> {
+    this.tester = await backend.testerPlay(name, timeScale);
+    this.#note("tester", `You played ${name} at ${timeScale}×`);
+  }
+
+  /** Stops the scenario playing; rejects with an `IpcError`. */
+  async stopScenario(): Promise<void> {
+    const playing = this.tester?.playing ?? null;
+    this.tester = await backend.testerStop();
+    this.#note("tester", playing === null ? "You stopped the scenario" : `You stopped ${playing}`);
+  }
+
+  /** Adds an entry at the top of the timeline, dropping the oldest beyond TIMELINE_MAX. */
+  #note(kind: TimelineKind, text: string, state?: ConnectionState["state"]): void {
+    const entry: TimelineEntry = { id: ++this.#timelineId, at: Date.now(), kind, text };
+    if (state !== undefined) entry.state = state;
+    this.timeline = [entry, ...this.timeline.slice(0, TIMELINE_MAX - 1)];
+  }
+
+  /** Notes what a core event says about the connection (as it arrives, even while locked or loading). */
+  #record(event: CoreEvent): void {
+    switch (event.type) {
+      case "connection_changed":
+        this.#note("connection", describeConnection(event.state), event.state.state);
+        break;
+      case "services_changed":
+        for (const line of serviceChanges(this.#timelineServices, event.services)) this.#note("services", line);
+        this.#timelineServices = event.services;
+        break;
+      case "sync_progress": {
+        // One line per catch-up, counting up, rather than hundreds.
+        const text = describeSync(event.done, event.total);
+        const finished = event.total <= 0 || event.done >= event.total;
+        const top = this.timeline[0];
+        if (top !== undefined && top.id === this.#syncEntry) this.timeline[0] = { ...top, at: Date.now(), text };
+        else if (finished && event.total <= 0) break; // nothing was missed: not worth a line
+        else this.#note("sync", text);
+        this.#syncEntry = finished ? null : this.timeline[0].id;
+        break;
+      }
+      case "history_gap":
+        this.#note("gap", describeGap(event.after_seq, event.resumes_at_seq));
+        break;
+    }
   }
 
   // --- Search ----------------------------------------------------------------
@@ -735,6 +954,7 @@ export class AppStore {
   }
 
   #onEvent(event: CoreEvent): void {
+    this.#record(event);
     if (this.#loads > 0) this.#queued.push(event);
     else this.apply(event);
   }
@@ -764,8 +984,10 @@ export class AppStore {
     this.session = info;
     this.lastServer = info.server;
     this.services = info.services;
+    this.#timelineServices = info.services;
     this.signInRequired = null;
     this.#setConnection(info.connection);
+    this.#note("connection", `Session: ${describeConnection(info.connection)}`, info.connection.state);
   }
 
   #setConnection(state: ConnectionState): void {
