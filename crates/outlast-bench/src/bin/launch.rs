@@ -292,7 +292,8 @@ fn field_kib(path: &str, field: &str) -> u64 {
 fn stop(app: &mut Child) {
     // The whole group: the shell and the WebKit processes it started.
     let _ = Command::new("kill")
-        .args(["-KILL", &format!("-{}", app.id())])
+        .args(["-s", "KILL", "--", &format!("-{}", app.id())])
         .status();
+    let _ = app.kill();
     let _ = app.wait();
 }
