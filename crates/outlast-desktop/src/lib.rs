@@ -16,6 +16,6 @@ pub use keyring_vault::KeyringVault;
 pub use links::{open_link, LinkError};
 pub use lock::{Lock, LockError};
 pub use notifications::{Incoming, Notice, NotificationSettings, Notifier};
-pub use settings::{DesktopSettings, SettingsEdit, SettingsFile, SettingsView};
+pub use settings::{DesktopSettings, Language, SettingsEdit, SettingsFile, SettingsView, Theme};
 pub use state::{DesktopError, DesktopState};
 pub use tray_status::{tray_status, with_badge, TrayStatus};

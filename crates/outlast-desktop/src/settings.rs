@@ -14,6 +14,30 @@ const FILE_NAME: &str = "settings.json";
 /// Longest idle time before locking that the settings accept: one day.
 pub const MAX_IDLE_MINUTES: u32 = 24 * 60;
 
+/// How the app looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Theme {
+    /// Light or dark as the system is.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The language of the app's own words (messages are shown as written).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Language {
+    /// The system's language where Outlast speaks it, else English.
+    #[default]
+    System,
+    English,
+    Korean,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DesktopSettings {
@@ -25,6 +49,8 @@ pub struct DesktopSettings {
     pub lock_idle_minutes: u32,
     /// Argon2id PHC string of the passcode; `None` = no lock.
     pub passcode_verifier: Option<String>,
+    pub theme: Theme,
+    pub language: Language,
 }
 
 impl Default for DesktopSettings {
@@ -35,6 +61,8 @@ impl Default for DesktopSettings {
             start_at_login: false,
             lock_idle_minutes: 0,
             passcode_verifier: None,
+            theme: Theme::System,
+            language: Language::System,
         }
     }
 }
@@ -48,6 +76,8 @@ pub struct SettingsView {
     pub start_at_login: bool,
     pub lock_idle_minutes: u32,
     pub has_passcode: bool,
+    pub theme: Theme,
+    pub language: Language,
 }
 
 /// What the UI may change in one call (the passcode has its own calls).
@@ -58,6 +88,14 @@ pub struct SettingsEdit {
     pub close_to_tray: bool,
     pub start_at_login: bool,
     pub lock_idle_minutes: u32,
+    /// Unchanged when left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub theme: Option<Theme>,
+    /// Unchanged when left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub language: Option<Language>,
 }
 
 impl DesktopSettings {
@@ -68,6 +106,8 @@ impl DesktopSettings {
             start_at_login: self.start_at_login,
             lock_idle_minutes: self.lock_idle_minutes,
             has_passcode: self.passcode_verifier.is_some(),
+            theme: self.theme,
+            language: self.language,
         }
     }
 
@@ -81,6 +121,12 @@ impl DesktopSettings {
         self.close_to_tray = edit.close_to_tray;
         self.start_at_login = edit.start_at_login;
         self.lock_idle_minutes = edit.lock_idle_minutes;
+        if let Some(theme) = edit.theme {
+            self.theme = theme;
+        }
+        if let Some(language) = edit.language {
+            self.language = language;
+        }
         Ok(())
     }
 }
@@ -159,10 +205,39 @@ mod tests {
             close_to_tray: false,
             start_at_login: true,
             lock_idle_minutes: MAX_IDLE_MINUTES + 1,
+            theme: None,
+            language: None,
         };
         assert!(settings.apply(edit.clone()).is_err());
         edit.lock_idle_minutes = 10;
         settings.apply(edit).unwrap();
         assert!(!settings.close_to_tray && settings.start_at_login);
+    }
+
+    #[test]
+    fn theme_and_language_change_only_when_given_and_old_files_read_as_system() {
+        let mut settings: DesktopSettings =
+            serde_json::from_str(r#"{"close_to_tray": false}"#).unwrap();
+        assert_eq!(
+            (settings.theme, settings.language),
+            (Theme::System, Language::System)
+        );
+        let edit: SettingsEdit = serde_json::from_value(serde_json::json!({
+            "notifications": NotificationSettings::default(),
+            "close_to_tray": false,
+            "start_at_login": false,
+            "lock_idle_minutes": 0,
+            "theme": "dark",
+        }))
+        .unwrap();
+        settings.apply(edit).unwrap();
+        assert_eq!(
+            (settings.theme, settings.language),
+            (Theme::Dark, Language::System)
+        );
+        assert_eq!(
+            serde_json::to_value(settings.view()).unwrap()["theme"],
+            serde_json::json!("dark")
+        );
     }
 }
