@@ -44,6 +44,7 @@ fn main() {
             "save_draft",
             "drafts",
             "chat_list_painted",
+            "open_chat_window",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

@@ -250,6 +250,25 @@ pub fn set_viewing<R: Runtime>(
     core.focus.viewing(window.label(), chat_id);
 }
 
+/// Open a chat in a window of its own (double-click in the chat list).
+#[tauri::command]
+pub fn open_chat_window<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+    chat_id: String,
+) -> Result<(), IpcError> {
+    core.unlocked()?;
+    let chat = core
+        .client
+        .chat(&chat_id)
+        .ok_or_else(|| CoreError::UnknownChat(chat_id.clone()))?;
+    crate::windows::open_chat_window(&app, &chat.chat_id, &chat.title).map_err(|e| {
+        IpcError::from(CoreError::InvalidInput(format!(
+            "the window could not open: {e}"
+        )))
+    })
+}
+
 /// The UI painted the chat list for the first time (start-up time is measured to here).
 #[tauri::command]
 pub fn chat_list_painted(chats: usize) {

@@ -91,6 +91,7 @@ pub fn configure<R: Runtime>(
             commands::save_draft,
             commands::drafts,
             commands::chat_list_painted,
+            commands::open_chat_window,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,

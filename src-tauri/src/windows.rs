@@ -7,6 +7,49 @@ use crate::AppCore;
 
 pub const MAIN: &str = "main";
 
+/// Chat windows are labelled `chat-` + a label-safe form of the chat id.
+pub const CHAT_PREFIX: &str = "chat-";
+
+/// Open `chat_id` in a window of its own (or bring its window forward): the same UI, showing
+/// only that chat, on the same core, so every window stays consistent.
+pub fn open_chat_window<R: Runtime>(
+    app: &AppHandle<R>,
+    chat_id: &str,
+    title: &str,
+) -> tauri::Result<()> {
+    let label = chat_window_label(chat_id);
+    if let Some(window) = app.get_webview_window(&label) {
+        let _ = window.unminimize();
+        window.show()?;
+        return window.set_focus();
+    }
+    // The chat id travels percent-encoded in the page's query.
+    let mut encoded = tauri::Url::parse("app://outlast/index.html").expect("a constant URL");
+    encoded.query_pairs_mut().append_pair("chat", chat_id);
+    let query = encoded.query().unwrap_or_default();
+    let url = tauri::WebviewUrl::App(format!("index.html?{query}").into());
+    tauri::WebviewWindowBuilder::new(app, label, url)
+        .title(title)
+        .inner_size(420.0, 640.0)
+        .min_inner_size(320.0, 400.0)
+        .build()?;
+    Ok(())
+}
+
+/// Window labels allow letters, digits, `-`, `/`, `:` and `_`; anything else in a chat id is
+/// spelled as its code point, so different ids never share a window.
+pub fn chat_window_label(chat_id: &str) -> String {
+    let mut label = String::from(CHAT_PREFIX);
+    for c in chat_id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            label.push(c);
+        } else {
+            label.push_str(&format!("_{:x}_", c as u32));
+        }
+    }
+    label
+}
+
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.unminimize();
@@ -52,5 +95,21 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             core.focus.window_focused(window.label(), false);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_window_labels_are_valid_and_distinct() {
+        assert_eq!(chat_window_label("c-jun"), "chat-c-jun");
+        assert_eq!(chat_window_label("a_b"), "chat-a_5f_b");
+        assert_ne!(chat_window_label("a b"), chat_window_label("a_20_b"));
+        let odd = chat_window_label("팀/채팅:1");
+        assert!(odd
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }
