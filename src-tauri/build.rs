@@ -45,6 +45,8 @@ fn main() {
             "drafts",
             "chat_list_painted",
             "open_chat_window",
+            "people",
+            "create_chat",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

@@ -3,7 +3,7 @@
 
 use outlast_core::store::SearchHit;
 use outlast_core::{
-    ChatMessage, ChatSummary, CoreError, MessageAttachment, OlderPage, SessionInfo,
+    ChatMessage, ChatSummary, CoreError, MessageAttachment, OlderPage, Person, SessionInfo,
 };
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
@@ -248,6 +248,24 @@ pub fn set_viewing<R: Runtime>(
     chat_id: Option<String>,
 ) {
     core.focus.viewing(window.label(), chat_id);
+}
+
+/// People the user can start a chat with (members of their chats).
+#[tauri::command]
+pub fn people(core: State<'_, AppCore>) -> Result<Vec<Person>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.people()?)
+}
+
+/// Start a chat (needs the server).
+#[tauri::command]
+pub async fn create_chat(
+    core: State<'_, AppCore>,
+    title: String,
+    member_ids: Vec<String>,
+) -> Result<ChatSummary, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.create_chat(&title, &member_ids).await?)
 }
 
 /// Open a chat in a window of its own (double-click in the chat list).

@@ -92,6 +92,8 @@ pub fn configure<R: Runtime>(
             commands::drafts,
             commands::chat_list_painted,
             commands::open_chat_window,
+            commands::people,
+            commands::create_chat,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use outlast_protocol::{
-    AccessToken, ApiError, ChatsResponse, DiscoveryConfig, ErrorCode, EventsPage, LoginRequest,
-    LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RefreshToken, SendRequest,
-    SendResponse, UploadResponse,
+    AccessToken, ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, ErrorCode,
+    EventsPage, LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest,
+    RefreshToken, SendRequest, SendResponse, UploadResponse,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -127,6 +127,26 @@ impl ApiClient {
             url.query_pairs_mut().append_pair("before", before);
         }
         let result = self.get(url).bearer_auth(token.expose()).send().await;
+        self.decode(result).await
+    }
+
+    /// `POST /v1/chats`: start a group chat with `member_ids` (the creator is always in it).
+    pub async fn create_chat(
+        &self,
+        token: &AccessToken,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatInfo, CoreError> {
+        let request = CreateChatRequest {
+            title: title.to_owned(),
+            member_ids: member_ids.to_vec(),
+        };
+        let result = self
+            .post(self.url("v1/chats"))
+            .bearer_auth(token.expose())
+            .json(&request)
+            .send()
+            .await;
         self.decode(result).await
     }
 

@@ -19,8 +19,8 @@ use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSou
 use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
 use crate::model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, OlderPage, Profile,
-    Service, ServiceHealth, ServiceState, SessionInfo,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, OlderPage, Person,
+    Profile, Service, ServiceHealth, ServiceState, SessionInfo,
 };
 use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
@@ -37,6 +37,9 @@ const HISTORY_PAGE: usize = 50;
 
 /// How many older messages one scroll back brings.
 const OLDER_PAGE: usize = 100;
+
+/// Longest chat name accepted.
+const MAX_TITLE_CHARS: usize = 100;
 
 /// Most files one message carries.
 const MAX_FILES_PER_MESSAGE: usize = 10;
@@ -1207,6 +1210,58 @@ impl Client {
             }
         }
         Err(last)
+    }
+
+    /// People the user can start a chat with: the members of their chats.
+    pub fn people(&self) -> Result<Vec<Person>, CoreError> {
+        self.session()?;
+        self.inner
+            .shared
+            .read(Timeline::people)
+            .ok_or(CoreError::NotSignedIn)
+    }
+
+    /// Start a chat with `member_ids` (people from [`Client::people`]). It needs the server (the
+    /// chat's id comes from it); during an outage this fails with a retryable error.
+    pub async fn create_chat(
+        &self,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatSummary, CoreError> {
+        let session = self.session()?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
+            )));
+        }
+        if member_ids.is_empty() || member_ids.len() > outlast_protocol::MAX_CHAT_MEMBERS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat has 1 to {} other members",
+                outlast_protocol::MAX_CHAT_MEMBERS
+            )));
+        }
+        let info = session
+            .api
+            .create_chat(&session.tokens.current(), title, member_ids)
+            .await?;
+        let shared = &self.inner.shared;
+        shared.set_service(Service::Api, ServiceState::Up, None);
+        let row = ChatRow {
+            chat_id: info.chat_id.clone(),
+            title: info.title.clone(),
+            member_names: info
+                .members
+                .iter()
+                .map(|m| m.display_name.clone())
+                .collect(),
+        };
+        if let Some(Err(err)) = shared.with_store(|s| s.upsert_chats(&[row])) {
+            tracing::error!(%err, "could not keep the new chat in the local cache");
+        }
+        let chat_id = info.chat_id.clone();
+        shared.update(|t| ((), t.add_chat(info)));
+        self.chat(&chat_id).ok_or(CoreError::UnknownChat(chat_id))
     }
 
     /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching

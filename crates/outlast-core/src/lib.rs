@@ -30,7 +30,7 @@ pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultErro
 pub use error::CoreError;
 pub use model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, MessageState,
-    OlderPage, Profile, Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo,
+    OlderPage, Person, Profile, Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo,
     Transport,
 };
 pub use remembered_account::RememberedAccount;

@@ -82,6 +82,14 @@ impl MessageAttachment {
     }
 }
 
+/// Someone the user can start a chat with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Person {
+    pub user_id: String,
+    pub display_name: String,
+}
+
 /// Older messages of a chat, for scrolling back ([`crate::Client::load_older`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

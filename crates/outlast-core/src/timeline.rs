@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use outlast_protocol::{ChatInfo, MessageRecord};
 
-use crate::model::{ChatMessage, ChatSummary, CoreEvent, MessageAttachment, MessageState, Profile};
+use crate::model::{
+    ChatMessage, ChatSummary, CoreEvent, MessageAttachment, MessageState, Person, Profile,
+};
 
 struct Chat {
     chat_id: String,
@@ -253,6 +255,50 @@ impl Timeline {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A chat the user just started (or joined): listed, with its members' names known.
+    pub fn add_chat(&mut self, info: ChatInfo) -> Vec<CoreEvent> {
+        for member in &info.members {
+            self.names
+                .insert(member.user_id.clone(), member.display_name.clone());
+        }
+        if self.has_chat(&info.chat_id) {
+            return Vec::new();
+        }
+        let chat = Chat {
+            member_names: info
+                .members
+                .iter()
+                .map(|m| m.display_name.clone())
+                .collect(),
+            chat_id: info.chat_id,
+            title: info.title,
+            messages: Vec::new(),
+            unread_count: 0,
+            history_loaded: false,
+            muted: false,
+        };
+        let event = CoreEvent::ChatUpdated {
+            chat: summary(&chat),
+        };
+        self.chats.push(chat);
+        vec![event]
+    }
+
+    /// Everyone this session knows by name (members of the user's chats), the user aside.
+    pub fn people(&self) -> Vec<Person> {
+        let mut people: Vec<Person> = self
+            .names
+            .iter()
+            .filter(|(id, _)| **id != self.me.user_id)
+            .map(|(id, name)| Person {
+                user_id: id.clone(),
+                display_name: name.clone(),
+            })
+            .collect();
+        people.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        people
     }
 
     /// The oldest message of `chat_id` on screen that the server has stored (where scrolling
