@@ -17,6 +17,7 @@ mod start_at_login;
 mod startup;
 mod tester;
 mod tray;
+mod webkit_env;
 mod windows;
 
 use std::sync::{Arc, Mutex};
@@ -154,6 +155,11 @@ pub fn configure<R: Runtime>(
             }
             Ok(())
         })
+}
+
+/// Choose WebKit's settings for this machine; call first thing in `main`.
+pub fn tune_webkit() {
+    webkit_env::tune();
 }
 
 /// Run the desktop app until it is quit.
