@@ -429,9 +429,10 @@ test.describe("hostile content", () => {
       svgOnload: document.querySelectorAll("svg[onload]").length,
       javascriptLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
       links: document.querySelectorAll("a[href]").length,
-      // Only the app's own bundle.
+      // Only the app's own bundle, and its boot script (theme and language before the first paint).
       scripts: Array.from(document.scripts)
         .filter((s) => !(s.type === "module" && new URL(s.src, location.href).pathname.startsWith("/assets/")))
+        .filter((s) => !(s.type === "" && s.getAttribute("src") === "/boot.js"))
         .map((s) => s.outerHTML.slice(0, 80)),
       inlineHandlers: Array.from(document.querySelectorAll("*"))
         .filter((el) => Array.from(el.attributes).some((a) => a.name.toLowerCase().startsWith("on")))

@@ -46,6 +46,8 @@ export type FakeOptions = {
   mockMode?: boolean;
   /** Drafts the core kept from before (chat id -> text). */
   drafts?: Record<string, string>;
+  /** The theme and language stored from before (default: both "system"). */
+  appearance?: Partial<Pick<SettingsView, "theme" | "language">>;
 };
 
 /** What the fake exposes to tests as `window.__fake`. */
@@ -291,11 +293,13 @@ export function installFakeTauri(options: FakeOptions): void {
 
   // --- Desktop state: settings and the lock, as the shell keeps them ---------
 
-  let stored: SettingsEdit = {
+  let stored: Omit<SettingsView, "has_passcode"> = {
     notifications: { enabled: true, do_not_disturb: false, show_previews: true },
     close_to_tray: true,
     start_at_login: false,
     lock_idle_minutes: 0,
+    theme: options.appearance?.theme ?? "system",
+    language: options.appearance?.language ?? "system",
   };
   let passcode: string | null = options.passcode ?? null;
   // Like the shell: with a passcode set, the app starts locked.
@@ -499,11 +503,17 @@ export function installFakeTauri(options: FakeOptions): void {
   /** Like serde: the settings edit must have exactly the expected shape. */
   function checkEdit(edit: unknown): SettingsEdit {
     const e = edit as SettingsEdit;
-    const keys = (o: object) => Object.keys(o).sort().join(",");
+    const keys = (o: object) =>
+      Object.keys(o)
+        .filter((k) => k !== "theme" && k !== "language") // optional: left out, unchanged
+        .sort()
+        .join(",");
     const ok =
       typeof e === "object" &&
       e !== null &&
       keys(e) === "close_to_tray,lock_idle_minutes,notifications,start_at_login" &&
+      (e.theme === undefined || ["system", "light", "dark"].includes(e.theme)) &&
+      (e.language === undefined || ["system", "english", "korean"].includes(e.language)) &&
       keys(e.notifications ?? {}) === "do_not_disturb,enabled,show_previews" &&
       Object.values(e.notifications).every((v) => typeof v === "boolean") &&
       typeof e.close_to_tray === "boolean" &&
@@ -816,7 +826,8 @@ export function installFakeTauri(options: FakeOptions): void {
         if (edit.lock_idle_minutes > 1440) {
           throw lockError("invalid_input", "lock after at most 1440 minutes of inactivity");
         }
-        stored = clone(edit);
+        const { theme, language, ...rest } = clone(edit);
+        stored = { ...stored, ...rest, ...(theme === undefined ? {} : { theme }), ...(language === undefined ? {} : { language }) };
         return view();
       }
       case "set_passcode": {

@@ -16,6 +16,7 @@ import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
 import type { TesterStatus } from "./bindings/TesterStatus";
+import { i18n } from "./locale.svelte";
 
 /** Name of the single Tauri event carrying every `CoreEvent`. */
 export const CORE_EVENT = "core-event";
@@ -37,11 +38,10 @@ export function hasCore(): boolean {
   return typeof window !== "undefined" && window.__TAURI_INTERNALS__ != null;
 }
 
-const NO_CORE: IpcError = {
-  code: "no_core",
-  message: "Outlast's core is not available. Start the app through Tauri.",
-  retryable: false,
-};
+/** The error for a page opened outside Tauri (the UI's own words, not the core's). */
+function noCore(): IpcError {
+  return { code: "no_core", message: i18n.t.noCore, retryable: false };
+}
 
 function isIpcError(value: unknown): value is IpcError {
   return (
@@ -63,11 +63,11 @@ export function toIpcError(error: unknown): IpcError {
   }
   if (typeof error === "string") return { code: "ipc", message: error, retryable: false };
   if (error instanceof Error) return { code: "ipc", message: error.message, retryable: false };
-  return { code: "unknown", message: "Something went wrong.", retryable: false };
+  return { code: "unknown", message: i18n.t.somethingWrong, retryable: false };
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  if (!hasCore()) throw { ...NO_CORE };
+  if (!hasCore()) throw noCore();
   try {
     return await invoke<T>(cmd, args);
   } catch (error) {
@@ -286,7 +286,7 @@ export function testerStop(): Promise<TesterStatus> {
 
 /** Listens to one Tauri event; resolves (once subscribed) with an unsubscribe function. */
 async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
-  if (!hasCore()) throw { ...NO_CORE };
+  if (!hasCore()) throw noCore();
   const unlisten = await listen<T>(event, (e) => handler(e.payload));
   return () => {
     // Typed as returning void, but it is async underneath.
@@ -312,7 +312,7 @@ export function onLockChanged(handler: (locked: boolean) => void): Promise<() =>
  * listen to (a plain browser, or a mock without window metadata).
  */
 export async function onDragDrop(handler: (event: DragDropEvent) => void): Promise<() => void> {
-  if (!hasCore()) throw { ...NO_CORE };
+  if (!hasCore()) throw noCore();
   let unlisten: () => void;
   try {
     unlisten = await getCurrentWebview().onDragDropEvent((e) => handler(e.payload));

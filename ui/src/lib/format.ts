@@ -1,4 +1,5 @@
-// Small presentation helpers (no state, no I/O).
+// Small presentation helpers (no I/O; words and dates in the UI's language).
+import { i18n } from "./locale.svelte";
 
 /**
  * Up to two initials from a name or title: "Mina Park" -> "MP", "weekend" -> "W".
@@ -67,26 +68,45 @@ function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const monthDayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
-const fullDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
-const dayHeadingFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "long",
-  year: "numeric",
-  month: "long",
-  day: "numeric",
-});
+/**
+ * One Intl formatter per locale and kind, made on first use. The locale is the
+ * UI's (lib/locale.svelte.ts); reading it here makes markup that shows a date
+ * redraw when the language changes.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Clock time of a message, e.g. "14:05" or "2:05 PM" depending on locale. */
-export function formatTime(ms: number): string {
-  return timeFormat.format(new Date(ms));
+const DATE_STYLES = {
+  time: { hour: "numeric", minute: "2-digit" },
+  monthDay: { month: "short", day: "numeric" },
+  fullDate: { year: "numeric", month: "short", day: "numeric" },
+  dayHeading: { weekday: "long", year: "numeric", month: "long", day: "numeric" },
+  clock: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+function dateFormat(style: keyof typeof DATE_STYLES): Intl.DateTimeFormat {
+  const locale = i18n.intl;
+  const key = `${locale}|${style}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, DATE_STYLES[style]);
+    formatters.set(key, format);
+  }
+  return format;
 }
 
-const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+/** Clock time of a message, e.g. "14:05", "2:05 PM" or "오후 2:05" depending on locale. */
+export function formatTime(ms: number): string {
+  return dateFormat("time").format(new Date(ms));
+}
 
 /** Time to the second, e.g. "14:05:09": for the connection timeline, where seconds matter. */
 export function formatClock(ms: number): string {
-  return clockFormat.format(new Date(ms));
+  return dateFormat("clock").format(new Date(ms));
+}
+
+/** A count as people write it in the UI's language: "10,000". */
+export function formatNumber(n: number): string {
+  return n.toLocaleString(i18n.intl);
 }
 
 /** Compact time for the chat list: time today, "Yesterday", a date otherwise. */
@@ -96,9 +116,9 @@ export function formatListTime(ms: number, now: number = Date.now()): string {
   if (sameDay(date, today)) return formatTime(ms);
   const yesterday = new Date(now);
   yesterday.setDate(today.getDate() - 1);
-  if (sameDay(date, yesterday)) return "Yesterday";
-  if (date.getFullYear() === today.getFullYear()) return monthDayFormat.format(date);
-  return fullDateFormat.format(date);
+  if (sameDay(date, yesterday)) return i18n.t.yesterday;
+  if (date.getFullYear() === today.getFullYear()) return dateFormat("monthDay").format(date);
+  return dateFormat("fullDate").format(date);
 }
 
 /** Key identifying a calendar day (local time). */
@@ -110,11 +130,11 @@ export function dayKey(ms: number): string {
 /** Heading for a day separator in the message list. */
 export function formatDayHeading(ms: number, now: number = Date.now()): string {
   const date = new Date(ms);
-  if (sameDay(date, new Date(now))) return "Today";
+  if (sameDay(date, new Date(now))) return i18n.t.today;
   const yesterday = new Date(now);
   yesterday.setDate(yesterday.getDate() - 1);
-  if (sameDay(date, yesterday)) return "Yesterday";
-  return dayHeadingFormat.format(date);
+  if (sameDay(date, yesterday)) return i18n.t.yesterday;
+  return dateFormat("dayHeading").format(date);
 }
 
 /** A chat list preview shows at most this many characters (code points). */
@@ -221,15 +241,16 @@ const ARCHIVE_MIME = /zip|x-7z|rar|x-tar|gzip|x-bzip|x-xz|compressed/;
  */
 export function fileKind(mime: string, name: string): FileKind {
   const type = mime.toLowerCase();
-  if (type.startsWith("image/")) return { label: "IMG", word: "Image" };
-  if (type.startsWith("video/")) return { label: "VID", word: "Video" };
-  if (type.startsWith("audio/")) return { label: "AUD", word: "Audio" };
-  if (type === "application/pdf") return { label: "PDF", word: "PDF document" };
-  if (ARCHIVE_MIME.test(type)) return { label: "ZIP", word: "Archive" };
-  if (/spreadsheet|ms-excel|csv/.test(type)) return { label: "XLS", word: "Spreadsheet" };
-  if (/presentation|powerpoint/.test(type)) return { label: "PPT", word: "Presentation" };
-  if (/wordprocessing|msword|opendocument\.text|rtf/.test(type)) return { label: "DOC", word: "Document" };
-  if (type.startsWith("text/")) return { label: "TXT", word: "Text file" };
+  const words = i18n.t.fileKinds;
+  if (type.startsWith("image/")) return { label: "IMG", word: words.image };
+  if (type.startsWith("video/")) return { label: "VID", word: words.video };
+  if (type.startsWith("audio/")) return { label: "AUD", word: words.audio };
+  if (type === "application/pdf") return { label: "PDF", word: words.pdf };
+  if (ARCHIVE_MIME.test(type)) return { label: "ZIP", word: words.archive };
+  if (/spreadsheet|ms-excel|csv/.test(type)) return { label: "XLS", word: words.spreadsheet };
+  if (/presentation|powerpoint/.test(type)) return { label: "PPT", word: words.presentation };
+  if (/wordprocessing|msword|opendocument\.text|rtf/.test(type)) return { label: "DOC", word: words.document };
+  if (type.startsWith("text/")) return { label: "TXT", word: words.text };
   const ext = /\.([a-z0-9]{1,4})$/i.exec(name)?.[1];
-  return { label: ext ? ext.toUpperCase() : "FILE", word: "File" };
+  return { label: ext ? ext.toUpperCase() : "FILE", word: words.file };
 }

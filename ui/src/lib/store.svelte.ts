@@ -16,6 +16,7 @@ import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
 import type { TesterStatus } from "./bindings/TesterStatus";
+import { i18n } from "./locale.svelte";
 import {
   TIMELINE_MAX,
   describeConnection,
@@ -91,6 +92,12 @@ export function isJumpTarget(m: ChatMessage, target: JumpTarget): boolean {
   );
 }
 
+/**
+ * `ChatHistory.error` when the cache has nothing older and the server can't be
+ * asked: the UI's own words, so the chat says it in the current language.
+ */
+export const NOTHING_OLDER_OFFLINE = "nothing_older_offline";
+
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
 
@@ -141,6 +148,8 @@ export class AppStore {
   messages = $state<Record<string, ChatMessage[]>>({});
   chatLoad = $state<Record<string, ChatLoad>>({});
   selectedChatId = $state<string | null>(null);
+  /** Whether the chat opened last puts the focus in its composer (see selectChat). */
+  focusComposer = $state(true);
   /** Content is hidden behind the passcode: no chats or messages are held meanwhile. */
   locked = $state(false);
   /** The desktop settings, once loaded (null: not yet, or they could not be read). */
@@ -333,9 +342,14 @@ export class AppStore {
     );
   }
 
-  /** Shows a chat and (re)loads its history. */
-  async selectChat(chatId: string): Promise<void> {
+  /**
+   * Shows a chat and (re)loads its history. Its composer takes the focus, unless
+   * `focusComposer` is false: moving through the chat list with the arrow keys
+   * opens each chat while the focus stays in the list.
+   */
+  async selectChat(chatId: string, focusComposer = true): Promise<void> {
     if (this.locked) return;
+    this.focusComposer = focusComposer;
     // What was typed in the chat being left is kept now, not after the pause.
     if (this.selectedChatId !== null && this.selectedChatId !== chatId) void this.saveDraft(this.selectedChatId);
     this.selectedChatId = chatId;
@@ -416,7 +430,7 @@ export class AppStore {
       }
       // Nothing new yet more to come: the server can't be asked and the cache has no more.
       // Said, with a retry, rather than asked again and again while scrolled to the top.
-      if (added === 0 && page.has_more) after.error = "nothing older is available offline right now";
+      if (added === 0 && page.has_more) after.error = NOTHING_OLDER_OFFLINE;
     } catch (error) {
       if (!this.#lockedError(error)) this.#historyOf(chatId).error = backend.toIpcError(error).message;
     } finally {
@@ -615,11 +629,26 @@ export class AppStore {
     return this.settings;
   }
 
-  /** Saves the settings; rejects with an `IpcError` (the settings panel shows it). */
+  /**
+   * Saves the settings; rejects with an `IpcError` (the settings panel shows it).
+   * A theme or language shows at once, before the core has stored it, and goes
+   * back if it could not be.
+   */
   async updateSettings(edit: SettingsEdit): Promise<SettingsView> {
-    const view = await backend.updateSettings(edit);
-    this.settings = view;
-    return view;
+    const before = this.settings;
+    if (before && (edit.theme !== undefined || edit.language !== undefined)) {
+      this.settings = { ...before, theme: edit.theme ?? before.theme, language: edit.language ?? before.language };
+    }
+    try {
+      const view = await backend.updateSettings(edit);
+      this.settings = view;
+      return view;
+    } catch (error) {
+      if (before && this.settings) {
+        this.settings = { ...this.settings, theme: before.theme, language: before.language };
+      }
+      throw error;
+    }
   }
 
   /** Sets or changes the passcode; rejects with an `IpcError`. */
@@ -836,24 +865,24 @@ export class AppStore {
   /** Sets a fault ("gw-a1" → "blackhole"); rejects with an `IpcError` (the panel shows it). */
   async setTesterFault(target: string, fault: string): Promise<void> {
     this.tester = await backend.testerSetFault(target, fault);
-    this.#note("tester", `You set ${target} → ${fault}`);
+    this.#note("tester", () => i18n.t.tl.youSet(target, fault));
   }
 
   /** Plays a shipped scenario; rejects with an `IpcError`. */
   async playScenario(name: string, timeScale: number): Promise<void> {
     this.tester = await backend.testerPlay(name, timeScale);
-    this.#note("tester", `You played ${name} at ${timeScale}×`);
+    this.#note("tester", () => i18n.t.tl.youPlayed(name, timeScale));
   }
 
   /** Stops the scenario playing; rejects with an `IpcError`. */
   async stopScenario(): Promise<void> {
     const playing = this.tester?.playing ?? null;
     this.tester = await backend.testerStop();
-    this.#note("tester", playing === null ? "You stopped the scenario" : `You stopped ${playing}`);
+    this.#note("tester", () => i18n.t.tl.youStopped(playing));
   }
 
   /** Adds an entry at the top of the timeline, dropping the oldest beyond TIMELINE_MAX. */
-  #note(kind: TimelineKind, text: string, state?: ConnectionState["state"]): void {
+  #note(kind: TimelineKind, text: () => string, state?: ConnectionState["state"]): void {
     const entry: TimelineEntry = { id: ++this.#timelineId, at: Date.now(), kind, text };
     if (state !== undefined) entry.state = state;
     this.timeline = [entry, ...this.timeline.slice(0, TIMELINE_MAX - 1)];
@@ -863,7 +892,7 @@ export class AppStore {
   #record(event: CoreEvent): void {
     switch (event.type) {
       case "connection_changed":
-        this.#note("connection", describeConnection(event.state), event.state.state);
+        this.#note("connection", () => describeConnection(event.state), event.state.state);
         break;
       case "services_changed":
         for (const line of serviceChanges(this.#timelineServices, event.services)) this.#note("services", line);
@@ -871,7 +900,8 @@ export class AppStore {
         break;
       case "sync_progress": {
         // One line per catch-up, counting up, rather than hundreds.
-        const text = describeSync(event.done, event.total);
+        const { done, total } = event;
+        const text = () => describeSync(done, total);
         const finished = event.total <= 0 || event.done >= event.total;
         const top = this.timeline[0];
         if (top !== undefined && top.id === this.#syncEntry) this.timeline[0] = { ...top, at: Date.now(), text };
@@ -881,7 +911,7 @@ export class AppStore {
         break;
       }
       case "history_gap":
-        this.#note("gap", describeGap(event.after_seq, event.resumes_at_seq));
+        this.#note("gap", () => describeGap(event.after_seq, event.resumes_at_seq));
         break;
     }
   }
@@ -987,7 +1017,8 @@ export class AppStore {
     this.#timelineServices = info.services;
     this.signInRequired = null;
     this.#setConnection(info.connection);
-    this.#note("connection", `Session: ${describeConnection(info.connection)}`, info.connection.state);
+    const connection = info.connection;
+    this.#note("connection", () => i18n.t.tl.session(describeConnection(connection)), connection.state);
   }
 
   #setConnection(state: ConnectionState): void {

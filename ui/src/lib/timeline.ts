@@ -4,6 +4,8 @@
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { Service } from "./bindings/Service";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
+import { formatNumber } from "./format";
+import { i18n } from "./locale.svelte";
 
 /** What an entry is about (the panel marks each kind with its own colour). */
 export type TimelineKind = "connection" | "services" | "sync" | "gap" | "tester";
@@ -14,7 +16,8 @@ export type TimelineEntry = {
   /** Date.now() when it happened (for a catch-up: when it was last reported). */
   at: number;
   kind: TimelineKind;
-  text: string;
+  /** Its line, in the UI's language at the time it is shown (a change of language rewrites the timeline). */
+  text: () => string;
   /** For a connection entry: the state it reports. */
   state?: ConnectionState["state"];
 };
@@ -22,66 +25,58 @@ export type TimelineEntry = {
 /** The timeline keeps this many entries, dropping the oldest. */
 export const TIMELINE_MAX = 200;
 
-const SERVICE_NAMES: Record<Service, string> = {
-  gateway: "Gateway",
-  api: "API",
-  auth: "Auth",
-  media: "Media",
-  discovery: "Discovery",
-};
+const SERVICES: Service[] = ["gateway", "api", "auth", "media", "discovery"];
 
 function where(endpoint: string | null, region: string | null): string {
-  if (endpoint === null) return region === null ? "" : ` (region ${region})`;
-  return region === null ? ` ${endpoint}` : ` ${endpoint} (region ${region})`;
+  const inRegion = region === null ? "" : i18n.t.tl.region(region);
+  if (endpoint === null) return inRegion;
+  return inRegion === "" ? endpoint : `${endpoint} ${inRegion}`;
 }
 
-/** "Connected to ws://… (region a) over the gateway", "Waiting 4 s: gw-a1 refused", … */
+/** "Connected to ws://… (region a) over the gateway", "Waiting 4 s: gw-a1 refused", … (the whys are the core's). */
 export function describeConnection(state: ConnectionState): string {
+  const tl = i18n.t.tl;
   switch (state.state) {
     case "signed_out":
-      return "Signed out";
+      return tl.signedOut;
     case "connecting":
-      return `Connecting to${where(state.endpoint, state.region)} over ${transportName(state.transport)}: ${state.why}`;
-    case "connected": {
-      const backup = state.preferred_region ? "" : ", a backup region";
-      return `Connected to${where(state.endpoint, state.region)} over ${transportName(state.transport)}${backup}`;
-    }
+      return tl.connecting(where(state.endpoint, state.region), transportName(state.transport), state.why);
+    case "connected":
+      return tl.connected(where(state.endpoint, state.region), transportName(state.transport), !state.preferred_region);
     case "waiting": {
       const seconds = Math.max(0, Math.round(state.retry_in_ms / 1000));
-      const last = state.endpoint === null && state.region === null ? "" : `, last tried${where(state.endpoint, state.region)}`;
-      return `Waiting ${seconds} s before trying again${last}: ${state.why}`;
+      return tl.waiting(seconds, where(state.endpoint, state.region), state.why);
     }
   }
 }
 
 function transportName(transport: "gateway" | "rest"): string {
-  return transport === "rest" ? "REST (limited)" : "the gateway";
+  return transport === "rest" ? i18n.t.tl.viaRest : i18n.t.tl.viaGateway;
 }
 
 /** One line per service whose state changed between `before` and `after`: "Media down: 503". */
-export function serviceChanges(before: ServiceHealth, after: ServiceHealth): string[] {
-  const lines: string[] = [];
-  for (const service of Object.keys(SERVICE_NAMES) as Service[]) {
+export function serviceChanges(before: ServiceHealth, after: ServiceHealth): (() => string)[] {
+  const lines: (() => string)[] = [];
+  for (const service of SERVICES) {
     const was = before[service];
     const now = after[service];
     if (!now || was?.state === now.state) continue;
-    lines.push(`${SERVICE_NAMES[service]} ${now.state}${now.detail ? `: ${now.detail}` : ""}`);
+    const { state, detail } = now;
+    lines.push(() => i18n.t.tl.serviceChanged(i18n.t.tl.service[service], state, detail));
   }
   return lines;
 }
 
-const counts = new Intl.NumberFormat("en-GB");
-
 /** A catch-up's progress: "Catching up: 3,200 of 10,000 events", or done. */
 export function describeSync(done: number, total: number): string {
-  if (total <= 0 || done >= total) return `Caught up (${counts.format(Math.max(done, total))} events)`;
-  return `Catching up: ${counts.format(done)} of ${counts.format(total)} events`;
+  if (total <= 0 || done >= total) return i18n.t.tl.caughtUp(formatNumber(Math.max(done, total)));
+  return i18n.t.tl.catchingUp(formatNumber(done), formatNumber(total));
 }
 
 /** The core skipped events: "History gap: events 120 to 169 skipped". */
 export function describeGap(afterSeq: number, resumesAtSeq: number): string {
   const first = afterSeq + 1;
   const last = resumesAtSeq - 1;
-  if (last <= first) return `History gap after event ${afterSeq}; the open chat is read again`;
-  return `History gap: events ${counts.format(first)} to ${counts.format(last)} skipped; the open chat is read again`;
+  if (last <= first) return i18n.t.tl.gapAfter(afterSeq);
+  return i18n.t.tl.gapSkipped(formatNumber(first), formatNumber(last));
 }
