@@ -18,6 +18,7 @@ import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { IpcError } from "../src/lib/bindings/IpcError";
 import type { MessageAttachment } from "../src/lib/bindings/MessageAttachment";
 import type { OlderPage } from "../src/lib/bindings/OlderPage";
+import type { Person } from "../src/lib/bindings/Person";
 import type { SearchHit } from "../src/lib/bindings/SearchHit";
 import type { Service } from "../src/lib/bindings/Service";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
@@ -159,7 +160,14 @@ export function installFakeTauri(options: FakeOptions): void {
   const todayAgo = (minutes: number) => Math.max(startOfToday.getTime() + 60_000, now - minutes * MIN);
 
   const me = { user_id: "me", display_name: "You" };
-  const people: Record<string, string> = { mina: "Mina Park", joon: "Joon Lee", sora: "Sora Kim" };
+  const people: Record<string, string> = {
+    mina: "Mina Park",
+    joon: "Joon Lee",
+    sora: "Sora Kim",
+    hana: "Hana Choi",
+    tae: "Taeyang Jung",
+  };
+  let nextChat = 1;
   const connected: Extract<ConnectionState, { state: "connected" }> = {
     state: "connected",
     endpoint: "ws://127.0.0.1:7711/gateway",
@@ -812,6 +820,42 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "message_removed", chat_id: message.chat_id, client_msg_id: message.client_msg_id! });
         emit({ type: "chat_updated", chat });
         return null;
+      }
+      case "open_chat_window":
+        // The shell opens a window on index.html?chat=<id>; here the call is only recorded (in `calls`).
+        if (typeof args.chatId !== "string") throw "invalid args `chatId` for command `open_chat_window`";
+        return null;
+      case "people":
+        requireSession();
+        requireUnlocked();
+        return Object.entries(people)
+          .map(([user_id, display_name]) => ({ user_id, display_name }) satisfies Person)
+          .sort((a, b) => a.display_name.localeCompare(b.display_name));
+      case "create_chat": {
+        requireSession();
+        requireUnlocked();
+        const title = typeof args.title === "string" ? args.title.trim() : "";
+        const ids = args.memberIds;
+        if (!Array.isArray(ids)) throw "invalid args `memberIds` for command `create_chat`";
+        if (title === "" || ids.length === 0 || ids.some((id) => typeof id !== "string" || !(id in people))) {
+          throw { code: "invalid_input", message: "a chat needs a title and known members", retryable: false } satisfies IpcError;
+        }
+        // Like the core: the server makes the chat, so it can't be done offline.
+        if (session!.connection.state !== "connected") {
+          throw { code: "offline", message: "not connected to the server", retryable: true } satisfies IpcError;
+        }
+        const chat: ChatSummary = {
+          chat_id: `chat-new-${nextChat++}`,
+          title,
+          member_names: [...(ids as string[]).map((id) => people[id]), me.display_name],
+          last_message: null,
+          unread_count: 0,
+          muted: false,
+        };
+        chats.push(chat);
+        messages[chat.chat_id] = [];
+        emit({ type: "chat_updated", chat });
+        return chat;
       }
       case "chat_list_painted":
         if (typeof args.chats !== "number") throw "invalid args `chats` for command `chat_list_painted`";

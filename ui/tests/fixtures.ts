@@ -9,6 +9,8 @@ type Fixtures = {
   fakeOptions: FakeOptions;
   /** Install Playwright's fake clock before the page loads (tests then pause and advance it). */
   fakeClock: boolean;
+  /** Where the UI is loaded (e.g. "/?chat=chat-mina": a chat window). */
+  appPath: string;
   app: Page;
 };
 
@@ -18,7 +20,8 @@ type Fixtures = {
 export const test = base.extend<Fixtures>({
   fakeOptions: [{ signedIn: true }, { option: true }],
   fakeClock: [false, { option: true }],
-  app: async ({ page, fakeOptions, fakeClock }, use) => {
+  appPath: ["/", { option: true }],
+  app: async ({ page, fakeOptions, fakeClock, appPath }, use) => {
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
     page.on("console", (msg) => {
@@ -30,7 +33,7 @@ export const test = base.extend<Fixtures>({
     });
     if (fakeClock) await page.clock.install();
     await page.addInitScript(installFakeTauri, fakeOptions);
-    await page.goto("/");
+    await page.goto(appPath);
     await use(page);
     expect(problems, "no page or console errors").toEqual([]);
   },

@@ -10,6 +10,7 @@ import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { OlderPage } from "./bindings/OlderPage";
+import type { Person } from "./bindings/Person";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SettingsEdit } from "./bindings/SettingsEdit";
@@ -92,6 +93,24 @@ export function listChats(): Promise<ChatSummary[]> {
 /** A chat's history, oldest first. */
 export function openChat(chatId: string): Promise<ChatMessage[]> {
   return call<ChatMessage[]>("open_chat", { chatId });
+}
+
+/** Asks the shell to open a chat in a window of its own (the same UI with `?chat=<id>`). */
+export async function openChatWindow(chatId: string): Promise<void> {
+  await call<null>("open_chat_window", { chatId });
+}
+
+/** The people the user can start a chat with. */
+export function people(): Promise<Person[]> {
+  return call<Person[]>("people");
+}
+
+/**
+ * Starts a chat with a title and members; resolves with its summary
+ * (`chat_updated` follows). Rejects (retryable) while offline.
+ */
+export function createChat(title: string, memberIds: string[]): Promise<ChatSummary> {
+  return call<ChatSummary>("create_chat", { title, memberIds });
 }
 
 /** Queues a message; resolves with it in state "pending". */

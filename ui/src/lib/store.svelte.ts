@@ -9,6 +9,7 @@ import type { ChatSummary } from "./bindings/ChatSummary";
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
+import type { Person } from "./bindings/Person";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -127,7 +128,16 @@ function sortChats(chats: ChatSummary[]): ChatSummary[] {
   return chats.slice().sort((a, b) => activity(b) - activity(a));
 }
 
+/** The chat this window shows alone (the page's `?chat=` parameter), or null in the main window. */
+export function chatWindowParam(): string | null {
+  if (typeof location === "undefined") return null;
+  const chatId = new URLSearchParams(location.search).get("chat");
+  return chatId === null || chatId === "" ? null : chatId;
+}
+
 export class AppStore {
+  /** This window shows only this chat (opened with open_chat_window); null: the main window. */
+  readonly chatWindow: string | null = chatWindowParam();
   phase = $state<Phase>("starting");
   startError = $state<string | null>(null);
   session = $state<SessionInfo | null>(null);
@@ -163,6 +173,10 @@ export class AppStore {
   sync = $state<SyncProgress | null>(null);
   /** The search dialog is open. */
   searchOpen = $state(false);
+  /** The new chat dialog is open. */
+  newChatOpen = $state(false);
+  /** Why a chat could not be opened in its own window (shown until dismissed), or null. */
+  chatWindowError = $state<string | null>(null);
   /** A message the open chat should scroll to and highlight, or null. */
   jumpTo = $state<JumpTarget | null>(null);
   /** Per chat: scrolling back and the gaps in its history. */
@@ -268,6 +282,7 @@ export class AppStore {
     this.#wantChatId = null;
     this.settingsOpen = false;
     this.searchOpen = false;
+    this.newChatOpen = false;
     this.testerOpen = false;
     this.sync = null;
     this.rememberNoticeDismissed = false;
@@ -311,6 +326,15 @@ export class AppStore {
     }
     await drafts;
     if (this.locked) return;
+    if (this.chatWindow !== null) {
+      // A chat window shows its one chat; it has no chat list to report painted.
+      this.#wantChatId = null;
+      const chatId = this.chatWindow;
+      if (this.selectedChatId !== chatId && this.chats.some((c) => c.chat_id === chatId)) {
+        return this.selectChat(chatId);
+      }
+      return;
+    }
     this.#reportFirstPaint();
     const want = this.#wantChatId;
     this.#wantChatId = null;
@@ -379,6 +403,8 @@ export class AppStore {
 
   /** A notification was clicked: open its chat now, or once unlocked (or once the chats are loaded). */
   async openChatFromShell(chatId: string): Promise<void> {
+    // A chat window keeps to its chat; the main window opens the others.
+    if (this.chatWindow !== null) return;
     if (this.locked || this.phase !== "ready" || this.chatsLoading) {
       this.#wantChatId = chatId;
       return;
@@ -387,6 +413,45 @@ export class AppStore {
     // Not known yet (e.g. a new chat): read the list again, then open it.
     this.#wantChatId = chatId;
     await this.loadChats();
+  }
+
+  /** Opens a chat in a window of its own; a failure is shown until dismissed. */
+  async openChatWindow(chatId: string): Promise<void> {
+    this.chatWindowError = null;
+    try {
+      await backend.openChatWindow(chatId);
+    } catch (error) {
+      if (!this.#lockedError(error)) this.chatWindowError = backend.toIpcError(error).message;
+    }
+  }
+
+  /** The people a chat can be started with; rejects with an `IpcError` (the dialog shows it). */
+  async people(): Promise<Person[]> {
+    try {
+      return await backend.people();
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /**
+   * Starts a chat, then closes the new chat dialog and opens it; rejects with an
+   * `IpcError` (retryable while offline) and the dialog stays open to show it.
+   */
+  async createChat(title: string, memberIds: string[]): Promise<void> {
+    let chat: ChatSummary;
+    try {
+      chat = await backend.createChat(title, memberIds);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+    if (this.locked) return;
+    // chat_updated brings the same chat: replacing by id keeps it listed once.
+    this.#replaceChat(chat);
+    this.newChatOpen = false;
+    await this.selectChat(chat.chat_id);
   }
 
   /** Mutes or unmutes a chat; rejects with an `IpcError` (the chat header shows it). */
@@ -571,6 +636,7 @@ export class AppStore {
     this.locked = true;
     this.settingsOpen = false;
     this.searchOpen = false;
+    this.newChatOpen = false;
     this.testerOpen = false;
     this.#clearContent();
   }

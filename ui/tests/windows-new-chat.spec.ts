@@ -1,0 +1,174 @@
+// Chats in their own windows and starting a new chat: a double-click, Shift+Enter
+// or the header's button asks the shell for a window (open_chat_window); a page
+// opened with ?chat=<id> shows only that chat; Ctrl+N (or the button) opens the
+// new chat dialog, whose Create calls create_chat and opens the chat, and which
+// stays open with the core's message when offline.
+import { callsOf, chatItem, expect, messages, messageWith, screenshots, test, type Page } from "./fixtures";
+
+const shot = screenshots("test-results/screenshots");
+
+const newChatDialog = (page: Page) => page.getByTestId("new-chat");
+/** Two animation frames: long enough for anything reported after a paint. */
+const afterPaint = (page: Page) =>
+  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+
+test.describe("a chat in its own window", () => {
+  test("a double-click, Shift+Enter and the header's button ask for the chat's window", async ({ app: page }) => {
+    await expect(messages(page)).toHaveCount(4);
+
+    await chatItem(page, "chat-joon").dblclick();
+    await expect.poll(() => callsOf(page, "open_chat_window")).toEqual([{ chatId: "chat-joon" }]);
+
+    await chatItem(page, "chat-hiking").focus();
+    await page.keyboard.press("Shift+Enter");
+    await expect
+      .poll(() => callsOf(page, "open_chat_window"))
+      .toEqual([{ chatId: "chat-joon" }, { chatId: "chat-hiking" }]);
+    // Shift+Enter only opened the window: the focus stays in the list.
+    await expect(chatItem(page, "chat-hiking")).toBeFocused();
+
+    await chatItem(page, "chat-mina").click();
+    await expect(page.getByRole("heading", { name: "Mina Park" })).toBeVisible();
+    await page.getByRole("button", { name: "Open in new window" }).click();
+    await expect.poll(async () => (await callsOf(page, "open_chat_window")).at(-1)).toEqual({ chatId: "chat-mina" });
+    // The main window reports its chat list as painted, as ever.
+    await expect.poll(() => callsOf(page, "chat_list_painted")).toHaveLength(1);
+  });
+
+  test("a window that could not be opened says so", async ({ app: page }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.evaluate(() =>
+      window.__fake.failNext("open_chat_window", {
+        code: "window_error",
+        message: "the window could not be created",
+        retryable: false,
+      }),
+    );
+    await page.getByRole("button", { name: "Open in new window" }).click();
+    const notice = page.getByTestId("chat-window-error");
+    await expect(notice).toContainText("Couldn't open the chat in a new window: the window could not be created");
+    await notice.getByRole("button", { name: "Dismiss" }).click();
+    await expect(notice).toBeHidden();
+  });
+
+  test.describe("opened with ?chat=", () => {
+    test.use({ appPath: "/?chat=chat-hiking" });
+
+    test("shows only that chat, sends, and reports no chat list", async ({ app: page }) => {
+      await expect(page.getByTestId("chat-window")).toBeVisible();
+      await expect(page.getByRole("heading", { name: "Weekend hiking" })).toBeVisible();
+      await expect(page.getByTestId("chat-list")).toHaveCount(0);
+      await expect(page.getByTestId("new-chat-button")).toHaveCount(0);
+      await expect(page.getByRole("button", { name: "Open in new window" })).toHaveCount(0);
+      await expect(page).toHaveTitle("Weekend hiking");
+      expect(await callsOf(page, "open_chat")).toEqual([{ chatId: "chat-hiking" }]);
+      await expect(messages(page).first()).toBeVisible();
+
+      const composer = page.getByTestId("composer");
+      await expect(composer).toBeFocused();
+      await composer.fill("Sent from its own window");
+      await composer.press("Enter");
+      await expect(messageWith(page, "Sent from its own window")).toBeVisible();
+      expect(await callsOf(page, "send_message")).toEqual([
+        { chatId: "chat-hiking", body: "Sent from its own window" },
+      ]);
+      // The same core events reach every window.
+      await page.evaluate(() => window.__fake.reply("chat-hiking", "Got it in the other window"));
+      await expect(messageWith(page, "Got it in the other window")).toBeVisible();
+
+      // No new chat dialog here.
+      await page.keyboard.press("Control+n");
+      await expect(newChatDialog(page)).toHaveCount(0);
+
+      await afterPaint(page);
+      await afterPaint(page);
+      expect(await callsOf(page, "chat_list_painted")).toEqual([]);
+      await shot(page, "chat-window");
+    });
+  });
+});
+
+test.describe("new chat", () => {
+  test("Ctrl+N opens it; the filter narrows the people; Create starts the chat and opens it", async ({
+    app: page,
+  }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.keyboard.press("Control+n");
+    const dialog = newChatDialog(page);
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByLabel("Chat name")).toBeFocused();
+    const create = dialog.getByRole("button", { name: "Create" });
+    const people = dialog.getByRole("checkbox");
+    await expect(people).toHaveCount(5);
+    await expect(create).toBeDisabled();
+
+    await dialog.getByLabel("Chat name").fill("Trip planning");
+    await expect(create).toBeDisabled(); // nobody chosen yet
+    await dialog.getByRole("searchbox", { name: "Filter people" }).fill("so");
+    await expect(people).toHaveCount(1);
+    await dialog.getByRole("checkbox", { name: "Sora Kim" }).check();
+    await dialog.getByRole("searchbox", { name: "Filter people" }).fill("HANA");
+    await expect(people).toHaveCount(1);
+    await dialog.getByRole("checkbox", { name: "Hana Choi" }).check();
+    await dialog.getByRole("searchbox", { name: "Filter people" }).fill("");
+    await expect(people).toHaveCount(5);
+    await expect(dialog.getByRole("checkbox", { name: "Sora Kim" })).toBeChecked();
+    await expect(dialog).toContainText("2 people chosen");
+    await shot(page, "new-chat-dialog");
+
+    await create.click();
+    await expect(dialog).toBeHidden();
+    expect(await callsOf(page, "create_chat")).toEqual([{ title: "Trip planning", memberIds: ["hana", "sora"] }]);
+    await expect(page.getByRole("heading", { name: "Trip planning" })).toBeVisible();
+    // Both the answer and chat_updated brought it: listed once, and open.
+    await expect(chatItem(page, "chat-new-1")).toHaveCount(1);
+    await expect(chatItem(page, "chat-new-1")).toHaveAttribute("aria-current", "true");
+    await expect(page.getByTestId("chat-item")).toHaveCount(4);
+    await expect(page.getByTestId("composer")).toBeFocused();
+  });
+
+  test("offline, the core's message and the hint show and the dialog stays open", async ({ app: page }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
+    await page.getByRole("button", { name: "New chat" }).click();
+    const dialog = newChatDialog(page);
+    await dialog.getByLabel("Chat name").fill("Book club");
+    await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
+    await dialog.getByRole("button", { name: "Create" }).click();
+    const error = dialog.getByTestId("new-chat-error");
+    await expect(error).toHaveText(
+      "Couldn't start the chat: not connected to the server. Starting a chat needs the connection; try again when it returns.",
+    );
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByLabel("Chat name")).toHaveValue("Book club");
+    expect(await callsOf(page, "create_chat")).toEqual([{ title: "Book club", memberIds: ["joon"] }]);
+    await expect(page.getByTestId("chat-item")).toHaveCount(3);
+  });
+
+  test("Esc closes it and the focus goes back to its button", async ({ app: page }) => {
+    await expect(messages(page)).toHaveCount(4);
+    const button = page.getByRole("button", { name: "New chat" });
+    await button.click();
+    await expect(newChatDialog(page)).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(newChatDialog(page)).toBeHidden();
+    await expect(button).toBeFocused();
+    expect(await callsOf(page, "create_chat")).toEqual([]);
+  });
+
+  test.describe("in Korean", () => {
+    test.use({ fakeOptions: { signedIn: true, appearance: { language: "korean" } } });
+
+    test("the dialog speaks Korean", async ({ app: page }) => {
+      await expect(messages(page)).toHaveCount(4);
+      await page.getByRole("button", { name: "새 채팅" }).click();
+      const dialog = newChatDialog(page);
+      await expect(dialog.getByRole("heading", { name: "새 채팅" })).toBeVisible();
+      await dialog.getByLabel("채팅 이름").fill("주말 산행");
+      await dialog.getByRole("checkbox", { name: "Mina Park" }).check();
+      await expect(dialog).toContainText("1명 선택됨");
+      await expect(dialog.getByRole("button", { name: "만들기" })).toBeEnabled();
+      await shot(page, "korean-new-chat-dialog");
+    });
+  });
+});
