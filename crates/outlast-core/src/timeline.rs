@@ -538,18 +538,20 @@ impl Timeline {
     pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
         self.advance_seq(seq);
         let events = self.update_own(client_msg_id, |m| {
-            m.msg_id = Some(msg_id);
+            m.msg_id = Some(msg_id.clone());
             m.seq = Some(seq);
             m.state = MessageState::Sent;
             m.failure = None;
         });
-        self.place_in_server_order(client_msg_id, seq);
+        self.place_in_server_order(client_msg_id, seq, &msg_id);
         events
     }
 
     /// An acknowledged message moves to where the server stored it: its ack may come after
-    /// later messages' (a lost ack, a resend), and the chat must read in server order.
-    fn place_in_server_order(&mut self, client_msg_id: &str, seq: u64) {
+    /// later messages' (a lost ack, a resend), and the chat must read in server order. Messages
+    /// known only from history pages carry no sequence number; their server ids, which sort in
+    /// storage order (docs/protocol.md), place it among them.
+    fn place_in_server_order(&mut self, client_msg_id: &str, seq: u64, msg_id: &str) {
         for chat in &mut self.chats {
             let Some(from) = chat
                 .messages
@@ -559,10 +561,14 @@ impl Timeline {
                 continue;
             };
             let message = chat.messages.remove(from);
+            let stored_later = |m: &ChatMessage| match m.seq.filter(|s| *s > 0) {
+                Some(s) => s > seq,
+                None => m.msg_id.as_deref().is_some_and(|id| id > msg_id),
+            };
             let to = chat
                 .messages
                 .iter()
-                .position(|m| m.state == MessageState::Pending || m.seq.is_some_and(|s| s > seq))
+                .position(|m| m.state == MessageState::Pending || stored_later(m))
                 .unwrap_or(chat.messages.len());
             chat.messages.insert(to, message);
             return;
@@ -894,6 +900,32 @@ mod tests {
         t.mark_sent("cm-1", "m-10".into(), 10);
         let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["hi", "cm-1", "cm-2", "cm-3"]);
+    }
+
+    #[test]
+    fn a_late_ack_after_a_restart_is_placed_among_history_by_server_id() {
+        // After a restart the chat came from a history page (no sequence numbers): the message
+        // written before, whose ack was lost, is acknowledged only now, and belongs before the
+        // later one the page already showed.
+        let mut t = timeline();
+        t.load_history(
+            "c-1",
+            vec![
+                record("m-1", "u-bob", "hi", 100),
+                record("m-3", "u-me", "later one", 400),
+            ],
+        );
+        t.add_unsent(
+            "c-1",
+            "cm-1".into(),
+            "earlier one".into(),
+            300,
+            None,
+            vec![],
+        );
+        t.mark_sent("cm-1", "m-2".into(), 11);
+        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["hi", "earlier one", "later one"]);
     }
 
     #[test]
