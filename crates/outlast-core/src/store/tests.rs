@@ -41,6 +41,15 @@ fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> Messag
     }
 }
 
+/// A message from Jun, as the connection hands it to the store.
+fn received(seq: u64, record: MessageRecord) -> StoreWrite {
+    StoreWrite::Received {
+        seq,
+        record,
+        sender_name: "Jun Park".into(),
+    }
+}
+
 fn acked(client_msg_id: &str, msg_id: &str, seq: u64) -> StoreWrite {
     StoreWrite::Acked {
         client_msg_id: client_msg_id.into(),
@@ -357,11 +366,7 @@ fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
             record: echo,
             sender_name: "Demo User".into(),
         },
-        StoreWrite::Received {
-            seq: 2,
-            record: record("m-2", "c-jun", "u-jun", "hello", 2_000),
-            sender_name: "Jun Park".into(),
-        },
+        received(2, record("m-2", "c-jun", "u-jun", "hello", 2_000)),
         StoreWrite::Acked {
             client_msg_id: "c-1".into(),
             msg_id: "m-3".into(),
@@ -450,16 +455,17 @@ fn received_messages_are_indexed_after_the_write_and_found_by_search_either_way(
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
     let writes: Vec<StoreWrite> = (1..=5)
-        .map(|i| StoreWrite::Received {
-            seq: i,
-            record: record(
-                &format!("m-{i}"),
-                "c-jun",
-                "u-jun",
-                &format!("lantern {i}"),
+        .map(|i| {
+            received(
                 i,
-            ),
-            sender_name: "Jun Park".into(),
+                record(
+                    &format!("m-{i}"),
+                    "c-jun",
+                    "u-jun",
+                    &format!("lantern {i}"),
+                    i,
+                ),
+            )
         })
         .collect();
     store.apply_writes(&writes, "u-demo").unwrap();
@@ -473,10 +479,11 @@ fn received_messages_are_indexed_after_the_write_and_found_by_search_either_way(
 
     // In chunks, as the background indexer does.
     let more: Vec<StoreWrite> = (6..=9)
-        .map(|i| StoreWrite::Received {
-            seq: i,
-            record: record(&format!("m-{i}"), "c-team", "u-jun", "harbour", i),
-            sender_name: "Jun Park".into(),
+        .map(|i| {
+            received(
+                i,
+                record(&format!("m-{i}"), "c-team", "u-jun", "harbour", i),
+            )
         })
         .collect();
     store.apply_writes(&more, "u-demo").unwrap();
@@ -501,11 +508,10 @@ fn deleting_messages_before_they_are_indexed_keeps_the_index_sound() {
         .unwrap();
     store
         .apply_writes(
-            &[StoreWrite::Received {
-                seq: 1,
-                record: record("m-1", "c-team", "u-jun", "unindexed note", 1),
-                sender_name: "Jun Park".into(),
-            }],
+            &[received(
+                1,
+                record("m-1", "c-team", "u-jun", "unindexed note", 1),
+            )],
             "u-demo",
         )
         .unwrap();
@@ -525,11 +531,10 @@ fn deleting_messages_before_they_are_indexed_keeps_the_index_sound() {
     // Row ids freed at the top are used again: the new rows must still be indexed.
     store
         .apply_writes(
-            &[StoreWrite::Received {
-                seq: 2,
-                record: record("m-2", "c-jun", "u-jun", "reused slot", 2),
-                sender_name: "Jun Park".into(),
-            }],
+            &[received(
+                2,
+                record("m-2", "c-jun", "u-jun", "reused slot", 2),
+            )],
             "u-demo",
         )
         .unwrap();
@@ -545,11 +550,7 @@ fn read_marks_only_move_forward_keep_one_per_chat_and_set_the_unread_count() {
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
     let writes: Vec<StoreWrite> = (1..=4)
-        .map(|i| StoreWrite::Received {
-            seq: i,
-            record: record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10),
-            sender_name: "Jun Park".into(),
-        })
+        .map(|i| received(i, record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10)))
         .collect();
     store.apply_writes(&writes, "u-demo").unwrap();
     assert_eq!(store.chat_list().unwrap()[0].unread_count, 4);
@@ -616,11 +617,7 @@ fn a_read_mark_from_another_device_sets_the_unread_count_and_covers_a_waiting_on
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
     let mut writes: Vec<StoreWrite> = (1..=5)
-        .map(|i| StoreWrite::Received {
-            seq: i,
-            record: record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10),
-            sender_name: "Jun Park".into(),
-        })
+        .map(|i| received(i, record(&format!("m-{i}"), "c-jun", "u-jun", "hi", i * 10)))
         .collect();
     store.apply_writes(&writes, "u-demo").unwrap();
     store.record_read("c-jun", "m-1", "u-demo").unwrap();
@@ -727,11 +724,10 @@ fn a_message_with_files_indexes_only_itself_and_keeps_the_index_sound() {
     store.upsert_chats(&chats()).unwrap();
     store
         .apply_writes(
-            &[StoreWrite::Received {
-                seq: 1,
-                record: record("m-1", "c-team", "u-jun", "not yet indexed", 1),
-                sender_name: "Jun Park".into(),
-            }],
+            &[received(
+                1,
+                record("m-1", "c-team", "u-jun", "not yet indexed", 1),
+            )],
             "u-demo",
         )
         .unwrap();
@@ -773,10 +769,11 @@ fn read_marks_within_one_millisecond_follow_the_server_ids() {
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
     let writes: Vec<StoreWrite> = (1..=3)
-        .map(|i| StoreWrite::Received {
-            seq: i,
-            record: record(&format!("m-{i}"), "c-jun", "u-jun", "same moment", 500),
-            sender_name: "Jun Park".into(),
+        .map(|i| {
+            received(
+                i,
+                record(&format!("m-{i}"), "c-jun", "u-jun", "same moment", 500),
+            )
         })
         .collect();
     store.apply_writes(&writes, "u-demo").unwrap();
