@@ -5,24 +5,9 @@
 
 mod common;
 
-use common::{copies_on_server, mock, state_of, Profile, DEADLINE};
+use common::{copies_on_server, mock, signed_in, state_of, Profile, DEADLINE};
 use outlast_core::{Client, CoreEvent, MessageState};
-use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use tokio::sync::broadcast;
-
-/// Sign in with a fresh client of `profile`, subscribed from the start.
-async fn signed_in(
-    profile: &Profile,
-    server: &MockServer,
-) -> (Client, broadcast::Receiver<CoreEvent>) {
-    let client = profile.client();
-    let events = client.subscribe();
-    client
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
-    (client, events)
-}
+use outlast_mock::DEMO_PASSWORD;
 
 #[tokio::test]
 async fn a_refused_message_edited_goes_once_in_its_place_and_releases_its_chat() {

@@ -128,3 +128,21 @@ pub async fn write_as(server: &MockServer, user: &str, chat: &str, bodies: &[Str
     state_of(&mut events, &last, MessageState::Sent).await;
     other.logout();
 }
+
+/// Sign in as the demo user with a fresh client of `profile`, subscribed from the start.
+pub async fn signed_in(
+    profile: &Profile,
+    server: &MockServer,
+) -> (Client, broadcast::Receiver<CoreEvent>) {
+    let client = profile.client();
+    let events = client.subscribe();
+    client
+        .login(
+            server.discovery_url(),
+            outlast_mock::DEMO_USERNAME,
+            outlast_mock::DEMO_PASSWORD,
+        )
+        .await
+        .unwrap();
+    (client, events)
+}
