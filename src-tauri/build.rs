@@ -35,6 +35,7 @@ fn main() {
             "load_older",
             "fill_gap",
             "history_gaps",
+            "read_marks",
             "edit_message",
             "tester_status",
             "tester_set_fault",

@@ -3,7 +3,8 @@
 
 use outlast_core::store::SearchHit;
 use outlast_core::{
-    ChatMessage, ChatSummary, CoreError, MessageAttachment, OlderPage, Person, SessionInfo,
+    ChatMessage, ChatSummary, CoreError, MemberRead, MessageAttachment, OlderPage, Person,
+    SessionInfo,
 };
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
@@ -182,6 +183,13 @@ pub async fn fill_gap(
 ) -> Result<Vec<ChatMessage>, IpcError> {
     core.unlocked()?;
     Ok(core.client.fill_gap(&chat_id, &above).await?)
+}
+
+/// The chat's other members and how far each has read it (per-message read counts).
+#[tauri::command]
+pub fn read_marks(core: State<'_, AppCore>, chat_id: String) -> Result<Vec<MemberRead>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.read_marks(&chat_id)?)
 }
 
 /// Messages above which history may still be missing.

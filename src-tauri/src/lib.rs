@@ -83,6 +83,7 @@ pub fn configure<R: Runtime>(
             commands::load_older,
             commands::fill_gap,
             commands::history_gaps,
+            commands::read_marks,
             commands::edit_message,
             commands::tester_status,
             commands::tester_set_fault,

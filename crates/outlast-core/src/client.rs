@@ -19,14 +19,16 @@ use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSou
 use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
 use crate::model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, OlderPage, Person,
-    Profile, Service, ServiceHealth, ServiceState, SessionInfo,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
+    Person, Profile, Service, ServiceHealth, ServiceState, SessionInfo,
 };
 use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
 use crate::shared::Shared;
-use crate::store::{ChatRow, Opened, OutboxEntry, OutboxFile, SearchHit, Store};
+use crate::store::{
+    ChatRow, Opened, OutboxEntry, OutboxFile, ReadMark, ReadMarkOf, SearchHit, Store,
+};
 use crate::timeline::Timeline;
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
 use crate::uploads::Uploader;
@@ -429,9 +431,25 @@ impl Client {
                                 .iter()
                                 .map(|m| m.display_name.clone())
                                 .collect(),
+                            member_ids: c.members.iter().map(|m| m.user_id.clone()).collect(),
                         })
                         .collect();
                     store.upsert_chats(&rows)?;
+                    let marks: Vec<ReadMarkOf> = chats
+                        .chats
+                        .iter()
+                        .flat_map(|c| {
+                            c.read_marks.iter().map(|m| ReadMarkOf {
+                                user_id: m.user_id.clone(),
+                                mark: ReadMark {
+                                    chat_id: c.chat_id.clone(),
+                                    msg_id: m.msg_id.clone(),
+                                    sent_at_ms: m.sent_at_ms,
+                                },
+                            })
+                        })
+                        .collect();
+                    store.record_member_marks(&marks, &user.user_id)?;
                     timeline.set_muted_chats(&store.muted_chats()?);
                     // Catch up what was missed while away; a stored cursor beyond the head means
                     // the server's history was reset, and the head is the truth.
@@ -448,6 +466,7 @@ impl Client {
                     return Err(err);
                 };
                 let mut timeline = Timeline::from_cache(user.clone(), store.chat_list()?);
+                timeline.set_members(store.member_marks()?);
                 timeline.start_at(store.cursor()?);
                 let api = endpoints(&discovery, &config, |r| &r.api)?
                     .into_iter()
@@ -1255,6 +1274,7 @@ impl Client {
                 .iter()
                 .map(|m| m.display_name.clone())
                 .collect(),
+            member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
         };
         if let Some(Err(err)) = shared.with_store(|s| s.upsert_chats(&[row])) {
             tracing::error!(%err, "could not keep the new chat in the local cache");
@@ -1303,6 +1323,18 @@ impl Client {
             memory.iter().map(|(c, b)| (c.clone(), b.clone())).collect();
         drafts.sort();
         Ok(drafts)
+    }
+
+    /// The chat's other members and how far each has read it, for per-message read counts
+    /// (kept current by [`CoreEvent::ReadMarkMoved`]). Known from the cache during an outage.
+    pub fn read_marks(&self, chat_id: &str) -> Result<Vec<MemberRead>, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        self.inner
+            .shared
+            .read(|t| t.reads(chat_id))
+            .flatten()
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }
 
     /// Silence a chat (no notifications) or not; kept across restarts.

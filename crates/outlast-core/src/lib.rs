@@ -29,8 +29,8 @@ pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
 pub use error::CoreError;
 pub use model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MessageAttachment, MessageState,
-    OlderPage, Person, Profile, Service, ServiceHealth, ServiceState, ServiceStatus, SessionInfo,
-    Transport,
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment,
+    MessageState, OlderPage, Person, Profile, Service, ServiceHealth, ServiceState, ServiceStatus,
+    SessionInfo, Transport,
 };
 pub use remembered_account::RememberedAccount;

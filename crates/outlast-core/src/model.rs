@@ -90,6 +90,17 @@ pub struct Person {
     pub display_name: String,
 }
 
+/// How far another member of a chat has read it (per-message read counts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MemberRead {
+    pub user_id: String,
+    pub display_name: String,
+    /// The newest message they have read; ids sort in the server's storage order, so every
+    /// message whose id sorts after this one is still unread by them. `None`: nothing yet.
+    pub read_up_to: Option<String>,
+}
+
 /// Older messages of a chat, for scrolling back ([`crate::Client::load_older`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -9,13 +9,20 @@ use std::collections::HashMap;
 use outlast_protocol::{ChatInfo, MessageRecord};
 
 use crate::model::{
-    ChatMessage, ChatSummary, CoreEvent, MessageAttachment, MessageState, Person, Profile,
+    ChatMessage, ChatSummary, CoreEvent, MemberRead, MessageAttachment, MessageState, Person,
+    Profile,
 };
+use crate::store::ChatMembers;
 
 struct Chat {
     chat_id: String,
     title: String,
     member_names: Vec<String>,
+    /// Members by id (empty when not known yet: a provisional chat, or a cache from before ids
+    /// were kept).
+    member_ids: Vec<String>,
+    /// How far other members have read: user id → message id (ids sort in storage order).
+    read: HashMap<String, String>,
     /// Oldest first, in the order the server stored them; pending own messages at the end.
     messages: Vec<ChatMessage>,
     unread_count: u32,
@@ -78,6 +85,8 @@ impl Timeline {
                     .iter()
                     .map(|m| m.display_name.clone())
                     .collect(),
+                member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
+                read: marks_of(&info),
                 chat_id: info.chat_id,
                 title: info.title,
                 messages,
@@ -107,6 +116,8 @@ impl Timeline {
                     chat_id: c.chat_id,
                     title: c.title,
                     member_names: c.member_names,
+                    member_ids: Vec::new(),
+                    read: HashMap::new(),
                     messages: c.last_message.into_iter().collect(),
                     unread_count: c.unread_count,
                     history_loaded: false,
@@ -117,6 +128,33 @@ impl Timeline {
             last_seq: 0,
             provisional_chats: 0,
         }
+    }
+
+    /// Members and read marks as the cache last saw them (a start from the cache).
+    pub fn set_members(&mut self, cached: Vec<ChatMembers>) {
+        for entry in cached {
+            if let Some(chat) = self.chat_mut(&entry.chat_id) {
+                chat.member_ids = entry.member_ids;
+                chat.read = entry.read;
+            }
+        }
+    }
+
+    /// The chat's other members with how far each has read, for per-message read counts:
+    /// a message is unread by every member (its sender aside) whose mark sorts before its id.
+    pub fn reads(&self, chat_id: &str) -> Option<Vec<MemberRead>> {
+        let chat = self.chat(chat_id)?;
+        Some(
+            chat.member_ids
+                .iter()
+                .filter(|id| **id != self.me.user_id)
+                .map(|id| MemberRead {
+                    user_id: id.clone(),
+                    display_name: self.name_of(id),
+                    read_up_to: chat.read.get(id).cloned(),
+                })
+                .collect(),
+        )
     }
 
     /// Apply the user's mute choices (kept locally) to the chats the server listed.
@@ -272,6 +310,8 @@ impl Timeline {
                 .iter()
                 .map(|m| m.display_name.clone())
                 .collect(),
+            member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
+            read: marks_of(&info),
             chat_id: info.chat_id,
             title: info.title,
             messages: Vec::new(),
@@ -388,6 +428,16 @@ impl Timeline {
     ) -> Vec<CoreEvent> {
         self.advance_seq(seq);
         if user_id != self.me.user_id {
+            let Some(chat) = self.chat_mut(chat_id) else {
+                return Vec::new();
+            };
+            // Marks only move forward; a replayed or reordered event must not undo a newer one.
+            match chat.read.get(user_id) {
+                Some(known) if known.as_str() >= msg_id => return Vec::new(),
+                _ => {
+                    chat.read.insert(user_id.to_owned(), msg_id.to_owned());
+                }
+            }
             return vec![CoreEvent::ReadMarkMoved {
                 chat_id: chat_id.to_owned(),
                 user_id: user_id.to_owned(),
@@ -612,6 +662,8 @@ impl Timeline {
                 chat_id: record.chat_id.clone(),
                 title: message.sender_name.clone(),
                 member_names: vec![message.sender_name.clone()],
+                member_ids: Vec::new(),
+                read: HashMap::new(),
                 messages: Vec::new(),
                 unread_count: 0,
                 history_loaded: false,
@@ -730,6 +782,14 @@ fn last_activity(chat: &Chat) -> u64 {
     chat.messages.last().map(|m| m.sent_at_ms).unwrap_or(0)
 }
 
+/// Other members' read marks as the server listed them.
+fn marks_of(info: &ChatInfo) -> HashMap<String, String> {
+    info.read_marks
+        .iter()
+        .map(|m| (m.user_id.clone(), m.msg_id.clone()))
+        .collect()
+}
+
 fn summary(chat: &Chat) -> ChatSummary {
     ChatSummary {
         chat_id: chat.chat_id.clone(),
@@ -778,12 +838,14 @@ mod tests {
                     title: "Bob".into(),
                     members: vec![profile("u-me", "Me"), profile("u-bob", "Bob")],
                     last_message: Some(record("m-1", "u-bob", "hi", 100)),
+                    read_marks: vec![],
                 },
                 ChatInfo {
                     chat_id: "c-2".into(),
                     title: "Quiet".into(),
                     members: vec![profile("u-me", "Me")],
                     last_message: None,
+                    read_marks: vec![],
                 },
             ],
         )

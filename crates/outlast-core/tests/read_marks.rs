@@ -197,3 +197,57 @@ async fn reading_on_another_device_clears_the_unread_count_here_and_others_marks
     phone.logout();
     jun.logout();
 }
+
+#[tokio::test]
+async fn read_counts_come_with_the_chat_list_follow_events_and_outlast_an_outage() {
+    let server = mock().await;
+    // Jun has read his chat before this desktop ever signs in.
+    let jun = Client::default();
+    jun.login(server.discovery_url(), "jun", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    jun.open_chat("c-jun").await.unwrap();
+    let first = server.chat_message_ids("c-jun").last().unwrap().clone();
+    server_mark_reaches(&server, "u-jun", "c-jun", &first).await;
+
+    let profile = Profile::new("read-counts");
+    let (desktop, mut events) = common::signed_in(&profile, &server).await;
+    let reads = desktop.read_marks("c-jun").unwrap();
+    assert_eq!(reads.len(), 1, "only the other member is listed: {reads:?}");
+    assert_eq!(reads[0].user_id, "u-jun");
+    assert_eq!(reads[0].display_name, "Jun Park");
+    assert_eq!(reads[0].read_up_to.as_deref(), Some(first.as_str()));
+
+    // The desktop writes; Jun reads it (opening the chat marks it read): the mark moves.
+    desktop.open_chat("c-jun").await.unwrap();
+    desktop.send("c-jun", "did you see this?").unwrap();
+    common::state_of(&mut events, "did you see this?", MessageState::Sent).await;
+    let sent = server.chat_message_ids("c-jun").last().unwrap().clone();
+    assert!(sent > first);
+    jun.open_chat("c-jun").await.unwrap();
+    wait_for(&mut events, "Jun's mark on the new message", |e| {
+        matches!(e, CoreEvent::ReadMarkMoved { chat_id, user_id, msg_id }
+            if chat_id == "c-jun" && user_id == "u-jun" && *msg_id == sent)
+    })
+    .await;
+    assert_eq!(
+        desktop.read_marks("c-jun").unwrap()[0]
+            .read_up_to
+            .as_deref(),
+        Some(sent.as_str())
+    );
+    jun.logout();
+
+    // A restart during an outage still shows who has read what, from the cache.
+    server.set_fault("service:api", "refuse").unwrap();
+    desktop.logout();
+    let again = profile.client();
+    again.resume().await.unwrap().expect("a session to restore");
+    let reads = again.read_marks("c-jun").unwrap();
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0].read_up_to.as_deref(), Some(sent.as_str()));
+    assert!(matches!(
+        again.read_marks("c-nowhere"),
+        Err(outlast_core::CoreError::UnknownChat(_))
+    ));
+}

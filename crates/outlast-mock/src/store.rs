@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use outlast_protocol::{
     validate_body, validate_client_msg_id, ApiError, Attachment, ChatInfo, ErrorCode, EventGap,
-    EventPayload, MessageRecord, RefreshToken, SequencedEvent, ServerFrame, UserProfile,
-    MAX_CHAT_MEMBERS, MAX_TITLE_CHARS,
+    EventPayload, MemberReadMark, MessageRecord, RefreshToken, SequencedEvent, ServerFrame,
+    UserProfile, MAX_CHAT_MEMBERS, MAX_TITLE_CHARS,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -279,6 +279,19 @@ impl Store {
                 .filter_map(|m| self.profile(m).cloned())
                 .collect(),
             last_message: chat.messages.last().cloned(),
+            read_marks: chat
+                .members
+                .iter()
+                .filter_map(|member| {
+                    let msg_id = self.read.get(&(chat_id.to_owned(), member.clone()))?;
+                    let message = chat.messages.iter().rev().find(|m| &m.msg_id == msg_id)?;
+                    Some(MemberReadMark {
+                        user_id: member.clone(),
+                        msg_id: msg_id.clone(),
+                        sent_at_ms: message.sent_at_ms,
+                    })
+                })
+                .collect(),
         }
     }
 

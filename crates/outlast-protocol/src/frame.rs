@@ -313,6 +313,7 @@ mod tests {
                         title: "Team".into(),
                         members: vec![],
                         last_message: None,
+                        read_marks: vec![],
                     },
                 },
             },

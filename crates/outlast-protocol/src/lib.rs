@@ -26,8 +26,8 @@ pub use limits::{
 };
 pub use rest::{
     ApiError, ChatInfo, ChatsResponse, CreateChatRequest, EventGap, EventsPage, LoginRequest,
-    LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RenameChatRequest, SendRequest,
-    SendResponse, UploadResponse, HEADER_AUTHORIZATION,
+    LoginResponse, MemberReadMark, MessagesPage, ReadRequest, RefreshRequest, RenameChatRequest,
+    SendRequest, SendResponse, UploadResponse, HEADER_AUTHORIZATION,
 };
 pub use secret::{AccessToken, RefreshToken};
 pub use types::{Attachment, MessageRecord, UserProfile};

@@ -52,6 +52,18 @@ pub struct ChatInfo {
     pub title: String,
     pub members: Vec<UserProfile>,
     pub last_message: Option<MessageRecord>,
+    /// How far each member has read (members who have read nothing are left out): clients show
+    /// per-message read counts from these, and keep them current with `read` events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_marks: Vec<MemberReadMark>,
+}
+
+/// `user_id` has read the chat up to `msg_id`, a message stored at `sent_at_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberReadMark {
+    pub user_id: String,
+    pub msg_id: String,
+    pub sent_at_ms: u64,
 }
 
 /// `GET /v1/chats`

@@ -10,6 +10,7 @@ import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { OlderPage } from "./bindings/OlderPage";
+import type { MemberRead } from "./bindings/MemberRead";
 import type { Person } from "./bindings/Person";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -150,6 +151,11 @@ export function loadOlder(chatId: string): Promise<OlderPage> {
 /** Fetches the messages missing just after message `above` (oldest first); rejects (retryable) while offline. */
 export function fillGap(chatId: string, above: string): Promise<ChatMessage[]> {
   return call<ChatMessage[]>("fill_gap", { chatId, above });
+}
+
+/** The chat's other members and how far each has read it; `read_mark_moved` events keep it current. */
+export function readMarks(chatId: string): Promise<MemberRead[]> {
+  return call<MemberRead[]>("read_marks", { chatId });
 }
 
 /** The messages of a chat after which history may still be missing. */

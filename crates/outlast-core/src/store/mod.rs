@@ -8,6 +8,7 @@
 
 mod schema;
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,22 @@ pub struct ChatRow {
     pub chat_id: String,
     pub title: String,
     pub member_names: Vec<String>,
+    pub member_ids: Vec<String>,
+}
+
+/// How far a member has read a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMarkOf {
+    pub user_id: String,
+    pub mark: ReadMark,
+}
+
+/// A chat's members and their read marks (user id → message id), as cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMembers {
+    pub chat_id: String,
+    pub member_ids: Vec<String>,
+    pub read: HashMap<String, String>,
 }
 
 /// A message written here and not yet stored by the server.
@@ -244,12 +261,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO chats (chat_id, title, member_names) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (chat_id) DO UPDATE SET title = ?2, member_names = ?3",
+                "INSERT INTO chats (chat_id, title, member_names, member_ids) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (chat_id) DO UPDATE SET title = ?2, member_names = ?3, member_ids = ?4",
             )?;
             for chat in chats {
-                let members = serde_json::to_string(&chat.member_names).unwrap_or_default();
-                upsert.execute(params![chat.chat_id, chat.title, members])?;
+                let names = serde_json::to_string(&chat.member_names).unwrap_or_default();
+                let ids = serde_json::to_string(&chat.member_ids).unwrap_or_default();
+                upsert.execute(params![chat.chat_id, chat.title, names, ids])?;
             }
         }
         tx.commit()?;
@@ -836,6 +854,49 @@ impl Store {
             params![chat_id, msg_id],
         )?;
         Ok(())
+    }
+
+    /// Other members' read marks as the server listed them with the chats. Marks only move
+    /// forward, so an older listing never undoes a newer `read` event; the user's own marks come
+    /// from events and this device.
+    pub fn record_member_marks(
+        &mut self,
+        marks: &[ReadMarkOf],
+        me: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for mark in marks.iter().filter(|m| m.user_id != me) {
+            read_in(&tx, &mark.mark, &mark.user_id, me)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every chat's members by id with how far each has read (the message id; `None`: nothing
+    /// yet, as far as this cache knows), for a start from the cache.
+    pub fn member_marks(&self) -> Result<Vec<ChatMembers>, StoreError> {
+        let mut chats = self
+            .conn
+            .prepare_cached("SELECT chat_id, member_ids FROM chats ORDER BY chat_id")?;
+        let mut marks = self
+            .conn
+            .prepare_cached("SELECT user_id, msg_id FROM read_watermarks WHERE chat_id = ?1")?;
+        let listed = chats
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(listed.len());
+        for (chat_id, ids) in listed {
+            let member_ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+            let read: HashMap<String, String> = marks
+                .query_map([&chat_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            out.push(ChatMembers {
+                chat_id,
+                member_ids,
+                read,
+            });
+        }
+        Ok(out)
     }
 
     /// Where `user_id` has read `chat_id` up to, as far as this cache knows.

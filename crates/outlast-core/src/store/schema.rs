@@ -220,6 +220,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_ms INTEGER NOT NULL
     );
     "#,
+    // 10: members by id, so per-message read counts (who has not read it yet) can be shown from
+    // the cache; `read_watermarks` already holds how far each member has read.
+    r#"
+    ALTER TABLE chats ADD COLUMN member_ids TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -64,11 +64,13 @@ fn chats() -> Vec<ChatRow> {
             chat_id: "c-jun".into(),
             title: "Jun Park".into(),
             member_names: vec!["Jun Park".into(), "Demo User".into()],
+            member_ids: vec!["u-jun".into(), "u-demo".into()],
         },
         ChatRow {
             chat_id: "c-team".into(),
             title: "Outlast team".into(),
             member_names: vec!["Jun Park".into(), "Minji Kim".into()],
+            member_ids: vec!["u-jun".into(), "u-minji".into(), "u-demo".into()],
         },
     ]
 }
@@ -833,4 +835,43 @@ fn scrolling_back_skips_unsent_messages_and_an_empty_last_page_completes_the_cha
         .apply_history_page("c-jun", &[], false, "u-demo")
         .unwrap();
     assert!(store.history_complete("c-jun").unwrap());
+}
+
+#[test]
+fn members_marks_are_kept_forward_only_and_read_back_per_chat() {
+    let dir = TempDir::new("member-marks");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let mark = |user: &str, msg: &str, at: u64| ReadMarkOf {
+        user_id: user.into(),
+        mark: ReadMark {
+            chat_id: "c-team".into(),
+            msg_id: msg.into(),
+            sent_at_ms: at,
+        },
+    };
+    store
+        .record_member_marks(
+            &[mark("u-jun", "m-9", 90), mark("u-demo", "m-9", 90)],
+            "u-demo",
+        )
+        .unwrap();
+    // An older listing (a slow answer) does not move Jun back.
+    store
+        .record_member_marks(
+            &[mark("u-jun", "m-3", 30), mark("u-minji", "m-5", 50)],
+            "u-demo",
+        )
+        .unwrap();
+    let cached = store.member_marks().unwrap();
+    let team = cached.iter().find(|c| c.chat_id == "c-team").unwrap();
+    assert_eq!(team.member_ids, ["u-jun", "u-minji", "u-demo"]);
+    assert_eq!(team.read.get("u-jun").map(String::as_str), Some("m-9"));
+    assert_eq!(team.read.get("u-minji").map(String::as_str), Some("m-5"));
+    assert!(
+        !team.read.contains_key("u-demo"),
+        "the user's own marks come from this device and events, not the listing"
+    );
+    let jun = cached.iter().find(|c| c.chat_id == "c-jun").unwrap();
+    assert!(jun.read.is_empty());
 }
