@@ -4,8 +4,9 @@
 use outlast_core::store::SearchHit;
 use outlast_core::{
     ChatMessage, ChatSummary, CoreError, MemberRead, MessageAttachment, OlderPage, Person,
-    SessionInfo,
+    ServerEndpoints, SessionInfo,
 };
+use outlast_desktop::data_location::{self, DataLocation, FolderKind};
 use outlast_desktop::{SettingsEdit, SettingsView};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
@@ -152,12 +153,96 @@ pub async fn save_attachment<R: Runtime>(
 ) -> Result<String, IpcError> {
     use tauri::Manager;
     core.unlocked()?;
-    let folder = app
-        .path()
-        .download_dir()
-        .map_err(|e| CoreError::InvalidInput(format!("there is no Downloads folder: {e}")))?;
+    let folder = data_location::download_folder(
+        core.desktop.chosen_download_folder().as_deref(),
+        app.path().download_dir().ok(),
+    )
+    .ok_or_else(|| CoreError::InvalidInput("there is no Downloads folder".into()))?;
     let saved = core.client.save_attachment(&attachment, &folder).await?;
     Ok(saved.display().to_string())
+}
+
+/// The signed-in server and every endpoint this session may use.
+#[tauri::command]
+pub fn server_endpoints(core: State<'_, AppCore>) -> Result<ServerEndpoints, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.server_endpoints()?)
+}
+
+/// Where data and saved files are kept, and the space the data takes.
+#[tauri::command]
+pub async fn data_location<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+) -> Result<DataLocation, IpcError> {
+    core.unlocked()?;
+    describe_data(&app, &core).await
+}
+
+/// Lets the user pick the folder for saved files (the system chooser); unchanged if cancelled.
+#[tauri::command]
+pub async fn choose_download_folder<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+) -> Result<DataLocation, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    core.unlocked()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_folder(move |picked| {
+        let _ = tx.send(picked);
+    });
+    if let Some(folder) = rx.await.ok().flatten().and_then(|p| p.into_path().ok()) {
+        core.desktop.set_download_folder(Some(&folder))?;
+    }
+    describe_data(&app, &core).await
+}
+
+/// Saved files go to the system's Downloads folder again.
+#[tauri::command]
+pub async fn reset_download_folder<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+) -> Result<DataLocation, IpcError> {
+    core.unlocked()?;
+    core.desktop.set_download_folder(None)?;
+    describe_data(&app, &core).await
+}
+
+/// Shows the data folder or the saved-files folder in the file manager.
+#[tauri::command]
+pub fn open_folder<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+    which: FolderKind,
+) -> Result<(), IpcError> {
+    use tauri::Manager;
+    core.unlocked()?;
+    let folder = match which {
+        FolderKind::Data => app.path().app_data_dir().ok(),
+        FolderKind::Downloads => data_location::download_folder(
+            core.desktop.chosen_download_folder().as_deref(),
+            app.path().download_dir().ok(),
+        ),
+    }
+    .ok_or_else(|| CoreError::InvalidInput("this folder is not known on this system".into()))?;
+    Ok(data_location::open_folder(&folder)?)
+}
+
+async fn describe_data<R: Runtime>(
+    app: &AppHandle<R>,
+    core: &AppCore,
+) -> Result<DataLocation, IpcError> {
+    use tauri::Manager;
+    let data = app
+        .path()
+        .app_data_dir()
+        .map_err(|e| CoreError::InvalidInput(format!("there is no data folder: {e}")))?;
+    let chosen = core.desktop.chosen_download_folder();
+    let system = app.path().download_dir().ok();
+    // Measuring walks the folder: off the async threads.
+    tokio::task::spawn_blocking(move || data_location::describe(&data, chosen.as_deref(), system))
+        .await
+        .map_err(|e| IpcError::from(CoreError::InvalidInput(e.to_string())))
 }
 
 /// The chat is on screen in a focused window: everything in it is read.

@@ -18,6 +18,7 @@ use crate::clock::now_ms;
 use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSource};
 use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
+use crate::endpoint_list::{EndpointSource, ServerEndpoints};
 use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
     Person, Profile, Service, ServiceHealth, ServiceState, SessionInfo,
@@ -119,6 +120,8 @@ struct Session {
     dispatching: Mutex<()>,
     /// The media service's endpoints, preferred first (downloads).
     media: Vec<ApiClient>,
+    /// Every endpoint this session may use, for Settings.
+    endpoints: ServerEndpoints,
 }
 
 impl Drop for Session {
@@ -197,7 +200,7 @@ impl Client {
         }
         let discovery =
             ApiClient::new(server)?.with_timeout(self.inner.options.connection.request_timeout);
-        let config = self.discover(&discovery).await?;
+        let (config, source) = self.discover(&discovery).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let login = self.sign_in_at(&auths, username.trim(), password).await?;
         let view = self
@@ -206,6 +209,7 @@ impl Client {
         self.start(Start {
             discovery,
             config,
+            source,
             auths,
             username: username.trim().to_owned(),
             user: Profile {
@@ -238,12 +242,13 @@ impl Client {
         };
         let discovery = ApiClient::new(&account.server)?
             .with_timeout(self.inner.options.connection.request_timeout);
-        let config = self.discover(&discovery).await?;
+        let (config, source) = self.discover(&discovery).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let shared = &self.inner.shared;
         let mut start = Start {
             discovery,
             config,
+            source,
             auths,
             username: account.username.clone(),
             user: Profile {
@@ -403,6 +408,7 @@ impl Client {
         let Start {
             discovery,
             config,
+            source,
             auths,
             username,
             user,
@@ -621,6 +627,7 @@ impl Client {
             .run(),
         ));
         let session = Arc::new(Session {
+            endpoints: ServerEndpoints::new(discovery.server(), &config, source),
             server: discovery.server().to_owned(),
             api,
             auths,
@@ -686,7 +693,10 @@ impl Client {
 
     /// The discovery document: fresh if the service answers (and then cached), else the last
     /// cached one, else the built-in defaults.
-    async fn discover(&self, discovery: &ApiClient) -> Result<DiscoveryConfig, CoreError> {
+    async fn discover(
+        &self,
+        discovery: &ApiClient,
+    ) -> Result<(DiscoveryConfig, EndpointSource), CoreError> {
         let shared = &self.inner.shared;
         let cache = self
             .inner
@@ -702,13 +712,24 @@ impl Client {
                         tracing::warn!(%err, "could not cache the endpoint list");
                     }
                 }
-                Ok(config)
+                Ok((config, EndpointSource::Fresh))
             }
             Err(err) if err.retryable() => {
                 let cached = cache.as_ref().and_then(|c| c.load(discovery.server()));
-                let (config, source) = match (cached, &self.inner.options.builtin_endpoints) {
-                    (Some(cached), _) => (cached.config, "the last known endpoint list"),
-                    (None, Some(builtin)) => (builtin.clone(), "the built-in endpoint list"),
+                let (config, origin, source) = match (cached, &self.inner.options.builtin_endpoints)
+                {
+                    (Some(cached), _) => (
+                        cached.config,
+                        EndpointSource::Cached {
+                            saved_at_ms: cached.saved_at_ms,
+                        },
+                        "the last known endpoint list",
+                    ),
+                    (None, Some(builtin)) => (
+                        builtin.clone(),
+                        EndpointSource::BuiltIn,
+                        "the built-in endpoint list",
+                    ),
                     (None, None) => return Err(err),
                 };
                 tracing::warn!(%err, source, "discovery is down; using {source}");
@@ -717,7 +738,7 @@ impl Client {
                     ServiceState::Down,
                     Some(format!("{err}; using {source}")),
                 );
-                Ok(config)
+                Ok((config, origin))
             }
             Err(err) => Err(err),
         }
@@ -790,6 +811,11 @@ impl Client {
             not_remembered_because: session.not_kept.clone(),
             from_cache: session.from_cache,
         })
+    }
+
+    /// The signed-in server and every endpoint this session may use, as Settings shows them.
+    pub fn server_endpoints(&self) -> Result<ServerEndpoints, CoreError> {
+        Ok(self.session()?.endpoints.clone())
     }
 
     pub fn connection_state(&self) -> ConnectionState {
@@ -1612,6 +1638,8 @@ impl Client {
 struct Start {
     discovery: ApiClient,
     config: DiscoveryConfig,
+    /// Where `config` came from (shown in Settings).
+    source: EndpointSource,
     auths: Vec<ApiClient>,
     username: String,
     user: Profile,

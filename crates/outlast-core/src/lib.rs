@@ -10,6 +10,7 @@ mod clock;
 pub mod connection;
 pub mod credentials;
 mod discovery_cache;
+mod endpoint_list;
 mod error;
 pub mod file_names;
 pub mod model;
@@ -27,6 +28,7 @@ mod uploads;
 pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
+pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, ServiceEndpoint};
 pub use error::CoreError;
 pub use model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment,

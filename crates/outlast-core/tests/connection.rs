@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use outlast_core::{
-    Client, ClientOptions, ConnectionSettings, ConnectionState, CoreEvent, MessageState,
-    RetryPolicy, ServiceState, Transport,
+    Client, ClientOptions, ConnectionSettings, ConnectionState, CoreEvent, EndpointSource,
+    MessageState, RetryPolicy, Service, ServiceState, Transport,
 };
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 use tokio::sync::broadcast;
@@ -631,14 +631,29 @@ async fn discovery_down_uses_the_cached_endpoints_then_the_built_in_ones() {
         vault: None,
     };
     let defaults = outlast_core_discovery(&server).await;
-    // First sign-in caches the endpoint list.
-    drop(Probe::sign_in(&server, options.clone(), DEMO_USERNAME).await);
+    // First sign-in caches the endpoint list; Settings lists every endpoint, region by region.
+    let fresh = Probe::sign_in(&server, options.clone(), DEMO_USERNAME).await;
+    let listed = fresh.client.server_endpoints().unwrap();
+    assert_eq!(listed.server, server.discovery_url());
+    assert_eq!(listed.source, EndpointSource::Fresh);
+    let regions: Vec<&str> = listed.regions.iter().map(|r| r.name.as_str()).collect();
+    let expected: Vec<&str> = defaults.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(regions, expected);
+    assert!(listed.regions[0]
+        .endpoints
+        .iter()
+        .any(|e| e.service == Service::Gateway && e.url == defaults.regions[0].gateways[0].url));
+    drop(fresh);
 
     server.set_fault("discovery", "refuse").unwrap();
     let mut cached = Probe::sign_in(&server, options.clone(), DEMO_USERNAME).await;
     let discovery = cached.client.services().discovery;
     assert_eq!(discovery.state, ServiceState::Down);
     assert!(discovery.detail.unwrap().contains("last known"));
+    assert!(matches!(
+        cached.client.server_endpoints().unwrap().source,
+        EndpointSource::Cached { saved_at_ms } if saved_at_ms > 0
+    ));
     let id = cached.send("via cached endpoints");
     cached.sent(&id).await;
 
@@ -656,7 +671,11 @@ async fn discovery_down_uses_the_cached_endpoints_then_the_built_in_ones() {
         builtin_endpoints: Some(defaults),
         vault: None,
     };
-    Probe::sign_in(&server, builtin, DEMO_USERNAME).await;
+    let built_in = Probe::sign_in(&server, builtin, DEMO_USERNAME).await;
+    assert_eq!(
+        built_in.client.server_endpoints().unwrap().source,
+        EndpointSource::BuiltIn
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

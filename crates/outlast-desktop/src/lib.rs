@@ -2,6 +2,7 @@
 //! delivery, the desktop settings file and the lock. The Tauri shell wires these to windows and
 //! the tray; everything here is testable against the real D-Bus services.
 
+pub mod data_location;
 pub mod file_grants;
 pub mod keyring_vault;
 pub mod links;
@@ -11,6 +12,7 @@ pub mod settings;
 pub mod state;
 pub mod tray_status;
 
+pub use data_location::DataLocation;
 pub use file_grants::FileGrants;
 pub use keyring_vault::KeyringVault;
 pub use links::{open_link, LinkError};

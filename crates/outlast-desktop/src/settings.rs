@@ -51,6 +51,8 @@ pub struct DesktopSettings {
     pub passcode_verifier: Option<String>,
     pub theme: Theme,
     pub language: Language,
+    /// Where Save puts received files; `None`: the system's Downloads folder.
+    pub download_folder: Option<PathBuf>,
 }
 
 impl Default for DesktopSettings {
@@ -63,6 +65,7 @@ impl Default for DesktopSettings {
             passcode_verifier: None,
             theme: Theme::System,
             language: Language::System,
+            download_folder: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The desktop settings and the lock behind one door, so the shell's commands stay one line:
 //! every change is validated here and saved before it is reported done.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use thiserror::Error;
@@ -63,6 +63,24 @@ impl DesktopState {
 
     pub fn view(&self) -> SettingsView {
         self.settings().view()
+    }
+
+    /// The folder the user chose for saved files, if any.
+    pub fn chosen_download_folder(&self) -> Option<PathBuf> {
+        self.settings().download_folder.clone()
+    }
+
+    /// Save received files into `folder` from now on (checked first); `None`: the system's
+    /// Downloads folder again.
+    pub fn set_download_folder(&self, folder: Option<&Path>) -> Result<(), DesktopError> {
+        let checked = folder
+            .map(crate::data_location::check_download_folder)
+            .transpose()?;
+        self.change(|s| {
+            s.download_folder = checked;
+            Ok(())
+        })?;
+        Ok(())
     }
 
     pub fn notifications(&self) -> NotificationSettings {

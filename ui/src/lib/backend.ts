@@ -10,7 +10,10 @@ import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { OlderPage } from "./bindings/OlderPage";
+import type { DataLocation } from "./bindings/DataLocation";
+import type { FolderKind } from "./bindings/FolderKind";
 import type { MemberRead } from "./bindings/MemberRead";
+import type { ServerEndpoints } from "./bindings/ServerEndpoints";
 import type { Person } from "./bindings/Person";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -156,6 +159,31 @@ export function fillGap(chatId: string, above: string): Promise<ChatMessage[]> {
 /** The chat's other members and how far each has read it; `read_mark_moved` events keep it current. */
 export function readMarks(chatId: string): Promise<MemberRead[]> {
   return call<MemberRead[]>("read_marks", { chatId });
+}
+
+/** The signed-in server and every endpoint this session may use (Settings). */
+export function serverEndpoints(): Promise<ServerEndpoints> {
+  return call<ServerEndpoints>("server_endpoints");
+}
+
+/** Where data and saved files are kept, and the space the data takes (Settings). */
+export function dataLocation(): Promise<DataLocation> {
+  return call<DataLocation>("data_location");
+}
+
+/** Opens the system folder chooser for saved files; resolves with the (maybe unchanged) location. */
+export function chooseDownloadFolder(): Promise<DataLocation> {
+  return call<DataLocation>("choose_download_folder");
+}
+
+/** Saved files go to the system's Downloads folder again. */
+export function resetDownloadFolder(): Promise<DataLocation> {
+  return call<DataLocation>("reset_download_folder");
+}
+
+/** Shows the data folder or the saved-files folder in the file manager. */
+export function openFolder(which: FolderKind): Promise<void> {
+  return call<void>("open_folder", { which });
 }
 
 /** The messages of a chat after which history may still be missing. */
