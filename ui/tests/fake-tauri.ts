@@ -15,11 +15,13 @@ import type { ChatMessage } from "../src/lib/bindings/ChatMessage";
 import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
 import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
+import type { DataLocation } from "../src/lib/bindings/DataLocation";
 import type { IpcError } from "../src/lib/bindings/IpcError";
 import type { MessageAttachment } from "../src/lib/bindings/MessageAttachment";
 import type { OlderPage } from "../src/lib/bindings/OlderPage";
 import type { Person } from "../src/lib/bindings/Person";
 import type { SearchHit } from "../src/lib/bindings/SearchHit";
+import type { ServerEndpoints } from "../src/lib/bindings/ServerEndpoints";
 import type { Service } from "../src/lib/bindings/Service";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
 import type { ServiceState } from "../src/lib/bindings/ServiceState";
@@ -110,6 +112,8 @@ export type FakeControls = {
   release(cmd: string): void;
   /** What pick_files answers next (the files the user chooses; [] is cancelling). */
   setPicked(paths: string[]): void;
+  /** What the folder chooser of choose_download_folder answers next (null is cancelling). */
+  setPickedFolder(path: string | null): void;
   /** The files of an own message finished uploading: message_updated with media ids. */
   uploaded(clientMsgId: string): void;
   /** Someone writes in a chat with files (each already uploaded): message_added (+ chat_updated). */
@@ -320,6 +324,19 @@ export function installFakeTauri(options: FakeOptions): void {
   // --- Files and history, as the core answers for them ----------------------
 
   let picked: string[] = [];
+  // --- Where data and saved files are kept (Settings) ----------------------
+  const DATA_FOLDER = "/home/me/.local/share/app.outlast.desktop";
+  const SYSTEM_DOWNLOADS = "/home/me/Downloads";
+  let downloadFolder: string | null = null;
+  let pickedFolder: string | null = null;
+  function dataLocation(): DataLocation {
+    return {
+      data_folder: DATA_FOLDER,
+      used_bytes: 48_234_496,
+      download_folder: downloadFolder ?? SYSTEM_DOWNLOADS,
+      download_folder_chosen: downloadFolder !== null,
+    };
+  }
   let nextMedia = 1;
   const olderPages: Record<string, OlderPage[]> = {};
   const gaps: Record<string, string[]> = {};
@@ -733,13 +750,48 @@ export function installFakeTauri(options: FakeOptions): void {
       }
       case "pick_files":
         return picked;
+      case "server_endpoints": {
+        requireSession();
+        requireUnlocked();
+        const region = (name: string, n: number): ServerEndpoints["regions"][number] => ({
+          name,
+          endpoints: [
+            { service: "gateway", id: `gw-${name}1`, url: `ws://127.0.0.1:77${n}1/gateway` },
+            { service: "gateway", id: `gw-${name}2`, url: `ws://127.0.0.1:77${n}2/gateway` },
+            { service: "api", id: `api-${name}1`, url: `http://127.0.0.1:77${n}5` },
+            { service: "auth", id: `auth-${name}1`, url: `http://127.0.0.1:77${n}6` },
+            { service: "media", id: `media-${name}1`, url: `http://127.0.0.1:77${n}7` },
+          ],
+        });
+        const listed: ServerEndpoints = {
+          server: session!.server,
+          source: { kind: "fresh" },
+          regions: [region("a", 1), region("b", 2)],
+        };
+        return listed;
+      }
+      case "data_location":
+        requireUnlocked();
+        return dataLocation();
+      case "choose_download_folder":
+        requireUnlocked();
+        if (pickedFolder !== null) downloadFolder = pickedFolder;
+        return dataLocation();
+      case "reset_download_folder":
+        requireUnlocked();
+        downloadFolder = null;
+        return dataLocation();
+      case "open_folder":
+        requireUnlocked();
+        if (args.which !== "data" && args.which !== "downloads") throw "invalid args `which` for command `open_folder`";
+        return null;
       case "save_attachment": {
         requireSession();
         requireUnlocked();
         const file = args.attachment as MessageAttachment | undefined;
         if (!file || typeof file.name !== "string") throw "invalid args `attachment` for command `save_attachment`";
         if (file.media_id === null) throw lockError("invalid_input", "that file has not been uploaded yet");
-        return `/home/me/Downloads/${file.name}`;
+        return `${downloadFolder ?? SYSTEM_DOWNLOADS}/${file.name}`;
       }
       case "mark_read": {
         requireSession();
@@ -1159,6 +1211,9 @@ export function installFakeTauri(options: FakeOptions): void {
       const waiting = holds.get(cmd) ?? [];
       holds.delete(cmd);
       for (const resolve of waiting) resolve();
+    },
+    setPickedFolder(path) {
+      pickedFolder = path;
     },
     setPicked(paths) {
       picked = paths.slice();

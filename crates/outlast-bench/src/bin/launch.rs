@@ -146,6 +146,7 @@ fn fill_cache(data: &Path, messages: usize, chats: usize) -> u64 {
             chat_id: format!("c-bench-{i}"),
             title: format!("Project room {i}"),
             member_names: vec!["Demo User".into(), format!("Colleague {i}")],
+            member_ids: vec!["u-demo".into(), format!("u-colleague-{i}")],
         })
         .collect();
     store.upsert_chats(&extra).unwrap();

@@ -55,6 +55,7 @@ fn ingest(dir: &std::path::Path, records: &[MessageRecord]) -> (f64, f64) {
             chat_id: format!("c-{i}"),
             title: format!("Chat {i}"),
             member_names: vec!["Demo User".into()],
+            member_ids: vec!["u-demo".into()],
         })
         .collect();
     store.upsert_chats(&chats).unwrap();
@@ -155,6 +156,7 @@ fn main() {
             chat_id: format!("c-{i}"),
             title: format!("Chat {i}"),
             member_names: vec!["Demo User".into(), format!("Peer {i}")],
+            member_ids: vec!["u-demo".into(), format!("u-peer-{i}")],
         })
         .collect();
     store.upsert_chats(&chats).unwrap();
