@@ -569,6 +569,9 @@ impl Client {
             .run(),
         )];
         tasks.push(tokio::spawn(shared.clone().keep_search_index()));
+        if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
+            tasks.push(tokio::spawn(check_store_later(path)));
+        }
         // Read marks a previous run made and the server never confirmed go first.
         let unsent_marks = shared
             .with_store(|s| s.unsent_read_marks())
@@ -1682,6 +1685,25 @@ fn open_account_store(
         tracing::error!(%reason, moved_to = %moved_to.display(), "the local cache was damaged and set aside; it fills again from the server");
     }
     Ok(store)
+}
+
+/// Reading the whole cache competes with the first paint on a small machine: check it once the
+/// app has settled.
+const STORE_CHECK_DELAY: Duration = Duration::from_secs(10);
+
+/// Check every page of the account's database in the background; damage is set aside at the
+/// next start (see [`crate::store::check_in_background`]).
+async fn check_store_later(path: std::path::PathBuf) {
+    tokio::time::sleep(STORE_CHECK_DELAY).await;
+    let checked =
+        tokio::task::spawn_blocking(move || crate::store::check_in_background(&path)).await;
+    match checked {
+        Ok(Ok(())) => tracing::debug!("the local cache passed its integrity check"),
+        Ok(Err(err)) => {
+            tracing::error!(%err, "the local cache is damaged: it is set aside and filled again from the server at the next start")
+        }
+        Err(err) => tracing::warn!(%err, "the integrity check of the local cache stopped"),
+    }
 }
 
 /// Every endpoint of one service across regions, in the server's order of preference.

@@ -875,3 +875,62 @@ fn members_marks_are_kept_forward_only_and_read_back_per_chat() {
     let jun = cached.iter().find(|c| c.chat_id == "c-jun").unwrap();
     assert!(jun.read.is_empty());
 }
+
+#[test]
+fn damage_found_by_the_background_check_is_set_aside_at_the_next_start() {
+    let dir = TempDir::new("check-later");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let records: Vec<MessageRecord> = (0..400)
+        .map(|i| {
+            record(
+                &format!("m-{i:04}"),
+                "c-jun",
+                "u-jun",
+                &"words ".repeat(40),
+                i,
+            )
+        })
+        .collect();
+    let events: Vec<(u64, &MessageRecord, &str)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
+        .collect();
+    store.apply_messages(&events, "u-demo", None).unwrap();
+    drop(store);
+    assert!(
+        check_in_background(&dir.db()).is_ok(),
+        "a sound file passes"
+    );
+
+    // A page in the middle of the file is overwritten (a disk fault): the file still opens,
+    // since only the header is read at start-up, but the full check finds the damage.
+    let mut bytes = fs::read(dir.db()).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 8 * page, "several pages: {}", bytes.len());
+    bytes[3 * page..5 * page].fill(0x5a);
+    fs::write(dir.db(), &bytes).unwrap();
+    let (store, opened) = Store::open(&dir.db()).unwrap();
+    assert_eq!(opened, Opened::Existing);
+    drop(store);
+    let err = check_in_background(&dir.db()).expect_err("the damage is found");
+    assert!(!err.to_string().is_empty());
+
+    // The next start sets it aside, with the finding, and starts a fresh cache.
+    let (store, opened) = Store::open(&dir.db()).unwrap();
+    let Opened::Recovered { moved_to, reason } = opened else {
+        panic!("expected a recovery, got {opened:?}");
+    };
+    assert!(reason.contains("integrity check"), "{reason}");
+    assert!(moved_to.exists());
+    assert!(PathBuf::from(format!("{}.reason", moved_to.display())).exists());
+    assert_eq!(store.chat_list().unwrap().len(), 0);
+    drop(store);
+    let (_, opened) = Store::open(&dir.db()).unwrap();
+    assert_eq!(
+        opened,
+        Opened::Existing,
+        "the fresh cache is not taken for damaged"
+    );
+}
