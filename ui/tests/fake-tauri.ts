@@ -51,6 +51,13 @@ export type FakeOptions = {
   drafts?: Record<string, string>;
   /** The theme and language stored from before (default: both "system"). */
   appearance?: Partial<Pick<SettingsView, "theme" | "language">>;
+  /**
+   * A long chat, "chat-archive" ("Archive", listed last), made in the page:
+   * open_chat answers all `messages` of it at once (as after scrolling back a
+   * long way), and load_older `older` more, 100 at a time. Message n (1 is the
+   * oldest of all) reads "Archive n: …", so a search for "Archive 50000" finds one.
+   */
+  longChat?: { messages: number; older?: number };
 };
 
 /** What the fake exposes to tests as `window.__fake`. */
@@ -290,6 +297,66 @@ export function installFakeTauri(options: FakeOptions): void {
     },
   ];
   const peerOf: Record<string, string> = { "chat-mina": "mina", "chat-hiking": "sora", "chat-joon": "joon" };
+
+  // The long chat: numbered from its oldest message, 3 minutes apart (so runs by one sender are grouped), the newest 5 days ago.
+  const archiveTotal = (options.longChat?.messages ?? 0) + (options.longChat?.older ?? 0);
+  let archiveOlder = options.longChat?.older ?? 0;
+  const archiveLines = [
+    "ok",
+    "Sounds good to me.",
+    "Did anyone check the forecast for the weekend?",
+    "I'll bring the stove and the small pot; someone else grab the fuel.",
+    "Running late, start without me!",
+    "The trail past the second bridge was closed last time, so we took the long way round the lake, which added about an hour but the views were worth it.",
+    "Thanks!",
+    "Who has the spare headlamp?",
+    "Photos are up in the shared folder.\nThe one from the summit came out great.",
+    "Let's meet at the north gate at 7:30.",
+  ];
+  const archiveFrom = ["joon", "sora", "mina", "me", "hana", "tae"];
+  function archiveMessage(n: number): ChatMessage {
+    // A cheap, fixed hash of n: who writes and what varies, with runs by the same person.
+    const h = Math.imul(n, 2654435761) >>> 0;
+    const from = archiveFrom[(n >> 2) % 3 === 0 ? h % archiveFrom.length : (n >> 3) % archiveFrom.length];
+    const at = startOfToday.getTime() - 5 * 24 * 60 * MIN + 12 * 60 * MIN - (archiveTotal - n) * 3 * MIN;
+    const body = `Archive ${n}: ${archiveLines[(h >>> 8) % archiveLines.length]}`;
+    const own = from === "me";
+    return {
+      client_msg_id: own ? `archive-own-${n}` : null,
+      msg_id: `archive-${n}`,
+      chat_id: "chat-archive",
+      sender_id: own ? me.user_id : from,
+      sender_name: own ? me.display_name : people[from],
+      body,
+      sent_at_ms: at,
+      seq: n,
+      state: "sent",
+      failure: null,
+      own,
+      attachments: [],
+    };
+  }
+  /** The next page of the long chat's older messages, or null when there are none left. */
+  function archivePage(): OlderPage | null {
+    if (archiveOlder <= 0) return null;
+    const from = Math.max(1, archiveOlder - 99);
+    const page = Array.from({ length: archiveOlder - from + 1 }, (_, i) => archiveMessage(from + i));
+    archiveOlder = from - 1;
+    return { messages: page, has_more: archiveOlder > 0, missing_above: null };
+  }
+  if (options.longChat) {
+    const first = archiveTotal - options.longChat.messages + 1;
+    messages["chat-archive"] = Array.from({ length: options.longChat.messages }, (_, i) => archiveMessage(first + i));
+    chats.push({
+      chat_id: "chat-archive",
+      title: "Archive",
+      member_names: ["Joon Lee", "Sora Kim", "Mina Park", "Hana Choi", "Taeyang Jung", "You"],
+      last_message: null,
+      unread_count: 0,
+      muted: false,
+    });
+    peerOf["chat-archive"] = "joon";
+  }
   for (const chat of chats) chat.last_message = messages[chat.chat_id].at(-1) ?? null;
 
   const newSession = (server: string): SessionInfo => ({
@@ -804,7 +871,8 @@ export function installFakeTauri(options: FakeOptions): void {
         requireSession();
         requireUnlocked();
         const chat = chatOrReject(args.chatId);
-        const page = olderPages[chat.chat_id]?.shift() ?? { messages: [], has_more: false, missing_above: null };
+        const page = olderPages[chat.chat_id]?.shift() ??
+          (chat.chat_id === "chat-archive" ? archivePage() : null) ?? { messages: [], has_more: false, missing_above: null };
         // Like the core's timeline: what was shown stays part of the chat.
         insertMessages(chat.chat_id, 0, page.messages);
         if (page.missing_above !== null) (gaps[chat.chat_id] ??= []).push(page.missing_above);

@@ -99,6 +99,9 @@ export function isJumpTarget(m: ChatMessage, target: JumpTarget): boolean {
  */
 export const NOTHING_OLDER_OFFLINE = "nothing_older_offline";
 
+/** How long the first chat opens late when the window cannot paint (it is hidden). */
+const FIRST_PAINT_WAIT_MS = 250;
+
 /** Loading state of one chat's history. */
 export type ChatLoad = { loading: boolean; error: string | null };
 
@@ -155,7 +158,13 @@ export class AppStore {
   chats = $state<ChatSummary[]>([]);
   chatsLoading = $state(false);
   chatsError = $state<string | null>(null);
-  messages = $state<Record<string, ChatMessage[]>>({});
+  /**
+   * Per chat, its messages, oldest first. Not deeply reactive: a chat may hold
+   * 100,000 of them, and a proxy and signals for each would cost more than the
+   * list itself. Every change replaces the chat's array (see #setMessages), and
+   * a changed message is a new object.
+   */
+  messages = $state.raw<Record<string, ChatMessage[]>>({});
   chatLoad = $state<Record<string, ChatLoad>>({});
   selectedChatId = $state<string | null>(null);
   /** Whether the chat opened last puts the focus in its composer (see selectChat). */
@@ -335,7 +344,9 @@ export class AppStore {
       }
       return;
     }
-    this.#reportFirstPaint();
+    // The first time, the list goes on screen before a chat is opened: opening one (its history
+    // and its layout) would otherwise hold back the first paint by a few hundred milliseconds.
+    await this.#reportFirstPaint();
     const want = this.#wantChatId;
     this.#wantChatId = null;
     if (want !== null && this.chats.some((c) => c.chat_id === want)) return this.selectChat(want);
@@ -352,18 +363,27 @@ export class AppStore {
 
   #paintReported = false;
 
-  /** Once, when the first chat list is on screen (after the browser has painted it). */
-  #reportFirstPaint(): void {
-    if (this.#paintReported || this.chats.length === 0) return;
+  /**
+   * Once, when the first chat list is on screen (after the browser has painted it); resolves
+   * then, or at once when it was reported before.
+   */
+  #reportFirstPaint(): Promise<void> {
+    if (this.#paintReported || this.chats.length === 0) return Promise.resolve();
     this.#paintReported = true;
     const chats = this.chats.length;
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        backend.chatListPainted(chats).catch(() => {
-          /* only a measurement: nothing to show */
-        });
-      }),
-    );
+    return new Promise((resolve) => {
+      // A hidden window (started in the tray) paints nothing: do not wait for it.
+      const fallback = setTimeout(resolve, FIRST_PAINT_WAIT_MS);
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          clearTimeout(fallback);
+          resolve();
+          backend.chatListPainted(chats).catch(() => {
+            /* only a measurement: nothing to show */
+          });
+        }),
+      );
+    });
   }
 
   /**
@@ -525,7 +545,7 @@ export class AppStore {
         const k = messageKey(m);
         return k === null || !have.has(k);
       });
-      list.splice(at + 1, 0, ...fresh);
+      this.#setMessages(chatId, [...list.slice(0, at + 1), ...fresh, ...list.slice(at + 1)]);
     }
     const history = this.#historyOf(chatId);
     history.gaps = history.gaps.filter((id) => id !== above);
@@ -552,7 +572,7 @@ export class AppStore {
       const k = messageKey(m);
       return k === null || !have.has(k);
     });
-    if (fresh.length > 0) this.messages[chatId] = [...fresh, ...list];
+    if (fresh.length > 0) this.#setMessages(chatId, [...fresh, ...list]);
     return fresh.length;
   }
 
@@ -1121,6 +1141,7 @@ export class AppStore {
   }
 
   #mergeHistory(chatId: string, history: ChatMessage[]): void {
+    if ((this.messages[chatId] ?? []).length === 0) return this.#setMessages(chatId, history);
     const keys = new Set(history.map(messageKey).filter((k) => k !== null));
     const current = this.messages[chatId] ?? [];
     const extra = (m: ChatMessage) => {
@@ -1132,7 +1153,12 @@ export class AppStore {
     const firstKnown = current.findIndex((m) => !extra(m));
     const above = firstKnown < 0 ? [] : current.slice(0, firstKnown).filter(extra);
     const below = current.slice(Math.max(firstKnown, 0)).filter(extra);
-    this.messages[chatId] = [...above, ...history, ...below];
+    this.#setMessages(chatId, [...above, ...history, ...below]);
+  }
+
+  /** Replaces a chat's messages (the list is never changed in place: readers see a new array). */
+  #setMessages(chatId: string, list: ChatMessage[]): void {
+    this.messages = { ...this.messages, [chatId]: list };
   }
 
   /**
@@ -1143,16 +1169,19 @@ export class AppStore {
    */
   #upsert(message: ChatMessage, how: "added" | "updated" | "returned"): void {
     const chatId = message.chat_id;
-    if (!this.messages[chatId]) this.messages[chatId] = [];
-    const list = this.messages[chatId];
+    const list = this.messages[chatId] ?? [];
     const key = messageKey(message);
-    const index = key === null ? -1 : list.findIndex((m) => messageKey(m) === key);
+    // From the end: what changes is nearly always recent.
+    let index = -1;
+    if (key !== null) for (index = list.length - 1; index >= 0 && messageKey(list[index]) !== key; index--);
     if (index < 0) {
-      list.push(message);
+      this.#setMessages(chatId, [...list, message]);
       // Someone else wrote in the chat the user is looking at: it is read.
       if (how === "added" && !message.own) this.#markRead(chatId);
     } else if (how === "updated" || (list[index].state === "pending" && message.state !== "pending")) {
-      list[index] = message;
+      const next = list.slice();
+      next[index] = message;
+      this.#setMessages(chatId, next);
     } else {
       return;
     }
@@ -1161,14 +1190,15 @@ export class AppStore {
 
   /** Drops an unsent message (deleted by the user) from its chat. The preview follows with `chat_updated`. */
   #remove(chatId: string, clientMsgId: string): void {
-    const drop = (list: ChatMessage[] | undefined): boolean => {
+    const drop = (id: string): boolean => {
+      const list = this.messages[id];
       const index = list ? list.findIndex((m) => m.client_msg_id === clientMsgId) : -1;
-      if (index >= 0) list!.splice(index, 1);
+      if (index >= 0) this.#setMessages(id, list.filter((_, i) => i !== index));
       return index >= 0;
     };
     // Its own chat; failing that, any other cached chat (a client id is unique).
-    if (drop(this.messages[chatId])) return;
-    for (const list of Object.values(this.messages)) if (drop(list)) return;
+    if (drop(chatId)) return;
+    for (const id of Object.keys(this.messages)) if (drop(id)) return;
   }
 
   /** Keeps a chat's preview current until the core's own `chat_updated` arrives. */
