@@ -38,6 +38,9 @@ struct Args {
     chats: usize,
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// Copy each process's /proc/<pid>/smaps here after every run (to see where memory goes).
+    #[arg(long)]
+    smaps_dir: Option<PathBuf>,
 }
 
 /// How long one launch may take to paint before the run counts as failed.
@@ -96,11 +99,20 @@ fn main() {
         let (in_app_ms, chats) = wait_for_paint(&report, &mut app);
         let wall = started.elapsed();
         let settled = settle_memory(app.id());
+        if let Some(dir) = &args.smaps_dir {
+            keep_smaps(app.id(), dir, run);
+        }
         stop(&mut app);
+        let parts: Vec<String> = settled
+            .by_process
+            .iter()
+            .map(|(name, pss)| format!("{name} {:.0}", *pss as f64 / 1024.0))
+            .collect();
         println!(
-            "  run {run}: painted {chats} chats {:.0} ms after launch ({in_app_ms:.0} ms inside the app); memory {:.0} MiB PSS, {:.0} MiB RSS over {} processes",
+            "  run {run}: painted {chats} chats {:.0} ms after launch ({in_app_ms:.0} ms inside the app); memory {:.0} MiB PSS ({}), {:.0} MiB RSS over {} processes",
             wall.as_secs_f64() * 1000.0,
             settled.pss_kib as f64 / 1024.0,
+            parts.join(", "),
             settled.rss_kib as f64 / 1024.0,
             settled.processes
         );
@@ -221,11 +233,13 @@ fn wait_for_paint(report: &Path, app: &mut Child) -> (f64, usize) {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Memory {
     pss_kib: u64,
     rss_kib: u64,
     processes: usize,
+    /// Each process's name and PSS, to see where memory goes.
+    by_process: Vec<(String, u64)>,
 }
 
 /// The app's memory once settled: the last of the samples taken over `SETTLE`.
@@ -241,6 +255,23 @@ fn settle_memory(pid: u32) -> Memory {
 
 /// PSS and RSS summed over `root` and every process descended from it.
 fn tree_memory(root: u32) -> Memory {
+    let tree = tree_of(root);
+    let mut memory = Memory {
+        processes: tree.len(),
+        ..Memory::default()
+    };
+    for pid in tree {
+        let pss = field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:");
+        memory.pss_kib += pss;
+        memory.rss_kib += field_kib(&format!("/proc/{pid}/status"), "VmRSS:");
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        memory.by_process.push((name.trim().to_owned(), pss));
+    }
+    memory
+}
+
+/// `root` and every process descended from it.
+fn tree_of(root: u32) -> Vec<u32> {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -267,15 +298,19 @@ fn tree_memory(root: u32) -> Memory {
         );
         i += 1;
     }
-    let mut memory = Memory {
-        processes: tree.len(),
-        ..Memory::default()
-    };
-    for pid in tree {
-        memory.pss_kib += field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:");
-        memory.rss_kib += field_kib(&format!("/proc/{pid}/status"), "VmRSS:");
+    tree
+}
+
+/// Copy the smaps of `root` and its descendants into `dir` as `run-<n>-<name>-<pid>.smaps`.
+fn keep_smaps(root: u32, dir: &Path, run: usize) {
+    std::fs::create_dir_all(dir).expect("the smaps folder");
+    for pid in tree_of(root) {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if let Ok(smaps) = std::fs::read(format!("/proc/{pid}/smaps")) {
+            let file = dir.join(format!("run-{run}-{}-{pid}.smaps", name.trim()));
+            std::fs::write(file, smaps).expect("writing smaps");
+        }
     }
-    memory
 }
 
 fn field_kib(path: &str, field: &str) -> u64 {
