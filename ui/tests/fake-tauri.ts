@@ -17,6 +17,7 @@ import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { DataLocation } from "../src/lib/bindings/DataLocation";
 import type { IpcError } from "../src/lib/bindings/IpcError";
+import type { MemberRead } from "../src/lib/bindings/MemberRead";
 import type { MessageAttachment } from "../src/lib/bindings/MessageAttachment";
 import type { OlderPage } from "../src/lib/bindings/OlderPage";
 import type { Person } from "../src/lib/bindings/Person";
@@ -58,6 +59,13 @@ export type FakeOptions = {
    * oldest of all) reads "Archive n: …", so a search for "Archive 50000" finds one.
    */
   longChat?: { messages: number; older?: number };
+  /**
+   * This many more chats, made in the page ("chat-many-1" … "chat-many-N"), each
+   * with one message from someone else, older than the demo chats' (listed
+   * after them) and one minute apart, so chat-many-1 comes first of them.
+   * Titles are "<topic> <n>" (e.g. "Book club 7").
+   */
+  manyChats?: number;
 };
 
 /** What the fake exposes to tests as `window.__fake`. */
@@ -96,6 +104,12 @@ export type FakeControls = {
   addUnsent(chatId: string, body: string, failure?: string | null): ChatMessage;
   /** A catch-up after reconnecting applied `done` of `total` missed events: sync_progress. */
   syncProgress(done: number, total: number): void;
+  /**
+   * `userId` read a chat up to message `msgId`: read_mark_moved. The fake's own
+   * mark (what read_marks answers) only moves forward, like the core's; an
+   * older id is still announced, as a late event would be.
+   */
+  readBy(chatId: string, userId: string, msgId: string): void;
   /** The messages the fake holds for a chat, as open_chat would return them. */
   messagesOf(chatId: string): ChatMessage[];
   /** The settings as stored. */
@@ -197,11 +211,13 @@ export function installFakeTauri(options: FakeOptions): void {
 
   let seq = 100;
   let nextMsg = 1;
+  /** A new server id. Like the server's, ids sort as strings in the order the messages were stored. */
+  const newMsgId = () => `m-${String(nextMsg++).padStart(6, "0")}`;
 
   function peerMessage(chatId: string, from: string, body: string, at: number): ChatMessage {
     return {
       client_msg_id: null,
-      msg_id: `m-${nextMsg++}`,
+      msg_id: newMsgId(),
       chat_id: chatId,
       sender_id: from,
       sender_name: people[from],
@@ -218,7 +234,7 @@ export function installFakeTauri(options: FakeOptions): void {
   function ownMessage(chatId: string, body: string, at: number): ChatMessage {
     return {
       client_msg_id: `old-${nextMsg}`,
-      msg_id: `m-${nextMsg++}`,
+      msg_id: newMsgId(),
       chat_id: chatId,
       sender_id: me.user_id,
       sender_name: me.display_name,
@@ -314,6 +330,8 @@ export function installFakeTauri(options: FakeOptions): void {
     "Let's meet at the north gate at 7:30.",
   ];
   const archiveFrom = ["joon", "sora", "mina", "me", "hana", "tae"];
+  /** Padded, so the ids sort as strings in the order of the messages, as the server's do. */
+  const archiveId = (n: number) => `archive-${String(n).padStart(7, "0")}`;
   function archiveMessage(n: number): ChatMessage {
     // A cheap, fixed hash of n: who writes and what varies, with runs by the same person.
     const h = Math.imul(n, 2654435761) >>> 0;
@@ -323,7 +341,7 @@ export function installFakeTauri(options: FakeOptions): void {
     const own = from === "me";
     return {
       client_msg_id: own ? `archive-own-${n}` : null,
-      msg_id: `archive-${n}`,
+      msg_id: archiveId(n),
       chat_id: "chat-archive",
       sender_id: own ? me.user_id : from,
       sender_name: own ? me.display_name : people[from],
@@ -357,7 +375,58 @@ export function installFakeTauri(options: FakeOptions): void {
     });
     peerOf["chat-archive"] = "joon";
   }
+
+  const topics = ["Book club", "Climbing", "Family", "Project Orion", "Lunch crew", "Neighbours", "Study group", "Futsal"];
+  const manyLines = ["See you there!", "Thanks, got it.", "Who's bringing the snacks?", "Running five minutes late.", "Photos are up."];
+  const manyFrom = Object.keys(people);
+  const manyNewest = (messages["chat-joon"].at(-1)?.sent_at_ms ?? now) - MIN;
+  for (let n = 1; n <= (options.manyChats ?? 0); n++) {
+    const chatId = `chat-many-${n}`;
+    const from = manyFrom[n % manyFrom.length];
+    messages[chatId] = [peerMessage(chatId, from, manyLines[n % manyLines.length], manyNewest - n * MIN)];
+    chats.push({
+      chat_id: chatId,
+      title: `${topics[n % topics.length]} ${n}`,
+      member_names: [people[from], people[manyFrom[(n + 1) % manyFrom.length]], me.display_name],
+      last_message: null,
+      unread_count: n % 7 === 0 ? n % 5 : 0,
+      muted: n % 11 === 0,
+    });
+    peerOf[chatId] = from;
+  }
   for (const chat of chats) chat.last_message = messages[chat.chat_id].at(-1) ?? null;
+
+  // --- Read marks: who else is in each chat (by id) and the newest message each has read ---
+
+  const members: Record<string, string[]> = {
+    "chat-mina": ["mina"],
+    "chat-hiking": ["joon", "sora", "mina"],
+    "chat-joon": ["joon"],
+  };
+  const idAt = (chatId: string, index: number) => messages[chatId]?.at(index)?.msg_id ?? null;
+  /** Per chat and member: the newest message they have read (null or missing: nothing yet). */
+  const readUpTo: Record<string, Record<string, string | null>> = {
+    // Mina has read everything; in the group Joon has, Sora not the last two, Mina not the last five;
+    // Joon has not read the thanks for his book.
+    "chat-mina": { mina: idAt("chat-mina", -1) },
+    "chat-hiking": { joon: idAt("chat-hiking", -1), sora: idAt("chat-hiking", 9), mina: idAt("chat-hiking", 6) },
+    "chat-joon": { joon: idAt("chat-joon", 0) },
+  };
+  if (options.longChat) {
+    members["chat-archive"] = ["joon", "sora", "mina", "hana", "tae"];
+    readUpTo["chat-archive"] = {
+      joon: archiveId(archiveTotal),
+      sora: archiveId(archiveTotal - 1),
+      mina: archiveId(archiveTotal - 3),
+      hana: archiveId(archiveTotal - 8),
+      tae: archiveId(archiveTotal - 30),
+    };
+  }
+  for (const chatId of Object.keys(messages)) {
+    if (!chatId.startsWith("chat-many-")) continue;
+    members[chatId] = [peerOf[chatId]];
+    readUpTo[chatId] = { [peerOf[chatId]]: idAt(chatId, -1) };
+  }
 
   const newSession = (server: string): SessionInfo => ({
     user: me,
@@ -867,6 +936,18 @@ export function installFakeTauri(options: FakeOptions): void {
         chat.unread_count = 0;
         return chat;
       }
+      case "read_marks": {
+        requireSession();
+        requireUnlocked();
+        const chat = chatOrReject(args.chatId);
+        return (members[chat.chat_id] ?? []).map(
+          (id): MemberRead => ({
+            user_id: id,
+            display_name: people[id] ?? id,
+            read_up_to: readUpTo[chat.chat_id]?.[id] ?? null,
+          }),
+        );
+      }
       case "load_older": {
         requireSession();
         requireUnlocked();
@@ -974,6 +1055,7 @@ export function installFakeTauri(options: FakeOptions): void {
         };
         chats.push(chat);
         messages[chat.chat_id] = [];
+        members[chat.chat_id] = (ids as string[]).slice();
         emit({ type: "chat_updated", chat });
         return chat;
       }
@@ -1148,7 +1230,7 @@ export function installFakeTauri(options: FakeOptions): void {
     ack(clientMsgId) {
       const message = findOwn(clientMsgId);
       message.state = "sent";
-      message.msg_id = `m-${nextMsg++}`;
+      message.msg_id = newMsgId();
       message.seq = seq++;
       settle(message);
     },
@@ -1184,7 +1266,7 @@ export function installFakeTauri(options: FakeOptions): void {
       const chat = chatOrReject(chatId);
       const message: ChatMessage = {
         client_msg_id: null,
-        msg_id: `m-${nextMsg++}`,
+        msg_id: newMsgId(),
         chat_id: chatId,
         sender_id: sender.id,
         sender_name: sender.name,
@@ -1255,6 +1337,12 @@ export function installFakeTauri(options: FakeOptions): void {
     syncProgress(done, total) {
       emit({ type: "sync_progress", done, total });
     },
+    readBy(chatId, userId, msgId) {
+      const marks = (readUpTo[chatId] ??= {});
+      const before = marks[userId] ?? null;
+      if (before === null || before < msgId) marks[userId] = msgId;
+      emit({ type: "read_mark_moved", chat_id: chatId, user_id: userId, msg_id: msgId });
+    },
     messagesOf: (chatId) => clone(messages[chatId] ?? []),
     settings: view,
     passcode: () => passcode,
@@ -1300,7 +1388,7 @@ export function installFakeTauri(options: FakeOptions): void {
       const chat = chatOrReject(chatId);
       const message: ChatMessage = {
         client_msg_id: null,
-        msg_id: `m-${nextMsg++}`,
+        msg_id: newMsgId(),
         chat_id: chatId,
         sender_id: sender.id,
         sender_name: sender.name,

@@ -359,7 +359,7 @@ test.describe("read marks", () => {
     await composer(page).press("Enter");
     await page.evaluate(() => window.__fake.reply("chat-joon", "Did you finish the book?"));
     await expect(chatItem(page, "chat-joon")).toContainText("Did you finish the book?");
-    // Read marks from others are taken without a fuss (nothing shows them yet).
+    // Another member reading is no reason to mark anything read here.
     await page.evaluate(() =>
       window.__fake.emit({ type: "read_mark_moved", chat_id: "chat-mina", user_id: "mina", msg_id: "m-1" }),
     );

@@ -18,7 +18,9 @@ test.use({ fakeOptions: { signedIn: true, longChat: { messages: SHOWN, older: OL
 test.describe.configure({ timeout: 60_000 });
 
 const log = (page: Page) => page.getByTestId("message-list");
-const byNumber = (page: Page, n: number) => page.locator(`[data-testid="message"][data-msg-id="archive-${n}"]`);
+/** Message n's server id (padded like the fake's, so ids sort as strings). */
+const archiveId = (n: number) => `archive-${String(n).padStart(7, "0")}`;
+const byNumber = (page: Page, n: number) => page.locator(`[data-testid="message"][data-msg-id="${archiveId(n)}"]`);
 const distanceFromBottom = (page: Page) => log(page).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
 /** The numbers of the messages drawn, in order. */
 const drawn = (page: Page) =>
@@ -218,7 +220,7 @@ test("older pages come in above without moving the message at the top of the vie
         };
         requestAnimationFrame(afterPaint);
       }),
-    [`archive-${OLDER + 3}`],
+    [archiveId(OLDER + 3)],
   );
   await page.evaluate(() => window.__fake.release("load_older"));
   const ys = await track;

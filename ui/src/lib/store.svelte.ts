@@ -8,6 +8,7 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { CoreEvent } from "./bindings/CoreEvent";
+import type { MemberRead } from "./bindings/MemberRead";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { Person } from "./bindings/Person";
 import type { SearchHit } from "./bindings/SearchHit";
@@ -18,6 +19,7 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
 import type { TesterStatus } from "./bindings/TesterStatus";
 import { i18n } from "./locale.svelte";
+import { mergeMarks, moveMark } from "./read-counts";
 import {
   TIMELINE_MAX,
   describeConnection,
@@ -190,8 +192,11 @@ export class AppStore {
   jumpTo = $state<JumpTarget | null>(null);
   /** Per chat: scrolling back and the gaps in its history. */
   history = $state<Record<string, ChatHistory>>({});
-  /** Per chat and member: the message they have read up to (kept for later; nothing shows it yet). */
-  readMarks = $state<Record<string, Record<string, string>>>({});
+  /**
+   * Per chat opened: its other members and how far each has read (the messages' read counts).
+   * A chat without an entry shows no counts. Each change replaces the chat's list.
+   */
+  reads = $state.raw<Record<string, readonly MemberRead[]>>({});
   /** Per chat: the text left in its composer, as saved (the composer restores it; the list shows it). */
   drafts = $state<Record<string, string>>({});
   /** The embedded mock backend's levers (mock mode only; null: not running with it). */
@@ -357,6 +362,9 @@ export class AppStore {
   /** Events were missed: read the chat list and the open chat again. */
   async #resync(): Promise<void> {
     if (this.locked || this.phase !== "ready") return;
+    // Marks may have moved unseen: the open chat's are read again, the others' when next opened.
+    const open = this.selectedChatId;
+    this.reads = open !== null && this.reads[open] ? { [open]: this.reads[open] } : {};
     await this.loadChats();
     if (this.selectedChatId !== null) await this.#refreshHistory(this.selectedChatId);
   }
@@ -404,6 +412,7 @@ export class AppStore {
     if (chat) chat.unread_count = 0; // the core marks it read when opened
     this.chatLoad[chatId] = { loading: true, error: null };
     if (this.history[chatId]) this.history[chatId].error = null;
+    void this.#loadReads(chatId);
     try {
       await this.#snapshot(
         () => backend.openChat(chatId),
@@ -617,6 +626,35 @@ export class AppStore {
       });
   }
 
+  /**
+   * Reads how far the chat's other members have read it. A failure drops what
+   * was known: no count is better than a wrong one.
+   */
+  async #loadReads(chatId: string): Promise<void> {
+    if (this.locked) return;
+    try {
+      await this.#snapshot(
+        () => backend.readMarks(chatId),
+        (fresh) => {
+          if (!this.locked) this.reads = { ...this.reads, [chatId]: mergeMarks(fresh, this.reads[chatId]) };
+        },
+      );
+    } catch (error) {
+      if (this.#lockedError(error) || !(chatId in this.reads)) return;
+      const rest = { ...this.reads };
+      delete rest[chatId];
+      this.reads = rest;
+    }
+  }
+
+  /** Another member read further: their mark moves on (never back), in a chat whose marks are loaded. */
+  #moveReadMark(chatId: string, userId: string, msgId: string): void {
+    const known = this.reads[chatId];
+    if (!known) return;
+    const moved = moveMark(known, userId, msgId);
+    if (moved !== known) this.reads = { ...this.reads, [chatId]: moved };
+  }
+
   // --- Lock -----------------------------------------------------------------
 
   /** Unlocks; rejects with an `IpcError` (`wrong_passcode`, `too_many_attempts`) for the lock screen. */
@@ -684,7 +722,7 @@ export class AppStore {
     this.selectedChatId = null;
     this.jumpTo = null;
     this.history = {};
-    this.readMarks = {};
+    this.reads = {};
     // Drafts are content too; the core keeps them and they are read again after unlocking.
     for (const timer of this.#draftTimers.values()) clearTimeout(timer);
     this.#draftTimers.clear();
@@ -1063,8 +1101,8 @@ export class AppStore {
         if (this.selectedChatId) void this.#refreshHistory(this.selectedChatId);
         break;
       case "read_mark_moved":
-        // Another member read up to here. Kept for read receipts later; nothing shows it yet.
-        (this.readMarks[event.chat_id] ??= {})[event.user_id] = event.msg_id;
+        // Not a reason to mark anything read here: only what this user sees is.
+        this.#moveReadMark(event.chat_id, event.user_id, event.msg_id);
         break;
     }
   }
@@ -1129,6 +1167,7 @@ export class AppStore {
 
   /** Re-reads a chat's history without showing it as loading (it stays readable). */
   async #refreshHistory(chatId: string): Promise<void> {
+    void this.#loadReads(chatId);
     try {
       await this.#snapshot(
         () => backend.openChat(chatId),

@@ -2,6 +2,9 @@
 // estimated, and the offsets where rows start, so the list can render only the
 // rows near the view and stand in for the others with padding of the right size.
 
+/** How a row scrolled to is placed: in the middle of the view, or moved only as far as it takes to show it whole. */
+export type RowAlign = "center" | "nearest";
+
 /** Row heights and their running offsets; offsets are recomputed lazily from the first changed row. */
 export class VirtualLayout {
   #sizes = new Float64Array(64);
