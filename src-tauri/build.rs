@@ -36,6 +36,7 @@ fn main() {
             "fill_gap",
             "history_gaps",
             "read_marks",
+            "set_pinned",
             "open_folder",
             "reset_download_folder",
             "choose_download_folder",

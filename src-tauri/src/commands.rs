@@ -294,11 +294,26 @@ pub fn set_muted(
     Ok(core.client.set_muted(&chat_id, muted)?)
 }
 
-/// Search every cached message (works offline), newest first.
+/// Keep a chat at the top of the chat list or not; the updated summary.
 #[tauri::command]
-pub fn search(core: State<'_, AppCore>, query: String) -> Result<Vec<SearchHit>, IpcError> {
+pub fn set_pinned(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    pinned: bool,
+) -> Result<ChatSummary, IpcError> {
     core.unlocked()?;
-    Ok(core.client.search(&query)?)
+    Ok(core.client.set_pinned(&chat_id, pinned)?)
+}
+
+/// Search the cached messages (works offline), newest first: every chat's, or one chat's.
+#[tauri::command]
+pub fn search(
+    core: State<'_, AppCore>,
+    query: String,
+    chat_id: Option<String>,
+) -> Result<Vec<SearchHit>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.search_in(&query, chat_id.as_deref())?)
 }
 
 /// Send a message that failed for good again (same client id).

@@ -84,6 +84,7 @@ pub fn configure<R: Runtime>(
             commands::fill_gap,
             commands::history_gaps,
             commands::read_marks,
+            commands::set_pinned,
             commands::open_folder,
             commands::reset_download_folder,
             commands::choose_download_folder,

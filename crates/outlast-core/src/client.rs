@@ -457,6 +457,7 @@ impl Client {
                         .collect();
                     store.record_member_marks(&marks, &user.user_id)?;
                     timeline.set_muted_chats(&store.muted_chats()?);
+                    timeline.set_pinned_chats(&store.pinned_chats()?);
                     // Catch up what was missed while away; a stored cursor beyond the head means
                     // the server's history was reset, and the head is the truth.
                     match store.saved_cursor()? {
@@ -1384,6 +1385,24 @@ impl Client {
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }
 
+    /// Keep a chat at the top of the chat list or not; kept across restarts.
+    pub fn set_pinned(&self, chat_id: &str, pinned: bool) -> Result<ChatSummary, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        if let Some(written) = self
+            .inner
+            .shared
+            .with_store(|s| s.set_pinned(chat_id, pinned))
+        {
+            written?;
+        }
+        self.inner
+            .shared
+            .update(|t| ((), t.set_pinned(chat_id, pinned)));
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
     /// One chat's summary, if this session knows it.
     pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
         self.inner.shared.read(|t| t.summary_of(chat_id)).flatten()
@@ -1392,7 +1411,19 @@ impl Client {
     /// Search the messages cached here (works offline), newest first. Every word must match,
     /// as a word or the start of one.
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
+        self.search_in(query, None)
+    }
+
+    /// Like [`Client::search`], within one chat when `chat_id` is given.
+    pub fn search_in(
+        &self,
+        query: &str,
+        chat_id: Option<&str>,
+    ) -> Result<Vec<SearchHit>, CoreError> {
         self.session()?;
+        if let Some(chat_id) = chat_id {
+            self.check_chat(chat_id)?;
+        }
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(CoreError::InvalidInput(format!(
                 "a search is at most {MAX_QUERY_CHARS} characters"
@@ -1412,7 +1443,7 @@ impl Client {
         match self
             .inner
             .shared
-            .with_store(|s| s.search(query, SEARCH_LIMIT))
+            .with_store(|s| s.search_in(query, chat_id, SEARCH_LIMIT))
         {
             Some(hits) => Ok(hits?),
             None => Err(CoreError::InvalidInput(

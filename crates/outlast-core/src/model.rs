@@ -135,6 +135,9 @@ pub struct ChatSummary {
     pub unread_count: u32,
     /// Silenced by the user: no notifications, still counted as unread.
     pub muted: bool,
+    /// Kept at the top of the chat list by the user (a local choice).
+    #[serde(default)]
+    pub pinned: bool,
 }
 
 /// How the client is talking to the backend right now.

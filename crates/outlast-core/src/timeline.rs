@@ -30,6 +30,8 @@ struct Chat {
     history_loaded: bool,
     /// The user silenced this chat (no notifications); a local choice.
     muted: bool,
+    /// The user keeps this chat at the top of the list; a local choice.
+    pinned: bool,
 }
 
 /// A server may not move the sync cursor further than this in one event: a sequence number that
@@ -93,6 +95,7 @@ impl Timeline {
                 unread_count: 0,
                 history_loaded: false,
                 muted: false,
+                pinned: false,
             });
         }
         timeline
@@ -122,6 +125,7 @@ impl Timeline {
                     unread_count: c.unread_count,
                     history_loaded: false,
                     muted: c.muted,
+                    pinned: c.pinned,
                 })
                 .collect(),
             open_chat: None,
@@ -164,6 +168,25 @@ impl Timeline {
         }
     }
 
+    /// Apply the user's pins (kept locally) to the chats the server listed.
+    pub fn set_pinned_chats(&mut self, pinned: &[String]) {
+        for chat in &mut self.chats {
+            chat.pinned = pinned.contains(&chat.chat_id);
+        }
+    }
+
+    pub fn set_pinned(&mut self, chat_id: &str, pinned: bool) -> Vec<CoreEvent> {
+        match self.chat_mut(chat_id) {
+            Some(chat) if chat.pinned != pinned => {
+                chat.pinned = pinned;
+                vec![CoreEvent::ChatUpdated {
+                    chat: summary(chat),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     pub fn set_muted(&mut self, chat_id: &str, muted: bool) -> Vec<CoreEvent> {
         match self.chat_mut(chat_id) {
             Some(chat) if chat.muted != muted => {
@@ -197,7 +220,8 @@ impl Timeline {
     /// Chats, most recently active first.
     pub fn summaries(&self) -> Vec<ChatSummary> {
         let mut chats: Vec<&Chat> = self.chats.iter().collect();
-        chats.sort_by_key(|c| std::cmp::Reverse(last_activity(c)));
+        // Pinned chats first (the user's choice), each group by activity.
+        chats.sort_by_key(|c| std::cmp::Reverse((c.pinned, last_activity(c))));
         chats.into_iter().map(summary).collect()
     }
 
@@ -318,6 +342,7 @@ impl Timeline {
             unread_count: 0,
             history_loaded: false,
             muted: false,
+            pinned: false,
         };
         let event = CoreEvent::ChatUpdated {
             chat: summary(&chat),
@@ -668,6 +693,7 @@ impl Timeline {
                 unread_count: 0,
                 history_loaded: false,
                 muted: false,
+                pinned: false,
             });
         }
         let is_open = self.open_chat.as_deref() == Some(record.chat_id.as_str());
@@ -798,6 +824,7 @@ fn summary(chat: &Chat) -> ChatSummary {
         last_message: chat.messages.last().cloned(),
         unread_count: chat.unread_count,
         muted: chat.muted,
+        pinned: chat.pinned,
     }
 }
 
@@ -941,6 +968,7 @@ mod tests {
                 last_message: Some(cached),
                 unread_count: 0,
                 muted: false,
+                pinned: false,
             }],
         );
         t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None, vec![]);

@@ -95,4 +95,60 @@ async fn read_chats_stay_readable_and_searchable_when_the_server_cannot_be_asked
         second.search(&"x".repeat(201)).unwrap_err().code(),
         "invalid_input"
     );
+    // Within one chat, offline too: the hit is Jun's chat's, and no other chat has it.
+    let inside = second.search_in("outage rep", Some("c-jun")).unwrap();
+    assert_eq!(inside.len(), 1);
+    assert_eq!(inside[0].message.chat_id, "c-jun");
+    assert!(second
+        .search_in("outage rep", Some("c-team"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        second
+            .search_in("outage", Some("c-nowhere"))
+            .unwrap_err()
+            .code(),
+        "unknown_chat"
+    );
+}
+
+#[tokio::test]
+async fn pinned_and_muted_chats_stay_so_after_a_restart_even_offline() {
+    let server = mock().await;
+    let profile = Profile::new("pin-mute");
+    let first = profile.client();
+    first
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let before = first.chats().unwrap();
+    let last = before.last().unwrap().chat_id.clone();
+    let pinned = first.set_pinned(&last, true).unwrap();
+    assert!(pinned.pinned);
+    assert_eq!(first.chats().unwrap()[0].chat_id, last, "a pinned chat comes first");
+    assert!(first.set_muted(&last, true).unwrap().muted);
+    assert!(matches!(
+        first.set_pinned("c-nowhere", true),
+        Err(outlast_core::CoreError::UnknownChat(_))
+    ));
+    first.logout();
+
+    // Online again: the server knows nothing of pins; this computer does.
+    let second = profile.client();
+    second
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let listed = second.chats().unwrap();
+    assert_eq!(listed[0].chat_id, last);
+    assert!(listed[0].pinned && listed[0].muted);
+    second.logout();
+
+    // From the cache during an outage too.
+    server.set_fault("service:api", "refuse").unwrap();
+    let third = profile.client();
+    third.resume().await.unwrap().expect("a session to restore");
+    let cached = third.chats().unwrap();
+    assert_eq!(cached[0].chat_id, last);
+    assert!(cached[0].pinned);
 }

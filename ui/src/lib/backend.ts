@@ -241,8 +241,8 @@ export const MAX_SEARCH_CHARS = 200;
  * at most 50. Each hit's `highlighted` is the body with every match wrapped in
  * U+0002 … U+0003.
  */
-export function search(query: string): Promise<SearchHit[]> {
-  return call<SearchHit[]>("search", { query });
+export function search(query: string, chatId: string | null = null): Promise<SearchHit[]> {
+  return call<SearchHit[]>("search", chatId === null ? { query } : { query, chatId });
 }
 
 /**
@@ -266,6 +266,11 @@ export async function signOut(): Promise<void> {
 /** Mutes or unmutes a chat; resolves with its updated summary. */
 export function setMuted(chatId: string, muted: boolean): Promise<ChatSummary> {
   return call<ChatSummary>("set_muted", { chatId, muted });
+}
+
+/** Keeps a chat at the top of the chat list or not (kept across restarts); the updated summary. */
+export function setPinned(chatId: string, pinned: boolean): Promise<ChatSummary> {
+  return call<ChatSummary>("set_pinned", { chatId, pinned });
 }
 
 /** Tells the shell which chat this window shows (null: none), so it needs no notification. */

@@ -289,6 +289,24 @@ impl Store {
         Ok(())
     }
 
+    /// Keep a chat at the top of the list or not (a local choice, kept across restarts).
+    pub fn set_pinned(&mut self, chat_id: &str, pinned: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE chats SET pinned = ?2 WHERE chat_id = ?1",
+            params![chat_id, pinned],
+        )?;
+        Ok(())
+    }
+
+    /// The ids of the pinned chats.
+    pub fn pinned_chats(&self) -> Result<Vec<String>, StoreError> {
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT chat_id FROM chats WHERE pinned = 1")?;
+        let rows = query.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The ids of the muted chats.
     pub fn muted_chats(&self) -> Result<Vec<String>, StoreError> {
         let mut query = self
@@ -409,7 +427,7 @@ impl Store {
     /// Every chat with its last message and unread count, most recently active first.
     pub fn chat_list(&self) -> Result<Vec<ChatSummary>, StoreError> {
         let mut query = self.conn.prepare_cached(
-            "SELECT c.chat_id, c.title, c.member_names, c.unread_count, c.muted,
+            "SELECT c.chat_id, c.title, c.member_names, c.unread_count, c.muted, c.pinned,
                     m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name, m.body,
                     m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments
              FROM chats c
@@ -420,8 +438,8 @@ impl Store {
         )?;
         let rows = query.query_map([], |row| {
             let members: String = row.get(2)?;
-            let last = match row.get::<_, Option<i64>>(5)? {
-                Some(_) => Some(message_from_offset(row, 5)?),
+            let last = match row.get::<_, Option<i64>>(6)? {
+                Some(_) => Some(message_from_offset(row, 6)?),
                 None => None,
             };
             Ok(ChatSummary {
@@ -431,6 +449,7 @@ impl Store {
                 last_message: last,
                 unread_count: row.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
                 muted: row.get(4)?,
+                pinned: row.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -443,6 +462,16 @@ impl Store {
     /// Messages still waiting for the index are indexed first, so a search always covers
     /// everything stored.
     pub fn search(&mut self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        self.search_in(query, None, limit)
+    }
+
+    /// Like [`Store::search`], within one chat when `chat_id` is given.
+    pub fn search_in(
+        &mut self,
+        query: &str,
+        chat_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let Some(fts_query) = fts_query(query) else {
             return Ok(Vec::new());
         };
@@ -452,12 +481,12 @@ impl Store {
                     m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments,
                     highlight(messages_fts, 0, char(2), char(3))
              FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-             WHERE messages_fts MATCH ?1
+             WHERE messages_fts MATCH ?1 AND (?3 IS NULL OR m.chat_id = ?3)
              -- Row ids grow as messages arrive, and FTS5 walks them newest first without
              -- sorting every hit: newest-first stays fast when a word matches half the cache.
              ORDER BY messages_fts.rowid DESC LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![fts_query, limit as i64], |row| {
+        let rows = statement.query_map(params![fts_query, limit as i64, chat_id], |row| {
             Ok(SearchHit {
                 message: message_from_row(row)?,
                 highlighted: row.get(13)?,

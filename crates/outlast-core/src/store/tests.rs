@@ -934,3 +934,75 @@ fn damage_found_by_the_background_check_is_set_aside_at_the_next_start() {
         "the fresh cache is not taken for damaged"
     );
 }
+
+#[test]
+fn search_within_one_chat_finds_only_that_chats_messages() {
+    let dir = TempDir::new("search-in");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let rows = [
+        record("m-1", "c-team", "u-jun", "the gateway drill is at noon", 10),
+        record("m-2", "c-jun", "u-jun", "gateways everywhere", 20),
+        record("m-3", "c-jun", "u-jun", "nothing to see", 30),
+    ];
+    let events: Vec<(u64, &MessageRecord, &str)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
+        .collect();
+    store.apply_messages(&events, "u-demo", None).unwrap();
+    let ids = |hits: Vec<SearchHit>| -> Vec<String> {
+        hits.into_iter().filter_map(|h| h.message.msg_id).collect()
+    };
+    assert_eq!(ids(store.search("gate", 10).unwrap()), ["m-2", "m-1"]);
+    assert_eq!(
+        ids(store.search_in("gate", Some("c-jun"), 10).unwrap()),
+        ["m-2"]
+    );
+    assert_eq!(
+        ids(store.search_in("gate", Some("c-team"), 10).unwrap()),
+        ["m-1"]
+    );
+    assert!(store
+        .search_in("gate", Some("c-other"), 10)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn pinned_chats_come_first_and_stay_pinned_across_reopening() {
+    let dir = TempDir::new("pinned");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    let newer = record("m-1", "c-team", "u-jun", "newest activity", 50);
+    let older = record("m-2", "c-jun", "u-jun", "older activity", 10);
+    store
+        .apply_messages(
+            &[(1, &newer, "Jun Park"), (2, &older, "Jun Park")],
+            "u-demo",
+            None,
+        )
+        .unwrap();
+    let order = |store: &Store| -> Vec<(String, bool)> {
+        store
+            .chat_list()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.chat_id, c.pinned))
+            .collect()
+    };
+    assert_eq!(
+        order(&store),
+        [("c-team".to_owned(), false), ("c-jun".to_owned(), false)]
+    );
+    store.set_pinned("c-jun", true).unwrap();
+    drop(store);
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    assert_eq!(
+        order(&store),
+        [("c-jun".to_owned(), true), ("c-team".to_owned(), false)]
+    );
+    assert_eq!(store.pinned_chats().unwrap(), ["c-jun"]);
+    store.set_pinned("c-jun", false).unwrap();
+    assert!(store.pinned_chats().unwrap().is_empty());
+}

@@ -8,4 +8,8 @@ export type ChatSummary = { chat_id: string, title: string, member_names: Array<
 /**
  * Silenced by the user: no notifications, still counted as unread.
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * Kept at the top of the chat list by the user (a local choice).
+ */
+pinned: boolean, };
