@@ -1,7 +1,7 @@
 // Starts tauri-driver (which starts WebKitWebDriver) and opens a WebDriver session on the built
 // app. Everything is bounded by deadlines; nothing waits a fixed time.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -86,7 +86,11 @@ export async function startApp(args = ['--mock']) {
     browser,
     profile,
     async stop() {
-      try { await browser.deleteSession(); } finally { driver.kill(); }
+      try { await browser.deleteSession(); } finally {
+        driver.kill();
+        // The profile was only this run's: leave nothing behind in the temporary folder.
+        rmSync(profile, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -294,6 +294,7 @@ export function installFakeTauri(options: FakeOptions): void {
       last_message: null,
       unread_count: 0,
       muted: false,
+      pinned: false,
     },
     {
       chat_id: "chat-hiking",
@@ -302,6 +303,7 @@ export function installFakeTauri(options: FakeOptions): void {
       last_message: null,
       unread_count: 2,
       muted: false,
+      pinned: false,
     },
     {
       chat_id: "chat-joon",
@@ -310,6 +312,7 @@ export function installFakeTauri(options: FakeOptions): void {
       last_message: null,
       unread_count: 0,
       muted: false,
+      pinned: false,
     },
   ];
   const peerOf: Record<string, string> = { "chat-mina": "mina", "chat-hiking": "sora", "chat-joon": "joon" };
@@ -391,6 +394,7 @@ export function installFakeTauri(options: FakeOptions): void {
       last_message: null,
       unread_count: n % 7 === 0 ? n % 5 : 0,
       muted: n % 11 === 0,
+      pinned: false,
     });
     peerOf[chatId] = from;
   }
@@ -643,7 +647,13 @@ export function installFakeTauri(options: FakeOptions): void {
   }
 
   function sorted(): ChatSummary[] {
-    return chats.slice().sort((a, b) => (b.last_message?.sent_at_ms ?? 0) - (a.last_message?.sent_at_ms ?? 0));
+    // Like the core: pinned chats first, each group by latest activity.
+    return chats
+      .slice()
+      .sort(
+        (a, b) =>
+          Number(b.pinned) - Number(a.pinned) || (b.last_message?.sent_at_ms ?? 0) - (a.last_message?.sent_at_ms ?? 0),
+      );
   }
 
   function chatOrReject(chatId: unknown): ChatSummary {
@@ -724,14 +734,18 @@ export function installFakeTauri(options: FakeOptions): void {
   const SEARCH_LIMIT = 50;
   const wordChar = /[\p{L}\p{N}\p{M}_]/u;
 
-  function search(query: string): SearchHit[] {
+  /** In one chat (`chatId`) or, when null, in all of them. */
+  function search(query: string, chatId: string | null): SearchHit[] {
     if ([...query].length > MAX_QUERY_CHARS) {
       throw lockError("invalid_input", `a search is at most ${MAX_QUERY_CHARS} characters`);
+    }
+    if (chatId !== null && !chats.some((c) => c.chat_id === chatId)) {
+      throw lockError("unknown_chat", `no chat ${chatId}`);
     }
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return [];
     const hits: SearchHit[] = [];
-    for (const list of Object.values(messages)) {
+    for (const list of chatId === null ? Object.values(messages) : [messages[chatId] ?? []]) {
       for (const message of list) {
         const lower = message.body.toLowerCase();
         // Where each word occurs at the start of a word in the body.
@@ -987,11 +1001,23 @@ export function installFakeTauri(options: FakeOptions): void {
         emit({ type: "chat_updated", chat });
         return chat;
       }
+      case "set_pinned": {
+        requireSession();
+        requireUnlocked();
+        if (typeof args.pinned !== "boolean") throw "invalid args `pinned` for command `set_pinned`";
+        const chat = chatOrReject(args.chatId);
+        chat.pinned = args.pinned;
+        emit({ type: "chat_updated", chat });
+        return chat;
+      }
       case "search":
         requireSession();
         requireUnlocked();
         if (typeof args.query !== "string") throw "invalid args `query` for command `search`";
-        return search(args.query);
+        if (args.chatId !== undefined && args.chatId !== null && typeof args.chatId !== "string") {
+          throw "invalid args `chatId` for command `search`";
+        }
+        return search(args.query, (args.chatId as string | null | undefined) ?? null);
       case "retry_message": {
         requireSession();
         requireUnlocked();
@@ -1052,6 +1078,7 @@ export function installFakeTauri(options: FakeOptions): void {
           last_message: null,
           unread_count: 0,
           muted: false,
+          pinned: false,
         };
         chats.push(chat);
         messages[chat.chat_id] = [];
@@ -1256,7 +1283,15 @@ export function installFakeTauri(options: FakeOptions): void {
         chat.title = title;
         chat.member_names = member_names.slice();
       } else {
-        chat = { chat_id, title, member_names: member_names.slice(), last_message: null, unread_count: 0, muted: false };
+        chat = {
+          chat_id,
+          title,
+          member_names: member_names.slice(),
+          last_message: null,
+          unread_count: 0,
+          muted: false,
+          pinned: false,
+        };
         chats.push(chat);
         messages[chat_id] = [];
       }

@@ -128,9 +128,12 @@ function activity(chat: ChatSummary): number {
   return chat.last_message?.sent_at_ms ?? Number.NEGATIVE_INFINITY;
 }
 
-/** Latest activity first; ties keep their current order (Array.sort is stable). */
+/**
+ * Pinned chats first, then the rest; each group latest activity first, as the
+ * core lists them. Ties keep their current order (Array.sort is stable).
+ */
 function sortChats(chats: ChatSummary[]): ChatSummary[] {
-  return chats.slice().sort((a, b) => activity(b) - activity(a));
+  return chats.slice().sort((a, b) => Number(b.pinned) - Number(a.pinned) || activity(b) - activity(a));
 }
 
 /** The chat this window shows alone (the page's `?chat=` parameter), or null in the main window. */
@@ -487,6 +490,17 @@ export class AppStore {
   async setMuted(chatId: string, muted: boolean): Promise<void> {
     try {
       const chat = await backend.setMuted(chatId, muted);
+      if (!this.locked) this.#replaceChat(chat);
+    } catch (error) {
+      this.#lockedError(error);
+      throw backend.toIpcError(error);
+    }
+  }
+
+  /** Pins or unpins a chat; rejects with an `IpcError` (the chat header shows it). */
+  async setPinned(chatId: string, pinned: boolean): Promise<void> {
+    try {
+      const chat = await backend.setPinned(chatId, pinned);
       if (!this.locked) this.#replaceChat(chat);
     } catch (error) {
       this.#lockedError(error);
@@ -1042,10 +1056,13 @@ export class AppStore {
 
   // --- Search ----------------------------------------------------------------
 
-  /** Searches the messages cached on this computer; rejects with an `IpcError` (shown in the dialog). */
-  async search(query: string): Promise<SearchHit[]> {
+  /**
+   * Searches the messages cached on this computer, in one chat or (null) all;
+   * rejects with an `IpcError` (shown in the dialog).
+   */
+  async search(query: string, chatId: string | null = null): Promise<SearchHit[]> {
     try {
-      return await backend.search(query);
+      return await backend.search(query, chatId);
     } catch (error) {
       this.#lockedError(error);
       throw backend.toIpcError(error);
