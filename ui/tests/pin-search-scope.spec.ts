@@ -54,6 +54,12 @@ test.describe("pinned chats", () => {
     await expect(chatItem(page, "chat-joon")).toHaveAttribute("data-pinned", "false");
     await shot(page, "pin-error");
 
+    // The error belongs to that chat: another chat does not show it, and coming back it is gone.
+    await chatItem(page, "chat-mina").click();
+    await expect(page.getByTestId("pin-error")).toHaveCount(0);
+    await chatItem(page, "chat-joon").click();
+    await expect(page.getByTestId("pin-error")).toHaveCount(0);
+
     // Trying again works and clears the error.
     await page.getByTestId("pin-toggle").click();
     await expect(page.getByTestId("pin-error")).toHaveCount(0);
