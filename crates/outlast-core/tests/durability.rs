@@ -125,7 +125,11 @@ async fn pinned_and_muted_chats_stay_so_after_a_restart_even_offline() {
     let last = before.last().unwrap().chat_id.clone();
     let pinned = first.set_pinned(&last, true).unwrap();
     assert!(pinned.pinned);
-    assert_eq!(first.chats().unwrap()[0].chat_id, last, "a pinned chat comes first");
+    assert_eq!(
+        first.chats().unwrap()[0].chat_id,
+        last,
+        "a pinned chat comes first"
+    );
     assert!(first.set_muted(&last, true).unwrap().muted);
     assert!(matches!(
         first.set_pinned("c-nowhere", true),
