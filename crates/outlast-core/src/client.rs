@@ -30,7 +30,7 @@ use crate::shared::Shared;
 use crate::store::{
     ChatRow, Opened, OutboxEntry, OutboxFile, ReadMark, ReadMarkOf, SearchHit, Store,
 };
-use crate::timeline::Timeline;
+use crate::timeline::{LocalFlag, Timeline};
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
 use crate::uploads::Uploader;
 use crate::CoreError;
@@ -456,8 +456,8 @@ impl Client {
                         })
                         .collect();
                     store.record_member_marks(&marks, &user.user_id)?;
-                    timeline.set_muted_chats(&store.muted_chats()?);
-                    timeline.set_pinned_chats(&store.pinned_chats()?);
+                    timeline.set_local_flags(LocalFlag::Muted, &store.muted_chats()?);
+                    timeline.set_local_flags(LocalFlag::Pinned, &store.pinned_chats()?);
                     // Catch up what was missed while away; a stored cursor beyond the head means
                     // the server's history was reset, and the head is the truth.
                     match store.saved_cursor()? {
@@ -1369,36 +1369,32 @@ impl Client {
 
     /// Silence a chat (no notifications) or not; kept across restarts.
     pub fn set_muted(&self, chat_id: &str, muted: bool) -> Result<ChatSummary, CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
-        if let Some(written) = self
-            .inner
-            .shared
-            .with_store(|s| s.set_muted(chat_id, muted))
-        {
-            written?;
-        }
-        self.inner
-            .shared
-            .update(|t| ((), t.set_muted(chat_id, muted)));
-        self.chat(chat_id)
-            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+        self.set_local_flag(chat_id, LocalFlag::Muted, muted)
     }
 
     /// Keep a chat at the top of the chat list or not; kept across restarts.
     pub fn set_pinned(&self, chat_id: &str, pinned: bool) -> Result<ChatSummary, CoreError> {
+        self.set_local_flag(chat_id, LocalFlag::Pinned, pinned)
+    }
+
+    /// A choice kept on this computer only: written to the cache first, then shown.
+    fn set_local_flag(
+        &self,
+        chat_id: &str,
+        flag: LocalFlag,
+        on: bool,
+    ) -> Result<ChatSummary, CoreError> {
         self.session()?;
         self.check_chat(chat_id)?;
-        if let Some(written) = self
-            .inner
-            .shared
-            .with_store(|s| s.set_pinned(chat_id, pinned))
-        {
+        if let Some(written) = self.inner.shared.with_store(|s| match flag {
+            LocalFlag::Muted => s.set_muted(chat_id, on),
+            LocalFlag::Pinned => s.set_pinned(chat_id, on),
+        }) {
             written?;
         }
         self.inner
             .shared
-            .update(|t| ((), t.set_pinned(chat_id, pinned)));
+            .update(|t| ((), t.set_local_flag(chat_id, flag, on)));
         self.chat(chat_id)
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }

@@ -46,6 +46,24 @@ const MAX_PROVISIONAL_CHATS: usize = 1_000;
 /// Messages kept in memory per chat; older ones stay on the server (and, with the store, on disk).
 const MAX_MESSAGES_PER_CHAT: usize = 5_000;
 
+/// A choice the user makes for a chat on this computer only (the server never hears of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LocalFlag {
+    /// No notifications.
+    Muted,
+    /// Kept at the top of the chat list.
+    Pinned,
+}
+
+impl LocalFlag {
+    fn of(self, chat: &mut Chat) -> &mut bool {
+        match self {
+            LocalFlag::Muted => &mut chat.muted,
+            LocalFlag::Pinned => &mut chat.pinned,
+        }
+    }
+}
+
 pub(crate) struct Timeline {
     me: Profile,
     names: HashMap<String, String>,
@@ -161,42 +179,26 @@ impl Timeline {
         )
     }
 
-    /// Apply the user's mute choices (kept locally) to the chats the server listed.
-    pub fn set_muted_chats(&mut self, muted: &[String]) {
+    /// Apply the user's local choices (kept in the cache) to the chats the server listed.
+    pub fn set_local_flags(&mut self, flag: LocalFlag, chat_ids: &[String]) {
         for chat in &mut self.chats {
-            chat.muted = muted.contains(&chat.chat_id);
+            *flag.of(chat) = chat_ids.contains(&chat.chat_id);
         }
     }
 
-    /// Apply the user's pins (kept locally) to the chats the server listed.
-    pub fn set_pinned_chats(&mut self, pinned: &[String]) {
-        for chat in &mut self.chats {
-            chat.pinned = pinned.contains(&chat.chat_id);
+    /// Mute or pin a chat (or undo it); announced when it changed.
+    pub fn set_local_flag(&mut self, chat_id: &str, flag: LocalFlag, on: bool) -> Vec<CoreEvent> {
+        let Some(chat) = self.chat_mut(chat_id) else {
+            return Vec::new();
+        };
+        let flag = flag.of(chat);
+        if *flag == on {
+            return Vec::new();
         }
-    }
-
-    pub fn set_pinned(&mut self, chat_id: &str, pinned: bool) -> Vec<CoreEvent> {
-        match self.chat_mut(chat_id) {
-            Some(chat) if chat.pinned != pinned => {
-                chat.pinned = pinned;
-                vec![CoreEvent::ChatUpdated {
-                    chat: summary(chat),
-                }]
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    pub fn set_muted(&mut self, chat_id: &str, muted: bool) -> Vec<CoreEvent> {
-        match self.chat_mut(chat_id) {
-            Some(chat) if chat.muted != muted => {
-                chat.muted = muted;
-                vec![CoreEvent::ChatUpdated {
-                    chat: summary(chat),
-                }]
-            }
-            _ => Vec::new(),
-        }
+        *flag = on;
+        vec![CoreEvent::ChatUpdated {
+            chat: summary(chat),
+        }]
     }
 
     pub fn last_seq(&self) -> u64 {

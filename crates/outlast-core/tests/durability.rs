@@ -116,11 +116,7 @@ async fn read_chats_stay_readable_and_searchable_when_the_server_cannot_be_asked
 async fn pinned_and_muted_chats_stay_so_after_a_restart_even_offline() {
     let server = mock().await;
     let profile = Profile::new("pin-mute");
-    let first = profile.client();
-    first
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (first, _) = common::signed_in(&profile, &server).await;
     let before = first.chats().unwrap();
     let last = before.last().unwrap().chat_id.clone();
     let pinned = first.set_pinned(&last, true).unwrap();
@@ -138,11 +134,7 @@ async fn pinned_and_muted_chats_stay_so_after_a_restart_even_offline() {
     first.logout();
 
     // Online again: the server knows nothing of pins; this computer does.
-    let second = profile.client();
-    second
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (second, _) = common::signed_in(&profile, &server).await;
     let listed = second.chats().unwrap();
     assert_eq!(listed[0].chat_id, last);
     assert!(listed[0].pinned && listed[0].muted);
