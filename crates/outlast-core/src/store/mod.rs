@@ -910,25 +910,27 @@ impl Store {
     /// Every chat's members by id with how far each has read (the message id; `None`: nothing
     /// yet, as far as this cache knows), for a start from the cache.
     pub fn member_marks(&self) -> Result<Vec<ChatMembers>, StoreError> {
+        // Two reads in all, not one per chat: this runs on a cold start from the cache.
+        let mut read: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let mut marks = self
+            .conn
+            .prepare_cached("SELECT chat_id, user_id, msg_id FROM read_watermarks")?;
+        for row in marks.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            let (chat_id, user_id, msg_id): (String, String, String) = row?;
+            read.entry(chat_id).or_default().insert(user_id, msg_id);
+        }
         let mut chats = self
             .conn
             .prepare_cached("SELECT chat_id, member_ids FROM chats ORDER BY chat_id")?;
-        let mut marks = self
-            .conn
-            .prepare_cached("SELECT user_id, msg_id FROM read_watermarks WHERE chat_id = ?1")?;
-        let listed = chats
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(listed.len());
-        for (chat_id, ids) in listed {
-            let member_ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
-            let read: HashMap<String, String> = marks
-                .query_map([&chat_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+        let listed =
+            chats.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in listed {
+            let (chat_id, ids) = row?;
             out.push(ChatMembers {
+                member_ids: serde_json::from_str(&ids).unwrap_or_default(),
+                read: read.remove(&chat_id).unwrap_or_default(),
                 chat_id,
-                member_ids,
-                read,
             });
         }
         Ok(out)
