@@ -58,6 +58,16 @@ fn acked(client_msg_id: &str, msg_id: &str, seq: u64) -> StoreWrite {
     }
 }
 
+/// `records` arrive from Jun, one event each, in order.
+fn received_from_jun(store: &mut Store, records: &[MessageRecord]) {
+    let events: Vec<(u64, &MessageRecord, &str)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
+        .collect();
+    store.apply_messages(&events, "u-demo", None).unwrap();
+}
+
 fn chats() -> Vec<ChatRow> {
     vec![
         ChatRow {
@@ -227,12 +237,7 @@ fn search_finds_korean_and_english_words_and_prefixes() {
         record("m-3", "c-jun", "u-jun", "gateways everywhere", 30),
         record("m-4", "c-jun", "u-jun", "nothing to see", 40),
     ];
-    let events: Vec<(u64, &MessageRecord, &str)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
-        .collect();
-    store.apply_messages(&events, "u-demo", None).unwrap();
+    received_from_jun(&mut store, &rows);
 
     let mut ids = |q: &str| -> Vec<String> {
         store
@@ -892,12 +897,7 @@ fn damage_found_by_the_background_check_is_set_aside_at_the_next_start() {
             )
         })
         .collect();
-    let events: Vec<(u64, &MessageRecord, &str)> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
-        .collect();
-    store.apply_messages(&events, "u-demo", None).unwrap();
+    received_from_jun(&mut store, &records);
     drop(store);
     assert!(
         check_in_background(&dir.db()).is_ok(),
@@ -945,12 +945,7 @@ fn search_within_one_chat_finds_only_that_chats_messages() {
         record("m-2", "c-jun", "u-jun", "gateways everywhere", 20),
         record("m-3", "c-jun", "u-jun", "nothing to see", 30),
     ];
-    let events: Vec<(u64, &MessageRecord, &str)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
-        .collect();
-    store.apply_messages(&events, "u-demo", None).unwrap();
+    received_from_jun(&mut store, &rows);
     let ids = |hits: Vec<SearchHit>| -> Vec<String> {
         hits.into_iter().filter_map(|h| h.message.msg_id).collect()
     };
