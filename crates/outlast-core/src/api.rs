@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use outlast_protocol::{
     AccessToken, ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, ErrorCode,
     EventsPage, LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest,
@@ -10,9 +11,13 @@ use outlast_protocol::{
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
 /// Requests that take longer than this are treated as a failed server, not waited on.
+/// Uploads are fed to the connection in pieces this big, each counted as it is taken.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// One HTTP client for the whole process: its connection pool and TLS setup are shared by every
@@ -171,31 +176,50 @@ impl ApiClient {
     }
 
     /// `POST /v1/media` on the media service: store a file, get the attachment that names it.
+    /// `meter` counts the bytes as the connection takes them.
     pub async fn upload(
         &self,
         token: &AccessToken,
         name: &str,
         mime: &str,
-        bytes: Vec<u8>,
+        bytes: Bytes,
+        meter: &ProgressMeter,
     ) -> Result<UploadResponse, CoreError> {
+        let length = bytes.len();
+        let counting = meter.clone();
+        let chunks = (0..length.div_ceil(UPLOAD_CHUNK)).map(move |i| {
+            let chunk = bytes.slice(i * UPLOAD_CHUNK..((i + 1) * UPLOAD_CHUNK).min(length));
+            counting.advance(chunk.len() as u64);
+            Ok::<_, std::io::Error>(chunk)
+        });
         let result = self
             .post(self.url("v1/media"))
-            .timeout(self.transfer_timeout(bytes.len() as u64))
+            .timeout(self.transfer_timeout(length as u64))
             .bearer_auth(token.expose())
             .header("x-file-name", name)
             .header(reqwest::header::CONTENT_TYPE, mime)
-            .body(bytes)
+            // Announced, so the server gets a plain body rather than a chunked one.
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
             .send()
             .await;
-        self.decode(result).await
+        let answer = self.decode(result).await;
+        if answer.is_err() {
+            meter.restart();
+        }
+        answer
     }
 
     /// `GET /v1/media/{media_id}` on the media service: a file's bytes, at most `max_bytes`.
+    /// `meter` counts them as they arrive.
     pub async fn download(
         &self,
         token: &AccessToken,
         media_id: &str,
         max_bytes: u64,
+        meter: &ProgressMeter,
     ) -> Result<Vec<u8>, CoreError> {
         let mut url = self.url("v1/media/");
         url.path_segments_mut()
@@ -218,20 +242,31 @@ impl ApiClient {
             }
         };
         let too_big = || CoreError::Protocol(format!("the file is larger than {max_bytes} bytes"));
-        if response.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(too_big());
+        if let Some(length) = response.content_length() {
+            if length > max_bytes {
+                return Err(too_big());
+            }
+            meter.set_total(length);
         }
         // Read as it comes: a server that sends more than announced costs nothing past the limit.
         let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&e))?
-        {
-            if (bytes.len() + chunk.len()) as u64 > max_bytes {
-                return Err(too_big());
+        let read = async {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| self.transport_error(&e))?
+            {
+                if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                    return Err(too_big());
+                }
+                bytes.extend_from_slice(&chunk);
+                meter.advance(chunk.len() as u64);
             }
-            bytes.extend_from_slice(&chunk);
+            Ok(())
+        };
+        if let Err(err) = read.await {
+            meter.restart();
+            return Err(err);
         }
         Ok(bytes)
     }

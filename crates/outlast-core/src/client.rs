@@ -21,7 +21,7 @@ use crate::discovery_cache::DiscoveryCache;
 use crate::endpoint_list::{EndpointSource, ServerEndpoints};
 use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
-    Person, Profile, Service, ServiceHealth, ServiceState, SessionInfo,
+    Person, Profile, Service, ServiceHealth, ServiceState, SessionInfo, TransferFile,
 };
 use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
@@ -32,6 +32,7 @@ use crate::store::{
 };
 use crate::timeline::{LocalFlag, Timeline};
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
+use crate::transfer_progress::ProgressMeter;
 use crate::uploads::Uploader;
 use crate::CoreError;
 
@@ -1211,12 +1212,20 @@ impl Client {
             server: "the media service".into(),
             reason: "this server lists no media service".into(),
         };
+        let meter = ProgressMeter::start(
+            self.inner.shared.clone(),
+            TransferFile::Download {
+                media_id: media_id.to_owned(),
+            },
+            attachment.size,
+        );
         for media in &session.media {
             match media
                 .download(
                     &session.tokens.current(),
                     media_id,
                     attachment.size.min(MAX_UPLOAD_BYTES as u64),
+                    &meter,
                 )
                 .await
             {

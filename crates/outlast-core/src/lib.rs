@@ -22,6 +22,7 @@ mod shared;
 pub mod store;
 mod timeline;
 mod token_keeper;
+mod transfer_progress;
 mod transport_security;
 mod uploads;
 
@@ -33,6 +34,6 @@ pub use error::CoreError;
 pub use model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment,
     MessageState, OlderPage, Person, Profile, Service, ServiceHealth, ServiceState, ServiceStatus,
-    SessionInfo, Transport,
+    SessionInfo, TransferFile, Transport,
 };
 pub use remembered_account::RememberedAccount;

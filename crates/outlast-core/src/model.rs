@@ -350,6 +350,30 @@ pub enum CoreEvent {
     SignInRequired {
         reason: String,
     },
+    /// A file is uploading or downloading: `done` of `total` bytes have moved. Said at the start,
+    /// about ten times a second while it moves, and at the end; an attempt that fails starts
+    /// over at 0.
+    TransferProgress {
+        file: TransferFile,
+        #[ts(type = "number")]
+        done: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+}
+
+/// Which file a transfer moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "direction", rename_all = "snake_case")]
+#[ts(export)]
+pub enum TransferFile {
+    /// The file at `position` among an unsent message's files, going to the media service.
+    Upload {
+        client_msg_id: String,
+        position: u32,
+    },
+    /// A received file being saved.
+    Download { media_id: String },
 }
 
 impl CoreEvent {

@@ -14,9 +14,10 @@ use rand::SeedableRng;
 use crate::api::ApiClient;
 use crate::client::WeakClient;
 use crate::connection::{ConnectionSink, TokenSource};
-use crate::model::{CoreEvent, Service, ServiceState};
+use crate::model::{CoreEvent, Service, ServiceState, TransferFile};
 use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
+use crate::transfer_progress::ProgressMeter;
 use crate::{CoreError, RetryPolicy};
 
 /// What uploading needs; runs for one session.
@@ -104,7 +105,15 @@ impl Uploader {
                     return Ok(None);
                 }
             };
-            match self.upload(file, bytes).await {
+            let meter = ProgressMeter::start(
+                self.shared.clone(),
+                TransferFile::Upload {
+                    client_msg_id: entry.client_msg_id.clone(),
+                    position: position as u32,
+                },
+                bytes.len() as u64,
+            );
+            match self.upload(file, bytes.into(), &meter).await {
                 Ok(media_id) => {
                     self.shared
                         .set_service(Service::Media, ServiceState::Up, None);
@@ -145,7 +154,12 @@ impl Uploader {
     }
 
     /// Upload one file to the first media endpoint that takes it.
-    async fn upload(&self, file: &OutboxFile, bytes: Vec<u8>) -> Result<String, CoreError> {
+    async fn upload(
+        &self,
+        file: &OutboxFile,
+        bytes: bytes::Bytes,
+        meter: &ProgressMeter,
+    ) -> Result<String, CoreError> {
         let mut last = CoreError::Unreachable {
             server: "the media service".into(),
             reason: "this server lists no media service".into(),
@@ -157,6 +171,7 @@ impl Uploader {
                     &file.name,
                     &file.mime,
                     bytes.clone(),
+                    meter,
                 )
                 .await
             {

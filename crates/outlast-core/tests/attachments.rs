@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{copies_on_server, mock, signed_in, state_of, wait_for, Profile};
-use outlast_core::{Client, CoreEvent, MessageState};
+use outlast_core::{Client, CoreEvent, MessageState, TransferFile};
 use outlast_mock::DEMO_PASSWORD;
 
 /// A file the user picks, outside the profile.
@@ -93,6 +93,94 @@ async fn a_media_outage_holds_the_file_and_its_chat_while_other_chats_keep_flowi
         std::fs::read(&first).unwrap(),
         b"%PDF-1.7 quarterly numbers"
     );
+    jun.logout();
+    let _ = std::fs::remove_dir_all(&picked);
+    let _ = std::fs::remove_dir_all(&downloads);
+}
+
+/// Every progress report for `file` until one says it is complete: (done, total) in order.
+async fn progress_of(
+    events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
+    file: &TransferFile,
+) -> Vec<(u64, u64)> {
+    let mut seen = Vec::new();
+    wait_for(events, &format!("{file:?} complete"), |e| match e {
+        CoreEvent::TransferProgress {
+            file: moved,
+            done,
+            total,
+        } if moved == file => {
+            seen.push((*done, *total));
+            done == total && *total > 0
+        }
+        _ => false,
+    })
+    .await;
+    seen
+}
+
+/// A bar that starts empty, only moves forward and ends full at the file's size.
+fn assert_fills(seen: &[(u64, u64)], size: u64) {
+    assert_eq!(
+        seen.first(),
+        Some(&(0, size)),
+        "the bar appears at once, empty"
+    );
+    assert_eq!(seen.last(), Some(&(size, size)), "and ends full");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0),
+        "it never moves back: {seen:?}"
+    );
+    assert!(seen.iter().all(|&(_, total)| total == size));
+}
+
+#[tokio::test]
+async fn a_files_upload_and_download_report_their_progress_to_the_last_byte() {
+    let server = mock().await;
+    let profile = Profile::new("files-progress");
+    let picked = profile.dir.with_extension("picked");
+    // Large enough to go in many pieces.
+    let content: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let size = content.len() as u64;
+    let video = file_to_send(&picked, "site visit.mp4", &content);
+    let (client, mut events) = signed_in(&profile, &server).await;
+
+    let message = client
+        .send_files("c-jun", "from the site", std::slice::from_ref(&video))
+        .await
+        .unwrap();
+    let upload = TransferFile::Upload {
+        client_msg_id: message.client_msg_id.clone().unwrap(),
+        position: 0,
+    };
+    assert_fills(&progress_of(&mut events, &upload).await, size);
+    state_of(&mut events, "from the site", MessageState::Sent).await;
+
+    let jun = Client::default();
+    jun.login(server.discovery_url(), "jun", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let mut jun_events = jun.subscribe();
+    let received = jun
+        .open_chat("c-jun")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.body == "from the site")
+        .expect("Jun sees the message");
+    let attachment = received.attachments[0].clone();
+    let download = TransferFile::Download {
+        media_id: attachment.media_id.clone().unwrap(),
+    };
+    let downloads = profile.dir.with_extension("downloads");
+    let saving = tokio::spawn({
+        let jun = jun.clone();
+        let downloads = downloads.clone();
+        async move { jun.save_attachment(&attachment, &downloads).await }
+    });
+    assert_fills(&progress_of(&mut jun_events, &download).await, size);
+    let saved = saving.await.unwrap().unwrap();
+    assert_eq!(std::fs::read(&saved).unwrap(), content);
     jun.logout();
     let _ = std::fs::remove_dir_all(&picked);
     let _ = std::fs::remove_dir_all(&downloads);

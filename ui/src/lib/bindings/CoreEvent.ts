@@ -3,8 +3,9 @@ import type { ChatMessage } from "./ChatMessage";
 import type { ChatSummary } from "./ChatSummary";
 import type { ConnectionState } from "./ConnectionState";
 import type { ServiceHealth } from "./ServiceHealth";
+import type { TransferFile } from "./TransferFile";
 
 /**
  * Everything the core announces. Front ends subscribe once and render from these.
  */
-export type CoreEvent = { "type": "message_added", message: ChatMessage, } | { "type": "message_updated", message: ChatMessage, } | { "type": "message_removed", chat_id: string, client_msg_id: string, } | { "type": "sync_progress", done: number, total: number, } | { "type": "chat_updated", chat: ChatSummary, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "read_mark_moved", chat_id: string, user_id: string, msg_id: string, } | { "type": "services_changed", services: ServiceHealth, } | { "type": "history_gap", after_seq: number, resumes_at_seq: number, } | { "type": "sign_in_required", reason: string, };
+export type CoreEvent = { "type": "message_added", message: ChatMessage, } | { "type": "message_updated", message: ChatMessage, } | { "type": "message_removed", chat_id: string, client_msg_id: string, } | { "type": "sync_progress", done: number, total: number, } | { "type": "chat_updated", chat: ChatSummary, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "read_mark_moved", chat_id: string, user_id: string, msg_id: string, } | { "type": "services_changed", services: ServiceHealth, } | { "type": "history_gap", after_seq: number, resumes_at_seq: number, } | { "type": "sign_in_required", reason: string, } | { "type": "transfer_progress", file: TransferFile, done: number, total: number, };
