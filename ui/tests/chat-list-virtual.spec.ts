@@ -1,6 +1,7 @@
 // A thousand chats: the chat list draws only the rows near its view (a virtual
 // list) and still reaches every chat by keyboard, filter and scrolling, keeps
-// the open chat highlighted, and keeps list semantics for screen readers.
+// the open chat highlighted (and in view when opened from elsewhere), and keeps
+// list semantics for screen readers.
 import { chatItem, expect, messages, screenshots, test, type Page } from "./fixtures";
 
 const shot = screenshots("test-results/screenshots");
@@ -186,6 +187,65 @@ test("the open chat stays highlighted after scrolling away and back; news comes 
   await expect(items(page).first()).toBeInViewport();
   await expect(items(page).first()).toContainText("Are you coming to practice?");
   expect(await scrollTop(page)).toBe(0);
+});
+
+test("a chat opened from elsewhere is scrolled into view in the list; one clicked there is not scrolled to", async ({
+  app: page,
+}) => {
+  await ready(page);
+  const selected = page.locator('[data-testid="chat-item"][aria-current="true"]');
+
+  // A search hit in a chat far down the list (the 50 newest hits: chat-many-4, 9, … 249).
+  const far = chatItem(page, "chat-many-249");
+  await expect(far).toHaveCount(0);
+  await page.keyboard.press("Control+k");
+  const dialog = page.getByRole("dialog", { name: "Search" });
+  await dialog.getByLabel("Search messages").pressSequentially("photos are up");
+  const hits = dialog.getByTestId("search-hit");
+  await expect(hits).toHaveCount(50);
+  await expect(hits.last()).toContainText("Climbing 249");
+  await hits.last().click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("heading", { level: 2 })).toHaveText("Climbing 249");
+  await expect(far).toHaveAttribute("aria-current", "true");
+  await expect(far).toBeInViewport({ ratio: 1 });
+  await expect(selected).toHaveCount(1);
+  // Moved only as far as it takes: the row is at the bottom of the view.
+  const edges = () =>
+    page.evaluate(() => {
+      const list = document.querySelector('[data-testid="chat-list"]')!.getBoundingClientRect();
+      const row = document.querySelector('[data-testid="chat-item"][aria-current="true"]')!.getBoundingClientRect();
+      return { top: Math.round(row.top - list.top), bottom: Math.round(list.bottom - row.bottom) };
+    });
+  await expect.poll(async () => (await edges()).bottom).toBeLessThan(8);
+  await expectFewRows(page);
+  await shot(page, "chat-list-search-hit-far");
+
+  // A notification for a chat further still; then one back near the top (scrolled up to it).
+  await page.evaluate(() => window.__fake.openChat("chat-many-900"));
+  await expect(chatItem(page, "chat-many-900")).toHaveAttribute("aria-current", "true");
+  await expect(chatItem(page, "chat-many-900")).toBeInViewport({ ratio: 1 });
+  await page.evaluate(() => window.__fake.openChat("chat-many-3"));
+  await expect(chatItem(page, "chat-many-3")).toHaveAttribute("aria-current", "true");
+  await expect(chatItem(page, "chat-many-3")).toBeInViewport({ ratio: 1 });
+  await expect.poll(async () => (await edges()).top).toBeLessThan(8);
+
+  // A row only partly in view, clicked: opened where it is, the list stays still.
+  const partly = await list(page).evaluate((el) => {
+    const view = el.getBoundingClientRect();
+    const rows = [...el.querySelectorAll<HTMLElement>('[data-testid="chat-item"]')];
+    const row = rows.find((r) => {
+      const box = r.getBoundingClientRect();
+      return box.top < view.bottom - 10 && box.bottom > view.bottom + 10;
+    })!;
+    const box = row.getBoundingClientRect();
+    return { id: row.dataset.chatId!, x: box.left + box.width / 2, y: (box.top + view.bottom) / 2 };
+  });
+  const before = await scrollTop(page);
+  await page.mouse.click(partly.x, partly.y);
+  await expect(chatItem(page, partly.id)).toHaveAttribute("aria-current", "true");
+  await expect(page.getByTestId("composer")).toBeFocused();
+  expect(await scrollTop(page)).toBe(before);
 });
 
 test.describe("in Korean", () => {

@@ -1,8 +1,9 @@
 // Chats in their own windows and starting a new chat: a double-click, Shift+Enter
 // or the header's button asks the shell for a window (open_chat_window); a page
-// opened with ?chat=<id> shows only that chat; Ctrl+N (or the button) opens the
-// new chat dialog, whose Create calls create_chat and opens the chat, and which
-// stays open with the core's message when offline.
+// opened with ?chat=<id> shows only that chat, and Ctrl+F searches within it;
+// Ctrl+N (or the button) opens the new chat dialog, whose Create calls
+// create_chat and opens the chat, and which stays open with the core's message
+// when offline.
 import { callsOf, chatItem, expect, messages, messageWith, screenshots, test, type Page } from "./fixtures";
 
 const shot = screenshots("test-results/screenshots");
@@ -84,6 +85,43 @@ test.describe("a chat in its own window", () => {
       await afterPaint(page);
       expect(await callsOf(page, "chat_list_painted")).toEqual([]);
       await shot(page, "chat-window");
+    });
+
+    test("Ctrl+F searches within its chat; Esc closes; a hit jumps to the message", async ({ app: page }) => {
+      const composer = page.getByTestId("composer");
+      await expect(composer).toBeFocused();
+      const dialog = page.getByRole("dialog", { name: "Search" });
+      const input = dialog.getByLabel("Search messages");
+      const hits = dialog.getByTestId("search-hit");
+
+      await page.keyboard.press("Control+f");
+      await expect(dialog).toBeVisible();
+      await expect(input).toBeFocused();
+      // Only this chat: a hit in another could not be opened here, so no choice is offered.
+      await expect(dialog.getByTestId("search-scope")).toHaveCount(0);
+      await input.pressSequentially("north gate");
+      await expect(hits).toHaveCount(1);
+      await expect(hits.first()).toContainText("Weekend hiking");
+      expect(await callsOf(page, "search")).toEqual([{ query: "north gate", chatId: "chat-hiking" }]);
+      await shot(page, "chat-window-search");
+
+      await page.keyboard.press("Escape");
+      await expect(dialog).toHaveCount(0);
+      await expect(composer).toBeFocused();
+
+      // Ctrl+K (every chat) stays a main window's.
+      await page.keyboard.press("Control+k");
+      await expect(dialog).toHaveCount(0);
+
+      await page.keyboard.press("Control+f");
+      await input.pressSequentially("north gate");
+      await expect(hits).toHaveCount(1);
+      await page.keyboard.press("Enter");
+      await expect(dialog).toHaveCount(0);
+      const target = messageWith(page, "Let's meet at 7:30 at the north gate.");
+      await expect(target).toHaveAttribute("data-flash", "true");
+      await expect(target).toBeInViewport();
+      await expect(page.getByTestId("chat-window")).toBeVisible();
     });
   });
 });

@@ -167,6 +167,11 @@ const en = {
   saveFile: (name: string) => `Save ${name}`,
   saveTitle: "Save to your Downloads folder",
   save: "Save",
+  uploading: "Uploading",
+  saving: "Saving",
+  bytesOf: (done: string, total: string) => `${done} of ${total}`,
+  uploadingFile: (name: string) => `Uploading ${name}`,
+  savingFile: (name: string) => `Saving ${name}`,
   fileKinds: {
     image: "Image",
     video: "Video",
@@ -525,6 +530,11 @@ const ko: Messages = {
   saveFile: (name) => `${name} 저장`,
   saveTitle: "다운로드 폴더에 저장",
   save: "저장",
+  uploading: "업로드 중",
+  saving: "저장 중",
+  bytesOf: (done, total) => `${total} 중 ${done}`,
+  uploadingFile: (name) => `${name} 업로드 중`,
+  savingFile: (name) => `${name} 저장 중`,
   fileKinds: {
     image: "이미지",
     video: "동영상",

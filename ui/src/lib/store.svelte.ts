@@ -18,6 +18,7 @@ import type { SettingsEdit } from "./bindings/SettingsEdit";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { SignInHint } from "./bindings/SignInHint";
 import type { TesterStatus } from "./bindings/TesterStatus";
+import type { TransferFile } from "./bindings/TransferFile";
 import { i18n } from "./locale.svelte";
 import { mergeMarks, moveMark } from "./read-counts";
 import {
@@ -119,6 +120,19 @@ export type ChatHistory = {
   gaps: string[];
 };
 
+/** How far one file's upload or download has come, in bytes. */
+export type Transfer = { done: number; total: number };
+
+/** `AppStore.transfers` key of an own message's file (its place among the message's files) on its way up. */
+export function uploadKey(clientMsgId: string, position: number): string {
+  return `up:${position}:${clientMsgId}`;
+}
+
+/** `AppStore.transfers` key of a file being downloaded (saved). */
+export function downloadKey(mediaId: string): string {
+  return `down:${mediaId}`;
+}
+
 /** A message's identity: its client id when this client sent it, else the server id. */
 export function messageKey(m: ChatMessage): string | null {
   return m.client_msg_id ?? m.msg_id;
@@ -200,6 +214,13 @@ export class AppStore {
    * A chat without an entry shows no counts. Each change replaces the chat's list.
    */
   reads = $state.raw<Record<string, readonly MemberRead[]>>({});
+  /**
+   * Files moving now, by uploadKey or downloadKey. A finished download goes at
+   * once (its save settles next); a finished upload stays, full, until the
+   * message brings the file's media id: the core uploads all of a message's
+   * files before it says so, and the card should not fall back to "waiting".
+   */
+  transfers = $state<Record<string, Transfer>>({});
   /** Per chat: the text left in its composer, as saved (the composer restores it; the list shows it). */
   drafts = $state<Record<string, string>>({});
   /** The embedded mock backend's levers (mock mode only; null: not running with it). */
@@ -368,6 +389,8 @@ export class AppStore {
     // Marks may have moved unseen: the open chat's are read again, the others' when next opened.
     const open = this.selectedChatId;
     this.reads = open !== null && this.reads[open] ? { [open]: this.reads[open] } : {};
+    // Updates that ended transfers may be among those missed; files still moving say so again within a moment.
+    this.transfers = {};
     await this.loadChats();
     if (this.selectedChatId !== null) await this.#refreshHistory(this.selectedChatId);
   }
@@ -737,6 +760,7 @@ export class AppStore {
     this.jumpTo = null;
     this.history = {};
     this.reads = {};
+    this.transfers = {};
     // Drafts are content too; the core keeps them and they are read again after unlocking.
     for (const timer of this.#draftTimers.values()) clearTimeout(timer);
     this.#draftTimers.clear();
@@ -870,6 +894,9 @@ export class AppStore {
     } catch (error) {
       this.#lockedError(error);
       throw backend.toIpcError(error);
+    } finally {
+      // A save that failed part way leaves its last count behind otherwise.
+      if (attachment.media_id !== null) this.#dropTransfer(downloadKey(attachment.media_id));
     }
   }
 
@@ -1082,7 +1109,9 @@ export class AppStore {
   /** Applies one core event (public for tests and tooling). */
   apply(event: CoreEvent): void {
     // Nothing is held while locked; the chats are read again on unlocking.
-    const aboutChats = event.type === "history_gap" || event.type === "read_mark_moved";
+    // (The shell passes transfer progress while locked; it would stay behind with no message to end it.)
+    const aboutChats =
+      event.type === "history_gap" || event.type === "read_mark_moved" || event.type === "transfer_progress";
     if (this.locked && (CONTENT_EVENTS.has(event.type) || aboutChats)) return;
     switch (event.type) {
       case "message_added":
@@ -1121,6 +1150,41 @@ export class AppStore {
         // Not a reason to mark anything read here: only what this user sees is.
         this.#moveReadMark(event.chat_id, event.user_id, event.msg_id);
         break;
+      case "transfer_progress":
+        this.#progress(event.file, event.done, event.total);
+        break;
+    }
+  }
+
+  #progress(file: TransferFile, done: number, total: number): void {
+    if (file.direction === "download") {
+      const key = downloadKey(file.media_id);
+      if (done >= total) this.#dropTransfer(key);
+      else this.transfers[key] = { done, total };
+    } else {
+      this.transfers[uploadKey(file.client_msg_id, file.position)] = { done, total };
+    }
+  }
+
+  #dropTransfer(key: string): void {
+    if (key in this.transfers) delete this.transfers[key];
+  }
+
+  /** An own message's files that have their media ids, or all once it is sent or failed, are no longer on their way. */
+  #settleUploads(message: ChatMessage): void {
+    const id = message.client_msg_id;
+    if (id === null) return;
+    const settled = message.state !== "pending";
+    (message.attachments ?? []).forEach((file, position) => {
+      if (settled || file.media_id !== null) this.#dropTransfer(uploadKey(id, position));
+    });
+  }
+
+  /** Drops every upload of a message (deleted, so no update will end them). */
+  #dropUploads(clientMsgId: string): void {
+    for (const key of Object.keys(this.transfers)) {
+      // "up:<position>:<client id>": the position has no colon, the id may.
+      if (key.startsWith("up:") && key.slice(key.indexOf(":", 3) + 1) === clientMsgId) delete this.transfers[key];
     }
   }
 
@@ -1197,6 +1261,8 @@ export class AppStore {
   }
 
   #mergeHistory(chatId: string, history: ChatMessage[]): void {
+    // An update that ended an upload may have been among events missed.
+    if (Object.keys(this.transfers).length > 0) for (const m of history) this.#settleUploads(m);
     if ((this.messages[chatId] ?? []).length === 0) return this.#setMessages(chatId, history);
     const keys = new Set(history.map(messageKey).filter((k) => k !== null));
     const current = this.messages[chatId] ?? [];
@@ -1224,6 +1290,7 @@ export class AppStore {
    * cannot undo an ack.
    */
   #upsert(message: ChatMessage, how: "added" | "updated" | "returned"): void {
+    this.#settleUploads(message);
     const chatId = message.chat_id;
     const list = this.messages[chatId] ?? [];
     const key = messageKey(message);
@@ -1246,6 +1313,7 @@ export class AppStore {
 
   /** Drops an unsent message (deleted by the user) from its chat. The preview follows with `chat_updated`. */
   #remove(chatId: string, clientMsgId: string): void {
+    this.#dropUploads(clientMsgId);
     const drop = (id: string): boolean => {
       const list = this.messages[id];
       const index = list ? list.findIndex((m) => m.client_msg_id === clientMsgId) : -1;
