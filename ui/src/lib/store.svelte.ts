@@ -272,18 +272,28 @@ export class AppStore {
         ]);
       }
       void this.#checkTester();
-      const info = await this.#snapshot(backend.session, (s) => {
+      void this.loadSettings();
+      const session = this.#snapshot(backend.session, (s) => {
         if (s) this.#setSession(s);
       });
-      if (await backend.isLocked()) this.#enterLock();
-      void this.loadSettings();
+      const [info, locked] = await Promise.all([session, backend.isLocked()]);
+      if (locked) this.#enterLock();
       if (!info) {
         await this.#loadSignInHint();
         this.phase = "signed_out";
         return;
       }
+      if (this.locked) {
+        this.phase = "ready";
+        return;
+      }
+      // Read before the main screen shows, not after: it is then laid out once, with its chats,
+      // instead of empty and then again (each layout of the first screen costs WebKit about 80 ms).
+      const chats = this.#fetchChats();
+      const drafts = this.#loadDrafts();
+      await chats;
       this.phase = "ready";
-      if (!this.locked) await this.loadChats();
+      await this.#showChats(chats, drafts);
     } catch (error) {
       this.startError = backend.toIpcError(error).message;
       this.phase = "failed";
@@ -348,19 +358,35 @@ export class AppStore {
 
   async loadChats(): Promise<void> {
     if (this.locked) return;
+    await this.#showChats(this.#fetchChats(), this.#loadDrafts());
+  }
+
+  /**
+   * Reads the chat list into `chats` (events that come meanwhile wait for it). Resolves with
+   * the error when it could not be read.
+   */
+  #fetchChats(): Promise<{ error: unknown } | null> {
     this.chatsLoading = true;
     this.chatsError = null;
-    // Alongside the chats, and in before one is opened, so its composer starts with its draft.
-    const drafts = this.#loadDrafts();
-    try {
-      await this.#snapshot(backend.listChats, (chats) => {
-        if (!this.locked) this.chats = sortChats(chats);
-      });
-    } catch (error) {
-      if (!this.#lockedError(error)) this.chatsError = backend.toIpcError(error).message;
+    return this.#snapshot(backend.listChats, (chats) => {
+      if (!this.locked) this.chats = sortChats(chats);
+    })
+      .then(
+        () => null,
+        (error: unknown) => ({ error }),
+      )
+      .finally(() => (this.chatsLoading = false));
+  }
+
+  /**
+   * After the chat list is read (`fetched`; the drafts alongside, so a chat opened first
+   * starts with its draft): says why it failed, or reports the first paint and opens a chat.
+   */
+  async #showChats(fetched: Promise<{ error: unknown } | null>, drafts: Promise<void>): Promise<void> {
+    const failed = await fetched;
+    if (failed !== null) {
+      if (!this.#lockedError(failed.error)) this.chatsError = backend.toIpcError(failed.error).message;
       return;
-    } finally {
-      this.chatsLoading = false;
     }
     await drafts;
     if (this.locked) return;
