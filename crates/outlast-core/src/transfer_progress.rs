@@ -107,14 +107,19 @@ mod tests {
         seen
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn speaks_at_the_start_now_and_then_and_always_at_the_end() {
+    /// A meter for a download of `total` bytes, and the events it says.
+    fn download_of(total: u64) -> (ProgressMeter, tokio::sync::broadcast::Receiver<CoreEvent>) {
         let shared = Arc::new(Shared::new());
-        let mut events = shared.subscribe();
+        let events = shared.subscribe();
         let file = TransferFile::Download {
             media_id: "m1".into(),
         };
-        let meter = ProgressMeter::start(shared.clone(), file, 1000);
+        (ProgressMeter::start(shared, file, total), events)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn speaks_at_the_start_now_and_then_and_always_at_the_end() {
+        let (meter, mut events) = download_of(1000);
         for _ in 0..9 {
             meter.advance(100); // all within the same instant: only the start is said
         }
@@ -132,12 +137,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn more_bytes_than_announced_move_the_end_not_past_it() {
-        let shared = Arc::new(Shared::new());
-        let mut events = shared.subscribe();
-        let file = TransferFile::Download {
-            media_id: "m1".into(),
-        };
-        let meter = ProgressMeter::start(shared.clone(), file, 10);
+        let (meter, mut events) = download_of(10);
         meter.advance(25);
         assert_eq!(progress(&mut events), vec![(0, 10), (25, 25)]);
         meter.restart();
