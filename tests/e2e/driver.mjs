@@ -36,16 +36,29 @@ async function waitForPort(port, deadlineMs) {
   throw new Error(`tauri-driver did not listen on ${port} within ${deadlineMs} ms`);
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
+/**
+ * `count` different free ports. Every listener stays open until all are chosen: one closed
+ * first can be handed out again, and tauri-driver given the same port twice waits forever.
+ */
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
+
+/** How long starting a session on the app may take before the test fails (instead of hanging). */
+const SESSION_DEADLINE_MS = 120_000;
 
 /** Start tauri-driver and a session on the app with the given arguments. */
 export async function startApp(args = ['--mock']) {
@@ -53,8 +66,7 @@ export async function startApp(args = ['--mock']) {
     throw new Error(`the app is not built: ${appBinary} is missing (run cargo build first)`);
   }
   mkdirSync(artifacts, { recursive: true });
-  const port = await freePort();
-  const nativePort = await freePort();
+  const [port, nativePort] = await freePorts(2);
   // A fresh profile per run: the user's settings (a passcode, say), windows and caches never
   // leak into a test, and a test never writes into them.
   const profile = mkdtempSync(path.join(os.tmpdir(), 'outlast-e2e-'));
@@ -70,18 +82,38 @@ export async function startApp(args = ['--mock']) {
   const driverExited = new Promise((_, reject) =>
     driver.once('exit', (code) => reject(new Error(`tauri-driver exited early with ${code}`))));
   driverExited.catch(() => {});
-  await Promise.race([waitForPort(port, 20_000), driverExited]);
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port,
-    logLevel: 'warn',
-    connectionRetryTimeout: 60_000,
-    capabilities: {
-      browserName: 'wry',
-      'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: appBinary, args },
-    },
-  });
+  let browser;
+  let timer;
+  try {
+    await Promise.race([waitForPort(port, 20_000), driverExited]);
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no session on the app within ${SESSION_DEADLINE_MS} ms`)),
+        SESSION_DEADLINE_MS,
+      );
+    });
+    browser = await Promise.race([
+      remote({
+        hostname: '127.0.0.1',
+        port,
+        logLevel: 'warn',
+        connectionRetryTimeout: 60_000,
+        capabilities: {
+          browserName: 'wry',
+          'wdio:enforceWebDriverClassic': true,
+          'tauri:options': { application: appBinary, args },
+        },
+      }),
+      driverExited,
+      deadline,
+    ]);
+  } catch (error) {
+    driver.kill();
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     browser,
     profile,
