@@ -4,10 +4,16 @@
 
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter};
+
+/// Lines waiting for the log file's writer thread. The library's default, 128,000, is a
+/// channel of 4 MiB that is written through when created, so it stays resident: about a tenth of
+/// the window process. The writer keeps up with a desktop app's info logs by far; in a burst
+/// beyond this, lines are dropped rather than the app blocked (stderr still has them).
+const LOG_BUFFER_LINES: usize = 4_096;
 
 /// Keeps the file writer flushing; dropped when the app exits.
 pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
@@ -19,7 +25,9 @@ pub fn init(log_dir: &Path) -> LogGuard {
     let (file_layer, guard) = match outlast_core::private_files::create_dir(log_dir) {
         Ok(()) => {
             let appender = tracing_appender::rolling::never(log_dir, "outlast.log");
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_BUFFER_LINES)
+                .finish(appender);
             (
                 Some(fmt::layer().with_ansi(false).with_writer(writer)),
                 Some(guard),

@@ -41,12 +41,15 @@ struct Args {
     /// Copy each process's /proc/<pid>/smaps here after every run (to see where memory goes).
     #[arg(long)]
     smaps_dir: Option<PathBuf>,
+    /// Seconds to let the app settle after the paint before its memory is read (it is sampled
+    /// every 200 ms and the last sample counts). Longer runs see the work done after start-up
+    /// too, such as the cache's integrity check at 10 s.
+    #[arg(long, default_value_t = 3)]
+    settle_secs: u64,
 }
 
 /// How long one launch may take to paint before the run counts as failed.
 const PAINT_DEADLINE: Duration = Duration::from_secs(60);
-/// Memory is sampled for this long after the paint (the web process settles), every 200 ms.
-const SETTLE: Duration = Duration::from_secs(3);
 
 fn main() {
     let args = Args::parse();
@@ -98,7 +101,7 @@ fn main() {
         let mut app = launch(&args.app, &home, &report);
         let (in_app_ms, chats) = wait_for_paint(&report, &mut app);
         let wall = started.elapsed();
-        let settled = settle_memory(app.id());
+        let settled = settle_memory(app.id(), Duration::from_secs(args.settle_secs));
         if let Some(dir) = &args.smaps_dir {
             keep_smaps(app.id(), dir, run);
         }
@@ -242,9 +245,9 @@ struct Memory {
     by_process: Vec<(String, u64)>,
 }
 
-/// The app's memory once settled: the last of the samples taken over `SETTLE`.
-fn settle_memory(pid: u32) -> Memory {
-    let until = Instant::now() + SETTLE;
+/// The app's memory once settled: the last of the samples taken over `settle`.
+fn settle_memory(pid: u32, settle: Duration) -> Memory {
+    let until = Instant::now() + settle;
     let mut last = Memory::default();
     while Instant::now() < until {
         last = tree_memory(pid);
