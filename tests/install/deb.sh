@@ -19,6 +19,15 @@ fi
 package=$(dpkg-deb --field "$deb" Package)
 version=$(dpkg-deb --field "$deb" Version)
 echo "install-test: $deb ($package $version)"
+# Emoji and Hangul come from the system's fonts: the package asks for them (apt installs
+# recommendations by default; this test skips them to stay small).
+recommends=$(dpkg-deb --field "$deb" Recommends)
+for font in fonts-noto-color-emoji fonts-noto-cjk; do
+  case ", $recommends," in
+    *", $font,"*) ;;
+    *) echo "install-test: the package does not recommend $font (Recommends: $recommends)" >&2; exit 1 ;;
+  esac
+done
 
 cleanup() { $sudo dpkg --purge "$package" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
