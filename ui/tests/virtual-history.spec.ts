@@ -201,24 +201,26 @@ test("older pages come in above without moving the message at the top of the vie
   await expect(anchor).toBeVisible();
   const before = (await anchor.boundingBox())!.y;
 
-  // Where it is in every frame painted from the page's arrival until the rows above are measured
-  // (read once the frame is painted: a message posted from a frame callback runs after it).
+  // Where it is in every frame painted from the page's arrival until the rows above are measured.
+  // Read as the frame is about to be painted: in a resize observer made now, whose callback runs
+  // in each frame after layout and after the list's own (observers run in the order they were
+  // made), which is where the list puts rows it has just measured in place. A read from a task
+  // could land between the page's arrival and that frame, and see rows not yet painted.
   const track = page.evaluate(
     ([id]) =>
       new Promise<number[]>((resolve) => {
         const ys: number[] = [];
-        const sample = () => {
-          const el = document.querySelector(`[data-msg-id="${id}"]`);
-          ys.push(el ? el.getBoundingClientRect().top : Number.NaN);
-          if (ys.length < 20) requestAnimationFrame(afterPaint);
-          else resolve(ys);
+        const beforePaint = () => {
+          const observer = new ResizeObserver(() => {
+            observer.disconnect();
+            const el = document.querySelector(`[data-msg-id="${id}"]`);
+            ys.push(el ? el.getBoundingClientRect().top : Number.NaN);
+            if (ys.length < 20) requestAnimationFrame(beforePaint);
+            else resolve(ys);
+          });
+          observer.observe(document.body);
         };
-        const afterPaint = () => {
-          const channel = new MessageChannel();
-          channel.port1.onmessage = sample;
-          channel.port2.postMessage(null);
-        };
-        requestAnimationFrame(afterPaint);
+        requestAnimationFrame(beforePaint);
       }),
     [archiveId(OLDER + 3)],
   );
