@@ -11,7 +11,7 @@
 //!   GTK probing GLX for a visual to draw GL with (this window never draws GL), and WebKit asking
 //!   EGL which render node the web process should use. `GDK_GL=disable` skips the first;
 //!   naming the (absent) render node skips the second. Without LLVM the shell went from 94 to
-//!   70 MiB and all processes from 255 to 238 MiB; the first paint came sooner (488 → 392 ms).
+//!   70 MiB and all processes from 255 to 237 MiB; the first paint came sooner (488 → 400–455 ms).
 //!   The web process still loads llvmpipe: WebKitGTK needs an EGL display there to paint.
 //!
 //! A value the user set is always kept; with a render node nothing is changed.
