@@ -29,14 +29,22 @@ const WITHOUT_RENDER_NODE: [(&str, &str); 4] = [
 /// Call at the very start of `main`, before any thread exists.
 pub fn tune() {
     #[cfg(target_os = "linux")]
-    if !has_render_node() {
-        for (var, value) in WITHOUT_RENDER_NODE {
-            if std::env::var_os(var).is_none() {
-                // Safe here: no other thread is running yet to read the environment.
-                std::env::set_var(var, value);
-            }
-        }
+    for (var, value) in chosen(has_render_node(), |var| std::env::var_os(var).is_some()) {
+        // Safe here: no other thread is running yet to read the environment.
+        std::env::set_var(var, value);
     }
+}
+
+/// The variables to set: none with a render node, and never one the user has set.
+#[cfg(target_os = "linux")]
+fn chosen(render_node: bool, user_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    if render_node {
+        return Vec::new();
+    }
+    WITHOUT_RENDER_NODE
+        .into_iter()
+        .filter(|(var, _)| !user_set(var))
+        .collect()
 }
 
 #[cfg(target_os = "linux")]
@@ -48,4 +56,31 @@ fn has_render_node() -> bool {
                 .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
         })
         .unwrap_or(false)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_render_node_webkit_and_gtk_stay_off_the_gpu_paths() {
+        let vars = chosen(false, |_| false);
+        assert_eq!(vars, WITHOUT_RENDER_NODE.to_vec());
+        assert!(vars.contains(&("GDK_GL", "disable")));
+        assert!(vars.contains(&("WEBKIT_DISABLE_DMABUF_RENDERER", "1")));
+    }
+
+    #[test]
+    fn a_value_the_user_set_is_kept() {
+        let vars = chosen(false, |var| var == "WEBKIT_DISABLE_COMPOSITING_MODE");
+        assert!(vars
+            .iter()
+            .all(|(var, _)| *var != "WEBKIT_DISABLE_COMPOSITING_MODE"));
+        assert_eq!(vars.len(), WITHOUT_RENDER_NODE.len() - 1);
+    }
+
+    #[test]
+    fn with_a_render_node_nothing_is_changed() {
+        assert!(chosen(true, |_| false).is_empty());
+    }
 }
