@@ -11,7 +11,7 @@ use outlast_protocol::{
 };
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
-use tokio::time::Duration;
+use tokio::time::{timeout_at, Duration, Instant};
 
 use crate::api::ApiClient;
 use crate::clock::now_ms;
@@ -201,7 +201,7 @@ impl Client {
         }
         let discovery =
             ApiClient::new(server)?.with_timeout(self.inner.options.connection.request_timeout);
-        let (config, source) = self.discover(&discovery).await?;
+        let (config, source) = self.discover(&discovery, None).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let login = self.sign_in_at(&auths, username.trim(), password).await?;
         let view = self
@@ -243,7 +243,11 @@ impl Client {
         };
         let discovery = ApiClient::new(&account.server)?
             .with_timeout(self.inner.options.connection.request_timeout);
-        let (config, source) = self.discover(&discovery).await?;
+        // The whole start waits this long at most for the server (see `start_patience`).
+        let patience = self.inner.options.connection.start_patience;
+        let deadline = Instant::now() + patience;
+        let no_answer = || format!("no answer within {:.1} s", patience.as_secs_f64());
+        let (config, source) = self.discover(&discovery, Some(deadline)).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let shared = &self.inner.shared;
         let mut start = Start {
@@ -260,7 +264,10 @@ impl Client {
             access: None,
             view: Err(CoreError::NotSignedIn),
         };
-        match refresh_at(&start.auths, &start.refresh_token).await {
+        let refreshed = timeout_at(deadline, refresh_at(&start.auths, &start.refresh_token))
+            .await
+            .unwrap_or_else(|_| Err(RefreshFailure::Retry(no_answer())));
+        match refreshed {
             Ok(answer) => {
                 shared.set_service(Service::Auth, ServiceState::Up, None);
                 start.user = Profile {
@@ -287,10 +294,18 @@ impl Client {
             }
         }
         if let Some((token, _)) = &start.access {
-            start.view = match self
-                .server_view(&start.discovery, &start.config, token)
-                .await
-            {
+            let view = timeout_at(
+                deadline,
+                self.server_view(&start.discovery, &start.config, token),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(CoreError::Unreachable {
+                    server: start.discovery.server().to_owned(),
+                    reason: no_answer(),
+                })
+            });
+            start.view = match view {
                 Err(err) if !err.retryable() => return Err(err),
                 view => view,
             };
@@ -698,9 +713,12 @@ impl Client {
 
     /// The discovery document: fresh if the service answers (and then cached), else the last
     /// cached one, else the built-in defaults.
+    /// The server's endpoint list; when it cannot be had (by `deadline`, if given), the last
+    /// known one or the built-in one.
     async fn discover(
         &self,
         discovery: &ApiClient,
+        deadline: Option<Instant>,
     ) -> Result<(DiscoveryConfig, EndpointSource), CoreError> {
         let shared = &self.inner.shared;
         let cache = self
@@ -709,7 +727,18 @@ impl Client {
             .data_dir
             .as_deref()
             .map(DiscoveryCache::in_dir);
-        match discovery.discover().await {
+        let live = match deadline {
+            Some(at) => timeout_at(at, discovery.discover())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(CoreError::Unreachable {
+                        server: discovery.server().to_owned(),
+                        reason: "no answer in time".into(),
+                    })
+                }),
+            None => discovery.discover().await,
+        };
+        match live {
             Ok(config) => {
                 shared.set_service(Service::Discovery, ServiceState::Up, None);
                 if let Some(cache) = &cache {

@@ -1,12 +1,13 @@
 //! Kept sign-ins, with the real mock backend and a real profile folder: a restart restores the
 //! session without the password and catches up what was missed; an auth outage at start opens
-//! the cache instead of the sign-in screen; sign-out forgets the token on the server and here.
+//! the cache instead of the sign-in screen, and so does a server that takes no calls, within the
+//! start's patience; sign-out forgets the token on the server and here.
 //! (The OS keyring itself is tested in `outlast-desktop` against a real Secret Service.)
 
 mod common;
 
 use common::{mock, wait_for, Profile};
-use outlast_core::{Client, CoreEvent, MessageState};
+use outlast_core::{Client, ConnectionSettings, CoreEvent, MessageState};
 use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 async fn tester_says(server: &MockServer, body: &str) {
@@ -115,6 +116,66 @@ async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns(
     second.reconnect_now().unwrap();
     wait_for(&mut events, "the queued message delivered", |e| {
         matches!(e, CoreEvent::MessageUpdated { message } if message.body == "written during the auth outage" && message.state == MessageState::Sent)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_takes_no_calls_at_start_opens_the_cache_without_waiting_out_timeouts() {
+    let server = mock().await;
+    let profile = Profile::new("black-hole-start");
+    let first = profile.client();
+    first
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    first.open_chat("c-jun").await.unwrap();
+    first.logout();
+    drop(first);
+
+    // Every service accepts connections and never answers (a data centre that went silent).
+    for service in ["discovery", "auth", "api", "gateway"] {
+        server
+            .set_fault(&format!("service:{service}"), "blackhole")
+            .unwrap();
+    }
+    let second = profile.client();
+    let mut events = second.subscribe();
+    let settings = ConnectionSettings::default();
+    let started = std::time::Instant::now();
+    let info = second
+        .resume()
+        .await
+        .unwrap()
+        .expect("signed in from the cache, not signed out");
+    let waited = started.elapsed();
+    // Each step alone would wait a request timeout (15 s) without the start's patience (3 s).
+    assert!(
+        waited < settings.request_timeout,
+        "the start waited {waited:?} for a silent server"
+    );
+    assert!(info.from_cache);
+    let cached = second.open_chat("c-jun").await.unwrap();
+    assert!(
+        cached
+            .iter()
+            .any(|m| m.body == "Did you see the outage report?"),
+        "{cached:?}"
+    );
+    let pending = second
+        .send("c-team", "written while the server was silent")
+        .unwrap();
+    assert_eq!(pending.state, MessageState::Pending);
+
+    // The server answers again: what did not answer at start carries on by itself.
+    for service in ["discovery", "auth", "api", "gateway"] {
+        server
+            .set_fault(&format!("service:{service}"), "up")
+            .unwrap();
+    }
+    second.reconnect_now().unwrap();
+    wait_for(&mut events, "the queued message delivered", |e| {
+        matches!(e, CoreEvent::MessageUpdated { message } if message.body == "written while the server was silent" && message.state == MessageState::Sent)
     })
     .await;
 }

@@ -42,6 +42,11 @@ pub struct ConnectionSettings {
     /// How long a REST request may take before the service counts as not answering (a lost
     /// answer must not hold anything up for longer).
     pub request_timeout: Duration,
+    /// How long a start from a remembered sign-in waits for the server before it opens the
+    /// local cache. A server that takes no calls at all (a black hole) would otherwise hold the
+    /// chat list back for a request timeout per step; whatever did not answer carries on in the
+    /// background, as when the service is down.
+    pub start_patience: Duration,
     /// How long a resend waits after a retryable refusal.
     pub resend_after_nack: Duration,
     /// How often to look for a sleep/wake jump, and how big a jump counts as one.
@@ -65,6 +70,7 @@ impl Default for ConnectionSettings {
             failback_probe_every: Duration::from_secs(15),
             rest_poll_wait: Duration::from_secs(20),
             request_timeout: Duration::from_secs(15),
+            start_patience: Duration::from_secs(3),
             auth_retry: None,
             background_retry: None,
             resend_after_nack: Duration::from_secs(2),
