@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -25,7 +25,8 @@ pub fn start(with_keyring: bool) -> Session {
 
 /// Like [`start`], with an Xvfb display too (`DISPLAY` is set) for tests that open windows.
 pub fn start_with(with_keyring: bool, with_display: bool) -> Session {
-    let home = std::env::temp_dir().join(format!("outlast-dbus-{}", std::process::id()));
+    sweep_leftovers(&std::env::temp_dir());
+    let home = std::env::temp_dir().join(format!("{PREFIX}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(home.join("run")).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -56,6 +57,36 @@ pub fn start_with(with_keyring: bool, with_display: bool) -> Session {
     Session { address, home }
 }
 
+/// The start of this environment's file names in the temp folder; the test process's id follows.
+const PREFIX: &str = "outlast-dbus-";
+
+/// Removes what earlier test processes left in `dir`. Their daemons lived exactly as long as they
+/// did, so nothing could remove their folders at the end (a benchmark's holds a 25 MiB cache);
+/// a folder whose process is gone is removed at the next start. Another run's live folder stays.
+fn sweep_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let Ok(pid) = rest.strip_suffix(".conf").unwrap_or(rest).parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+}
+
 fn dies_with_parent(command: &mut Command) -> &mut Command {
     unsafe {
         command.pre_exec(|| {
@@ -82,7 +113,7 @@ const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bu
 "#;
 
 fn spawn_bus() -> String {
-    let config = std::env::temp_dir().join(format!("outlast-dbus-{}.conf", std::process::id()));
+    let config = std::env::temp_dir().join(format!("{PREFIX}{}.conf", std::process::id()));
     std::fs::write(&config, BUS_CONFIG).unwrap();
     let mut child = dies_with_parent(
         Command::new("dbus-daemon")
@@ -183,5 +214,45 @@ pub fn wait_for_name_within(address: &str, name: &str, limit: Duration) {
             "{name} never appeared on the bus"
         );
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The id of a process that has exited.
+    fn gone_pid() -> u32 {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn leftovers_of_ended_processes_go_and_live_ones_stay() {
+        let dir =
+            std::env::temp_dir().join(format!("outlast-testenv-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let gone = gone_pid();
+        let ended = dir.join(format!("{PREFIX}{gone}"));
+        std::fs::create_dir_all(ended.join("launch")).unwrap();
+        std::fs::write(ended.join("launch").join("outlast.db"), b"cache").unwrap();
+        let ended_conf = dir.join(format!("{PREFIX}{gone}.conf"));
+        std::fs::write(&ended_conf, BUS_CONFIG).unwrap();
+        // This process's own, and one of a live process (pid 1 always is).
+        let own = dir.join(format!("{PREFIX}{}", std::process::id()));
+        let live = dir.join(format!("{PREFIX}1"));
+        let unrelated = dir.join(format!("{PREFIX}notes"));
+        for kept in [&own, &live, &unrelated] {
+            std::fs::create_dir_all(kept).unwrap();
+        }
+
+        sweep_leftovers(&dir);
+
+        assert!(!ended.exists() && !ended_conf.exists());
+        assert!(own.exists() && live.exists() && unrelated.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
