@@ -9,6 +9,7 @@ mod common;
 use common::{mock, wait_for, Profile};
 use outlast_core::{Client, ConnectionSettings, CoreEvent, MessageState};
 use outlast_mock::{MockServer, DEMO_PASSWORD, DEMO_USERNAME};
+use tokio::sync::broadcast;
 
 async fn tester_says(server: &MockServer, body: &str) {
     let tester = Client::default();
@@ -75,10 +76,8 @@ async fn a_restart_restores_the_session_without_the_password_and_catches_up() {
     assert_eq!(second.search("while you were away").unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns() {
-    let server = mock().await;
-    let profile = Profile::new("auth-down");
+/// A profile signed in once and quit, with a chat's history in its cache.
+async fn signed_in_once(server: &MockServer, profile: &Profile) {
     let first = profile.client();
     first
         .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
@@ -87,7 +86,36 @@ async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns(
     let seen = first.open_chat("c-jun").await.unwrap();
     assert!(seen.len() >= 3);
     first.logout();
-    drop(first);
+}
+
+/// What a user of a session started from the cache relies on: the chats and their history are
+/// there, and a message written now waits to be sent.
+async fn the_cache_serves(client: &Client, written: &str) {
+    let chats = client.chats().unwrap();
+    assert!(chats.iter().any(|c| c.chat_id == "c-jun"), "{chats:?}");
+    let cached = client.open_chat("c-jun").await.unwrap();
+    assert!(
+        cached
+            .iter()
+            .any(|m| m.body == "Did you see the outage report?"),
+        "{cached:?}"
+    );
+    let pending = client.send("c-team", written).unwrap();
+    assert_eq!(pending.state, MessageState::Pending);
+}
+
+async fn delivered(events: &mut broadcast::Receiver<CoreEvent>, body: &str) {
+    wait_for(events, "the queued message delivered", |e| {
+        matches!(e, CoreEvent::MessageUpdated { message } if message.body == body && message.state == MessageState::Sent)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns() {
+    let server = mock().await;
+    let profile = Profile::new("auth-down");
+    signed_in_once(&server, &profile).await;
 
     server.set_fault("service:auth", "refuse").unwrap();
     let second = profile.client();
@@ -98,50 +126,28 @@ async fn an_auth_outage_at_start_opens_the_cache_and_connects_when_auth_returns(
         .unwrap()
         .expect("signed in from the cache, not signed out");
     assert!(info.from_cache);
-    let chats = second.chats().unwrap();
-    assert!(chats.iter().any(|c| c.chat_id == "c-jun"), "{chats:?}");
-    let cached = second.open_chat("c-jun").await.unwrap();
-    assert!(
-        cached
-            .iter()
-            .any(|m| m.body == "Did you see the outage report?"),
-        "{cached:?}"
-    );
-    let pending = second
-        .send("c-team", "written during the auth outage")
-        .unwrap();
-    assert_eq!(pending.state, MessageState::Pending);
+    the_cache_serves(&second, "written during the auth outage").await;
 
     server.set_fault("service:auth", "up").unwrap();
     second.reconnect_now().unwrap();
-    wait_for(&mut events, "the queued message delivered", |e| {
-        matches!(e, CoreEvent::MessageUpdated { message } if message.body == "written during the auth outage" && message.state == MessageState::Sent)
-    })
-    .await;
+    delivered(&mut events, "written during the auth outage").await;
 }
 
 #[tokio::test]
 async fn a_server_that_takes_no_calls_at_start_opens_the_cache_without_waiting_out_timeouts() {
     let server = mock().await;
     let profile = Profile::new("black-hole-start");
-    let first = profile.client();
-    first
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
-    first.open_chat("c-jun").await.unwrap();
-    first.logout();
-    drop(first);
+    signed_in_once(&server, &profile).await;
 
     // Every service accepts connections and never answers (a data centre that went silent).
-    for service in ["discovery", "auth", "api", "gateway"] {
+    let services = ["discovery", "auth", "api", "gateway"];
+    for service in services {
         server
             .set_fault(&format!("service:{service}"), "blackhole")
             .unwrap();
     }
     let second = profile.client();
     let mut events = second.subscribe();
-    let settings = ConnectionSettings::default();
     let started = std::time::Instant::now();
     let info = second
         .resume()
@@ -151,33 +157,20 @@ async fn a_server_that_takes_no_calls_at_start_opens_the_cache_without_waiting_o
     let waited = started.elapsed();
     // Each step alone would wait a request timeout (15 s) without the start's patience (3 s).
     assert!(
-        waited < settings.request_timeout,
+        waited < ConnectionSettings::default().request_timeout,
         "the start waited {waited:?} for a silent server"
     );
     assert!(info.from_cache);
-    let cached = second.open_chat("c-jun").await.unwrap();
-    assert!(
-        cached
-            .iter()
-            .any(|m| m.body == "Did you see the outage report?"),
-        "{cached:?}"
-    );
-    let pending = second
-        .send("c-team", "written while the server was silent")
-        .unwrap();
-    assert_eq!(pending.state, MessageState::Pending);
+    the_cache_serves(&second, "written while the server was silent").await;
 
     // The server answers again: what did not answer at start carries on by itself.
-    for service in ["discovery", "auth", "api", "gateway"] {
+    for service in services {
         server
             .set_fault(&format!("service:{service}"), "up")
             .unwrap();
     }
     second.reconnect_now().unwrap();
-    wait_for(&mut events, "the queued message delivered", |e| {
-        matches!(e, CoreEvent::MessageUpdated { message } if message.body == "written while the server was silent" && message.state == MessageState::Sent)
-    })
-    .await;
+    delivered(&mut events, "written while the server was silent").await;
 }
 
 #[tokio::test]
