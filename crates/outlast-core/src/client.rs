@@ -711,10 +711,8 @@ impl Client {
             .map(|err| format!("could not write the account file: {err}"))
     }
 
-    /// The discovery document: fresh if the service answers (and then cached), else the last
-    /// cached one, else the built-in defaults.
-    /// The server's endpoint list; when it cannot be had (by `deadline`, if given), the last
-    /// known one or the built-in one.
+    /// The discovery document: fresh if the service answers (by `deadline`, if given; it is
+    /// then cached), else the last cached one, else the built-in defaults.
     async fn discover(
         &self,
         discovery: &ApiClient,
