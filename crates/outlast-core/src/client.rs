@@ -244,9 +244,7 @@ impl Client {
         let discovery = ApiClient::new(&account.server)?
             .with_timeout(self.inner.options.connection.request_timeout);
         // The whole start waits this long at most for the server (see `start_patience`).
-        let patience = self.inner.options.connection.start_patience;
-        let deadline = Instant::now() + patience;
-        let no_answer = || format!("no answer within {:.1} s", patience.as_secs_f64());
+        let deadline = Instant::now() + self.inner.options.connection.start_patience;
         let (config, source) = self.discover(&discovery, Some(deadline)).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let shared = &self.inner.shared;
@@ -266,7 +264,7 @@ impl Client {
         };
         let refreshed = timeout_at(deadline, refresh_at(&start.auths, &start.refresh_token))
             .await
-            .unwrap_or_else(|_| Err(RefreshFailure::Retry(no_answer())));
+            .unwrap_or_else(|_| Err(RefreshFailure::Retry(NO_ANSWER_AT_START.into())));
         match refreshed {
             Ok(answer) => {
                 shared.set_service(Service::Auth, ServiceState::Up, None);
@@ -294,17 +292,12 @@ impl Client {
             }
         }
         if let Some((token, _)) = &start.access {
-            let view = timeout_at(
+            let view = by_deadline(
                 deadline,
+                start.discovery.server(),
                 self.server_view(&start.discovery, &start.config, token),
             )
-            .await
-            .unwrap_or_else(|_| {
-                Err(CoreError::Unreachable {
-                    server: start.discovery.server().to_owned(),
-                    reason: no_answer(),
-                })
-            });
+            .await;
             start.view = match view {
                 Err(err) if !err.retryable() => return Err(err),
                 view => view,
@@ -726,14 +719,7 @@ impl Client {
             .as_deref()
             .map(DiscoveryCache::in_dir);
         let live = match deadline {
-            Some(at) => timeout_at(at, discovery.discover())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(CoreError::Unreachable {
-                        server: discovery.server().to_owned(),
-                        reason: "no answer in time".into(),
-                    })
-                }),
+            Some(at) => by_deadline(at, discovery.server(), discovery.discover()).await,
             None => discovery.discover().await,
         };
         match live {
@@ -1767,6 +1753,23 @@ async fn check_store_later(path: std::path::PathBuf) {
         }
         Err(err) => tracing::warn!(%err, "the integrity check of the local cache stopped"),
     }
+}
+
+/// Why a start went on without the server: it took calls and did not answer in time.
+const NO_ANSWER_AT_START: &str = "no answer within the start's patience";
+
+/// `request`'s answer if it comes by `deadline`; after that the server counts as unreachable.
+async fn by_deadline<T>(
+    deadline: Instant,
+    server: &str,
+    request: impl std::future::Future<Output = Result<T, CoreError>>,
+) -> Result<T, CoreError> {
+    timeout_at(deadline, request).await.unwrap_or_else(|_| {
+        Err(CoreError::Unreachable {
+            server: server.to_owned(),
+            reason: NO_ANSWER_AT_START.into(),
+        })
+    })
 }
 
 /// Every endpoint of one service across regions, in the server's order of preference.
