@@ -15,7 +15,7 @@ use tokio::time::{timeout_at, Duration, Instant};
 
 use crate::api::ApiClient;
 use crate::clock::now_ms;
-use crate::connection::{ConnectionSettings, Outgoing, SupervisorHandle, TokenSource};
+use crate::connection::{ConnectionSettings, SupervisorHandle, TokenSource};
 use crate::credentials::{AccountKey, Vault};
 use crate::discovery_cache::DiscoveryCache;
 use crate::endpoint_list::{EndpointSource, ServerEndpoints};
@@ -23,6 +23,7 @@ use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
     Person, Profile, Service, ServiceHealth, ServiceState, SessionInfo, TransferFile,
 };
+use crate::ops::{OpError, OpQueue, Operation};
 use crate::read_marks::ReadSender;
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
@@ -114,11 +115,6 @@ struct Session {
     supervisor: SupervisorHandle,
     /// The token keeper and service monitors; stopped with the session.
     tasks: Vec<JoinHandle<()>>,
-    /// Unsent messages handed to the connection in this session (each goes once; a refused one
-    /// is handed again when the user retries it).
-    handed: Mutex<HashSet<String>>,
-    /// Held while deciding what to hand to the connection (see `dispatch_chat`).
-    dispatching: Mutex<()>,
     /// The media service's endpoints, preferred first (downloads).
     media: Vec<ApiClient>,
     /// Every endpoint this session may use, for Settings.
@@ -130,17 +126,6 @@ impl Drop for Session {
         for task in &self.tasks {
             task.abort();
         }
-    }
-}
-
-/// A `Client` that does not keep it alive: for the session's own tasks (the session is owned by
-/// the client, so a strong handle there would keep a dropped client running forever).
-#[derive(Clone)]
-pub(crate) struct WeakClient(std::sync::Weak<Inner>);
-
-impl WeakClient {
-    pub fn upgrade(&self) -> Option<Client> {
-        self.0.upgrade().map(|inner| Client { inner })
     }
 }
 
@@ -506,8 +491,7 @@ impl Client {
             Some(store) => store.unsent()?,
             None => Vec::new(),
         };
-        let mut unsent_chats: Vec<String> = shown.iter().map(|(e, _)| e.chat_id.clone()).collect();
-        unsent_chats.dedup();
+        let unsent_count = shown.len();
         if let Some(dir) = store.as_ref().and_then(|s| s.path().parent()) {
             let keep: HashSet<&str> = shown
                 .iter()
@@ -519,6 +503,7 @@ impl Client {
         self.end_session();
         shared.replace_timeline(Some(timeline));
         shared.replace_store(store);
+        let queue = OpQueue::restore(shown.clone());
         for (entry, failure) in shown {
             shared.update(|t| {
                 let files = entry.shown_files();
@@ -548,6 +533,14 @@ impl Client {
             self.inner.options.connection.clone(),
             shared.clone(),
         )?;
+        if unsent_count > 0 {
+            tracing::info!(
+                messages = unsent_count,
+                "sending messages left from an earlier run"
+            );
+        }
+        // Messages left by an earlier run go first, in order, under their original keys.
+        shared.outbox().start(queue, supervisor.submitter());
         let refresh_token = Arc::new(Mutex::new(refresh_token));
         let mut tasks = vec![tokio::spawn(
             Keeper {
@@ -625,7 +618,6 @@ impl Client {
         let media = endpoints(&discovery, &config, |r| &r.media)?;
         tasks.push(tokio::spawn(
             Uploader {
-                client: WeakClient(Arc::downgrade(&self.inner)),
                 shared: shared.clone(),
                 media: media.clone(),
                 tokens: tokens.clone(),
@@ -652,24 +644,13 @@ impl Client {
             user,
             supervisor,
             tasks,
-            handed: Mutex::new(HashSet::new()),
-            dispatching: Mutex::new(()),
             media,
         });
         *self
             .inner
             .session
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(session.clone());
-        if !unsent_chats.is_empty() {
-            tracing::info!(
-                chats = unsent_chats.len(),
-                "sending messages left from an earlier run"
-            );
-        }
-        for chat_id in &unsent_chats {
-            self.dispatch_chat(&session, chat_id)?;
-        }
+            .unwrap_or_else(|e| e.into_inner()) = Some(session);
         shared.uploads_wanted();
         self.session_info().ok_or(CoreError::NotSignedIn)
     }
@@ -805,6 +786,7 @@ impl Client {
         if previous.is_some() {
             // Stopping the connection must not drop what it learned last.
             self.inner.shared.write_pending();
+            self.inner.shared.outbox().stop();
             self.inner.shared.replace_timeline(None);
             self.inner.shared.replace_store(None);
             self.inner
@@ -1005,8 +987,9 @@ impl Client {
         Ok(message)
     }
 
-    /// Keep a new message durably, show it, and hand it to the connection unless something
-    /// earlier in its chat (a failed message, files still uploading) or its own files hold it.
+    /// Keep a new message durably, show it, and submit it to the operation queue, which hands it
+    /// to the connection unless something earlier in its chat (a failed message, files still
+    /// uploading) or its own files hold it.
     fn write(
         &self,
         session: &Session,
@@ -1027,14 +1010,11 @@ impl Client {
         let shared = &self.inner.shared;
         // Durable first: once this returns, the message survives a crash or restart.
         let user = &session.user;
-        let cached =
-            match shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name)) {
-                Some(written) => {
-                    written?;
-                    true
-                }
-                None => false,
-            };
+        if let Some(written) =
+            shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
+        {
+            written?;
+        }
         let message = shared
             .update(|t| {
                 t.add_pending(
@@ -1050,83 +1030,28 @@ impl Client {
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
-        if cached {
-            self.dispatch_chat(session, chat_id)?;
-        } else {
-            // No cache, no files, nothing held: it simply goes.
-            self.hand(session, &entry);
-        }
+        let op = Operation::send_message(&entry);
+        shared.outbox().apply(|q| ((), q.submit(op)));
         Ok(message)
-    }
-
-    /// Give an unsent message to the connection, once per session. With a cache, only under
-    /// the dispatch lock (`dispatch_chat`), so the order handed is the order written.
-    fn hand(&self, session: &Session, entry: &OutboxEntry) {
-        let first_time = session
-            .handed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(entry.client_msg_id.clone());
-        if first_time {
-            session.supervisor.send(Outgoing {
-                client_msg_id: entry.client_msg_id.clone(),
-                chat_id: entry.chat_id.clone(),
-                body: entry.body.clone(),
-                attachments: entry.attachments(),
-            });
-        }
-    }
-
-    /// Hand the chat's unsent messages that may go now to the connection, in order: everything
-    /// up to the first that failed for good or still waits for its files.
-    fn dispatch_chat(&self, session: &Session, chat_id: &str) -> Result<(), CoreError> {
-        // One dispatch at a time: the uploader finishing a file, a new message, a retry and the
-        // restart sweep must not interleave their reads of the outbox with their hand-overs.
-        let _dispatching = session
-            .dispatching
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let Some(unsent) = self
-            .inner
-            .shared
-            .with_store(|s| s.unsent_in(chat_id))
-            .transpose()?
-        else {
-            return Ok(());
-        };
-        for (entry, failure) in unsent {
-            if failure.is_some() || !entry.ready() {
-                break;
-            }
-            self.hand(session, &entry);
-        }
-        Ok(())
-    }
-
-    /// The files of an unsent message are all uploaded: it may go, in its place.
-    pub(crate) fn files_ready(&self, chat_id: &str) -> Result<(), CoreError> {
-        let session = self.session()?;
-        self.dispatch_chat(&session, chat_id)
     }
 
     /// Try a message that failed for good again (same client id, so never twice on the server);
     /// the chat's messages held behind it follow in order.
     pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
-        let session = self.session()?;
+        self.session()?;
         let shared = &self.inner.shared;
-        let chat_id = self.chat_of_unsent(client_msg_id)?;
+        self.queued(client_msg_id)?;
         shared
             .with_store(|s| s.retry(client_msg_id))
             .ok_or_else(no_cache)??;
-        session
-            .handed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(client_msg_id);
         shared.update(|t| ((), t.mark_pending(client_msg_id)));
+        shared.outbox().apply(|q| match q.retry(client_msg_id) {
+            Ok(requests) => (Ok(()), requests),
+            Err(err) => (Err(err), Vec::new()),
+        })?;
         // Its files may still need uploading (a file refusal failed it).
         shared.uploads_wanted();
-        self.dispatch_chat(&session, &chat_id)
+        Ok(())
     }
 
     /// Change the text of a message that failed for good and send it again (same client id: it
@@ -1134,42 +1059,29 @@ impl Client {
     pub fn edit_and_retry(&self, client_msg_id: &str, body: &str) -> Result<(), CoreError> {
         self.session()?;
         validate_body(body)?;
-        let failed = self
-            .inner
-            .shared
-            .with_store(|s| s.unsent())
-            .ok_or_else(no_cache)??
-            .into_iter()
-            .any(|(e, failure)| e.client_msg_id == client_msg_id && failure.is_some());
-        if !failed {
-            return Err(CoreError::InvalidInput(
-                "only a message the server refused can be edited before it is sent".into(),
-            ));
+        self.require_cache()?;
+        let shared = &self.inner.shared;
+        let refused = shared
+            .outbox()
+            .read(|q| q.get(client_msg_id).is_some_and(Operation::is_refused));
+        if !refused {
+            return Err(OpError::NotRefused.into());
         }
-        self.inner
-            .shared
+        shared
             .with_store(|s| s.edit_unsent(client_msg_id, body))
             .ok_or_else(no_cache)??;
-        self.inner
-            .shared
-            .update(|t| ((), t.edit_own(client_msg_id, body.to_owned())));
+        shared
+            .outbox()
+            .apply(|q| (q.edit(client_msg_id, body), Vec::new()))?;
+        shared.update(|t| ((), t.edit_own(client_msg_id, body.to_owned())));
         self.retry(client_msg_id)
     }
 
     /// Retry every failed message, of one chat or of all.
     pub fn retry_all(&self, chat_id: Option<&str>) -> Result<usize, CoreError> {
         self.session()?;
-        let failed: Vec<String> = self
-            .inner
-            .shared
-            .with_store(|s| s.unsent())
-            .ok_or_else(no_cache)??
-            .into_iter()
-            .filter(|(entry, failure)| {
-                failure.is_some() && chat_id.is_none_or(|c| c == entry.chat_id)
-            })
-            .map(|(entry, _)| entry.client_msg_id)
-            .collect();
+        self.require_cache()?;
+        let failed = self.inner.shared.outbox().read(|q| q.refused_ids(chat_id));
         for id in &failed {
             self.retry(id)?;
         }
@@ -1179,9 +1091,9 @@ impl Client {
     /// Delete a message that was never sent (failed, or waiting); the chat's held messages go
     /// once no failed one is left before them.
     pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
-        let session = self.session()?;
+        self.session()?;
         let shared = &self.inner.shared;
-        let chat_id = self.chat_of_unsent(client_msg_id)?;
+        self.queued(client_msg_id)?;
         let account_dir = shared
             .with_store(|s| {
                 s.cancel(client_msg_id)
@@ -1193,19 +1105,44 @@ impl Client {
             let _ = std::fs::remove_dir_all(dir.join(OUTBOX_FILES).join(client_msg_id));
         }
         shared.update(|t| ((), t.remove_own(client_msg_id)));
-        self.dispatch_chat(&session, &chat_id)
+        shared.outbox().apply(|q| match q.cancel(client_msg_id) {
+            Ok((_, requests)) => (Ok(()), requests),
+            Err(err) => (Err(err), Vec::new()),
+        })?;
+        Ok(())
     }
 
-    /// The chat an unsent message belongs to.
-    fn chat_of_unsent(&self, client_msg_id: &str) -> Result<String, CoreError> {
+    /// Every message written here and not yet stored by the server (waiting, or refused with its
+    /// reason), in the order written. This is the snapshot an event reader resyncs from after it
+    /// fell behind ([`Client::subscribe`]).
+    pub fn unsent(&self) -> Result<Vec<ChatMessage>, CoreError> {
+        let session = self.session()?;
+        let user = &session.user;
+        Ok(self.inner.shared.outbox().read(|q| {
+            q.all()
+                .into_iter()
+                .map(|op| op.shown(&user.user_id, &user.display_name))
+                .collect()
+        }))
+    }
+
+    /// The queued operation `client_msg_id` (unsent messages are kept in the local cache, so a
+    /// client without one has none to act on).
+    fn queued(&self, client_msg_id: &str) -> Result<Operation, CoreError> {
+        self.require_cache()?;
         self.inner
             .shared
-            .with_store(|s| s.unsent())
-            .ok_or_else(no_cache)??
-            .into_iter()
-            .find(|(e, _)| e.client_msg_id == client_msg_id)
-            .map(|(e, _)| e.chat_id)
-            .ok_or_else(|| CoreError::InvalidInput("that message is not waiting to be sent".into()))
+            .outbox()
+            .read(|q| q.get(client_msg_id).cloned())
+            .ok_or_else(|| OpError::NotQueued.into())
+    }
+
+    fn require_cache(&self) -> Result<(), CoreError> {
+        self.inner
+            .shared
+            .with_store(|_| Ok(()))
+            .ok_or_else(no_cache)?
+            .map_err(CoreError::from)
     }
 
     /// Save a file someone sent into `folder` (the user's downloads). The name is the sender's,

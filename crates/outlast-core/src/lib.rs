@@ -14,6 +14,7 @@ mod endpoint_list;
 mod error;
 pub mod file_names;
 pub mod model;
+mod ops;
 pub mod private_files;
 mod read_marks;
 mod remembered_account;

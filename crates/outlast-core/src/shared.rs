@@ -10,6 +10,7 @@ use outlast_protocol::EventPayload;
 
 use crate::connection::ConnectionSink;
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
+use crate::ops::Outbox;
 use crate::read_marks::ReadQueue;
 use crate::store::{Store, StoreError, StoreWrite};
 use crate::timeline::Timeline;
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     read_queue: ReadQueue,
     /// Woken when files wait to be uploaded.
     upload_wanted: tokio::sync::Notify,
+    /// Every outgoing action not yet on the server.
+    outbox: Outbox,
 }
 
 impl Shared {
@@ -69,6 +72,7 @@ impl Shared {
             index_wanted: tokio::sync::Notify::new(),
             read_queue: ReadQueue::default(),
             upload_wanted: tokio::sync::Notify::new(),
+            outbox: Outbox::default(),
         }
     }
 
@@ -170,6 +174,11 @@ impl Shared {
 
     pub async fn upload_requested(&self) {
         self.upload_wanted.notified().await;
+    }
+
+    /// The operation queue.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     pub fn read_queue(&self) -> &ReadQueue {
@@ -297,6 +306,7 @@ impl ConnectionSink for Shared {
     }
 
     fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64) {
+        self.outbox.apply(|q| (q.acked(client_msg_id), Vec::new()));
         self.write_behind(StoreWrite::Acked {
             client_msg_id: client_msg_id.to_owned(),
             msg_id: msg_id.clone(),
@@ -321,6 +331,8 @@ impl ConnectionSink for Shared {
         // Written in order after anything still queued (its ack cannot be among them).
         self.write_pending();
         self.record("a refusal", |s| s.failed(client_msg_id, &reason));
+        self.outbox
+            .apply(|q| (q.refused(client_msg_id, reason.clone()), Vec::new()));
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
     }
 

@@ -12,7 +12,6 @@ use outlast_protocol::{MAX_FILE_NAME_LEN, MAX_UPLOAD_BYTES};
 use rand::SeedableRng;
 
 use crate::api::ApiClient;
-use crate::client::WeakClient;
 use crate::connection::{ConnectionSink, TokenSource};
 use crate::model::{CoreEvent, Service, ServiceState, TransferFile};
 use crate::shared::Shared;
@@ -22,7 +21,6 @@ use crate::{CoreError, RetryPolicy};
 
 /// What uploading needs; runs for one session.
 pub(crate) struct Uploader {
-    pub client: WeakClient,
     pub shared: Arc<Shared>,
     /// The media service's endpoints, preferred first.
     pub media: Vec<ApiClient>,
@@ -58,27 +56,15 @@ impl Uploader {
     /// Upload every waiting file, message by message in the order written. Stops at the first
     /// failure that may pass (the service, the token); a file refused for good fails its message.
     async fn upload_waiting(&self) -> Result<(), CoreError> {
-        let waiting: Vec<OutboxEntry> = self
-            .shared
-            .with_store(|s| s.unsent())
-            .transpose()?
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(entry, failure)| failure.is_none() && !entry.ready())
-            .map(|(entry, _)| entry)
-            .collect();
-        for entry in waiting {
-            if let Some(done) = self.upload_entry(&entry).await? {
+        let waiting = self.shared.outbox().read(|q| q.waiting_for_files());
+        for op in waiting {
+            if let Some(done) = self.upload_entry(&op.entry()).await? {
                 self.shared.update(|t| {
                     (
                         (),
                         t.set_attachments(&done.client_msg_id, done.shown_files()),
                     )
                 });
-                let Some(client) = self.client.upgrade() else {
-                    return Ok(());
-                };
-                client.files_ready(&done.chat_id)?;
             }
         }
         Ok(())
@@ -122,6 +108,14 @@ impl Uploader {
                         .with_store(|s| s.file_uploaded(&entry.client_msg_id, position, &media_id))
                         .transpose()?
                         .unwrap_or(current);
+                    // Kept first; then the queue learns it, and hands the message over once
+                    // its last file is up.
+                    self.shared.outbox().apply(|q| {
+                        (
+                            (),
+                            q.file_uploaded(&entry.client_msg_id, position, &media_id),
+                        )
+                    });
                 }
                 Err(err) if err.is_expired_session() => {
                     self.tokens.request_refresh();

@@ -16,6 +16,6 @@ pub use netwatch::network_changes;
 pub use policy::RetryPolicy;
 pub use settings::ConnectionSettings;
 pub use sink::ConnectionSink;
-pub use supervisor::{Outgoing, SupervisorHandle};
+pub use supervisor::{Outgoing, Submitter, SupervisorHandle};
 pub use tokens::{TokenPublisher, TokenSource};
 pub use wake::{SystemClock, WakeDetector, WallClock};

@@ -159,6 +159,23 @@ impl SupervisorHandle {
     pub fn reconnect_now(&self) {
         let _ = self.commands.send(Command::ReconnectNow);
     }
+
+    /// A way to hand messages to this supervisor that does not keep it running.
+    pub fn submitter(&self) -> Submitter {
+        Submitter(self.commands.clone())
+    }
+}
+
+/// Hands messages to a running supervisor (the operation queue holds one per session). Once the
+/// supervisor is stopped, what is handed is dropped: the store keeps it for the next session.
+#[derive(Clone)]
+pub struct Submitter(mpsc::UnboundedSender<Command>);
+
+impl Submitter {
+    /// Queue a message; it is delivered (and re-sent until acknowledged) whenever a path is up.
+    pub fn send(&self, message: Outgoing) {
+        let _ = self.0.send(Command::Send(message));
+    }
 }
 
 impl Drop for SupervisorHandle {

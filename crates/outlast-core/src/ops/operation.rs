@@ -1,0 +1,148 @@
+//! One outgoing user action and its lifecycle.
+
+use crate::connection::Outgoing;
+use crate::model::{ChatMessage, MessageState};
+use crate::store::{OutboxEntry, OutboxFile};
+
+/// What the user asked for. Each kind of action that must survive an outage the same way (kept,
+/// applied once, in order with its chat) is one variant here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Post a message; its files (private copies) are uploaded first.
+    SendMessage {
+        body: String,
+        files: Vec<OutboxFile>,
+    },
+}
+
+/// Where an operation stands. Completed operations (acknowledged by the server, or cancelled by
+/// the user) leave the queue, so there is no state for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lifecycle {
+    /// Kept; waits for its turn in its chat, or for its files.
+    Queued,
+    /// Handed to the backend in this session. The connection re-sends it under the same key
+    /// after every switch until the server answers.
+    Submitted,
+    /// Refused for good: it and every later operation in its chat wait until the user retries,
+    /// edits or cancels it.
+    Refused { reason: String },
+}
+
+/// One outgoing action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Operation {
+    /// The idempotency key, made when the action was taken and used for every attempt.
+    pub id: String,
+    pub chat_id: String,
+    pub action: Action,
+    /// When the user took the action (ms since the Unix epoch).
+    pub created_at_ms: u64,
+    pub state: Lifecycle,
+}
+
+impl Operation {
+    /// A message the user just wrote.
+    pub fn send_message(entry: &OutboxEntry) -> Operation {
+        Operation::restored(entry.clone(), None)
+    }
+
+    /// An operation kept by an earlier run, refused with `failure` if it was.
+    pub fn restored(entry: OutboxEntry, failure: Option<String>) -> Operation {
+        Operation {
+            id: entry.client_msg_id,
+            chat_id: entry.chat_id,
+            action: Action::SendMessage {
+                body: entry.body,
+                files: entry.files,
+            },
+            created_at_ms: entry.created_at_ms,
+            state: match failure {
+                Some(reason) => Lifecycle::Refused { reason },
+                None => Lifecycle::Queued,
+            },
+        }
+    }
+
+    /// Whether everything it needs before it may go is done (its files are uploaded).
+    pub fn ready(&self) -> bool {
+        match &self.action {
+            Action::SendMessage { files, .. } => files.iter().all(|f| f.media_id.is_some()),
+        }
+    }
+
+    pub fn is_refused(&self) -> bool {
+        matches!(self.state, Lifecycle::Refused { .. })
+    }
+
+    /// The outbox row it mirrors (for the uploader, which works on files).
+    pub fn entry(&self) -> OutboxEntry {
+        let Action::SendMessage { body, files } = &self.action;
+        OutboxEntry {
+            client_msg_id: self.id.clone(),
+            chat_id: self.chat_id.clone(),
+            body: body.clone(),
+            created_at_ms: self.created_at_ms,
+            attempts: 0,
+            files: files.clone(),
+        }
+    }
+
+    /// What the connection sends for it (protocol v1's `send` frame).
+    pub fn outgoing(&self) -> Outgoing {
+        let entry = self.entry();
+        Outgoing {
+            attachments: entry.attachments(),
+            client_msg_id: entry.client_msg_id,
+            chat_id: entry.chat_id,
+            body: entry.body,
+        }
+    }
+
+    /// How the chat shows it while it is not yet on the server.
+    pub fn shown(&self, sender_id: &str, sender_name: &str) -> ChatMessage {
+        let Action::SendMessage { body, files } = &self.action;
+        ChatMessage {
+            client_msg_id: Some(self.id.clone()),
+            msg_id: None,
+            chat_id: self.chat_id.clone(),
+            sender_id: sender_id.to_owned(),
+            sender_name: sender_name.to_owned(),
+            body: body.clone(),
+            sent_at_ms: self.created_at_ms,
+            seq: None,
+            state: match self.state {
+                Lifecycle::Refused { .. } => MessageState::Failed,
+                _ => MessageState::Pending,
+            },
+            failure: match &self.state {
+                Lifecycle::Refused { reason } => Some(reason.clone()),
+                _ => None,
+            },
+            own: true,
+            attachments: files.iter().map(OutboxFile::shown).collect(),
+        }
+    }
+}
+
+/// What the queue asks of the backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// Send this operation (under its idempotency key).
+    Submit(Operation),
+}
+
+/// Why the queue would not take a user's change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum OpError {
+    #[error("that message is not waiting to be sent")]
+    NotQueued,
+    #[error("only a message the server refused can be edited before it is sent")]
+    NotRefused,
+}
+
+impl From<OpError> for crate::CoreError {
+    fn from(err: OpError) -> Self {
+        crate::CoreError::InvalidInput(err.to_string())
+    }
+}

@@ -1,0 +1,207 @@
+//! The queue's state machine: per-chat order, holding, readiness. Pure: every input returns the
+//! requests it causes.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::operation::{Action, Lifecycle, OpError, Operation, Request};
+use crate::store::OutboxEntry;
+
+/// Every outgoing operation not yet completed, per chat in the order the user took them.
+#[derive(Debug, Default)]
+pub(crate) struct OpQueue {
+    chats: HashMap<String, VecDeque<Queued>>,
+    /// Which chat each operation is in.
+    chat_of: HashMap<String, String>,
+    /// The next operation's place in the order written across all chats.
+    next_order: u64,
+}
+
+#[derive(Debug)]
+struct Queued {
+    /// Its place in the order written across all chats (uploads go in this order).
+    order: u64,
+    op: Operation,
+}
+
+impl OpQueue {
+    /// The queue an earlier run left, from the store's outbox (in the order written), with
+    /// nothing submitted yet: a new session submits everything again under the same keys.
+    pub fn restore(unsent: Vec<(OutboxEntry, Option<String>)>) -> (OpQueue, Vec<Request>) {
+        let mut queue = OpQueue::default();
+        let mut chats = Vec::new();
+        for (entry, failure) in unsent {
+            if !chats.contains(&entry.chat_id) {
+                chats.push(entry.chat_id.clone());
+            }
+            queue.push(Operation::restored(entry, failure));
+        }
+        let requests = chats.iter().flat_map(|c| queue.dispatch(c)).collect();
+        (queue, requests)
+    }
+
+    /// A new operation, after the caller has kept it durably. It is submitted at once unless
+    /// something earlier in its chat, or its own files, hold it.
+    pub fn submit(&mut self, op: Operation) -> Vec<Request> {
+        let chat_id = op.chat_id.clone();
+        self.push(op);
+        self.dispatch(&chat_id)
+    }
+
+    /// One of an operation's files is on the media service as `media_id`. Once all are, it may
+    /// go, in its place.
+    pub fn file_uploaded(&mut self, id: &str, position: usize, media_id: &str) -> Vec<Request> {
+        let Some(op) = self.find_mut(id) else {
+            return Vec::new();
+        };
+        let Action::SendMessage { files, .. } = &mut op.action;
+        if let Some(file) = files.get_mut(position) {
+            file.media_id = Some(media_id.to_owned());
+        }
+        let chat_id = op.chat_id.clone();
+        self.dispatch(&chat_id)
+    }
+
+    /// The server has it: the operation is complete and leaves the queue. Returns it, or `None`
+    /// if it was not here (an ack for an earlier run's message, or a duplicate ack).
+    pub fn acked(&mut self, id: &str) -> Option<Operation> {
+        let chat_id = self.chat_of.remove(id)?;
+        let ops = self.chats.get_mut(&chat_id)?;
+        // Acks come in the order operations were submitted: almost always the first, so a
+        // flush of thousands stays linear.
+        let at = if ops.front().is_some_and(|q| q.op.id == id) {
+            0
+        } else {
+            ops.iter().position(|q| q.op.id == id)?
+        };
+        let done = ops.remove(at).map(|q| q.op);
+        if ops.is_empty() {
+            self.chats.remove(&chat_id);
+        }
+        done
+    }
+
+    /// The server (or the media service, for a file) refused it for good: it holds its chat.
+    /// `false` if it was not here.
+    pub fn refused(&mut self, id: &str, reason: String) -> bool {
+        match self.find_mut(id) {
+            Some(op) => {
+                op.state = Lifecycle::Refused { reason };
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Try it again under the same key, with the chat's operations held behind it following in
+    /// order. Also re-submits one that is merely waiting for an answer.
+    pub fn retry(&mut self, id: &str) -> Result<Vec<Request>, OpError> {
+        let op = self.find_mut(id).ok_or(OpError::NotQueued)?;
+        op.state = Lifecycle::Queued;
+        let chat_id = op.chat_id.clone();
+        Ok(self.dispatch(&chat_id))
+    }
+
+    /// Change the text of a message the server refused (before it is tried again).
+    pub fn edit(&mut self, id: &str, new_body: &str) -> Result<(), OpError> {
+        let op = self.find_mut(id).ok_or(OpError::NotQueued)?;
+        if !op.is_refused() {
+            return Err(OpError::NotRefused);
+        }
+        let Action::SendMessage { body, .. } = &mut op.action;
+        *body = new_body.to_owned();
+        Ok(())
+    }
+
+    /// The user dropped it before the server had it. Its chat's later operations go once
+    /// nothing refused is left before them.
+    pub fn cancel(&mut self, id: &str) -> Result<(Operation, Vec<Request>), OpError> {
+        let chat_id = self.chat_of.remove(id).ok_or(OpError::NotQueued)?;
+        let ops = self.chats.get_mut(&chat_id).ok_or(OpError::NotQueued)?;
+        let at = ops
+            .iter()
+            .position(|q| q.op.id == id)
+            .ok_or(OpError::NotQueued)?;
+        let op = ops.remove(at).map(|q| q.op).ok_or(OpError::NotQueued)?;
+        let requests = self.dispatch(&chat_id);
+        if self.chats.get(&chat_id).is_some_and(VecDeque::is_empty) {
+            self.chats.remove(&chat_id);
+        }
+        Ok((op, requests))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Operation> {
+        let chat_id = self.chat_of.get(id)?;
+        self.chats
+            .get(chat_id)?
+            .iter()
+            .find(|q| q.op.id == id)
+            .map(|q| &q.op)
+    }
+
+    /// Every operation not complete, in the order written.
+    pub fn all(&self) -> Vec<&Operation> {
+        let mut all: Vec<&Queued> = self.chats.values().flatten().collect();
+        all.sort_by_key(|q| q.order);
+        all.into_iter().map(|q| &q.op).collect()
+    }
+
+    /// The refused operations, of one chat or of all, in the order written.
+    pub fn refused_ids(&self, chat_id: Option<&str>) -> Vec<String> {
+        self.all()
+            .into_iter()
+            .filter(|op| op.is_refused() && chat_id.is_none_or(|c| c == op.chat_id))
+            .map(|op| op.id.clone())
+            .collect()
+    }
+
+    /// Operations that wait for files to be uploaded (refused ones aside), in the order written.
+    pub fn waiting_for_files(&self) -> Vec<Operation> {
+        self.all()
+            .into_iter()
+            .filter(|op| !op.is_refused() && !op.ready())
+            .cloned()
+            .collect()
+    }
+
+    fn push(&mut self, op: Operation) {
+        let order = self.next_order;
+        self.next_order += 1;
+        self.chat_of.insert(op.id.clone(), op.chat_id.clone());
+        self.chats
+            .entry(op.chat_id.clone())
+            .or_default()
+            .push_back(Queued { order, op });
+    }
+
+    fn find_mut(&mut self, id: &str) -> Option<&mut Operation> {
+        let chat_id = self.chat_of.get(id)?;
+        self.chats
+            .get_mut(chat_id)?
+            .iter_mut()
+            .find(|q| q.op.id == id)
+            .map(|q| &mut q.op)
+    }
+
+    /// The one rule for what may go: in the chat's order, every queued operation up to the
+    /// first that was refused or is not ready (its files), each submitted once until an
+    /// outcome or a retry puts it back.
+    fn dispatch(&mut self, chat_id: &str) -> Vec<Request> {
+        let mut requests = Vec::new();
+        let Some(ops) = self.chats.get_mut(chat_id) else {
+            return requests;
+        };
+        for queued in ops.iter_mut() {
+            let op = &mut queued.op;
+            match op.state {
+                Lifecycle::Refused { .. } => break,
+                Lifecycle::Submitted => {}
+                Lifecycle::Queued if !op.ready() => break,
+                Lifecycle::Queued => {
+                    op.state = Lifecycle::Submitted;
+                    requests.push(Request::Submit(op.clone()));
+                }
+            }
+        }
+        requests
+    }
+}
