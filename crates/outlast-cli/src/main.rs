@@ -187,9 +187,24 @@ async fn run(args: Args) -> Result<(), Failure> {
             let id = pending.client_msg_id.clone().unwrap_or_default();
             let deadline = Instant::now() + Duration::from_secs(wait);
             loop {
-                let event = match next_event(&mut events, deadline).await {
-                    Some(event) => event,
-                    None => {
+                let message = match next_event(&mut events, deadline).await {
+                    Next::Event(event) => {
+                        printer.event(&event);
+                        match event {
+                            CoreEvent::MessageUpdated { message }
+                                if message.client_msg_id.as_deref() == Some(id.as_str()) =>
+                            {
+                                message
+                            }
+                            _ => continue,
+                        }
+                    }
+                    // Events were missed: the message as it stands now.
+                    Next::Lagged => match client.own_message(&id) {
+                        Some(message) => message,
+                        None => continue,
+                    },
+                    Next::End => {
                         return Err(Failure {
                             code: exit::TIMED_OUT,
                             message: format!(
@@ -198,26 +213,21 @@ async fn run(args: Args) -> Result<(), Failure> {
                         })
                     }
                 };
-                printer.event(&event);
-                if let CoreEvent::MessageUpdated { message } = &event {
-                    if message.client_msg_id.as_deref() == Some(id.as_str()) {
-                        match message.state {
-                            MessageState::Sent => {
-                                print_line(&json!({ "type": "sent", "message": message }));
-                                break;
-                            }
-                            MessageState::Failed => {
-                                return Err(Failure {
-                                    code: exit::MESSAGE_REFUSED,
-                                    message: format!(
-                                        "the server refused the message: {}",
-                                        message.failure.clone().unwrap_or_default()
-                                    ),
-                                })
-                            }
-                            MessageState::Pending => {}
-                        }
+                match message.state {
+                    MessageState::Sent => {
+                        print_line(&json!({ "type": "sent", "message": message }));
+                        break;
                     }
+                    MessageState::Failed => {
+                        return Err(Failure {
+                            code: exit::MESSAGE_REFUSED,
+                            message: format!(
+                                "the server refused the message: {}",
+                                message.failure.clone().unwrap_or_default()
+                            ),
+                        })
+                    }
+                    MessageState::Pending => {}
                 }
             }
         }
@@ -237,17 +247,37 @@ async fn run(args: Args) -> Result<(), Failure> {
             }
             let deadline = Instant::now() + Duration::from_secs(wait);
             while wait > 0 && !waiting.is_empty() {
-                let Some(event) = next_event(&mut events, deadline).await else {
-                    return Err(Failure {
-                        code: exit::TIMED_OUT,
-                        message: format!(
-                            "{} of {count} messages not acknowledged within {wait} s; they stay queued",
-                            waiting.len()
-                        ),
-                    });
+                let updated = match next_event(&mut events, deadline).await {
+                    Next::Event(event) => {
+                        printer.event(&event);
+                        match event {
+                            CoreEvent::MessageUpdated { message } => vec![message],
+                            _ => continue,
+                        }
+                    }
+                    // Events were missed (thousands of acks outran this reader): what is not
+                    // among the unsent messages any more was acknowledged.
+                    Next::Lagged => {
+                        let unsent = client.unsent()?;
+                        let still: std::collections::HashSet<&str> = unsent
+                            .iter()
+                            .filter_map(|m| m.client_msg_id.as_deref())
+                            .collect();
+                        waiting.retain(|id| still.contains(id.as_str()));
+                        print_line(&json!({ "type": "resync", "waiting": waiting.len() }));
+                        unsent
+                    }
+                    Next::End => {
+                        return Err(Failure {
+                            code: exit::TIMED_OUT,
+                            message: format!(
+                                "{} of {count} messages not acknowledged within {wait} s; they stay queued",
+                                waiting.len()
+                            ),
+                        })
+                    }
                 };
-                printer.event(&event);
-                if let CoreEvent::MessageUpdated { message } = &event {
+                for message in updated {
                     let id = message.client_msg_id.clone().unwrap_or_default();
                     match message.state {
                         MessageState::Sent => {
@@ -272,12 +302,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         Command::Tail { for_secs, count } => {
             let printer = Printer { all: true };
             // The state at the start, so a reader knows where things stand before any change.
-            printer.event(&CoreEvent::ConnectionChanged {
-                state: client.connection_state(),
-            });
-            printer.event(&CoreEvent::ServicesChanged {
-                services: client.services(),
-            });
+            print_state(&client, &printer);
             let deadline = for_secs.map(|s| Instant::now() + Duration::from_secs(s));
             let mut printed = 0u64;
             loop {
@@ -295,14 +320,16 @@ async fn run(args: Args) -> Result<(), Failure> {
                 };
                 tokio::select! {
                     event = next => match event {
-                        Some(event) => {
+                        Next::Event(event) => {
                             printer.event(&event);
                             printed += 1;
                             if count.is_some_and(|n| printed >= n) {
                                 break;
                             }
                         }
-                        None => break,
+                        // Changes were missed (printed as `lagged`): where things stand now.
+                        Next::Lagged => print_state(&client, &printer),
+                        Next::End => break,
                     },
                     _ = tokio::signal::ctrl_c() => break,
                 }
@@ -349,31 +376,53 @@ async fn wait_until(
     if done(&client.connection_state()) {
         return true;
     }
-    while let Some(event) = next_event(events, deadline).await {
-        printer.event(&event);
-        if let CoreEvent::ConnectionChanged { state } = &event {
-            if done(state) {
-                return true;
+    loop {
+        match next_event(events, deadline).await {
+            Next::Event(event) => {
+                printer.event(&event);
+                if let CoreEvent::ConnectionChanged { state } = &event {
+                    if done(state) {
+                        return true;
+                    }
+                }
             }
+            Next::Lagged if done(&client.connection_state()) => return true,
+            Next::Lagged => {}
+            Next::End => return done(&client.connection_state()),
         }
     }
-    done(&client.connection_state())
 }
 
-async fn next_event(
-    events: &mut broadcast::Receiver<CoreEvent>,
-    deadline: Instant,
-) -> Option<CoreEvent> {
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Err(_) => return None,
-            Ok(Ok(event)) => return Some(event),
-            Ok(Err(broadcast::error::RecvError::Lagged(missed))) => {
-                print_line(&json!({ "type": "lagged", "missed": missed }));
-            }
-            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+/// What the core's event stream gave next.
+enum Next {
+    Event(CoreEvent),
+    /// This reader fell behind and changes were missed (printed as a `lagged` line): resync
+    /// from the client's current state.
+    Lagged,
+    /// The deadline passed or the client is gone.
+    End,
+}
+
+async fn next_event(events: &mut broadcast::Receiver<CoreEvent>, deadline: Instant) -> Next {
+    match tokio::time::timeout_at(deadline, events.recv()).await {
+        Err(_) => Next::End,
+        Ok(Ok(event)) => Next::Event(event),
+        Ok(Err(broadcast::error::RecvError::Lagged(missed))) => {
+            print_line(&json!({ "type": "lagged", "missed": missed }));
+            Next::Lagged
         }
+        Ok(Err(broadcast::error::RecvError::Closed)) => Next::End,
     }
+}
+
+/// The connection and the services as they are now, as the events that would announce them.
+fn print_state(client: &Client, printer: &Printer) {
+    printer.event(&CoreEvent::ConnectionChanged {
+        state: client.connection_state(),
+    });
+    printer.event(&CoreEvent::ServicesChanged {
+        services: client.services(),
+    });
 }
 
 struct Printer {

@@ -166,3 +166,53 @@ async fn next(lines: &mut tokio::sync::mpsc::UnboundedReceiver<Value>, what: &st
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
         .unwrap_or_else(|| panic!("tail ended before {what}"))
 }
+
+/// Thousands of acknowledgements outrun the reader of the core's events (its buffer holds 4,096
+/// and 3,000 messages announce twice that while they are queued): the CLI is told it fell behind,
+/// resyncs from the client's unsent messages, and still reports every message acknowledged,
+/// each on the server once and in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_of_thousands_resyncs_when_events_were_missed_and_exits_zero() {
+    let server = mock().await;
+    let dir = std::env::temp_dir().join(format!("outlast-cli-bulk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = run(cli(
+        server.discovery_url(),
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "write",
+            "--chat",
+            "c-team",
+            "--count",
+            "3000",
+            "--prefix",
+            "bulk ",
+            "--wait",
+            "120",
+        ],
+    ))
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = json_lines(&output);
+    assert!(
+        lines.iter().any(|l| l["type"] == "lagged"),
+        "the reader fell behind, so the resync was what counted the acks"
+    );
+    let written = lines.last().unwrap();
+    assert_eq!(written["type"], "written");
+    assert_eq!(written["acknowledged"], true);
+    let bodies: Vec<String> = server
+        .chat_bodies("c-team")
+        .into_iter()
+        .filter(|b| b.starts_with("bulk "))
+        .collect();
+    let expected: Vec<String> = (0..3000).map(|n| format!("bulk {n}")).collect();
+    assert_eq!(bodies, expected, "each message once, in the order written");
+}

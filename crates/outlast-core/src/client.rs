@@ -156,6 +156,11 @@ impl Client {
 
     /// Every change from now on. Subscribe before reading the initial state so nothing falls in
     /// between.
+    ///
+    /// A reader that falls more than the buffer behind (a flush of thousands while it is busy)
+    /// gets `RecvError::Lagged` instead of the changes it missed: that is the signal to resync
+    /// from a snapshot (`chats`, `open_chat`, `unsent`, `own_message`, `connection_state`,
+    /// `services`) and carry on. Nothing is lost by it: the snapshot is the current state.
     pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
         self.inner.shared.subscribe()
     }
@@ -1124,6 +1129,15 @@ impl Client {
                 .map(|op| op.shown(&user.user_id, &user.display_name))
                 .collect()
         }))
+    }
+
+    /// A message written here, as its chat shows it now (sent, waiting or refused), by its client
+    /// id; `None` if this session does not show it (deleted, or scrolled out of memory).
+    pub fn own_message(&self, client_msg_id: &str) -> Option<ChatMessage> {
+        self.inner
+            .shared
+            .read(|t| t.own_message(client_msg_id))
+            .flatten()
     }
 
     /// The queued operation `client_msg_id` (unsent messages are kept in the local cache, so a

@@ -240,6 +240,15 @@ impl Timeline {
         self.chat(chat_id).is_some_and(|c| !c.history_loaded)
     }
 
+    /// An own message as its chat shows it, by its client id.
+    pub fn own_message(&self, client_msg_id: &str) -> Option<ChatMessage> {
+        self.chats
+            .iter()
+            .flat_map(|c| c.messages.iter().rev())
+            .find(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
+            .cloned()
+    }
+
     pub fn messages(&self, chat_id: &str) -> Vec<ChatMessage> {
         self.chat(chat_id)
             .map(|c| c.messages.clone())
