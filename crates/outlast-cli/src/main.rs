@@ -394,6 +394,8 @@ async fn wait_until(
 }
 
 /// What the core's event stream gave next.
+// Short-lived, one at a time: boxing the event would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 enum Next {
     Event(CoreEvent),
     /// This reader fell behind and changes were missed (printed as a `lagged` line): resync

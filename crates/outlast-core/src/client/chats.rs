@@ -1,0 +1,229 @@
+//! The chat list and what the user does with a chat that needs no outgoing operation: read
+//! marks, new chats, drafts, mute and pin, search.
+
+use crate::model::{ChatSummary, MemberRead, Person, Service, ServiceState};
+use crate::store::{ChatRow, SearchHit};
+use crate::timeline::{LocalFlag, Timeline};
+use crate::CoreError;
+
+use super::Client;
+
+/// Longest chat name accepted.
+const MAX_TITLE_CHARS: usize = 100;
+/// Longest accepted search, and how many hits it returns.
+const MAX_QUERY_CHARS: usize = 200;
+const SEARCH_LIMIT: usize = 50;
+
+impl Client {
+    /// The user has seen everything in `chat_id` (the app calls this when the chat is on
+    /// screen, and again as messages arrive there). The unread count clears here at once; the
+    /// server hears "read up to the newest message" after a short pause, once per burst, and
+    /// again after an outage if it could not be told.
+    pub fn mark_read(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        let shared = &self.inner.shared;
+        let newest = shared.read(|t| t.newest_stored(chat_id)).flatten();
+        let mut unread = 0;
+        if let Some(msg_id) = newest {
+            // The newest message may still wait in the write-behind queue.
+            shared.write_pending();
+            match shared.with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id)) {
+                Some(Ok(Some(recorded))) => {
+                    unread = recorded.unread;
+                    if recorded.moved {
+                        shared.read_queue().put(chat_id, &msg_id);
+                    }
+                }
+                // Not cached (it came with the chat list): the server still takes it.
+                Some(Ok(None)) | None => shared.read_queue().put_if_new(chat_id, &msg_id),
+                Some(Err(err)) => return Err(err.into()),
+            }
+        }
+        shared.update(|t| ((), t.set_unread(chat_id, unread)));
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// People the user can start a chat with: the members of their chats.
+    pub fn people(&self) -> Result<Vec<Person>, CoreError> {
+        self.session()?;
+        self.inner
+            .shared
+            .read(Timeline::people)
+            .ok_or(CoreError::NotSignedIn)
+    }
+
+    /// Start a chat with `member_ids` (people from [`Client::people`]). It needs the server (the
+    /// chat's id comes from it); during an outage this fails with a retryable error.
+    pub async fn create_chat(
+        &self,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatSummary, CoreError> {
+        let session = self.session()?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
+            )));
+        }
+        if member_ids.is_empty() || member_ids.len() > outlast_protocol::MAX_CHAT_MEMBERS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat has 1 to {} other members",
+                outlast_protocol::MAX_CHAT_MEMBERS
+            )));
+        }
+        let info = session
+            .api
+            .create_chat(&session.tokens.current(), title, member_ids)
+            .await?;
+        let shared = &self.inner.shared;
+        shared.set_service(Service::Api, ServiceState::Up, None);
+        let row = ChatRow {
+            chat_id: info.chat_id.clone(),
+            title: info.title.clone(),
+            member_names: info
+                .members
+                .iter()
+                .map(|m| m.display_name.clone())
+                .collect(),
+            member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
+        };
+        if let Some(Err(err)) = shared.with_store(|s| s.upsert_chats(&[row])) {
+            tracing::error!(%err, "could not keep the new chat in the local cache");
+        }
+        let chat_id = info.chat_id.clone();
+        shared.update(|t| ((), t.add_chat(info)));
+        self.chat(&chat_id).ok_or(CoreError::UnknownChat(chat_id))
+    }
+
+    /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching
+    /// chats or restarting. Local only; works offline. Without a local cache it lasts the run.
+    pub fn save_draft(&self, chat_id: &str, body: &str) -> Result<(), CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        if body.chars().count() > outlast_protocol::MAX_BODY_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a draft is at most {} characters",
+                outlast_protocol::MAX_BODY_CHARS
+            )));
+        }
+        let mut memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        if body.trim().is_empty() {
+            memory.remove(chat_id);
+        } else {
+            memory.insert(chat_id.to_owned(), body.to_owned());
+        }
+        drop(memory);
+        if let Some(saved) = self
+            .inner
+            .shared
+            .with_store(|s| s.save_draft(chat_id, body))
+        {
+            saved?;
+        }
+        Ok(())
+    }
+
+    /// Every chat's draft (chat id, text).
+    pub fn drafts(&self) -> Result<Vec<(String, String)>, CoreError> {
+        self.session()?;
+        if let Some(stored) = self.inner.shared.with_store(|s| s.drafts()) {
+            return Ok(stored?);
+        }
+        let memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut drafts: Vec<(String, String)> =
+            memory.iter().map(|(c, b)| (c.clone(), b.clone())).collect();
+        drafts.sort();
+        Ok(drafts)
+    }
+
+    /// The chat's other members and how far each has read it, for per-message read counts
+    /// (kept current by [`CoreEvent::ReadMarkMoved`]). Known from the cache during an outage.
+    pub fn read_marks(&self, chat_id: &str) -> Result<Vec<MemberRead>, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        self.inner
+            .shared
+            .read(|t| t.reads(chat_id))
+            .flatten()
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// Silence a chat (no notifications) or not; kept across restarts.
+    pub fn set_muted(&self, chat_id: &str, muted: bool) -> Result<ChatSummary, CoreError> {
+        self.set_local_flag(chat_id, LocalFlag::Muted, muted)
+    }
+
+    /// Keep a chat at the top of the chat list or not; kept across restarts.
+    pub fn set_pinned(&self, chat_id: &str, pinned: bool) -> Result<ChatSummary, CoreError> {
+        self.set_local_flag(chat_id, LocalFlag::Pinned, pinned)
+    }
+
+    /// A choice kept on this computer only: written to the cache first, then shown.
+    fn set_local_flag(
+        &self,
+        chat_id: &str,
+        flag: LocalFlag,
+        on: bool,
+    ) -> Result<ChatSummary, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        if let Some(written) = self.inner.shared.with_store(|s| match flag {
+            LocalFlag::Muted => s.set_muted(chat_id, on),
+            LocalFlag::Pinned => s.set_pinned(chat_id, on),
+        }) {
+            written?;
+        }
+        self.inner
+            .shared
+            .update(|t| ((), t.set_local_flag(chat_id, flag, on)));
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// Search the messages cached here (works offline), newest first. Every word must match,
+    /// as a word or the start of one.
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
+        self.search_in(query, None)
+    }
+
+    /// Like [`Client::search`], within one chat when `chat_id` is given.
+    pub fn search_in(
+        &self,
+        query: &str,
+        chat_id: Option<&str>,
+    ) -> Result<Vec<SearchHit>, CoreError> {
+        self.session()?;
+        if let Some(chat_id) = chat_id {
+            self.check_chat(chat_id)?;
+        }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a search is at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        // Include what arrived in the last few milliseconds, and index what waits for the search
+        // index in small transactions first: the store is released between them, so a long
+        // backlog (after a big catch-up) never holds up the connection's writes.
+        let shared = &self.inner.shared;
+        shared.write_pending();
+        while let Some(indexed) = shared.with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
+        {
+            if indexed? < crate::store::INDEX_CHUNK {
+                break;
+            }
+        }
+        match self
+            .inner
+            .shared
+            .with_store(|s| s.search_in(query, chat_id, SEARCH_LIMIT))
+        {
+            Some(hits) => Ok(hits?),
+            None => Err(CoreError::InvalidInput(
+                "search needs the local cache, and this client keeps none (no data folder)".into(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Reading a chat: recent history, scrolling back, and the gaps an outage leaves.
+
+use outlast_protocol::{MessagesPage, MAX_PAGE_SIZE};
+
+use crate::model::{ChatMessage, OlderPage, Service, ServiceState};
+use crate::CoreError;
+
+use super::Client;
+
+/// How many recent messages opening a chat fetches.
+const HISTORY_PAGE: usize = 50;
+/// How many older messages one scroll back brings.
+const OLDER_PAGE: usize = 100;
+/// Most pages one request to fill a gap fetches (a bigger gap stays, smaller, for the next).
+const MAX_FILL_PAGES: usize = 10;
+
+impl Client {
+    /// Mark `chat_id` as the one being looked at and return its messages, oldest first. Recent
+    /// history is fetched the first time; if the server cannot be reached, what is known locally
+    /// is returned instead of an error, because reading must keep working during an outage.
+    pub async fn open_chat(&self, chat_id: &str) -> Result<Vec<ChatMessage>, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        let needs_history = self
+            .inner
+            .shared
+            .read(|t| t.needs_history(chat_id))
+            .unwrap_or(false);
+        if needs_history {
+            let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
+            match session
+                .api
+                .history(&session.tokens.current(), chat_id, None, limit)
+                .await
+            {
+                Ok(page) => {
+                    let shared = &self.inner.shared;
+                    shared.set_service(Service::Api, ServiceState::Up, None);
+                    self.cache_history(chat_id, &page);
+                    shared.update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
+                }
+                Err(err) if err.retryable() => {
+                    let detail = Some(err.to_string());
+                    self.inner
+                        .shared
+                        .set_service(Service::Api, ServiceState::Down, detail);
+                    tracing::warn!(%chat_id, %err, "history unavailable; showing what is known");
+                    self.show_cached(chat_id);
+                }
+                Err(err) if err.is_expired_session() => {
+                    // Reading must not depend on the auth service: show what is known and let
+                    // the keeper renew the token.
+                    session.tokens.request_refresh();
+                    tracing::warn!(%chat_id, %err, "history needs a fresh token; showing what is known");
+                    self.show_cached(chat_id);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        let messages = self
+            .inner
+            .shared
+            .update(|t| (t.messages(chat_id), t.open(chat_id)))
+            .ok_or(CoreError::NotSignedIn)?;
+        // Opening a chat is reading it.
+        self.mark_read(chat_id)?;
+        Ok(messages)
+    }
+
+    /// Keep a fetched page of history in the local cache (no cursor change: it is not the event
+    /// stream), with what it says about gaps.
+    fn cache_history(&self, chat_id: &str, page: &MessagesPage) {
+        let shared = &self.inner.shared;
+        let Some((me, names)) = shared.read(|t| {
+            let names: Vec<String> = page
+                .messages
+                .iter()
+                .map(|r| t.name_of(&r.sender_id))
+                .collect();
+            (t.me().user_id.clone(), names)
+        }) else {
+            return;
+        };
+        let records: Vec<(&outlast_protocol::MessageRecord, &str)> = page
+            .messages
+            .iter()
+            .zip(&names)
+            .map(|(r, name)| (r, name.as_str()))
+            .collect();
+        shared.write_pending();
+        if let Some(Err(err)) =
+            shared.with_store(|s| s.apply_history_page(chat_id, &records, page.has_more, &me))
+        {
+            tracing::error!(%err, "could not cache history");
+        }
+        shared.index_soon();
+    }
+
+    /// Older messages of `chat_id`, for scrolling back: from the local cache where it holds
+    /// them without a gap, else from the server (and then kept). During an outage the cache is
+    /// shown past any gap, and the page says where history may be missing.
+    pub async fn load_older(&self, chat_id: &str) -> Result<OlderPage, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        let shared = &self.inner.shared;
+        let Some(before) = shared.read(|t| t.oldest_stored(chat_id)).flatten() else {
+            return Ok(OlderPage::default());
+        };
+        shared.write_pending();
+        let cached = shared
+            .with_store(|s| s.older_messages(chat_id, &before, OLDER_PAGE))
+            .transpose()?
+            .unwrap_or_default();
+        let complete = shared
+            .with_store(|s| s.history_complete(chat_id))
+            .transpose()?
+            .unwrap_or(false);
+        // What joins on to the screen: the cache down to its first gap.
+        let mut joined: Vec<ChatMessage> = Vec::new();
+        let mut gap_at = None;
+        for (message, gap_above) in cached.iter().rev() {
+            if *gap_above {
+                gap_at = message.msg_id.clone();
+                break;
+            }
+            joined.push(message.clone());
+        }
+        joined.reverse();
+        let page = if joined.len() == OLDER_PAGE {
+            OlderPage {
+                messages: joined,
+                has_more: true,
+                missing_above: None,
+            }
+        } else if complete && gap_at.is_none() {
+            OlderPage {
+                messages: joined,
+                has_more: false,
+                missing_above: None,
+            }
+        } else {
+            let from = joined
+                .first()
+                .and_then(|m| m.msg_id.clone())
+                .unwrap_or(before);
+            match session
+                .api
+                .history(&session.tokens.current(), chat_id, Some(&from), OLDER_PAGE)
+                .await
+            {
+                Ok(server_page) => {
+                    shared.set_service(Service::Api, ServiceState::Up, None);
+                    self.cache_history(chat_id, &server_page);
+                    let mut messages = shared
+                        .read(|t| t.messages_from(&server_page.messages))
+                        .unwrap_or_default();
+                    messages.extend(joined);
+                    OlderPage {
+                        messages,
+                        has_more: server_page.has_more,
+                        missing_above: None,
+                    }
+                }
+                Err(err) if err.retryable() || err.is_expired_session() => {
+                    if err.is_expired_session() {
+                        session.tokens.request_refresh();
+                    } else {
+                        let detail = Some(err.to_string());
+                        shared.set_service(Service::Api, ServiceState::Down, detail);
+                    }
+                    tracing::warn!(%chat_id, %err, "older history unavailable; showing the cache");
+                    OlderPage {
+                        has_more: gap_at.is_some() || !complete || cached.len() == OLDER_PAGE,
+                        messages: cached.into_iter().map(|(m, _)| m).collect(),
+                        missing_above: gap_at,
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        shared.update(|t| ((), t.prepend_older(chat_id, &page.messages)));
+        Ok(page)
+    }
+
+    /// Fetch the messages missing above message `above` of `chat_id` (a gap the user scrolled to
+    /// during an outage), page by page from the newer side until the gap closes, at most
+    /// `MAX_FILL_PAGES` pages per call. Returns them oldest first; the chat shows them in place.
+    pub async fn fill_gap(
+        &self,
+        chat_id: &str,
+        above: &str,
+    ) -> Result<Vec<ChatMessage>, CoreError> {
+        let session = self.session()?;
+        self.check_chat(chat_id)?;
+        let shared = &self.inner.shared;
+        shared.write_pending();
+        let upper = shared
+            .with_store(|s| s.newer_neighbour(chat_id, above))
+            .transpose()?
+            .flatten();
+        let mut from = upper.clone();
+        let mut filled: Vec<outlast_protocol::MessageRecord> = Vec::new();
+        for _ in 0..MAX_FILL_PAGES {
+            let page = session
+                .api
+                .history(
+                    &session.tokens.current(),
+                    chat_id,
+                    from.as_deref(),
+                    OLDER_PAGE,
+                )
+                .await?;
+            shared.set_service(Service::Api, ServiceState::Up, None);
+            self.cache_history(chat_id, &page);
+            let reached = page.messages.iter().position(|m| m.msg_id == above);
+            let closed = reached.is_some() || !page.has_more || page.messages.is_empty();
+            let fresh = &page.messages[reached.map_or(0, |at| at + 1)..];
+            filled.splice(0..0, fresh.iter().cloned());
+            if closed {
+                break;
+            }
+            from = page.messages.first().map(|m| m.msg_id.clone());
+        }
+        let messages = shared
+            .read(|t| t.messages_from(&filled))
+            .unwrap_or_default();
+        shared.update(|t| ((), t.insert_before(chat_id, upper.as_deref(), &messages)));
+        Ok(messages)
+    }
+
+    /// The messages of `chat_id` above which history may still be missing (a gap the server
+    /// has not filled yet), for the UI to mark.
+    pub fn history_gaps(&self, chat_id: &str) -> Result<Vec<String>, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        Ok(self
+            .inner
+            .shared
+            .with_store(|s| s.gaps_of(chat_id))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// While the server cannot be asked: show the chat from the local cache.
+    fn show_cached(&self, chat_id: &str) {
+        let shared = &self.inner.shared;
+        shared.write_pending();
+        match shared.with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE)) {
+            Some(Ok(cached)) => {
+                shared.update(|t| (t.load_cached(chat_id, cached), Vec::new()));
+            }
+            Some(Err(err)) => tracing::error!(%err, "could not read the local cache"),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! `Client`: the one door into the core. Cheap to clone; every front end (the Tauri shell, the
+//! tests, `outlast-cli`) drives the engine through it and renders from its events.
+//!
+//! Its methods live with their concern: `start` (sign-in, a kept sign-in, the session's tasks),
+//! `outgoing` (messages written here, through the operation queue), `history` (reading and
+//! scrolling back), `chats` (the chat list, read marks, drafts, mute and pin, search) and `media`
+//! (saving received files). This module holds the handle, the session and what they all share.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use outlast_protocol::{DiscoveryConfig, RefreshToken};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use crate::api::ApiClient;
+use crate::connection::{ConnectionSettings, SupervisorHandle, TokenSource};
+use crate::credentials::{AccountKey, Vault};
+use crate::endpoint_list::ServerEndpoints;
+use crate::model::{ChatSummary, ConnectionState, CoreEvent, Profile, ServiceHealth, SessionInfo};
+use crate::shared::Shared;
+use crate::timeline::Timeline;
+use crate::CoreError;
+
+mod chats;
+mod history;
+mod media;
+mod outgoing;
+mod start;
+
+/// Where files written with messages wait for upload, in the account's folder.
+const OUTBOX_FILES: &str = "outbox-files";
+
+/// Longest accepted chat id; ids come from the server and the UI passes them back.
+const MAX_CHAT_ID_LEN: usize = 128;
+
+/// How a client is set up.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    pub connection: ConnectionSettings,
+    /// Where per-profile files live (the endpoint cache). `None`: nothing is written to disk.
+    pub data_dir: Option<PathBuf>,
+    /// Endpoints to use when discovery is down and nothing is cached.
+    pub builtin_endpoints: Option<DiscoveryConfig>,
+    /// Where the refresh token is kept between runs (the OS keyring in the app). `None`: the
+    /// sign-in lasts as long as the process.
+    pub vault: Option<Vault>,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    options: ClientOptions,
+    session: RwLock<Option<Arc<Session>>>,
+    /// Drafts of a client without a local cache (with one, they live in the database).
+    drafts: Mutex<std::collections::HashMap<String, String>>,
+}
+
+/// A signed-in account: where it talks to and with what credentials.
+struct Session {
+    /// The address the user signed in with (the discovery service).
+    server: String,
+    api: ApiClient,
+    /// Sign-in services, preferred first (refresh and sign-out).
+    auths: Vec<ApiClient>,
+    account: AccountKey,
+    /// The current refresh token (the keeper replaces it when the server rotates it).
+    refresh_token: Arc<Mutex<RefreshToken>>,
+    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
+    not_kept: Option<String>,
+    from_cache: bool,
+    tokens: TokenSource,
+    user: Profile,
+    supervisor: SupervisorHandle,
+    /// The token keeper and service monitors; stopped with the session.
+    tasks: Vec<JoinHandle<()>>,
+    /// The media service's endpoints, preferred first (downloads).
+    media: Vec<ApiClient>,
+    /// Every endpoint this session may use, for Settings.
+    endpoints: ServerEndpoints,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::with_options(ClientOptions::default())
+    }
+}
+
+impl Client {
+    pub fn new(settings: ConnectionSettings) -> Self {
+        Client::with_options(ClientOptions {
+            connection: settings,
+            ..ClientOptions::default()
+        })
+    }
+
+    pub fn with_options(options: ClientOptions) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                shared: Arc::new(Shared::new()),
+                options,
+                session: RwLock::new(None),
+                drafts: Mutex::new(std::collections::HashMap::new()),
+            }),
+        }
+    }
+
+    /// Every change from now on. Subscribe before reading the initial state so nothing falls in
+    /// between.
+    ///
+    /// A reader that falls more than the buffer behind (a flush of thousands while it is busy)
+    /// gets `RecvError::Lagged` instead of the changes it missed: that is the signal to resync
+    /// from a snapshot (`chats`, `open_chat`, `unsent`, `own_message`, `connection_state`,
+    /// `services`) and carry on. Nothing is lost by it: the snapshot is the current state.
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.inner.shared.subscribe()
+    }
+
+    /// Stop the connection and forget the session.
+    pub fn logout(&self) {
+        if self.end_session() {
+            self.inner.shared.reset_services();
+        }
+    }
+
+    /// Stop the current session, if any; `true` if there was one. Service health is kept: a
+    /// new sign-in has just measured it.
+    fn end_session(&self) -> bool {
+        let previous = self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if previous.is_some() {
+            // Stopping the connection must not drop what it learned last.
+            self.inner.shared.write_pending();
+            self.inner.shared.outbox().stop();
+            self.inner.shared.replace_timeline(None);
+            self.inner.shared.replace_store(None);
+            self.inner
+                .drafts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+            self.inner.shared.set_connection(ConnectionState::SignedOut);
+        }
+        previous.is_some()
+    }
+
+    /// Who is signed in, or `None`.
+    pub fn session_info(&self) -> Option<SessionInfo> {
+        let session = self.session().ok()?;
+        Some(SessionInfo {
+            user: session.user.clone(),
+            server: session.server.clone(),
+            connection: self.connection_state(),
+            services: self.services(),
+            remembered: self.inner.options.vault.is_some() && session.not_kept.is_none(),
+            not_remembered_because: session.not_kept.clone(),
+            from_cache: session.from_cache,
+        })
+    }
+
+    /// The signed-in server and every endpoint this session may use, as Settings shows them.
+    pub fn server_endpoints(&self) -> Result<ServerEndpoints, CoreError> {
+        Ok(self.session()?.endpoints.clone())
+    }
+
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner.shared.connection()
+    }
+
+    /// What each backend service is doing, as last seen.
+    pub fn services(&self) -> ServiceHealth {
+        self.inner.shared.services()
+    }
+
+    /// The chat list, most recently active first.
+    pub fn chats(&self) -> Result<Vec<ChatSummary>, CoreError> {
+        self.session()?;
+        self.inner
+            .shared
+            .read(Timeline::summaries)
+            .ok_or(CoreError::NotSignedIn)
+    }
+
+    /// One chat's summary, if this session knows it.
+    pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
+        self.inner.shared.read(|t| t.summary_of(chat_id)).flatten()
+    }
+
+    /// Skip the wait before the next connection attempt.
+    pub fn reconnect_now(&self) -> Result<(), CoreError> {
+        self.session()?.supervisor.reconnect_now();
+        Ok(())
+    }
+
+    fn session(&self) -> Result<Arc<Session>, CoreError> {
+        self.inner
+            .session
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(CoreError::NotSignedIn)
+    }
+
+    fn check_chat(&self, chat_id: &str) -> Result<(), CoreError> {
+        if chat_id.is_empty() || chat_id.len() > MAX_CHAT_ID_LEN {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat id must be 1 to {MAX_CHAT_ID_LEN} bytes"
+            )));
+        }
+        match self.inner.shared.read(|t| t.has_chat(chat_id)) {
+            Some(true) => Ok(()),
+            Some(false) => Err(CoreError::UnknownChat(chat_id.to_owned())),
+            None => Err(CoreError::NotSignedIn),
+        }
+    }
+}
+
+/// Every endpoint of one service across regions, in the server's order of preference.
+fn endpoints(
+    base: &ApiClient,
+    config: &DiscoveryConfig,
+    list: impl Fn(&outlast_protocol::Region) -> &Vec<outlast_protocol::Endpoint>,
+) -> Result<Vec<ApiClient>, CoreError> {
+    let mut seen = Vec::new();
+    let mut clients = Vec::new();
+    for region in &config.regions {
+        let mut endpoints: Vec<_> = list(region).iter().collect();
+        endpoints.sort_by_key(|e| e.priority);
+        for endpoint in endpoints {
+            if !seen.contains(&endpoint.url) {
+                seen.push(endpoint.url.clone());
+                clients.push(base.at(&endpoint.url)?);
+            }
+        }
+    }
+    Ok(clients)
+}

@@ -1,0 +1,721 @@
+//! Signing in and starting a session: discovery (or its cache), sign-in or a kept sign-in,
+//! the server's first view (or the local cache), then the session's tasks.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use outlast_protocol::{AccessToken, ChatsResponse, DiscoveryConfig, LoginResponse, RefreshToken};
+use tokio::time::{timeout_at, Duration, Instant};
+
+use crate::api::ApiClient;
+use crate::connection::{SupervisorHandle, TokenSource};
+use crate::credentials::AccountKey;
+use crate::discovery_cache::DiscoveryCache;
+use crate::endpoint_list::{EndpointSource, ServerEndpoints};
+use crate::model::{Profile, Service, ServiceState, SessionInfo};
+use crate::ops::OpQueue;
+use crate::read_marks::ReadSender;
+use crate::remembered_account::{AccountFile, RememberedAccount};
+use crate::service_monitor::{self, Watched};
+use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
+use crate::timeline::{LocalFlag, Timeline};
+use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
+use crate::uploads::Uploader;
+use crate::CoreError;
+
+use super::{endpoints, Client, Session, OUTBOX_FILES};
+
+/// Longest accepted server address, username or password: a runaway paste gets a clear error.
+const MAX_FIELD_CHARS: usize = 512;
+/// How long sign-out waits for the server to forget the token.
+const SIGN_OUT_WAIT: Duration = Duration::from_secs(3);
+/// How often an up media service is re-checked.
+const MEDIA_RECHECK: Duration = Duration::from_secs(60);
+
+impl Client {
+    /// Sign in and start the connection. Replaces any previous session. With a vault, the
+    /// sign-in is kept for the next start ([`Client::resume`]).
+    pub async fn login(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionInfo, CoreError> {
+        if username.trim().is_empty() || password.is_empty() {
+            return Err(CoreError::InvalidInput(
+                "enter a username and a password".into(),
+            ));
+        }
+        for (name, value) in [
+            ("server address", server),
+            ("username", username),
+            ("password", password),
+        ] {
+            if value.chars().count() > MAX_FIELD_CHARS {
+                return Err(CoreError::InvalidInput(format!(
+                    "the {name} is longer than {MAX_FIELD_CHARS} characters"
+                )));
+            }
+        }
+        let discovery =
+            ApiClient::new(server)?.with_timeout(self.inner.options.connection.request_timeout);
+        let (config, source) = self.discover(&discovery, None).await?;
+        let auths = endpoints(&discovery, &config, |r| &r.auth)?;
+        let login = self.sign_in_at(&auths, username.trim(), password).await?;
+        let view = self
+            .server_view(&discovery, &config, &login.access_token)
+            .await?;
+        self.start(Start {
+            discovery,
+            config,
+            source,
+            auths,
+            username: username.trim().to_owned(),
+            user: Profile {
+                user_id: login.user.user_id,
+                display_name: login.user.display_name,
+            },
+            refresh_token: login.refresh_token,
+            access: Some((login.access_token, login.access_expires_at_ms)),
+            view: Ok(view),
+        })
+    }
+
+    /// Restore the account signed in last time, from the refresh token in the vault: no
+    /// password. `Ok(None)` when there is nothing to restore. When the sign-in service or the
+    /// API cannot be reached the session starts from the local cache (readable, searchable, the
+    /// outbox filling) and connects once they answer: an outage never signs anyone out.
+    pub async fn resume(&self) -> Result<Option<SessionInfo>, CoreError> {
+        let (Some(dir), Some(vault)) = (&self.inner.options.data_dir, &self.inner.options.vault)
+        else {
+            return Ok(None);
+        };
+        let Some(account) = AccountFile::in_dir(dir).load() else {
+            return Ok(None);
+        };
+        let key = account.key();
+        let refresh_token = match vault.0.load(&key) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(None),
+            Err(err) => return Err(CoreError::Keyring(err.to_string())),
+        };
+        let discovery = ApiClient::new(&account.server)?
+            .with_timeout(self.inner.options.connection.request_timeout);
+        // The whole start waits this long at most for the server (see `start_patience`).
+        let deadline = Instant::now() + self.inner.options.connection.start_patience;
+        let (config, source) = self.discover(&discovery, Some(deadline)).await?;
+        let auths = endpoints(&discovery, &config, |r| &r.auth)?;
+        let shared = &self.inner.shared;
+        let mut start = Start {
+            discovery,
+            config,
+            source,
+            auths,
+            username: account.username.clone(),
+            user: Profile {
+                user_id: account.user_id.clone(),
+                display_name: account.display_name.clone(),
+            },
+            refresh_token,
+            access: None,
+            view: Err(CoreError::NotSignedIn),
+        };
+        let refreshed = timeout_at(deadline, refresh_at(&start.auths, &start.refresh_token))
+            .await
+            .unwrap_or_else(|_| Err(RefreshFailure::Retry(NO_ANSWER_AT_START.into())));
+        match refreshed {
+            Ok(answer) => {
+                shared.set_service(Service::Auth, ServiceState::Up, None);
+                start.user = Profile {
+                    user_id: answer.user.user_id,
+                    display_name: answer.user.display_name,
+                };
+                start.refresh_token = answer.refresh_token;
+                start.access = Some((answer.access_token, answer.access_expires_at_ms));
+            }
+            Err(RefreshFailure::Permanent(reason)) => {
+                // The server ended this sign-in (revoked, expired): the stored token is useless.
+                if let Err(err) = vault.0.delete(&key) {
+                    tracing::warn!(%err, "could not remove a rejected sign-in from the keyring");
+                }
+                return Err(CoreError::SignInAgain(reason));
+            }
+            Err(RefreshFailure::Retry(reason)) => {
+                tracing::warn!(%reason, "the sign-in service is down; starting from the local cache");
+                shared.set_service(Service::Auth, ServiceState::Down, Some(reason.clone()));
+                start.view = Err(CoreError::Unreachable {
+                    server: start.discovery.server().to_owned(),
+                    reason,
+                });
+            }
+        }
+        if let Some((token, _)) = &start.access {
+            let view = by_deadline(
+                deadline,
+                start.discovery.server(),
+                self.server_view(&start.discovery, &start.config, token),
+            )
+            .await;
+            start.view = match view {
+                Err(err) if !err.retryable() => return Err(err),
+                view => view,
+            };
+        }
+        self.start(start).map(Some)
+    }
+
+    /// The account that would be restored (or whose form to fill): no secret in it.
+    pub fn remembered_account(&self) -> Option<RememberedAccount> {
+        AccountFile::in_dir(self.inner.options.data_dir.as_deref()?).load()
+    }
+
+    /// Sign out: the server forgets the refresh token (when it can be reached), the keyring entry
+    /// is removed and the session ends. The local cache stays for the next sign-in to this
+    /// account. An error means the session ended but the keyring kept the token.
+    pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let session = self.session().ok();
+        let mut outcome = Ok(());
+        if let Some(session) = &session {
+            let token = session
+                .refresh_token
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            // Best effort and brief: signing out must work during an auth outage too.
+            for auth in &session.auths {
+                match tokio::time::timeout(SIGN_OUT_WAIT, auth.logout(&token)).await {
+                    Ok(Ok(())) => break,
+                    Ok(Err(err)) => tracing::warn!(%err, "the server could not end the session"),
+                    Err(_) => tracing::warn!("the server did not answer the sign-out in time"),
+                }
+            }
+            if let Some(vault) = &self.inner.options.vault {
+                if let Err(err) = vault.0.delete(&session.account) {
+                    outcome = Err(CoreError::Keyring(err.to_string()));
+                }
+            }
+        }
+        if let Some(dir) = &self.inner.options.data_dir {
+            if let Err(err) = AccountFile::in_dir(dir).forget() {
+                tracing::warn!(%err, "could not forget the last account");
+            }
+        }
+        self.logout();
+        outcome
+    }
+
+    /// Sign in at the first auth endpoint that answers.
+    async fn sign_in_at(
+        &self,
+        auths: &[ApiClient],
+        username: &str,
+        password: &str,
+    ) -> Result<LoginResponse, CoreError> {
+        let shared = &self.inner.shared;
+        let mut last_error = None;
+        for auth in auths {
+            match auth.login(username, password).await {
+                Ok(answer) => {
+                    shared.set_service(Service::Auth, ServiceState::Up, None);
+                    return Ok(answer);
+                }
+                Err(err) if err.retryable() => {
+                    shared.set_service(Service::Auth, ServiceState::Down, Some(err.to_string()));
+                    last_error = Some(err);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| {
+            CoreError::Protocol("the server's configuration lists no login service".into())
+        }))
+    }
+
+    /// The head of the event sequence, then the chats, from the first API that answers: anything
+    /// that happens in between is caught up, never lost.
+    async fn server_view(
+        &self,
+        discovery: &ApiClient,
+        config: &DiscoveryConfig,
+        token: &AccessToken,
+    ) -> Result<ServerView, CoreError> {
+        let mut last_error = None;
+        for api in endpoints(discovery, config, |r| &r.api)? {
+            let head = api
+                .events(token, 0, 1, Duration::ZERO)
+                .await
+                .map(|page| page.last_seq);
+            match head {
+                Ok(head) => match api.chats(token).await {
+                    Ok(chats) => {
+                        self.inner
+                            .shared
+                            .set_service(Service::Api, ServiceState::Up, None);
+                        return Ok(ServerView { api, head, chats });
+                    }
+                    Err(err) if err.retryable() => last_error = Some(err),
+                    Err(err) => return Err(err),
+                },
+                Err(err) if err.retryable() => last_error = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        let err = last_error.unwrap_or_else(|| {
+            CoreError::Protocol("the server's configuration lists no API".into())
+        });
+        self.inner
+            .shared
+            .set_service(Service::Api, ServiceState::Down, Some(err.to_string()));
+        Err(err)
+    }
+
+    /// Start a session: from the server's view when it answered, else from the local cache.
+    fn start(&self, start: Start) -> Result<SessionInfo, CoreError> {
+        let shared = &self.inner.shared;
+        let Start {
+            discovery,
+            config,
+            source,
+            auths,
+            username,
+            user,
+            refresh_token,
+            access,
+            view,
+        } = start;
+        let mut store = match &self.inner.options.data_dir {
+            Some(dir) => Some(open_account_store(dir, discovery.server(), &user)?),
+            None => None,
+        };
+        let from_cache = view.is_err();
+        let (timeline, api) = match view {
+            Ok(ServerView { api, head, chats }) => {
+                let mut timeline = Timeline::new(user.clone(), chats.chats.clone());
+                let mut cursor = head;
+                if let Some(store) = store.as_mut() {
+                    let rows: Vec<ChatRow> = chats
+                        .chats
+                        .iter()
+                        .map(|c| ChatRow {
+                            chat_id: c.chat_id.clone(),
+                            title: c.title.clone(),
+                            member_names: c
+                                .members
+                                .iter()
+                                .map(|m| m.display_name.clone())
+                                .collect(),
+                            member_ids: c.members.iter().map(|m| m.user_id.clone()).collect(),
+                        })
+                        .collect();
+                    store.upsert_chats(&rows)?;
+                    let marks: Vec<ReadMarkOf> = chats
+                        .chats
+                        .iter()
+                        .flat_map(|c| {
+                            c.read_marks.iter().map(|m| ReadMarkOf {
+                                user_id: m.user_id.clone(),
+                                mark: ReadMark {
+                                    chat_id: c.chat_id.clone(),
+                                    msg_id: m.msg_id.clone(),
+                                    sent_at_ms: m.sent_at_ms,
+                                },
+                            })
+                        })
+                        .collect();
+                    store.record_member_marks(&marks, &user.user_id)?;
+                    timeline.set_local_flags(LocalFlag::Muted, &store.muted_chats()?);
+                    timeline.set_local_flags(LocalFlag::Pinned, &store.pinned_chats()?);
+                    // Catch up what was missed while away; a stored cursor beyond the head means
+                    // the server's history was reset, and the head is the truth.
+                    match store.saved_cursor()? {
+                        Some(stored) if stored <= head => cursor = stored,
+                        _ => store.set_cursor(head)?,
+                    }
+                }
+                timeline.start_at(cursor);
+                (timeline, api)
+            }
+            Err(err) => {
+                let Some(store) = store.as_ref() else {
+                    return Err(err);
+                };
+                let mut timeline = Timeline::from_cache(user.clone(), store.chat_list()?);
+                timeline.set_members(store.member_marks()?);
+                timeline.start_at(store.cursor()?);
+                let api = endpoints(&discovery, &config, |r| &r.api)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        CoreError::Protocol("the server's configuration lists no API".into())
+                    })?;
+                (timeline, api)
+            }
+        };
+        tracing::info!(
+            server = discovery.server(),
+            user_id = %user.user_id,
+            from_cache,
+            "session started"
+        );
+        // Messages written before a restart (or crash) and never acknowledged: shown (failed ones
+        // with their reason) and sent again, in order, under their original client ids; a chat
+        // with a failed message keeps its later ones back until the user decides.
+        let shown = match store.as_ref() {
+            Some(store) => store.unsent()?,
+            None => Vec::new(),
+        };
+        let unsent_count = shown.len();
+        if let Some(dir) = store.as_ref().and_then(|s| s.path().parent()) {
+            let keep: HashSet<&str> = shown
+                .iter()
+                .map(|(e, _)| e.client_msg_id.as_str())
+                .collect();
+            crate::uploads::forget_sent_copies(&dir.join(OUTBOX_FILES), &keep);
+        }
+
+        self.end_session();
+        shared.replace_timeline(Some(timeline));
+        shared.replace_store(store);
+        let queue = OpQueue::restore(shown.clone());
+        for (entry, failure) in shown {
+            shared.update(|t| {
+                let files = entry.shown_files();
+                let events = t.add_unsent(
+                    &entry.chat_id,
+                    entry.client_msg_id,
+                    entry.body,
+                    entry.created_at_ms,
+                    failure,
+                    files,
+                );
+                ((), events)
+            });
+        }
+        let account = AccountKey {
+            server: discovery.server().to_owned(),
+            user_id: user.user_id.clone(),
+        };
+        let not_kept = self.remember(&account, &username, &user, &refresh_token);
+        let (expires_at_ms, (tokens, publisher)) = match access {
+            Some((token, expires_at_ms)) => (expires_at_ms, TokenSource::new(token)),
+            None => (0, TokenSource::pending()),
+        };
+        let supervisor = SupervisorHandle::spawn(
+            &config,
+            tokens.clone(),
+            self.inner.options.connection.clone(),
+            shared.clone(),
+        )?;
+        if unsent_count > 0 {
+            tracing::info!(
+                messages = unsent_count,
+                "sending messages left from an earlier run"
+            );
+        }
+        // Messages left by an earlier run go first, in order, under their original keys.
+        shared.outbox().start(queue, supervisor.submitter());
+        let refresh_token = Arc::new(Mutex::new(refresh_token));
+        let mut tasks = vec![tokio::spawn(
+            Keeper {
+                auth: auths.clone(),
+                refresh_token: refresh_token.clone(),
+                expires_at_ms,
+                vault: self
+                    .inner
+                    .options
+                    .vault
+                    .clone()
+                    .filter(|_| not_kept.is_none())
+                    .map(|v| (v, account.clone())),
+                publisher,
+                shared: shared.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .auth_retry
+                    .clone()
+                    .unwrap_or_else(|| {
+                        crate::RetryPolicy::outlast(
+                            crate::token_keeper::RETRY_BASE,
+                            crate::token_keeper::RETRY_CAP,
+                        )
+                    }),
+            }
+            .run(),
+        )];
+        tasks.push(tokio::spawn(shared.clone().keep_search_index()));
+        if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
+            tasks.push(tokio::spawn(check_store_later(path)));
+        }
+        // Read marks a previous run made and the server never confirmed go first.
+        let unsent_marks = shared
+            .with_store(|s| s.unsent_read_marks())
+            .transpose()?
+            .unwrap_or_default();
+        shared.read_queue().reset(unsent_marks);
+        tasks.push(tokio::spawn(
+            ReadSender {
+                shared: shared.clone(),
+                api: api.clone(),
+                tokens: tokens.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .background_retry
+                    .clone()
+                    .unwrap_or_else(crate::read_marks::default_retry),
+            }
+            .run(),
+        ));
+        // Rows a previous run stored but did not index (it quit or crashed first).
+        shared.index_soon();
+        if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?
+            .into_iter()
+            .next()
+        {
+            tasks.push(tokio::spawn(service_monitor::watch(
+                Watched {
+                    service: Service::Media,
+                    endpoint: media,
+                    recheck_when_up: Some(MEDIA_RECHECK),
+                    meanwhile: Some("photos and files wait; text messages still work"),
+                },
+                shared.clone(),
+            )));
+        }
+        if shared.services().discovery.state == ServiceState::Down {
+            tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
+        }
+        let media = endpoints(&discovery, &config, |r| &r.media)?;
+        tasks.push(tokio::spawn(
+            Uploader {
+                shared: shared.clone(),
+                media: media.clone(),
+                tokens: tokens.clone(),
+                retry: self
+                    .inner
+                    .options
+                    .connection
+                    .background_retry
+                    .clone()
+                    .unwrap_or_else(crate::read_marks::default_retry),
+            }
+            .run(),
+        ));
+        let session = Arc::new(Session {
+            endpoints: ServerEndpoints::new(discovery.server(), &config, source),
+            server: discovery.server().to_owned(),
+            api,
+            auths,
+            account,
+            refresh_token,
+            not_kept,
+            from_cache,
+            tokens,
+            user,
+            supervisor,
+            tasks,
+            media,
+        });
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(session);
+        shared.uploads_wanted();
+        self.session_info().ok_or(CoreError::NotSignedIn)
+    }
+
+    /// Keep the sign-in for the next start: the token in the vault, the account (no secret) in
+    /// the profile folder. Returns why it could not be kept; the session works either way. A
+    /// client with no vault (tools, the demo) keeps nothing and has nothing to report.
+    fn remember(
+        &self,
+        account: &AccountKey,
+        username: &str,
+        user: &Profile,
+        token: &RefreshToken,
+    ) -> Option<String> {
+        let options = &self.inner.options;
+        let (Some(vault), Some(dir)) = (&options.vault, &options.data_dir) else {
+            return None;
+        };
+        if let Err(err) = vault.0.save(account, token) {
+            tracing::warn!(%err, "the sign-in is kept in memory only");
+            return Some(err.to_string());
+        }
+        let record = RememberedAccount {
+            server: account.server.clone(),
+            username: username.to_owned(),
+            user_id: user.user_id.clone(),
+            display_name: user.display_name.clone(),
+        };
+        AccountFile::in_dir(dir)
+            .save(&record)
+            .err()
+            .map(|err| format!("could not write the account file: {err}"))
+    }
+
+    /// The discovery document: fresh if the service answers (by `deadline`, if given; it is
+    /// then cached), else the last cached one, else the built-in defaults.
+    async fn discover(
+        &self,
+        discovery: &ApiClient,
+        deadline: Option<Instant>,
+    ) -> Result<(DiscoveryConfig, EndpointSource), CoreError> {
+        let shared = &self.inner.shared;
+        let cache = self
+            .inner
+            .options
+            .data_dir
+            .as_deref()
+            .map(DiscoveryCache::in_dir);
+        let live = match deadline {
+            Some(at) => by_deadline(at, discovery.server(), discovery.discover()).await,
+            None => discovery.discover().await,
+        };
+        match live {
+            Ok(config) => {
+                shared.set_service(Service::Discovery, ServiceState::Up, None);
+                if let Some(cache) = &cache {
+                    if let Err(err) = cache.save(discovery.server(), &config) {
+                        tracing::warn!(%err, "could not cache the endpoint list");
+                    }
+                }
+                Ok((config, EndpointSource::Fresh))
+            }
+            Err(err) if err.retryable() => {
+                let cached = cache.as_ref().and_then(|c| c.load(discovery.server()));
+                let (config, origin, source) = match (cached, &self.inner.options.builtin_endpoints)
+                {
+                    (Some(cached), _) => (
+                        cached.config,
+                        EndpointSource::Cached {
+                            saved_at_ms: cached.saved_at_ms,
+                        },
+                        "the last known endpoint list",
+                    ),
+                    (None, Some(builtin)) => (
+                        builtin.clone(),
+                        EndpointSource::BuiltIn,
+                        "the built-in endpoint list",
+                    ),
+                    (None, None) => return Err(err),
+                };
+                tracing::warn!(%err, source, "discovery is down; using {source}");
+                shared.set_service(
+                    Service::Discovery,
+                    ServiceState::Down,
+                    Some(format!("{err}; using {source}")),
+                );
+                Ok((config, origin))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// While discovery is down, keep checking; when it answers, refresh the cache.
+    async fn rediscover(self, discovery: ApiClient) {
+        let watched = Watched {
+            service: Service::Discovery,
+            endpoint: discovery.clone(),
+            recheck_when_up: None,
+            meanwhile: Some("using the last known endpoint list"),
+        };
+        service_monitor::watch(watched, self.inner.shared.clone()).await;
+        if let Some(cache) = self
+            .inner
+            .options
+            .data_dir
+            .as_deref()
+            .map(DiscoveryCache::in_dir)
+        {
+            if let Ok(config) = discovery.discover().await {
+                if let Err(err) = cache.save(discovery.server(), &config) {
+                    tracing::warn!(%err, "could not cache the endpoint list");
+                }
+            }
+        }
+    }
+}
+
+/// How a session starts.
+struct Start {
+    discovery: ApiClient,
+    config: DiscoveryConfig,
+    /// Where `config` came from (shown in Settings).
+    source: EndpointSource,
+    auths: Vec<ApiClient>,
+    username: String,
+    user: Profile,
+    refresh_token: RefreshToken,
+    /// The access token and its expiry; `None` while the sign-in service is down.
+    access: Option<(AccessToken, u64)>,
+    /// What the server said, or why it could not be asked (then: the cache).
+    view: Result<ServerView, CoreError>,
+}
+
+/// The server's picture at sign-in.
+struct ServerView {
+    api: ApiClient,
+    head: u64,
+    chats: ChatsResponse,
+}
+
+/// The signed-in account's database: one file per user and server, in the profile folder.
+fn open_account_store(
+    dir: &std::path::Path,
+    server: &str,
+    user: &Profile,
+) -> Result<Store, CoreError> {
+    let host = server
+        .split("://")
+        .nth(1)
+        .unwrap_or(server)
+        .trim_end_matches('/');
+    let folder = crate::file_names::safe_file_name(&format!("{}@{host}", user.user_id));
+    let path = dir.join("accounts").join(folder).join("outlast.db");
+    let (store, opened) = Store::open(&path)?;
+    if let Opened::Recovered { moved_to, reason } = &opened {
+        tracing::error!(%reason, moved_to = %moved_to.display(), "the local cache was damaged and set aside; it fills again from the server");
+    }
+    Ok(store)
+}
+
+/// Reading the whole cache competes with the first paint on a small machine: check it once the
+/// app has settled.
+const STORE_CHECK_DELAY: Duration = Duration::from_secs(10);
+
+/// Check every page of the account's database in the background; damage is set aside at the
+/// next start (see [`crate::store::check_in_background`]).
+async fn check_store_later(path: std::path::PathBuf) {
+    tokio::time::sleep(STORE_CHECK_DELAY).await;
+    let checked =
+        tokio::task::spawn_blocking(move || crate::store::check_in_background(&path)).await;
+    match checked {
+        Ok(Ok(())) => tracing::debug!("the local cache passed its integrity check"),
+        Ok(Err(err)) => {
+            tracing::error!(%err, "the local cache is damaged: it is set aside and filled again from the server at the next start")
+        }
+        Err(err) => tracing::warn!(%err, "the integrity check of the local cache stopped"),
+    }
+}
+
+/// Why a start went on without the server: it took calls and did not answer in time.
+const NO_ANSWER_AT_START: &str = "no answer within the start's patience";
+
+/// `request`'s answer if it comes by `deadline`; after that the server counts as unreachable.
+async fn by_deadline<T>(
+    deadline: Instant,
+    server: &str,
+    request: impl std::future::Future<Output = Result<T, CoreError>>,
+) -> Result<T, CoreError> {
+    timeout_at(deadline, request).await.unwrap_or_else(|_| {
+        Err(CoreError::Unreachable {
+            server: server.to_owned(),
+            reason: NO_ANSWER_AT_START.into(),
+        })
+    })
+}
