@@ -46,9 +46,16 @@ pub(crate) struct Shared {
     services: Mutex<ServiceHealth>,
     /// The account's local database, when the client keeps one.
     store: Mutex<Option<Store>>,
+    /// Whether `store` holds one, read without waiting for its lock (the connection's task
+    /// queues writes only when there is somewhere to write them).
+    has_store: std::sync::atomic::AtomicBool,
     /// Writes waiting for the next batch.
     pending: Mutex<Pending>,
     events: broadcast::Sender<CoreEvent>,
+    /// Woken when writes wait for the next batch...
+    write_wanted: tokio::sync::Notify,
+    /// ...and when they should not wait out the write-behind delay.
+    write_now: tokio::sync::Notify,
     /// Woken when stored messages wait for the search index.
     index_wanted: tokio::sync::Notify,
     /// The user's read marks not yet on the server.
@@ -67,8 +74,11 @@ impl Shared {
             connection: Mutex::new(ConnectionState::SignedOut),
             services: Mutex::new(ServiceHealth::default()),
             store: Mutex::new(None),
+            has_store: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Pending::default()),
             events,
+            write_wanted: tokio::sync::Notify::new(),
+            write_now: tokio::sync::Notify::new(),
             index_wanted: tokio::sync::Notify::new(),
             read_queue: ReadQueue::default(),
             upload_wanted: tokio::sync::Notify::new(),
@@ -123,11 +133,19 @@ impl Shared {
     pub fn replace_store(&self, store: Option<Store>) {
         // What the old account learned last goes into its own database.
         self.write_pending();
-        *lock(&self.store) = store;
+        let mut current = lock(&self.store);
+        self.has_store
+            .store(store.is_some(), std::sync::atomic::Ordering::Release);
+        *current = store;
     }
 
-    /// Queue a write for the next batch; write the batch now if it is full.
+    /// Queue a write for the next batch, which the session's writer task writes at most
+    /// `WRITE_BEHIND` later, or at once when it is full. Never writes here: the connection's
+    /// task calls this, and must not wait for SQLite.
     fn write_behind(&self, write: StoreWrite) {
+        if !self.has_store.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
         let Some(me) = self.read(|t| t.me().user_id.clone()) else {
             return;
         };
@@ -142,12 +160,21 @@ impl Shared {
             pending.writes.len() >= WRITE_BATCH
         };
         if full {
-            self.write_pending();
+            self.write_now.notify_one();
         }
+        self.write_wanted.notify_one();
     }
 
-    /// Write every queued write, in one transaction.
+    /// Write every queued write now, on the caller's thread. Any use of the store does this
+    /// first (see [`Shared::with_store`]); kept as a name for the places that only need it.
     pub fn write_pending(&self) {
+        self.with_store(|_| Ok(()));
+    }
+
+    /// Write what waits in one transaction, into `store`. The caller holds the store's lock, so
+    /// batches reach the database in the order they were queued (lock order: store, then
+    /// pending).
+    fn drain_pending(&self, store: &mut Store) {
         let me = self.read(|t| t.me().user_id.clone());
         let writes = {
             let mut pending = lock(&self.pending);
@@ -161,10 +188,29 @@ impl Shared {
         let Some(me) = me.filter(|_| !writes.is_empty()) else {
             return;
         };
-        self.record("what the connection received", |s| {
-            s.apply_writes(&writes, &me)
-        });
+        if let Err(err) = store.apply_writes(&writes, &me) {
+            tracing::error!(%err, "could not write what the connection received to the local database");
+        }
         self.index_soon();
+    }
+
+    /// The session's writer: writes each batch off the connection's task, once the burst that
+    /// started it has had `WRITE_BEHIND` to gather (or at once when asked to).
+    pub async fn keep_writing(self: std::sync::Arc<Self>) {
+        loop {
+            self.write_wanted.notified().await;
+            let due = lock(&self.pending).since.map(|since| since + WRITE_BEHIND);
+            if let Some(due) = due {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {}
+                    _ = self.write_now.notified() => {}
+                }
+            }
+            let shared = self.clone();
+            if let Err(err) = tokio::task::spawn_blocking(move || shared.write_pending()).await {
+                tracing::error!(%err, "the local database's writer stopped");
+            }
+        }
     }
 
     /// Files wait to be uploaded: wake the uploader.
@@ -211,19 +257,17 @@ impl Shared {
         }
     }
 
-    /// Run `f` on the store, if there is one. `None` without a store.
+    /// Run `f` on the store, if there is one. `None` without a store. What the connection
+    /// queued for writing is written first, so `f` sees everything learned before it (an ack
+    /// before a retry, a refusal before a deletion).
     pub fn with_store<R>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
     ) -> Option<Result<R, StoreError>> {
-        lock(&self.store).as_mut().map(f)
-    }
-
-    /// Write to the store where a failure must not stop the flow (the server has the data): log it.
-    fn record(&self, what: &str, f: impl FnOnce(&mut Store) -> Result<(), StoreError>) {
-        if let Some(Err(err)) = self.with_store(f) {
-            tracing::error!(%err, what, "could not write to the local database");
-        }
+        let mut guard = lock(&self.store);
+        let store = guard.as_mut()?;
+        self.drain_pending(store);
+        Some(f(store))
     }
 
     pub fn services(&self) -> ServiceHealth {
@@ -319,18 +363,18 @@ impl ConnectionSink for Shared {
         self.emit(vec![CoreEvent::SyncProgress { done, total }]);
     }
 
-    fn write_due(&self) -> Option<Instant> {
-        lock(&self.pending).since.map(|since| since + WRITE_BEHIND)
-    }
-
     fn flush(&self) {
-        self.write_pending();
+        // Asked by the connection when it pauses or a catch-up ends: the writer writes now.
+        self.write_now.notify_one();
+        self.write_wanted.notify_one();
     }
 
     fn refused(&self, client_msg_id: &str, reason: String) {
         // Written in order after anything still queued (its ack cannot be among them).
-        self.write_pending();
-        self.record("a refusal", |s| s.failed(client_msg_id, &reason));
+        self.write_behind(StoreWrite::Refused {
+            client_msg_id: client_msg_id.to_owned(),
+            reason: reason.clone(),
+        });
         self.outbox
             .apply(|q| (q.refused(client_msg_id, reason.clone()), Vec::new()));
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
@@ -339,8 +383,7 @@ impl ConnectionSink for Shared {
     fn gap(&self, after_seq: u64, resumes_at_seq: u64) {
         // Every chat may miss messages after its newest cached one: scrolling there asks the
         // server.
-        self.write_pending();
-        self.record("a history gap", |s| s.history_skipped().map(drop));
+        self.write_behind(StoreWrite::HistorySkipped);
         self.update(|t| {
             t.history_skipped(resumes_at_seq);
             (

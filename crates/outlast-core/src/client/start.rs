@@ -444,6 +444,7 @@ impl Client {
             }
             .run(),
         )];
+        tasks.push(tokio::spawn(shared.clone().keep_writing()));
         tasks.push(tokio::spawn(shared.clone().keep_search_index()));
         if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
             tasks.push(tokio::spawn(check_store_later(path)));

@@ -20,12 +20,8 @@ pub trait ConnectionSink: Send + Sync + 'static {
     fn gap(&self, after_seq: u64, resumes_at_seq: u64);
     fn connection(&self, state: ConnectionState);
     fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
-    /// When what was applied must be written to durable storage at the latest (`None`: nothing
-    /// is waiting). The connection calls [`ConnectionSink::flush`] then, and whenever it pauses.
-    fn write_due(&self) -> Option<tokio::time::Instant> {
-        None
-    }
-    /// Write what was applied to durable storage now.
+    /// Write what was applied to durable storage soon, without waiting for it (the connection
+    /// calls this when it pauses and when a catch-up ends; the sink writes on a task of its own).
     fn flush(&self) {}
     /// A catch-up has applied `done` of the `total` events it is fetching.
     fn progress(&self, _done: u64, _total: u64) {}

@@ -650,7 +650,6 @@ impl Supervisor {
             let failback_at = (moving.is_none() && failback_probe.is_none())
                 .then(|| failback.next_probe(&self.table))
                 .flatten();
-            let write_at = self.sink.write_due();
             tokio::select! {
                 result = async { (&mut catching_up.as_mut().expect("guarded").0).await }, if catching_up.is_some() => {
                     catching_up = None;
@@ -659,7 +658,6 @@ impl Supervisor {
                         catch_up_pending = true;
                     }
                 }
-                _ = sleep_until(write_at.unwrap_or(far)), if write_at.is_some() => self.sink.flush(),
                 _ = sleep_until(pinger.due.unwrap_or(next_ping)) => {
                     if pinger.due.is_some() {
                         return Ended::Lost(format!(

@@ -398,6 +398,23 @@ impl Store {
                     }
                     advance_cursor(&tx, *seq)?;
                 }
+                StoreWrite::Refused {
+                    client_msg_id,
+                    reason,
+                } => {
+                    // Its ack cannot be among the writes before it; received ones keep order.
+                    apply_messages_in(&tx, &received, me, None)?;
+                    received.clear();
+                    if !failed_in(&tx, client_msg_id, reason)? {
+                        // Deleted by the user meanwhile, or a client without an outbox.
+                        tracing::debug!(%client_msg_id, "a refusal for a message not in the outbox");
+                    }
+                }
+                StoreWrite::HistorySkipped => {
+                    apply_messages_in(&tx, &received, me, None)?;
+                    received.clear();
+                    history_skipped_in(&tx)?;
+                }
             }
         }
         apply_messages_in(&tx, &received, me, None)?;
@@ -709,17 +726,9 @@ impl Store {
     /// holds its chat's later messages until retried or cancelled.
     pub fn failed(&mut self, client_msg_id: &str, reason: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE outbox SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
-            params![client_msg_id, reason],
-        )?;
-        if n == 0 {
+        if !failed_in(&tx, client_msg_id, reason)? {
             return Err(StoreError::NotInOutbox(client_msg_id.to_owned()));
         }
-        tx.execute(
-            "UPDATE messages SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
-            params![client_msg_id, reason],
-        )?;
         tx.commit()?;
         Ok(())
     }
@@ -1017,15 +1026,7 @@ impl Store {
     /// after its newest cached message may be missing. Recorded as a gap above that message.
     pub fn history_skipped(&mut self) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        let added = tx.execute(
-            "INSERT OR IGNORE INTO history_gaps (chat_id, msg_id)
-             SELECT c.chat_id, (SELECT msg_id FROM messages
-                                WHERE chat_id = c.chat_id AND msg_id IS NOT NULL
-                                ORDER BY sent_at_ms DESC, msg_id DESC LIMIT 1)
-             FROM chats c WHERE EXISTS (
-                 SELECT 1 FROM messages WHERE chat_id = c.chat_id AND msg_id IS NOT NULL)",
-            [],
-        )?;
+        let added = history_skipped_in(&tx)?;
         tx.commit()?;
         Ok(added)
     }
@@ -1143,6 +1144,46 @@ pub enum StoreWrite {
         user_id: String,
         msg_id: String,
     },
+    /// The server refused our message for good (see [`Store::failed`]).
+    Refused {
+        client_msg_id: String,
+        reason: String,
+    },
+    /// The server skipped events (see [`Store::history_skipped`]).
+    HistorySkipped,
+}
+
+/// Mark an unsent message failed with `reason`; `false` if it is not in the outbox.
+fn failed_in(
+    tx: &rusqlite::Transaction<'_>,
+    client_msg_id: &str,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "UPDATE outbox SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
+        params![client_msg_id, reason],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE messages SET state = 'failed', failure = ?2 WHERE client_msg_id = ?1",
+        params![client_msg_id, reason],
+    )?;
+    Ok(true)
+}
+
+/// Record a possible gap above every chat's newest cached message; how many were new.
+fn history_skipped_in(tx: &rusqlite::Transaction<'_>) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "INSERT OR IGNORE INTO history_gaps (chat_id, msg_id)
+         SELECT c.chat_id, (SELECT msg_id FROM messages
+                            WHERE chat_id = c.chat_id AND msg_id IS NOT NULL
+                            ORDER BY sent_at_ms DESC, msg_id DESC LIMIT 1)
+         FROM chats c WHERE EXISTS (
+             SELECT 1 FROM messages WHERE chat_id = c.chat_id AND msg_id IS NOT NULL)",
+        [],
+    )?)
 }
 
 /// What recording a read mark did.
