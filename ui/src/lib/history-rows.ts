@@ -2,7 +2,7 @@
 // messages (with whether to show the sender and the time) and gap markers.
 import type { ChatMessage } from "./bindings/ChatMessage";
 import { dayKey } from "./format";
-import { messageKey } from "./store.svelte";
+import { messageKey } from "./state/messages.svelte";
 
 export type DayRow = {
   kind: "day";
