@@ -12,6 +12,7 @@ pub mod credentials;
 mod discovery_cache;
 mod endpoint_list;
 mod error;
+mod events;
 pub mod file_names;
 pub mod model;
 mod ops;

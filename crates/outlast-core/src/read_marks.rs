@@ -90,6 +90,7 @@ impl ReadQueue {
 
 /// What delivering marks needs; runs for one session.
 pub(crate) struct ReadSender {
+    pub queue: Arc<ReadQueue>,
     pub shared: Arc<Shared>,
     pub api: ApiClient,
     pub tokens: TokenSource,
@@ -98,7 +99,7 @@ pub(crate) struct ReadSender {
 
 impl ReadSender {
     pub async fn run(self) {
-        let queue = self.shared.read_queue();
+        let queue = &*self.queue;
         let mut events = self.shared.subscribe();
         let mut rng = rand::rngs::StdRng::from_os_rng();
         let mut failures: u32 = 0;

@@ -4,6 +4,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
+
+use crate::events::EventBus;
 use tokio::time::{Duration, Instant};
 
 use outlast_protocol::EventPayload;
@@ -11,12 +13,8 @@ use outlast_protocol::EventPayload;
 use crate::connection::ConnectionSink;
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
 use crate::ops::Outbox;
-use crate::read_marks::ReadQueue;
 use crate::store::{Store, StoreError, StoreWrite};
 use crate::timeline::Timeline;
-
-/// Events buffered per subscriber before a slow one starts missing them.
-const EVENT_BUFFER: usize = 4096;
 
 /// What the connection learns (messages, acks) is written behind, in batches: at most this
 /// late...
@@ -51,15 +49,13 @@ pub(crate) struct Shared {
     has_store: std::sync::atomic::AtomicBool,
     /// Writes waiting for the next batch.
     pending: Mutex<Pending>,
-    events: broadcast::Sender<CoreEvent>,
+    events: EventBus,
     /// Woken when writes wait for the next batch...
     write_wanted: tokio::sync::Notify,
     /// ...and when they should not wait out the write-behind delay.
     write_now: tokio::sync::Notify,
     /// Woken when stored messages wait for the search index.
     index_wanted: tokio::sync::Notify,
-    /// The user's read marks not yet on the server.
-    read_queue: ReadQueue,
     /// Woken when files wait to be uploaded.
     upload_wanted: tokio::sync::Notify,
     /// Every outgoing action not yet on the server.
@@ -68,7 +64,6 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new() -> Self {
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
         Shared {
             timeline: Mutex::new(None),
             connection: Mutex::new(ConnectionState::SignedOut),
@@ -76,11 +71,10 @@ impl Shared {
             store: Mutex::new(None),
             has_store: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Pending::default()),
-            events,
+            events: EventBus::default(),
             write_wanted: tokio::sync::Notify::new(),
             write_now: tokio::sync::Notify::new(),
             index_wanted: tokio::sync::Notify::new(),
-            read_queue: ReadQueue::default(),
             upload_wanted: tokio::sync::Notify::new(),
             outbox: Outbox::default(),
         }
@@ -227,10 +221,6 @@ impl Shared {
         &self.outbox
     }
 
-    pub fn read_queue(&self) -> &ReadQueue {
-        &self.read_queue
-    }
-
     /// Stored messages wait for the search index: fill it once writing pauses.
     pub fn index_soon(&self) {
         self.index_wanted.notify_one();
@@ -270,6 +260,17 @@ impl Shared {
         Some(f(store))
     }
 
+    /// Like [`Shared::with_store`] but without writing what waits first: only for a write that
+    /// cannot depend on what the connection learned, such as a message the user just wrote
+    /// (a new row, no other row read or changed). Writing the waiting acks on every keystroke of
+    /// a burst of sends would turn the writer's batches into thousands of small transactions.
+    pub fn with_store_alone<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
+    ) -> Option<Result<R, StoreError>> {
+        lock(&self.store).as_mut().map(f)
+    }
+
     pub fn services(&self) -> ServiceHealth {
         lock(&self.services).clone()
     }
@@ -298,10 +299,12 @@ impl Shared {
     }
 
     pub fn emit(&self, events: Vec<CoreEvent>) {
-        for event in events {
-            // No subscribers is fine: nobody is looking.
-            let _ = self.events.send(event);
-        }
+        self.events.emit(events);
+    }
+
+    /// Where state changes are announced (for parts that only announce).
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 }
 

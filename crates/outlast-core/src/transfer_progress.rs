@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::events::EventBus;
 use crate::model::{CoreEvent, TransferFile};
-use crate::shared::Shared;
 
 /// The least time between two announcements of one file: smooth enough for a bar.
 pub(crate) const EVERY: Duration = Duration::from_millis(100);
@@ -20,7 +20,7 @@ pub(crate) const EVERY: Duration = Duration::from_millis(100);
 #[derive(Clone)]
 pub(crate) struct ProgressMeter {
     inner: Arc<Mutex<Meter>>,
-    shared: Arc<Shared>,
+    events: EventBus,
 }
 
 struct Meter {
@@ -32,7 +32,7 @@ struct Meter {
 
 impl ProgressMeter {
     /// Starts at 0 of `total` and says so.
-    pub fn start(shared: Arc<Shared>, file: TransferFile, total: u64) -> Self {
+    pub fn start(events: EventBus, file: TransferFile, total: u64) -> Self {
         let meter = Self {
             inner: Arc::new(Mutex::new(Meter {
                 file,
@@ -40,7 +40,7 @@ impl ProgressMeter {
                 total,
                 last_said: None,
             })),
-            shared,
+            events,
         };
         meter.announce(|_| true);
         meter
@@ -84,7 +84,7 @@ impl ProgressMeter {
                 total: meter.total,
             }
         };
-        self.shared.emit(vec![event]);
+        self.events.emit(vec![event]);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Meter> {
@@ -109,12 +109,12 @@ mod tests {
 
     /// A meter for a download of `total` bytes, and the events it says.
     fn download_of(total: u64) -> (ProgressMeter, tokio::sync::broadcast::Receiver<CoreEvent>) {
-        let shared = Arc::new(Shared::new());
-        let events = shared.subscribe();
+        let bus = EventBus::default();
+        let events = bus.subscribe();
         let file = TransferFile::Download {
             media_id: "m1".into(),
         };
-        (ProgressMeter::start(shared, file, total), events)
+        (ProgressMeter::start(bus, file, total), events)
     }
 
     #[tokio::test(start_paused = true)]

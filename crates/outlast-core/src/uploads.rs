@@ -92,7 +92,7 @@ impl Uploader {
                 }
             };
             let meter = ProgressMeter::start(
-                self.shared.clone(),
+                self.shared.events().clone(),
                 TransferFile::Upload {
                     client_msg_id: entry.client_msg_id.clone(),
                     position: position as u32,

@@ -32,11 +32,11 @@ impl Client {
                 Some(Ok(Some(recorded))) => {
                     unread = recorded.unread;
                     if recorded.moved {
-                        shared.read_queue().put(chat_id, &msg_id);
+                        session.read_queue.put(chat_id, &msg_id);
                     }
                 }
                 // Not cached (it came with the chat list): the server still takes it.
-                Some(Ok(None)) | None => shared.read_queue().put_if_new(chat_id, &msg_id),
+                Some(Ok(None)) | None => session.read_queue.put_if_new(chat_id, &msg_id),
                 Some(Err(err)) => return Err(err.into()),
             }
         }

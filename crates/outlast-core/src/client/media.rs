@@ -29,7 +29,7 @@ impl Client {
             reason: "this server lists no media service".into(),
         };
         let meter = ProgressMeter::start(
-            self.inner.shared.clone(),
+            self.inner.shared.events().clone(),
             TransferFile::Download {
                 media_id: media_id.to_owned(),
             },

@@ -78,6 +78,9 @@ struct Session {
     supervisor: SupervisorHandle,
     /// The token keeper and service monitors; stopped with the session.
     tasks: Vec<JoinHandle<()>>,
+    /// The user's read marks not yet on the server (the session's read-mark sender delivers
+    /// them).
+    read_queue: Arc<crate::read_marks::ReadQueue>,
     /// The media service's endpoints, preferred first (downloads).
     media: Vec<ApiClient>,
     /// Every endpoint this session may use, for Settings.

@@ -117,7 +117,7 @@ impl Client {
         // Durable first: once this returns, the message survives a crash or restart.
         let user = &session.user;
         if let Some(written) =
-            shared.with_store(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
+            shared.with_store_alone(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
         {
             written?;
         }

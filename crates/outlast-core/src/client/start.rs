@@ -14,7 +14,7 @@ use crate::discovery_cache::DiscoveryCache;
 use crate::endpoint_list::{EndpointSource, ServerEndpoints};
 use crate::model::{Profile, Service, ServiceState, SessionInfo};
 use crate::ops::OpQueue;
-use crate::read_marks::ReadSender;
+use crate::read_marks::{ReadQueue, ReadSender};
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
 use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
@@ -454,9 +454,11 @@ impl Client {
             .with_store(|s| s.unsent_read_marks())
             .transpose()?
             .unwrap_or_default();
-        shared.read_queue().reset(unsent_marks);
+        let read_queue = Arc::new(ReadQueue::default());
+        read_queue.reset(unsent_marks);
         tasks.push(tokio::spawn(
             ReadSender {
+                queue: read_queue.clone(),
                 shared: shared.clone(),
                 api: api.clone(),
                 tokens: tokens.clone(),
@@ -518,6 +520,7 @@ impl Client {
             user,
             supervisor,
             tasks,
+            read_queue,
             media,
         });
         *self
