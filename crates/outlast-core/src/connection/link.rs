@@ -1,5 +1,9 @@
-//! One WebSocket link to one gateway: open it (handshake, `hello`, `welcome`), and read and write
-//! protocol frames on it.
+//! One link to one gateway: open it (handshake, `hello`, `welcome`), and read and write protocol
+//! frames on it.
+//!
+//! The supervisor reaches gateways only through a [`Connector`] and the links' [`Wire`]s. The
+//! WebSocket ([`WebSocketConnector`]) is the real one; tests plug in scripted ones to check the
+//! supervisor's timing (heartbeats, probes, retry floors) under paused time, with no sockets.
 
 use futures_util::{SinkExt, StreamExt};
 use outlast_protocol::{
@@ -16,12 +20,78 @@ use super::health::Candidate;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A boxed future, so the traits below can be used as objects.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A welcomed link's frames, both ways.
+pub trait Wire: Send {
+    fn write<'a>(&'a mut self, frame: &'a ClientFrame) -> BoxFuture<'a, Result<(), Broken>>;
+    /// The next frame. Must be cancel-safe: the supervisor drops an unfinished read whenever
+    /// something else happens first, and the frame must not be lost.
+    fn read(&mut self) -> BoxFuture<'_, Result<ServerFrame, Broken>>;
+    /// Say goodbye politely; the peer may already be gone.
+    fn close(self: Box<Self>) -> BoxFuture<'static, ()>;
+}
+
+/// How the supervisor opens links and checks whether an endpoint answers.
+pub trait Connector: Send + Sync + 'static {
+    /// Connect, say hello (resuming `resume` if given) and wait for the welcome, within
+    /// `timeout`.
+    fn open(
+        &self,
+        endpoint: Candidate,
+        token: AccessToken,
+        resume: Option<Resume>,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Link, OpenError>>;
+    /// Open and close a connection without starting a session.
+    fn probe(&self, url: String, timeout: Duration) -> BoxFuture<'static, Result<(), String>>;
+}
+
+/// Gateways over WebSocket: what the app uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebSocketConnector;
+
+impl Connector for WebSocketConnector {
+    fn open(
+        &self,
+        endpoint: Candidate,
+        token: AccessToken,
+        resume: Option<Resume>,
+        timeout: Duration,
+    ) -> BoxFuture<'static, Result<Link, OpenError>> {
+        Box::pin(Link::open(endpoint, token, resume, timeout))
+    }
+
+    fn probe(&self, url: String, timeout: Duration) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(async move { probe(&url, timeout).await })
+    }
+}
+
+struct WebSocketWire(Ws);
+
+impl Wire for WebSocketWire {
+    fn write<'a>(&'a mut self, frame: &'a ClientFrame) -> BoxFuture<'a, Result<(), Broken>> {
+        Box::pin(write(&mut self.0, frame))
+    }
+
+    fn read(&mut self) -> BoxFuture<'_, Result<ServerFrame, Broken>> {
+        Box::pin(read(&mut self.0))
+    }
+
+    fn close(mut self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.0.close(None)).await;
+        })
+    }
+}
+
 /// Largest frame accepted from a server: far above any legal frame, far below a memory problem.
 const MAX_INCOMING: usize = 1024 * 1024;
 
 /// A welcomed gateway connection.
 pub struct Link {
-    ws: Ws,
+    wire: Box<dyn Wire>,
     pub endpoint: Candidate,
     pub session_id: String,
     pub heartbeat: Duration,
@@ -62,7 +132,26 @@ impl OpenError {
 pub struct Broken(pub String);
 
 impl Link {
-    /// Connect, say hello (resuming `resume` if given) and wait for the welcome, all within
+    /// A link welcomed over `wire` (for connectors other than the WebSocket one).
+    pub fn new(
+        wire: Box<dyn Wire>,
+        endpoint: Candidate,
+        session_id: String,
+        heartbeat: Duration,
+        resumed: bool,
+        handshake_rtt: Duration,
+    ) -> Link {
+        Link {
+            wire,
+            endpoint,
+            session_id,
+            heartbeat,
+            resumed,
+            handshake_rtt,
+        }
+    }
+
+    /// Connect over WebSocket, say hello (resuming `resume` if given) and wait for the welcome, all within
     /// `timeout`.
     pub async fn open(
         endpoint: Candidate,
@@ -115,7 +204,7 @@ impl Link {
                 resumed,
                 ..
             } => Ok(Link {
-                ws,
+                wire: Box::new(WebSocketWire(ws)),
                 endpoint,
                 session_id,
                 heartbeat: Duration::from_millis(heartbeat_interval_ms.max(1_000)),
@@ -142,17 +231,17 @@ impl Link {
     }
 
     pub async fn write(&mut self, frame: &ClientFrame) -> Result<(), Broken> {
-        write(&mut self.ws, frame).await
+        self.wire.write(frame).await
     }
 
     /// The next protocol frame (cancel-safe: a partly read frame stays buffered).
     pub async fn read(&mut self) -> Result<ServerFrame, Broken> {
-        read(&mut self.ws).await
+        self.wire.read().await
     }
 
     /// Say goodbye politely; the peer may already be gone, which is fine.
-    pub async fn close(mut self) {
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.close(None)).await;
+    pub async fn close(self) {
+        self.wire.close().await;
     }
 }
 

@@ -12,6 +12,7 @@ mod tokens;
 mod wake;
 
 pub use health::{Candidate, Health, HealthTable};
+pub use link::{BoxFuture, Broken, Connector, Link, OpenError, WebSocketConnector, Wire};
 pub use netwatch::network_changes;
 pub use policy::RetryPolicy;
 pub use settings::ConnectionSettings;

@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Duration, Instant, Interval, MissedTickBehavior};
 
 use super::health::{Candidate, Health, HealthTable};
-use super::link::{self, Link, OpenError};
+use super::link::{Broken, Connector, Link, OpenError, WebSocketConnector};
 use super::netwatch::network_changes;
 use super::policy::RetryPolicy;
 use super::settings::ConnectionSettings;
@@ -71,6 +71,17 @@ impl SupervisorHandle {
         tokens: TokenSource,
         settings: ConnectionSettings,
         sink: Arc<dyn ConnectionSink>,
+    ) -> Result<SupervisorHandle, CoreError> {
+        Self::spawn_with(config, tokens, settings, sink, Arc::new(WebSocketConnector))
+    }
+
+    /// Like [`SupervisorHandle::spawn`], reaching gateways through `connector`.
+    pub fn spawn_with(
+        config: &DiscoveryConfig,
+        tokens: TokenSource,
+        settings: ConnectionSettings,
+        sink: Arc<dyn ConnectionSink>,
+        connector: Arc<dyn Connector>,
     ) -> Result<SupervisorHandle, CoreError> {
         // Endpoints that are not WebSocket/HTTP URLs, or would travel unencrypted off this
         // computer, are left out (and logged), never used.
@@ -135,6 +146,7 @@ impl SupervisorHandle {
             settings,
             tokens,
             sink,
+            connector,
             commands: receiver,
             outbox: VecDeque::new(),
             rng: StdRng::from_os_rng(),
@@ -192,6 +204,8 @@ struct Supervisor {
     settings: ConnectionSettings,
     tokens: TokenSource,
     sink: Arc<dyn ConnectionSink>,
+    /// How gateways are reached (WebSocket, or a scripted one in tests).
+    connector: Arc<dyn Connector>,
     commands: mpsc::UnboundedReceiver<Command>,
     /// Unacknowledged messages in the order the user wrote them.
     outbox: VecDeque<Outgoing>,
@@ -441,7 +455,7 @@ impl Supervisor {
             why: why.to_owned(),
         });
         self.tokens.mark_seen();
-        let open = Link::open(
+        let open = self.connector.open(
             candidate.clone(),
             self.tokens.current(),
             self.resume(),
@@ -690,7 +704,7 @@ impl Supervisor {
                 _ = sleep_until(failback_at.unwrap_or(far)), if failback_at.is_some() => {
                     if let Some(target) = self.table.failback_target() {
                         let timeout = self.settings.connect_timeout;
-                        failback_probe = Some(Box::pin(async move { link::probe(&target.url, timeout).await }));
+                        failback_probe = Some(self.connector.probe(target.url.clone(), timeout));
                     }
                 }
                 result = async { failback_probe.as_mut().expect("guarded").await }, if failback_probe.is_some() => {
@@ -698,7 +712,7 @@ impl Supervisor {
                     if failback.record(result.is_ok()) {
                         if let Some(target) = self.table.failback_target() {
                             tracing::info!(endpoint = %target.url, "the preferred region is healthy again; moving back");
-                            moving = Some(Box::pin(Link::open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout)));
+                            moving = Some(self.connector.open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout));
                             moving_to = Some(target);
                         }
                     }
@@ -820,7 +834,7 @@ impl Supervisor {
                                     .or_else(|| self.table.order(Instant::now()).into_iter().find(|c| c.url != endpoint.url));
                                 tracing::info!(%reason, target = ?target.as_ref().map(|c| &c.url), "the gateway asked us to move");
                                 if let Some(target) = target {
-                                    moving = Some(Box::pin(Link::open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout)));
+                                    moving = Some(self.connector.open(target.clone(), self.tokens.current(), None, self.settings.connect_timeout));
                                     moving_to = Some(target);
                                 }
                             }
@@ -940,7 +954,7 @@ impl Supervisor {
                 _ = sleep_until(gateway_at), if probing.is_none() && !self.table.is_empty() => {
                     if let Some(candidate) = self.table.order(Instant::now()).into_iter().next() {
                         self.sink.attempt(&candidate);
-                        let open = Link::open(candidate.clone(), self.tokens.current(), self.resume(), self.settings.connect_timeout);
+                        let open = self.connector.open(candidate.clone(), self.tokens.current(), self.resume(), self.settings.connect_timeout);
                         probing = Some(Box::pin(async move { let result = open.await; (candidate, result) }));
                     }
                 }
@@ -1045,7 +1059,7 @@ impl Pinger {
 
     /// Ping; the server must answer within `timeout` (or 3 round trips, if longer). A deadline
     /// already running that is earlier stays.
-    async fn ping(&mut self, link: &mut Link, timeout: Duration) -> Result<(), link::Broken> {
+    async fn ping(&mut self, link: &mut Link, timeout: Duration) -> Result<(), Broken> {
         self.nonce += 1;
         self.sent_at = Instant::now();
         link.write(&ClientFrame::Ping { nonce: self.nonce }).await?;

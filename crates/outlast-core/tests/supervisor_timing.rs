@@ -1,0 +1,367 @@
+//! The connection supervisor's timing, exactly: gateways are scripted through the `Connector`
+//! and `Wire` seam (no sockets) and tokio's clock is paused, so each rule a user relies on
+//! (a silent link is given up after heartbeat + pong timeout, a late ack is probed, a server's
+//! retry floor is kept) is checked to the millisecond rather than with wall-clock waits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use outlast_core::connection::{
+    BoxFuture, Broken, Candidate, ConnectionSink, Connector, Link, OpenError, Outgoing,
+    SupervisorHandle, TokenSource, Wire,
+};
+use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
+use outlast_protocol::{
+    AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, EventPayload,
+    Region, Resume, ServerFrame,
+};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// A gateway link as the test sees it: what the client wrote, and a way to answer.
+struct Opened {
+    id: String,
+    at: Instant,
+    from_client: mpsc::UnboundedReceiver<ClientFrame>,
+    to_client: mpsc::UnboundedSender<Result<ServerFrame, Broken>>,
+}
+
+impl Opened {
+    /// The next frame the client writes on this link, and when.
+    async fn next(&mut self) -> (ClientFrame, Instant) {
+        let frame = self
+            .from_client
+            .recv()
+            .await
+            .expect("the client closed the link");
+        (frame, Instant::now())
+    }
+
+    fn answer(&self, frame: ServerFrame) {
+        let _ = self.to_client.send(Ok(frame));
+    }
+}
+
+/// Welcomes every link at once, except on gateways scripted to refuse or shed.
+struct ScriptedGateways {
+    opened: mpsc::UnboundedSender<Opened>,
+    refuse: Mutex<HashMap<String, OpenError>>,
+    heartbeat: Duration,
+}
+
+struct ChannelWire {
+    to_server: mpsc::UnboundedSender<ClientFrame>,
+    from_server: mpsc::UnboundedReceiver<Result<ServerFrame, Broken>>,
+}
+
+impl Wire for ChannelWire {
+    fn write<'a>(&'a mut self, frame: &'a ClientFrame) -> BoxFuture<'a, Result<(), Broken>> {
+        let sent = self.to_server.send(frame.clone());
+        Box::pin(async move { sent.map_err(|_| Broken("the test hung up".into())) })
+    }
+
+    fn read(&mut self) -> BoxFuture<'_, Result<ServerFrame, Broken>> {
+        // `recv` is cancel-safe: a frame not yet taken stays in the channel.
+        Box::pin(async move {
+            match self.from_server.recv().await {
+                Some(frame) => frame,
+                None => Err(Broken("the test hung up".into())),
+            }
+        })
+    }
+
+    fn close(self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+}
+
+impl Connector for ScriptedGateways {
+    fn open(
+        &self,
+        endpoint: Candidate,
+        _token: AccessToken,
+        _resume: Option<Resume>,
+        _timeout: Duration,
+    ) -> BoxFuture<'static, Result<Link, OpenError>> {
+        if let Some(error) = self.refuse.lock().unwrap().get(&endpoint.id) {
+            let error = error.clone();
+            let _ = self.opened.send(Opened {
+                id: endpoint.id.clone(),
+                at: Instant::now(),
+                from_client: mpsc::unbounded_channel().1,
+                to_client: mpsc::unbounded_channel().0,
+            });
+            return Box::pin(async move { Err(error) });
+        }
+        let (to_server, from_client) = mpsc::unbounded_channel();
+        let (to_client, from_server) = mpsc::unbounded_channel();
+        let _ = self.opened.send(Opened {
+            id: endpoint.id.clone(),
+            at: Instant::now(),
+            from_client,
+            to_client,
+        });
+        let link = Link::new(
+            Box::new(ChannelWire {
+                to_server,
+                from_server,
+            }),
+            endpoint,
+            "session-1".into(),
+            self.heartbeat,
+            false,
+            Duration::from_millis(1),
+        );
+        Box::pin(async move { Ok(link) })
+    }
+
+    fn probe(&self, _url: String, _timeout: Duration) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(async { Err("not scripted".to_owned()) })
+    }
+}
+
+/// What the supervisor reported.
+#[derive(Default)]
+struct Recorded {
+    acked: Vec<String>,
+    refused: Vec<String>,
+}
+
+#[derive(Default)]
+struct RecordingSink(Mutex<Recorded>);
+
+impl ConnectionSink for RecordingSink {
+    fn cursor(&self) -> Option<u64> {
+        // No history kept: nothing to catch up over REST (there is no API in these tests).
+        None
+    }
+    fn apply_event(&self, _seq: u64, _event: &EventPayload) {}
+    fn acked(&self, client_msg_id: &str, _msg_id: String, _seq: u64) {
+        self.0.lock().unwrap().acked.push(client_msg_id.to_owned());
+    }
+    fn refused(&self, client_msg_id: &str, _reason: String) {
+        self.0
+            .lock()
+            .unwrap()
+            .refused
+            .push(client_msg_id.to_owned());
+    }
+    fn gap(&self, _after_seq: u64, _resumes_at_seq: u64) {}
+    fn connection(&self, _state: ConnectionState) {}
+    fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
+}
+
+/// One region, two gateways (`gw-a1` preferred), no API.
+fn config() -> DiscoveryConfig {
+    let gateway = |id: &str, priority| Endpoint {
+        id: id.into(),
+        url: format!("ws://127.0.0.1:1/{id}"),
+        priority,
+    };
+    DiscoveryConfig {
+        regions: vec![Region {
+            name: "a".into(),
+            gateways: vec![gateway("gw-a1", 0), gateway("gw-a2", 1)],
+            auth: Vec::new(),
+            api: Vec::new(),
+            media: Vec::new(),
+        }],
+        heartbeat_interval_ms: 10_000,
+        backoff: BackoffParams {
+            base_ms: 1_000,
+            cap_ms: 30_000,
+        },
+        ttl_s: 3_600,
+    }
+}
+
+struct Harness {
+    supervisor: SupervisorHandle,
+    opened: mpsc::UnboundedReceiver<Opened>,
+    sink: Arc<RecordingSink>,
+}
+
+impl Harness {
+    fn start(settings: ConnectionSettings, refuse: &[(&str, OpenError)]) -> Harness {
+        let (opened_tx, opened) = mpsc::unbounded_channel();
+        let connector = Arc::new(ScriptedGateways {
+            opened: opened_tx,
+            refuse: Mutex::new(
+                refuse
+                    .iter()
+                    .map(|(id, e)| ((*id).to_owned(), e.clone()))
+                    .collect(),
+            ),
+            heartbeat: Duration::from_secs(10),
+        });
+        let sink = Arc::new(RecordingSink::default());
+        let supervisor = SupervisorHandle::spawn_with(
+            &config(),
+            TokenSource::fixed(AccessToken::new("token")),
+            settings,
+            sink.clone(),
+            connector,
+        )
+        .expect("the configuration is usable");
+        Harness {
+            supervisor,
+            opened,
+            sink,
+        }
+    }
+
+    async fn next_link(&mut self) -> Opened {
+        self.opened.recv().await.expect("the supervisor stopped")
+    }
+}
+
+fn message(id: &str) -> Outgoing {
+    Outgoing {
+        client_msg_id: id.into(),
+        chat_id: "c-1".into(),
+        body: format!("body of {id}"),
+        attachments: Vec::new(),
+    }
+}
+
+fn sent_id(frame: &ClientFrame) -> Option<&str> {
+    match frame {
+        ClientFrame::Send { client_msg_id, .. } => Some(client_msg_id),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_link_is_pinged_after_the_heartbeat_and_left_after_the_pong_timeout() {
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut first = h.next_link().await;
+    assert_eq!(first.id, "gw-a1");
+    let (ping, pinged_at) = first.next().await;
+    assert!(matches!(ping, ClientFrame::Ping { .. }), "{ping:?}");
+    assert_eq!(
+        pinged_at - first.at,
+        Duration::from_secs(10),
+        "the heartbeat"
+    );
+    // The gateway says nothing more: a black hole.
+    let second = h.next_link().await;
+    assert_eq!(second.id, "gw-a2", "the next gateway, at once");
+    assert_eq!(
+        second.at - first.at,
+        Duration::from_secs(15),
+        "heartbeat (10 s) + pong timeout (5 s)"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answered_heartbeat_keeps_the_link() {
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut link = h.next_link().await;
+    for beat in 1..=3u32 {
+        let (frame, at) = link.next().await;
+        let ClientFrame::Ping { nonce } = frame else {
+            panic!("expected a ping, got {frame:?}");
+        };
+        assert_eq!(at - link.at, Duration::from_secs(10) * beat);
+        link.answer(ServerFrame::Pong { nonce });
+    }
+    assert!(
+        h.opened.try_recv().is_err(),
+        "no other gateway was tried while this one answered"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_ack_is_probed_and_the_message_goes_again_on_the_next_gateway_under_its_id() {
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut first = h.next_link().await;
+    h.supervisor.send(message("m1"));
+    let (frame, sent_at) = first.next().await;
+    assert_eq!(sent_id(&frame), Some("m1"));
+    let (probe, probed_at) = first.next().await;
+    assert!(matches!(probe, ClientFrame::Ping { .. }), "{probe:?}");
+    assert_eq!(
+        probed_at - sent_at,
+        Duration::from_secs(1),
+        "ack_probe_after"
+    );
+    let mut second = h.next_link().await;
+    assert_eq!(
+        second.at - sent_at,
+        Duration::from_millis(2_500),
+        "probe after 1 s + 1.5 s probe timeout: the figure of the black-hole benchmark"
+    );
+    let (again, _) = second.next().await;
+    assert_eq!(sent_id(&again), Some("m1"), "re-sent under the same id");
+    second.answer(ServerFrame::Ack {
+        client_msg_id: "m1".into(),
+        msg_id: "s-1".into(),
+        seq: 1,
+    });
+    // The ack reaches the sink once the supervisor's task has run: a bounded number of turns.
+    for _ in 0..1_000 {
+        if !h.sink.0.lock().unwrap().acked.is_empty() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(h.sink.0.lock().unwrap().acked, ["m1"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retryable_refusal_is_resent_no_sooner_than_the_servers_floor() {
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut link = h.next_link().await;
+    h.supervisor.send(message("m1"));
+    let (frame, _) = link.next().await;
+    assert_eq!(sent_id(&frame), Some("m1"));
+    let nacked_at = Instant::now();
+    link.answer(ServerFrame::Nack {
+        client_msg_id: "m1".into(),
+        code: ErrorCode::Overloaded,
+        message: "busy".into(),
+        retryable: true,
+        retry_after_ms: Some(7_000),
+    });
+    // Keep the link alive meanwhile; the resend is the first Send frame after the nack.
+    let resent_at = loop {
+        let (frame, at) = link.next().await;
+        match frame {
+            ClientFrame::Ping { nonce } => link.answer(ServerFrame::Pong { nonce }),
+            ClientFrame::Send { client_msg_id, .. } => {
+                assert_eq!(client_msg_id, "m1");
+                break at;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(
+        resent_at - nacked_at,
+        Duration::from_secs(7),
+        "the server's 7 s floor, not the client's own 2 s"
+    );
+    assert!(h.sink.0.lock().unwrap().refused.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gateway_that_sheds_load_is_not_asked_again_before_its_retry_after() {
+    let settings = ConnectionSettings {
+        retry: Some(RetryPolicy::outlast(
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+        )),
+        ..ConnectionSettings::default()
+    };
+    let shed = OpenError::Shed(Duration::from_secs(5));
+    let mut h = Harness::start(settings, &[("gw-a1", shed)]);
+    let first = h.next_link().await;
+    assert_eq!(first.id, "gw-a1");
+    let second = h.next_link().await;
+    assert_eq!(second.id, "gw-a2");
+    let waited = second.at - first.at;
+    assert!(
+        waited >= Duration::from_secs(5) && waited <= Duration::from_millis(5_200),
+        "the 5 s floor plus at most the 200 ms backoff cap, waited {waited:?}"
+    );
+}
