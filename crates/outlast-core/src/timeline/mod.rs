@@ -1,8 +1,8 @@
 //! The signed-in account's picture of its chats and messages, and the events each change causes.
 //!
-//! It lives in memory for now; the SQLite store (offline cache and durable outbox) will take its
-//! place behind the same operations, so every method here is one state change that returns the
-//! events to announce.
+//! It lives in memory, filled from the server and the store (the offline cache); every method
+//! is one state change that returns the events to announce. The user's own messages are in
+//! `own.rs`.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,8 @@ use crate::model::{
     Profile,
 };
 use crate::store::ChatMembers;
+
+mod own;
 
 struct Chat {
     chat_id: String,
@@ -238,15 +240,6 @@ impl Timeline {
 
     pub fn needs_history(&self, chat_id: &str) -> bool {
         self.chat(chat_id).is_some_and(|c| !c.history_loaded)
-    }
-
-    /// An own message as its chat shows it, by its client id.
-    pub fn own_message(&self, client_msg_id: &str) -> Option<ChatMessage> {
-        self.chats
-            .iter()
-            .flat_map(|c| c.messages.iter().rev())
-            .find(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
-            .cloned()
     }
 
     pub fn messages(&self, chat_id: &str) -> Vec<ChatMessage> {
@@ -498,175 +491,10 @@ impl Timeline {
         self.set_unread(chat_id, unread)
     }
 
-    /// A message the user just wrote, kept until the server acknowledges it.
-    pub fn add_pending(
-        &mut self,
-        chat_id: &str,
-        client_msg_id: String,
-        body: String,
-        now_ms: u64,
-        attachments: Vec<MessageAttachment>,
-    ) -> Option<(ChatMessage, Vec<CoreEvent>)> {
-        let message = ChatMessage {
-            client_msg_id: Some(client_msg_id),
-            msg_id: None,
-            chat_id: chat_id.to_owned(),
-            sender_id: self.me.user_id.clone(),
-            sender_name: self.me.display_name.clone(),
-            body,
-            sent_at_ms: now_ms,
-            seq: None,
-            state: MessageState::Pending,
-            failure: None,
-            own: true,
-            attachments,
-        };
-        let chat = self.chat_mut(chat_id)?;
-        chat.messages.push(message.clone());
-        let events = vec![
-            CoreEvent::MessageAdded {
-                message: message.clone(),
-            },
-            CoreEvent::ChatUpdated {
-                chat: summary(chat),
-            },
-        ];
-        Some((message, events))
-    }
-
-    /// A message left unsent by an earlier run: pending, or failed with its reason.
-    pub fn add_unsent(
-        &mut self,
-        chat_id: &str,
-        client_msg_id: String,
-        body: String,
-        written_at_ms: u64,
-        failure: Option<String>,
-        attachments: Vec<MessageAttachment>,
-    ) -> Vec<CoreEvent> {
-        // Started from the cache, the chat list may already show it (as a chat's last message).
-        let shown = self.chat(chat_id).is_some_and(|c| {
-            c.messages
-                .iter()
-                .any(|m| m.client_msg_id.as_deref() == Some(client_msg_id.as_str()))
-        });
-        if shown {
-            return match failure {
-                Some(reason) => self.mark_failed(&client_msg_id, reason),
-                None => self.mark_pending(&client_msg_id),
-            };
-        }
-        let Some((_, events)) = self.add_pending(
-            chat_id,
-            client_msg_id.clone(),
-            body,
-            written_at_ms,
-            attachments,
-        ) else {
-            return Vec::new();
-        };
-        match failure {
-            Some(reason) => self.mark_failed(&client_msg_id, reason),
-            None => events,
-        }
-    }
-
-    /// An own message's files changed (uploaded, or waiting for a reason).
-    pub fn set_attachments(
-        &mut self,
-        client_msg_id: &str,
-        attachments: Vec<MessageAttachment>,
-    ) -> Vec<CoreEvent> {
-        self.update_own(client_msg_id, |m| m.attachments = attachments)
-    }
-
-    /// The user changed the text of an unsent message.
-    pub fn edit_own(&mut self, client_msg_id: &str, body: String) -> Vec<CoreEvent> {
-        self.update_own(client_msg_id, |m| m.body = body)
-    }
-
-    /// The user retries a failed message: pending again.
-    pub fn mark_pending(&mut self, client_msg_id: &str) -> Vec<CoreEvent> {
-        self.update_own(client_msg_id, |m| {
-            m.state = MessageState::Pending;
-            m.failure = None;
-        })
-    }
-
-    /// The user deleted an unsent message.
-    pub fn remove_own(&mut self, client_msg_id: &str) -> Vec<CoreEvent> {
-        for chat in &mut self.chats {
-            if let Some(at) = chat.messages.iter().position(|m| {
-                m.client_msg_id.as_deref() == Some(client_msg_id) && m.msg_id.is_none()
-            }) {
-                chat.messages.remove(at);
-                return vec![
-                    CoreEvent::MessageRemoved {
-                        chat_id: chat.chat_id.clone(),
-                        client_msg_id: client_msg_id.to_owned(),
-                    },
-                    CoreEvent::ChatUpdated {
-                        chat: summary(chat),
-                    },
-                ];
-            }
-        }
-        Vec::new()
-    }
-
     /// An event this client does not apply (yet): only the cursor moves.
     pub fn skip_event(&mut self, seq: u64) -> Vec<CoreEvent> {
         self.advance_seq(seq);
         Vec::new()
-    }
-
-    /// The server stored our message.
-    pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
-        self.advance_seq(seq);
-        let events = self.update_own(client_msg_id, |m| {
-            m.msg_id = Some(msg_id.clone());
-            m.seq = Some(seq);
-            m.state = MessageState::Sent;
-            m.failure = None;
-        });
-        self.place_in_server_order(client_msg_id, seq, &msg_id);
-        events
-    }
-
-    /// An acknowledged message moves to where the server stored it: its ack may come after
-    /// later messages' (a lost ack, a resend), and the chat must read in server order. Messages
-    /// known only from history pages carry no sequence number; their server ids, which sort in
-    /// storage order (docs/protocol.md), place it among them.
-    fn place_in_server_order(&mut self, client_msg_id: &str, seq: u64, msg_id: &str) {
-        for chat in &mut self.chats {
-            let Some(from) = chat
-                .messages
-                .iter()
-                .position(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
-            else {
-                continue;
-            };
-            let message = chat.messages.remove(from);
-            let stored_later = |m: &ChatMessage| match m.seq.filter(|s| *s > 0) {
-                Some(s) => s > seq,
-                None => m.msg_id.as_deref().is_some_and(|id| id > msg_id),
-            };
-            let to = chat
-                .messages
-                .iter()
-                .position(|m| m.state == MessageState::Pending || stored_later(m))
-                .unwrap_or(chat.messages.len());
-            chat.messages.insert(to, message);
-            return;
-        }
-    }
-
-    /// The server refused our message for good.
-    pub fn mark_failed(&mut self, client_msg_id: &str, reason: String) -> Vec<CoreEvent> {
-        self.update_own(client_msg_id, |m| {
-            m.state = MessageState::Failed;
-            m.failure = Some(reason);
-        })
     }
 
     /// A message event from the server. Applied once however often it arrives.
@@ -739,30 +567,6 @@ impl Timeline {
                 chat: summary(chat),
             },
         ]
-    }
-
-    fn update_own(
-        &mut self,
-        client_msg_id: &str,
-        change: impl FnOnce(&mut ChatMessage),
-    ) -> Vec<CoreEvent> {
-        for chat in &mut self.chats {
-            if let Some(message) = chat
-                .messages
-                .iter_mut()
-                .find(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
-            {
-                change(message);
-                let message = message.clone();
-                return vec![
-                    CoreEvent::MessageUpdated { message },
-                    CoreEvent::ChatUpdated {
-                        chat: summary(chat),
-                    },
-                ];
-            }
-        }
-        Vec::new()
     }
 
     fn advance_seq(&mut self, seq: u64) {
@@ -840,213 +644,4 @@ fn summary(chat: &Chat) -> ChatSummary {
 }
 
 #[cfg(test)]
-mod tests {
-    use outlast_protocol::UserProfile;
-
-    use super::*;
-
-    fn profile(id: &str, name: &str) -> UserProfile {
-        UserProfile {
-            user_id: id.into(),
-            display_name: name.into(),
-        }
-    }
-
-    fn record(msg_id: &str, sender: &str, body: &str, at: u64) -> MessageRecord {
-        MessageRecord {
-            msg_id: msg_id.into(),
-            chat_id: "c-1".into(),
-            sender_id: sender.into(),
-            client_msg_id: None,
-            body: body.into(),
-            sent_at_ms: at,
-            attachments: vec![],
-        }
-    }
-
-    fn timeline() -> Timeline {
-        Timeline::new(
-            Profile {
-                user_id: "u-me".into(),
-                display_name: "Me".into(),
-            },
-            vec![
-                ChatInfo {
-                    chat_id: "c-1".into(),
-                    title: "Bob".into(),
-                    members: vec![profile("u-me", "Me"), profile("u-bob", "Bob")],
-                    last_message: Some(record("m-1", "u-bob", "hi", 100)),
-                    read_marks: vec![],
-                },
-                ChatInfo {
-                    chat_id: "c-2".into(),
-                    title: "Quiet".into(),
-                    members: vec![profile("u-me", "Me")],
-                    last_message: None,
-                    read_marks: vec![],
-                },
-            ],
-        )
-    }
-
-    #[test]
-    fn duplicate_events_are_applied_once() {
-        let mut t = timeline();
-        let first = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
-        let second = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
-        assert_eq!(first.len(), 2);
-        assert!(second.is_empty());
-        assert_eq!(t.messages("c-1").len(), 2);
-        assert_eq!(t.summaries()[0].unread_count, 1);
-    }
-
-    #[test]
-    fn pending_then_ack_keeps_one_message_and_advances_the_cursor() {
-        let mut t = timeline();
-        let (pending, events) = t
-            .add_pending("c-1", "cm-1".into(), "yo".into(), 300, vec![])
-            .unwrap();
-        assert_eq!(pending.state, MessageState::Pending);
-        assert!(matches!(events[0], CoreEvent::MessageAdded { .. }));
-        let events = t.mark_sent("cm-1", "m-9".into(), 5);
-        let CoreEvent::MessageUpdated { message } = &events[0] else {
-            panic!("{events:?}")
-        };
-        assert_eq!(message.state, MessageState::Sent);
-        assert_eq!(message.msg_id.as_deref(), Some("m-9"));
-        assert_eq!(t.last_seq(), 5);
-        // The same message echoed by the server (e.g. from another session) changes nothing new.
-        let mut echo = record("m-9", "u-me", "yo", 300);
-        echo.client_msg_id = Some("cm-1".into());
-        t.apply_remote(5, &echo);
-        assert_eq!(t.messages("c-1").len(), 2);
-    }
-
-    #[test]
-    fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
-        let mut t = timeline();
-        t.open("c-1");
-        t.add_pending("c-1", "cm-1".into(), "mine".into(), 300, vec![])
-            .unwrap();
-        t.apply_remote(1, &record("m-2", "u-bob", "theirs", 250));
-        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["hi", "theirs", "mine"]);
-        assert_eq!(t.summaries()[0].unread_count, 0);
-    }
-
-    #[test]
-    fn history_merges_without_duplicates() {
-        let mut t = timeline();
-        t.apply_remote(1, &record("m-2", "u-bob", "live", 200));
-        t.load_history(
-            "c-1",
-            vec![
-                record("m-0", "u-bob", "old", 50),
-                record("m-1", "u-bob", "hi", 100),
-            ],
-        );
-        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["old", "hi", "live"]);
-        assert!(!t.needs_history("c-1"));
-    }
-
-    #[test]
-    fn an_unsent_message_already_shown_from_the_cache_is_not_shown_twice() {
-        let me = Profile {
-            user_id: "u-me".into(),
-            display_name: "Me".into(),
-        };
-        let cached = ChatMessage {
-            client_msg_id: Some("cm-1".into()),
-            msg_id: None,
-            chat_id: "c-1".into(),
-            sender_id: "u-me".into(),
-            sender_name: "Me".into(),
-            body: "unsent".into(),
-            sent_at_ms: 100,
-            seq: None,
-            state: MessageState::Pending,
-            failure: None,
-            own: true,
-            attachments: vec![],
-        };
-        let mut t = Timeline::from_cache(
-            me,
-            vec![ChatSummary {
-                chat_id: "c-1".into(),
-                title: "Bob".into(),
-                member_names: vec!["Bob".into()],
-                last_message: Some(cached),
-                unread_count: 0,
-                muted: false,
-                pinned: false,
-            }],
-        );
-        t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None, vec![]);
-        assert_eq!(t.messages("c-1").len(), 1);
-        t.mark_sent("cm-1", "m-1".into(), 1);
-        assert_eq!(t.messages("c-1")[0].state, MessageState::Sent);
-    }
-
-    #[test]
-    fn a_late_ack_puts_the_message_back_in_server_order() {
-        let mut t = timeline();
-        for id in ["cm-1", "cm-2", "cm-3"] {
-            t.add_pending("c-1", id.into(), id.into(), 300, vec![])
-                .unwrap();
-        }
-        // The first ack was lost; the others came; the resend's ack brings the original seq.
-        t.mark_sent("cm-2", "m-11".into(), 11);
-        t.mark_sent("cm-3", "m-12".into(), 12);
-        t.mark_sent("cm-1", "m-10".into(), 10);
-        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["hi", "cm-1", "cm-2", "cm-3"]);
-    }
-
-    #[test]
-    fn a_late_ack_after_a_restart_is_placed_among_history_by_server_id() {
-        // After a restart the chat came from a history page (no sequence numbers): the message
-        // written before, whose ack was lost, is acknowledged only now, and belongs before the
-        // later one the page already showed.
-        let mut t = timeline();
-        t.load_history(
-            "c-1",
-            vec![
-                record("m-1", "u-bob", "hi", 100),
-                record("m-3", "u-me", "later one", 400),
-            ],
-        );
-        t.add_unsent(
-            "c-1",
-            "cm-1".into(),
-            "earlier one".into(),
-            300,
-            None,
-            vec![],
-        );
-        t.mark_sent("cm-1", "m-2".into(), 11);
-        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["hi", "earlier one", "later one"]);
-    }
-
-    #[test]
-    fn events_out_of_order_are_shown_in_server_order() {
-        let mut t = timeline();
-        t.apply_remote(3, &record("m-3", "u-bob", "third", 300));
-        t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
-        t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
-        let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
-        assert_eq!(bodies, ["hi", "second", "third"]);
-        assert_eq!(t.last_seq(), 3);
-    }
-
-    #[test]
-    fn chats_sort_by_latest_activity() {
-        let mut t = timeline();
-        assert_eq!(t.summaries()[0].chat_id, "c-1");
-        let mut r = record("m-3", "u-bob", "new", 999);
-        r.chat_id = "c-2".into();
-        t.apply_remote(1, &r);
-        assert_eq!(t.summaries()[0].chat_id, "c-2");
-    }
-}
+mod tests;
