@@ -49,16 +49,20 @@ fn the_content_security_policy_allows_no_inline_or_remote_script() {
     assert_eq!(security["freezePrototype"], true);
 }
 
-/// `invoke("name")` calls in the UI's only Tauri module.
+/// `call("name", …)` (its typed `invoke`) in the UI's only Tauri module.
 fn commands_the_ui_calls() -> BTreeSet<String> {
     let backend = read("ui/src/lib/backend.ts");
     backend
-        .match_indices("call<")
-        .filter_map(|(at, _)| {
-            let rest = &backend[at..];
-            let open = rest.find("(\"")? + 2;
-            let close = rest[open..].find('"')? + open;
-            Some(rest[open..close].to_owned())
+        .match_indices("call(\"")
+        .filter(|(at, _)| {
+            // `call(` itself, not the end of a longer name.
+            let before = backend[..*at].chars().next_back();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        })
+        .filter_map(|(at, found)| {
+            let open = at + found.len();
+            let close = backend[open..].find('"')? + open;
+            Some(backend[open..close].to_owned())
         })
         .collect()
 }

@@ -3,6 +3,8 @@
 //! (windows, tray, notifications, lock, logging, the embedded mock backend) are wired up here.
 //! No messenger logic lives in this crate.
 
+#[cfg(test)]
+mod command_bindings;
 mod commands;
 mod events;
 mod focus;

@@ -14,6 +14,7 @@
 import type { ChatMessage } from "../src/lib/bindings/ChatMessage";
 import type { ChatSummary } from "../src/lib/bindings/ChatSummary";
 import type { ConnectionState } from "../src/lib/bindings/ConnectionState";
+import type { Command, CommandArgs, CommandResult } from "../src/lib/bindings/Command";
 import type { CoreEvent } from "../src/lib/bindings/CoreEvent";
 import type { DataLocation } from "../src/lib/bindings/DataLocation";
 import type { IpcError } from "../src/lib/bindings/IpcError";
@@ -126,11 +127,11 @@ export type FakeControls = {
   /** Any Tauri event. */
   emitEvent(event: string, payload: unknown): void;
   /** The next call of `cmd` rejects with `error`. */
-  failNext(cmd: string, error: IpcError): void;
+  failNext(cmd: Command, error: IpcError): void;
   /** Calls of `cmd` wait (unanswered) until `release(cmd)`. */
-  hold(cmd: string): void;
+  hold(cmd: Command): void;
   /** Answers the held calls of `cmd`, and stops holding it. */
-  release(cmd: string): void;
+  release(cmd: Command): void;
   /** What pick_files answers next (the files the user chooses; [] is cancelling). */
   setPicked(paths: string[]): void;
   /** What the folder chooser of choose_download_folder answers next (null is cancelling). */
@@ -375,6 +376,7 @@ export function installFakeTauri(options: FakeOptions): void {
       last_message: null,
       unread_count: 0,
       muted: false,
+      pinned: false,
     });
     peerOf["chat-archive"] = "joon";
   }
@@ -792,6 +794,425 @@ export function installFakeTauri(options: FakeOptions): void {
   const calls: FakeControls["calls"] = [];
   const sent: ChatMessage[] = [];
 
+  /**
+   * The shell's commands, one handler each. The table is typed over `Command`, generated from
+   * the commands the shell registers (src/lib/bindings/Command.ts): a command missing here, or
+   * one the shell does not have, does not type-check, and each handler answers what its command
+   * resolves with. Arguments are as the UI sent them; handlers check them the way serde would.
+   */
+  const commands: { [C in Command]: (args: CommandArgs[C]) => CommandResult[C] } = {
+    session: () => session,
+    login: (args) => {
+      if (args.username === "me" && args.password === "secret") {
+        session = newSession(String(args.server));
+        return session;
+      }
+      throw { code: "auth_failed", message: "Wrong username or password", retryable: false } satisfies IpcError;
+    },
+    sign_in_hint: () => options.hint ?? { server: null, username: null, notice: null },
+    sign_out: () => {
+      session = null;
+      emitEvent("core-event", { type: "connection_changed", state: { state: "signed_out" } } satisfies CoreEvent);
+      if (options.signOutError) throw options.signOutError;
+      return null;
+    },
+    list_chats: () => {
+      requireSession();
+      requireUnlocked();
+      return sorted();
+    },
+    open_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      chat.unread_count = 0;
+      return messages[chat.chat_id];
+    },
+    send_message: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      const message: ChatMessage = {
+        client_msg_id: `cm-${sent.length + 1}`,
+        msg_id: null,
+        chat_id: chat.chat_id,
+        sender_id: me.user_id,
+        sender_name: me.display_name,
+        body: String(args.body),
+        sent_at_ms: Date.now(),
+        seq: null,
+        state: "pending",
+        failure: null,
+        own: true,
+        attachments: [],
+      };
+      messages[chat.chat_id].push(message);
+      chat.last_message = message;
+      sent.push(clone(message));
+      // Like the core may do: announce the message as an event too (the UI must not duplicate it).
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return message;
+    },
+    send_files: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      const paths = args.paths;
+      if (!Array.isArray(paths) || !paths.every((p) => typeof p === "string") || typeof args.body !== "string") {
+        throw "invalid args `paths` for command `send_files`";
+      }
+      if (paths.length === 0) throw lockError("invalid_input", "a message carries 1 to 10 files");
+      // Like the core: files wait (saying why) while the media service is down.
+      const waitingBecause =
+        services.media.state === "down" ? "the media service is down; the file uploads when it is back" : null;
+      const attachments = paths.map((p) => fileFrom(p, waitingBecause));
+      const message: ChatMessage = {
+        client_msg_id: `cm-${sent.length + 1}`,
+        msg_id: null,
+        chat_id: chat.chat_id,
+        sender_id: me.user_id,
+        sender_name: me.display_name,
+        // No caption: the core uses the file names.
+        body: args.body.trim() === "" ? attachments.map((f) => f.name).join(", ") : args.body,
+        sent_at_ms: Date.now(),
+        seq: null,
+        state: "pending",
+        failure: null,
+        own: true,
+        attachments,
+      };
+      messages[chat.chat_id].push(message);
+      chat.last_message = message;
+      sent.push(clone(message));
+      emit({ type: "message_added", message });
+      emit({ type: "chat_updated", chat });
+      return message;
+    },
+    pick_files: () => picked,
+    server_endpoints: () => {
+      requireSession();
+      requireUnlocked();
+      const region = (name: string, n: number): ServerEndpoints["regions"][number] => ({
+        name,
+        endpoints: [
+          { service: "gateway", id: `gw-${name}1`, url: `ws://127.0.0.1:77${n}1/gateway` },
+          { service: "gateway", id: `gw-${name}2`, url: `ws://127.0.0.1:77${n}2/gateway` },
+          { service: "api", id: `api-${name}1`, url: `http://127.0.0.1:77${n}5` },
+          { service: "auth", id: `auth-${name}1`, url: `http://127.0.0.1:77${n}6` },
+          { service: "media", id: `media-${name}1`, url: `http://127.0.0.1:77${n}7` },
+        ],
+      });
+      const listed: ServerEndpoints = {
+        server: session!.server,
+        source: { kind: "fresh" },
+        regions: [region("a", 1), region("b", 2)],
+      };
+      return listed;
+    },
+    data_location: () => {
+      requireUnlocked();
+      return dataLocation();
+    },
+    choose_download_folder: () => {
+      requireUnlocked();
+      if (pickedFolder !== null) downloadFolder = pickedFolder;
+      return dataLocation();
+    },
+    reset_download_folder: () => {
+      requireUnlocked();
+      downloadFolder = null;
+      return dataLocation();
+    },
+    open_folder: (args) => {
+      requireUnlocked();
+      if (args.which !== "data" && args.which !== "downloads") throw "invalid args `which` for command `open_folder`";
+      return null;
+    },
+    save_attachment: (args) => {
+      requireSession();
+      requireUnlocked();
+      const file = args.attachment as MessageAttachment | undefined;
+      if (!file || typeof file.name !== "string") throw "invalid args `attachment` for command `save_attachment`";
+      if (file.media_id === null) throw lockError("invalid_input", "that file has not been uploaded yet");
+      return `${downloadFolder ?? SYSTEM_DOWNLOADS}/${file.name}`;
+    },
+    mark_read: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      chat.unread_count = 0;
+      return chat;
+    },
+    read_marks: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      return (members[chat.chat_id] ?? []).map(
+        (id): MemberRead => ({
+          user_id: id,
+          display_name: people[id] ?? id,
+          read_up_to: readUpTo[chat.chat_id]?.[id] ?? null,
+        }),
+      );
+    },
+    load_older: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      const page = olderPages[chat.chat_id]?.shift() ??
+        (chat.chat_id === "chat-archive" ? archivePage() : null) ?? { messages: [], has_more: false, missing_above: null };
+      // Like the core's timeline: what was shown stays part of the chat.
+      insertMessages(chat.chat_id, 0, page.messages);
+      if (page.missing_above !== null) (gaps[chat.chat_id] ??= []).push(page.missing_above);
+      return page;
+    },
+    fill_gap: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      if (typeof args.above !== "string") throw "invalid args `above` for command `fill_gap`";
+      const key = `${chat.chat_id}|${args.above}`;
+      const filled = gapFills[key] ?? [];
+      delete gapFills[key];
+      const at = messages[chat.chat_id].findIndex((m) => m.msg_id === args.above);
+      insertMessages(chat.chat_id, at + 1, filled);
+      gaps[chat.chat_id] = (gaps[chat.chat_id] ?? []).filter((id) => id !== args.above);
+      return filled;
+    },
+    history_gaps: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      return gaps[chat.chat_id] ?? [];
+    },
+    set_muted: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (typeof args.muted !== "boolean") throw "invalid args `muted` for command `set_muted`";
+      const chat = chatOrReject(args.chatId);
+      chat.muted = args.muted;
+      emit({ type: "chat_updated", chat });
+      return chat;
+    },
+    set_pinned: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (typeof args.pinned !== "boolean") throw "invalid args `pinned` for command `set_pinned`";
+      const chat = chatOrReject(args.chatId);
+      chat.pinned = args.pinned;
+      emit({ type: "chat_updated", chat });
+      return chat;
+    },
+    search: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (typeof args.query !== "string") throw "invalid args `query` for command `search`";
+      if (args.chatId !== undefined && args.chatId !== null && typeof args.chatId !== "string") {
+        throw "invalid args `chatId` for command `search`";
+      }
+      return search(args.query, (args.chatId as string | null | undefined) ?? null);
+    },
+    retry_message: (args) => {
+      requireSession();
+      requireUnlocked();
+      const message = unsentOrReject(args.clientMsgId);
+      if (message.state !== "failed") throw lockError("invalid_input", "that message has not failed");
+      retry(message);
+      return null;
+    },
+    retry_all: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `retry_all`";
+      const failed = Object.values(messages)
+        .flat()
+        .filter((m) => m.own && m.state === "failed" && (args.chatId === null || m.chat_id === args.chatId));
+      for (const message of failed) retry(message);
+      return failed.length;
+    },
+    delete_message: (args) => {
+      requireSession();
+      requireUnlocked();
+      const message = unsentOrReject(args.clientMsgId);
+      const list = messages[message.chat_id];
+      list.splice(list.indexOf(message), 1);
+      const chat = chatOrReject(message.chat_id);
+      chat.last_message = list.at(-1) ?? null;
+      emit({ type: "message_removed", chat_id: message.chat_id, client_msg_id: message.client_msg_id! });
+      emit({ type: "chat_updated", chat });
+      return null;
+    },
+    open_chat_window: (args) => {
+      // The shell opens a window on index.html?chat=<id>; here the call is only recorded (in `calls`).
+      if (typeof args.chatId !== "string") throw "invalid args `chatId` for command `open_chat_window`";
+      return null;
+    },
+    people: () => {
+      requireSession();
+      requireUnlocked();
+      return Object.entries(people)
+        .map(([user_id, display_name]) => ({ user_id, display_name }) satisfies Person)
+        .sort((a, b) => a.display_name.localeCompare(b.display_name));
+    },
+    create_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      const title = typeof args.title === "string" ? args.title.trim() : "";
+      const ids = args.memberIds;
+      if (!Array.isArray(ids)) throw "invalid args `memberIds` for command `create_chat`";
+      if (title === "" || ids.length === 0 || ids.some((id) => typeof id !== "string" || !(id in people))) {
+        throw { code: "invalid_input", message: "a chat needs a title and known members", retryable: false } satisfies IpcError;
+      }
+      // Like the core: the server makes the chat, so it can't be done offline.
+      if (session!.connection.state !== "connected") {
+        throw { code: "offline", message: "not connected to the server", retryable: true } satisfies IpcError;
+      }
+      const chat: ChatSummary = {
+        chat_id: `chat-new-${nextChat++}`,
+        title,
+        member_names: [...(ids as string[]).map((id) => people[id]), me.display_name],
+        last_message: null,
+        unread_count: 0,
+        muted: false,
+        pinned: false,
+      };
+      chats.push(chat);
+      messages[chat.chat_id] = [];
+      members[chat.chat_id] = (ids as string[]).slice();
+      emit({ type: "chat_updated", chat });
+      return chat;
+    },
+    chat_list_painted: (args) => {
+      if (typeof args.chats !== "number") throw "invalid args `chats` for command `chat_list_painted`";
+      return null;
+    },
+    set_viewing: (args) => {
+      if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `set_viewing`";
+      return null;
+    },
+    get_settings: () => view(),
+    update_settings: (args) => {
+      const edit = checkEdit(args.settings);
+      if (edit.lock_idle_minutes > 1440) {
+        throw lockError("invalid_input", "lock after at most 1440 minutes of inactivity");
+      }
+      const { theme, language, ...rest } = clone(edit);
+      stored = { ...stored, ...rest, ...(theme === undefined ? {} : { theme }), ...(language === undefined ? {} : { language }) };
+      return view();
+    },
+    set_passcode: (args) => {
+      const next = checkNewPasscode(args.passcode);
+      if (passcode !== null && args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
+      passcode = next;
+      return null;
+    },
+    remove_passcode: (args) => {
+      if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+      if (args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
+      passcode = null;
+      setLocked(false);
+      return null;
+    },
+    lock_now: () => {
+      if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+      setLocked(true);
+      return null;
+    },
+    unlock: (args) => {
+      if (passcode === null) throw lockError("no_passcode", "set a passcode first");
+      const now = Date.now();
+      if (blockedUntil > now) {
+        const wait = Math.ceil((blockedUntil - now) / 1000);
+        throw lockError("too_many_attempts", `too many wrong passcodes; try again in ${wait} s`, true);
+      }
+      if (args.passcode !== passcode) {
+        wrongTries += 1;
+        if (wrongTries >= 5) blockedUntil = now + 30_000;
+        throw lockError("wrong_passcode", "wrong passcode");
+      }
+      wrongTries = 0;
+      setLocked(false);
+      return null;
+    },
+    is_locked: () => locked,
+    note_activity: () => null,
+    edit_message: (args) => {
+      requireSession();
+      requireUnlocked();
+      const message = unsentOrReject(args.clientMsgId);
+      if (typeof args.body !== "string") throw "invalid args `body` for command `edit_message`";
+      if (message.state !== "failed") {
+        throw lockError("invalid_input", "only a message the server refused can be edited before it is sent");
+      }
+      if (args.body.trim() === "") throw lockError("invalid_input", "a message can't be empty");
+      message.body = args.body;
+      retry(message);
+      return null;
+    },
+    open_link: (args) => {
+      checkLink(args.url);
+      return null;
+    },
+    save_draft: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      if (typeof args.body !== "string") throw "invalid args `body` for command `save_draft`";
+      if (args.body.trim() === "") drafts.delete(chat.chat_id);
+      else drafts.set(chat.chat_id, args.body);
+      return null;
+    },
+    drafts: () => {
+      requireSession();
+      requireUnlocked();
+      return [...drafts.entries()].sort();
+    },
+    tester_status: () => {
+      requireMock();
+      return testerStatus();
+    },
+    tester_set_fault: (args) => {
+      requireMock();
+      const chosen = selected(args.target);
+      const fault = checkFault(args.fault);
+      for (const listener of chosen) listener.fault = fault;
+      return testerStatus();
+    },
+    tester_play: (args) => {
+      requireMock();
+      if (typeof args.timeScale !== "number" || !(args.timeScale > 0)) {
+        throw "invalid args `timeScale` for command `tester_play`";
+      }
+      if (!scenarios.some((sc) => sc.name === args.name)) {
+        throw lockError("invalid_input", `no scenario ${JSON.stringify(args.name)}`);
+      }
+      playing = String(args.name);
+      return testerStatus();
+    },
+    tester_stop: () => {
+      requireMock();
+      playing = null;
+      return testerStatus();
+    },
+    reconnect_now: () => {
+      requireSession();
+      // Like the core: a wait is cut short and an attempt starts (while the
+      // session is being renewed, it only asks the sign-in service again).
+      const current = session!.connection;
+      if (current.state === "waiting" && !current.why.includes("renewing the session")) {
+        controls.setConnection({
+          state: "connecting",
+          endpoint: current.endpoint ?? connected.endpoint,
+          region: current.region ?? connected.region,
+          transport: "gateway",
+          why: "reconnecting now, as asked",
+        });
+      }
+      return null;
+    },
+  };
+
   async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     const waiting = holds.get(cmd);
     if (waiting) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -809,411 +1230,11 @@ export function installFakeTauri(options: FakeOptions): void {
       case "plugin:event|unlisten":
         listeners.delete(Number(args.eventId));
         return null;
-      case "session":
-        return session;
-      case "login": {
-        if (args.username === "me" && args.password === "secret") {
-          session = newSession(String(args.server));
-          return session;
-        }
-        throw { code: "auth_failed", message: "Wrong username or password", retryable: false } satisfies IpcError;
-      }
-      case "sign_in_hint":
-        return options.hint ?? { server: null, username: null, notice: null };
-      case "sign_out": {
-        session = null;
-        emitEvent("core-event", { type: "connection_changed", state: { state: "signed_out" } } satisfies CoreEvent);
-        if (options.signOutError) throw options.signOutError;
-        return null;
-      }
-      case "list_chats":
-        requireSession();
-        requireUnlocked();
-        return sorted();
-      case "open_chat": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        chat.unread_count = 0;
-        return messages[chat.chat_id];
-      }
-      case "send_message": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        const message: ChatMessage = {
-          client_msg_id: `cm-${sent.length + 1}`,
-          msg_id: null,
-          chat_id: chat.chat_id,
-          sender_id: me.user_id,
-          sender_name: me.display_name,
-          body: String(args.body),
-          sent_at_ms: Date.now(),
-          seq: null,
-          state: "pending",
-          failure: null,
-          own: true,
-          attachments: [],
-        };
-        messages[chat.chat_id].push(message);
-        chat.last_message = message;
-        sent.push(clone(message));
-        // Like the core may do: announce the message as an event too (the UI must not duplicate it).
-        emit({ type: "message_added", message });
-        emit({ type: "chat_updated", chat });
-        return message;
-      }
-      case "send_files": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        const paths = args.paths;
-        if (!Array.isArray(paths) || !paths.every((p) => typeof p === "string") || typeof args.body !== "string") {
-          throw "invalid args `paths` for command `send_files`";
-        }
-        if (paths.length === 0) throw lockError("invalid_input", "a message carries 1 to 10 files");
-        // Like the core: files wait (saying why) while the media service is down.
-        const waitingBecause =
-          services.media.state === "down" ? "the media service is down; the file uploads when it is back" : null;
-        const attachments = paths.map((p) => fileFrom(p, waitingBecause));
-        const message: ChatMessage = {
-          client_msg_id: `cm-${sent.length + 1}`,
-          msg_id: null,
-          chat_id: chat.chat_id,
-          sender_id: me.user_id,
-          sender_name: me.display_name,
-          // No caption: the core uses the file names.
-          body: args.body.trim() === "" ? attachments.map((f) => f.name).join(", ") : args.body,
-          sent_at_ms: Date.now(),
-          seq: null,
-          state: "pending",
-          failure: null,
-          own: true,
-          attachments,
-        };
-        messages[chat.chat_id].push(message);
-        chat.last_message = message;
-        sent.push(clone(message));
-        emit({ type: "message_added", message });
-        emit({ type: "chat_updated", chat });
-        return message;
-      }
-      case "pick_files":
-        return picked;
-      case "server_endpoints": {
-        requireSession();
-        requireUnlocked();
-        const region = (name: string, n: number): ServerEndpoints["regions"][number] => ({
-          name,
-          endpoints: [
-            { service: "gateway", id: `gw-${name}1`, url: `ws://127.0.0.1:77${n}1/gateway` },
-            { service: "gateway", id: `gw-${name}2`, url: `ws://127.0.0.1:77${n}2/gateway` },
-            { service: "api", id: `api-${name}1`, url: `http://127.0.0.1:77${n}5` },
-            { service: "auth", id: `auth-${name}1`, url: `http://127.0.0.1:77${n}6` },
-            { service: "media", id: `media-${name}1`, url: `http://127.0.0.1:77${n}7` },
-          ],
-        });
-        const listed: ServerEndpoints = {
-          server: session!.server,
-          source: { kind: "fresh" },
-          regions: [region("a", 1), region("b", 2)],
-        };
-        return listed;
-      }
-      case "data_location":
-        requireUnlocked();
-        return dataLocation();
-      case "choose_download_folder":
-        requireUnlocked();
-        if (pickedFolder !== null) downloadFolder = pickedFolder;
-        return dataLocation();
-      case "reset_download_folder":
-        requireUnlocked();
-        downloadFolder = null;
-        return dataLocation();
-      case "open_folder":
-        requireUnlocked();
-        if (args.which !== "data" && args.which !== "downloads") throw "invalid args `which` for command `open_folder`";
-        return null;
-      case "save_attachment": {
-        requireSession();
-        requireUnlocked();
-        const file = args.attachment as MessageAttachment | undefined;
-        if (!file || typeof file.name !== "string") throw "invalid args `attachment` for command `save_attachment`";
-        if (file.media_id === null) throw lockError("invalid_input", "that file has not been uploaded yet");
-        return `${downloadFolder ?? SYSTEM_DOWNLOADS}/${file.name}`;
-      }
-      case "mark_read": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        chat.unread_count = 0;
-        return chat;
-      }
-      case "read_marks": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        return (members[chat.chat_id] ?? []).map(
-          (id): MemberRead => ({
-            user_id: id,
-            display_name: people[id] ?? id,
-            read_up_to: readUpTo[chat.chat_id]?.[id] ?? null,
-          }),
-        );
-      }
-      case "load_older": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        const page = olderPages[chat.chat_id]?.shift() ??
-          (chat.chat_id === "chat-archive" ? archivePage() : null) ?? { messages: [], has_more: false, missing_above: null };
-        // Like the core's timeline: what was shown stays part of the chat.
-        insertMessages(chat.chat_id, 0, page.messages);
-        if (page.missing_above !== null) (gaps[chat.chat_id] ??= []).push(page.missing_above);
-        return page;
-      }
-      case "fill_gap": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        if (typeof args.above !== "string") throw "invalid args `above` for command `fill_gap`";
-        const key = `${chat.chat_id}|${args.above}`;
-        const filled = gapFills[key] ?? [];
-        delete gapFills[key];
-        const at = messages[chat.chat_id].findIndex((m) => m.msg_id === args.above);
-        insertMessages(chat.chat_id, at + 1, filled);
-        gaps[chat.chat_id] = (gaps[chat.chat_id] ?? []).filter((id) => id !== args.above);
-        return filled;
-      }
-      case "history_gaps": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        return gaps[chat.chat_id] ?? [];
-      }
-      case "set_muted": {
-        requireSession();
-        requireUnlocked();
-        if (typeof args.muted !== "boolean") throw "invalid args `muted` for command `set_muted`";
-        const chat = chatOrReject(args.chatId);
-        chat.muted = args.muted;
-        emit({ type: "chat_updated", chat });
-        return chat;
-      }
-      case "set_pinned": {
-        requireSession();
-        requireUnlocked();
-        if (typeof args.pinned !== "boolean") throw "invalid args `pinned` for command `set_pinned`";
-        const chat = chatOrReject(args.chatId);
-        chat.pinned = args.pinned;
-        emit({ type: "chat_updated", chat });
-        return chat;
-      }
-      case "search":
-        requireSession();
-        requireUnlocked();
-        if (typeof args.query !== "string") throw "invalid args `query` for command `search`";
-        if (args.chatId !== undefined && args.chatId !== null && typeof args.chatId !== "string") {
-          throw "invalid args `chatId` for command `search`";
-        }
-        return search(args.query, (args.chatId as string | null | undefined) ?? null);
-      case "retry_message": {
-        requireSession();
-        requireUnlocked();
-        const message = unsentOrReject(args.clientMsgId);
-        if (message.state !== "failed") throw lockError("invalid_input", "that message has not failed");
-        retry(message);
-        return null;
-      }
-      case "retry_all": {
-        requireSession();
-        requireUnlocked();
-        if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `retry_all`";
-        const failed = Object.values(messages)
-          .flat()
-          .filter((m) => m.own && m.state === "failed" && (args.chatId === null || m.chat_id === args.chatId));
-        for (const message of failed) retry(message);
-        return failed.length;
-      }
-      case "delete_message": {
-        requireSession();
-        requireUnlocked();
-        const message = unsentOrReject(args.clientMsgId);
-        const list = messages[message.chat_id];
-        list.splice(list.indexOf(message), 1);
-        const chat = chatOrReject(message.chat_id);
-        chat.last_message = list.at(-1) ?? null;
-        emit({ type: "message_removed", chat_id: message.chat_id, client_msg_id: message.client_msg_id! });
-        emit({ type: "chat_updated", chat });
-        return null;
-      }
-      case "open_chat_window":
-        // The shell opens a window on index.html?chat=<id>; here the call is only recorded (in `calls`).
-        if (typeof args.chatId !== "string") throw "invalid args `chatId` for command `open_chat_window`";
-        return null;
-      case "people":
-        requireSession();
-        requireUnlocked();
-        return Object.entries(people)
-          .map(([user_id, display_name]) => ({ user_id, display_name }) satisfies Person)
-          .sort((a, b) => a.display_name.localeCompare(b.display_name));
-      case "create_chat": {
-        requireSession();
-        requireUnlocked();
-        const title = typeof args.title === "string" ? args.title.trim() : "";
-        const ids = args.memberIds;
-        if (!Array.isArray(ids)) throw "invalid args `memberIds` for command `create_chat`";
-        if (title === "" || ids.length === 0 || ids.some((id) => typeof id !== "string" || !(id in people))) {
-          throw { code: "invalid_input", message: "a chat needs a title and known members", retryable: false } satisfies IpcError;
-        }
-        // Like the core: the server makes the chat, so it can't be done offline.
-        if (session!.connection.state !== "connected") {
-          throw { code: "offline", message: "not connected to the server", retryable: true } satisfies IpcError;
-        }
-        const chat: ChatSummary = {
-          chat_id: `chat-new-${nextChat++}`,
-          title,
-          member_names: [...(ids as string[]).map((id) => people[id]), me.display_name],
-          last_message: null,
-          unread_count: 0,
-          muted: false,
-          pinned: false,
-        };
-        chats.push(chat);
-        messages[chat.chat_id] = [];
-        members[chat.chat_id] = (ids as string[]).slice();
-        emit({ type: "chat_updated", chat });
-        return chat;
-      }
-      case "chat_list_painted":
-        if (typeof args.chats !== "number") throw "invalid args `chats` for command `chat_list_painted`";
-        return null;
-      case "set_viewing":
-        if (args.chatId !== null && typeof args.chatId !== "string") throw "invalid args `chatId` for command `set_viewing`";
-        return null;
-      case "get_settings":
-        return view();
-      case "update_settings": {
-        const edit = checkEdit(args.settings);
-        if (edit.lock_idle_minutes > 1440) {
-          throw lockError("invalid_input", "lock after at most 1440 minutes of inactivity");
-        }
-        const { theme, language, ...rest } = clone(edit);
-        stored = { ...stored, ...rest, ...(theme === undefined ? {} : { theme }), ...(language === undefined ? {} : { language }) };
-        return view();
-      }
-      case "set_passcode": {
-        const next = checkNewPasscode(args.passcode);
-        if (passcode !== null && args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
-        passcode = next;
-        return null;
-      }
-      case "remove_passcode": {
-        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
-        if (args.current !== passcode) throw lockError("wrong_passcode", "wrong passcode");
-        passcode = null;
-        setLocked(false);
-        return null;
-      }
-      case "lock_now":
-        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
-        setLocked(true);
-        return null;
-      case "unlock": {
-        if (passcode === null) throw lockError("no_passcode", "set a passcode first");
-        const now = Date.now();
-        if (blockedUntil > now) {
-          const wait = Math.ceil((blockedUntil - now) / 1000);
-          throw lockError("too_many_attempts", `too many wrong passcodes; try again in ${wait} s`, true);
-        }
-        if (args.passcode !== passcode) {
-          wrongTries += 1;
-          if (wrongTries >= 5) blockedUntil = now + 30_000;
-          throw lockError("wrong_passcode", "wrong passcode");
-        }
-        wrongTries = 0;
-        setLocked(false);
-        return null;
-      }
-      case "is_locked":
-        return locked;
-      case "note_activity":
-        return null;
-      case "edit_message": {
-        requireSession();
-        requireUnlocked();
-        const message = unsentOrReject(args.clientMsgId);
-        if (typeof args.body !== "string") throw "invalid args `body` for command `edit_message`";
-        if (message.state !== "failed") {
-          throw lockError("invalid_input", "only a message the server refused can be edited before it is sent");
-        }
-        if (args.body.trim() === "") throw lockError("invalid_input", "a message can't be empty");
-        message.body = args.body;
-        retry(message);
-        return null;
-      }
-      case "open_link":
-        checkLink(args.url);
-        return null;
-      case "save_draft": {
-        requireSession();
-        requireUnlocked();
-        const chat = chatOrReject(args.chatId);
-        if (typeof args.body !== "string") throw "invalid args `body` for command `save_draft`";
-        if (args.body.trim() === "") drafts.delete(chat.chat_id);
-        else drafts.set(chat.chat_id, args.body);
-        return null;
-      }
-      case "drafts":
-        requireSession();
-        requireUnlocked();
-        return [...drafts.entries()].sort();
-      case "tester_status":
-        requireMock();
-        return testerStatus();
-      case "tester_set_fault": {
-        requireMock();
-        const chosen = selected(args.target);
-        const fault = checkFault(args.fault);
-        for (const listener of chosen) listener.fault = fault;
-        return testerStatus();
-      }
-      case "tester_play": {
-        requireMock();
-        if (typeof args.timeScale !== "number" || !(args.timeScale > 0)) {
-          throw "invalid args `timeScale` for command `tester_play`";
-        }
-        if (!scenarios.some((sc) => sc.name === args.name)) {
-          throw lockError("invalid_input", `no scenario ${JSON.stringify(args.name)}`);
-        }
-        playing = String(args.name);
-        return testerStatus();
-      }
-      case "tester_stop":
-        requireMock();
-        playing = null;
-        return testerStatus();
-      case "reconnect_now": {
-        requireSession();
-        // Like the core: a wait is cut short and an attempt starts (while the
-        // session is being renewed, it only asks the sign-in service again).
-        const current = session!.connection;
-        if (current.state === "waiting" && !current.why.includes("renewing the session")) {
-          controls.setConnection({
-            state: "connecting",
-            endpoint: current.endpoint ?? connected.endpoint,
-            region: current.region ?? connected.region,
-            transport: "gateway",
-            why: "reconnecting now, as asked",
-          });
-        }
-        return null;
-      }
-      default:
-        // Tauri rejects unknown commands with a plain string.
-        throw `command ${cmd} not found`;
     }
+    // Tauri rejects unknown commands with a plain string.
+    if (!Object.hasOwn(commands, cmd)) throw `command ${cmd} not found`;
+    const handler = commands[cmd as Command] as (args: Record<string, unknown>) => unknown;
+    return handler(args);
   }
 
   w.__TAURI_INTERNALS__ = {

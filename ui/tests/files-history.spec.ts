@@ -2,6 +2,7 @@
 // through history (older pages, the start, gaps filled in place) and read
 // marks for the open chat.
 import type { ChatMessage } from "../src/lib/bindings/ChatMessage";
+import type { Command } from "../src/lib/bindings/Command";
 import type { OlderPage } from "../src/lib/bindings/OlderPage";
 import { callsOf, chatItem, expect, messageWith, messages, screenshots, test, type Page } from "./fixtures";
 
@@ -13,7 +14,7 @@ const files = (page: Page) => page.getByTestId("attachment");
 const log = (page: Page) => page.getByTestId("message-list");
 const bodies = (page: Page) => page.getByTestId("message-body").allTextContents();
 const setPicked = (page: Page, paths: string[]) => page.evaluate((paths) => window.__fake.setPicked(paths), paths);
-const callsFor = async (page: Page, cmd: string, chatId: string) =>
+const callsFor = async (page: Page, cmd: Command, chatId: string) =>
   (await callsOf(page, cmd)).filter((args) => args.chatId === chatId);
 
 test.describe("files", () => {

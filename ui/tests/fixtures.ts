@@ -1,6 +1,7 @@
 // What every spec file shares: the `app` fixture (the fake core installed and
 // the UI loaded) and small helpers for the page.
 import { test as base, expect, type Page } from "@playwright/test";
+import type { Command } from "../src/lib/bindings/Command";
 import { installFakeTauri, type FakeOptions } from "./fake-tauri";
 
 export { expect, type Page };
@@ -52,5 +53,5 @@ export const chatItem = (page: Page, chatId: string) =>
   page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
 
 /** Every call of one command, with its arguments. */
-export const callsOf = (page: Page, cmd: string) =>
+export const callsOf = (page: Page, cmd: Command) =>
   page.evaluate((cmd) => window.__fake.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);

@@ -6,6 +6,7 @@ import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
 
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatSummary } from "./bindings/ChatSummary";
+import type { Command, CommandArgs, CommandResult } from "./bindings/Command";
 import type { CoreEvent } from "./bindings/CoreEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
@@ -71,10 +72,18 @@ export function toIpcError(error: unknown): IpcError {
   return { code: "unknown", message: i18n.t.somethingWrong, retryable: false };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+/** A command's arguments: left out where it takes none (or only ones that may be left out). */
+type ArgsOf<C extends Command> = {} extends CommandArgs[C] ? [args?: CommandArgs[C]] : [args: CommandArgs[C]];
+
+/**
+ * Invokes a command the shell registers. `Command`, its arguments and its result are generated
+ * from the shell's command list and signatures (bindings/Command.ts), so a call to a command the
+ * shell does not have, with other arguments or expecting another result, does not type-check.
+ */
+async function call<C extends Command>(cmd: C, ...args: ArgsOf<C>): Promise<CommandResult[C]> {
   if (!hasCore()) throw noCore();
   try {
-    return await invoke<T>(cmd, args);
+    return await invoke<CommandResult[C]>(cmd, args[0]);
   } catch (error) {
     throw toIpcError(error);
   }
@@ -82,31 +91,31 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 /** The current session, or null when nobody is signed in. */
 export function session(): Promise<SessionInfo | null> {
-  return call<SessionInfo | null>("session");
+  return call("session");
 }
 
 export function login(server: string, username: string, password: string): Promise<SessionInfo> {
-  return call<SessionInfo>("login", { server, username, password });
+  return call("login", { server, username, password });
 }
 
 /** All chats, latest activity first. */
 export function listChats(): Promise<ChatSummary[]> {
-  return call<ChatSummary[]>("list_chats");
+  return call("list_chats");
 }
 
 /** A chat's history, oldest first. */
 export function openChat(chatId: string): Promise<ChatMessage[]> {
-  return call<ChatMessage[]>("open_chat", { chatId });
+  return call("open_chat", { chatId });
 }
 
 /** Asks the shell to open a chat in a window of its own (the same UI with `?chat=<id>`). */
 export async function openChatWindow(chatId: string): Promise<void> {
-  await call<null>("open_chat_window", { chatId });
+  await call("open_chat_window", { chatId });
 }
 
 /** The people the user can start a chat with. */
 export function people(): Promise<Person[]> {
-  return call<Person[]>("people");
+  return call("people");
 }
 
 /**
@@ -114,12 +123,12 @@ export function people(): Promise<Person[]> {
  * (`chat_updated` follows). Rejects (retryable) while offline.
  */
 export function createChat(title: string, memberIds: string[]): Promise<ChatSummary> {
-  return call<ChatSummary>("create_chat", { title, memberIds });
+  return call("create_chat", { title, memberIds });
 }
 
 /** Queues a message; resolves with it in state "pending". */
 export function sendMessage(chatId: string, body: string): Promise<ChatMessage> {
-  return call<ChatMessage>("send_message", { chatId, body });
+  return call("send_message", { chatId, body });
 }
 
 /**
@@ -128,82 +137,82 @@ export function sendMessage(chatId: string, body: string): Promise<ChatMessage> 
  * `message_updated` follows as they are.
  */
 export function sendFiles(chatId: string, body: string, paths: string[]): Promise<ChatMessage> {
-  return call<ChatMessage>("send_files", { chatId, body, paths });
+  return call("send_files", { chatId, body, paths });
 }
 
 /** Opens the system file chooser; resolves with the chosen paths ([] if cancelled). */
 export function pickFiles(): Promise<string[]> {
-  return call<string[]>("pick_files");
+  return call("pick_files");
 }
 
 /** Saves a received file into the Downloads folder; resolves with the path it was saved to. */
 export function saveAttachment(attachment: MessageAttachment): Promise<string> {
-  return call<string>("save_attachment", { attachment });
+  return call("save_attachment", { attachment });
 }
 
 /** The chat is on screen in a focused window: everything in it is read (the core coalesces calls). */
 export function markRead(chatId: string): Promise<ChatSummary> {
-  return call<ChatSummary>("mark_read", { chatId });
+  return call("mark_read", { chatId });
 }
 
 /** Older messages to show above what is on screen, oldest first. */
 export function loadOlder(chatId: string): Promise<OlderPage> {
-  return call<OlderPage>("load_older", { chatId });
+  return call("load_older", { chatId });
 }
 
 /** Fetches the messages missing just after message `above` (oldest first); rejects (retryable) while offline. */
 export function fillGap(chatId: string, above: string): Promise<ChatMessage[]> {
-  return call<ChatMessage[]>("fill_gap", { chatId, above });
+  return call("fill_gap", { chatId, above });
 }
 
 /** The chat's other members and how far each has read it; `read_mark_moved` events keep it current. */
 export function readMarks(chatId: string): Promise<MemberRead[]> {
-  return call<MemberRead[]>("read_marks", { chatId });
+  return call("read_marks", { chatId });
 }
 
 /** The signed-in server and every endpoint this session may use (Settings). */
 export function serverEndpoints(): Promise<ServerEndpoints> {
-  return call<ServerEndpoints>("server_endpoints");
+  return call("server_endpoints");
 }
 
 /** Where data and saved files are kept, and the space the data takes (Settings). */
 export function dataLocation(): Promise<DataLocation> {
-  return call<DataLocation>("data_location");
+  return call("data_location");
 }
 
 /** Opens the system folder chooser for saved files; resolves with the (maybe unchanged) location. */
 export function chooseDownloadFolder(): Promise<DataLocation> {
-  return call<DataLocation>("choose_download_folder");
+  return call("choose_download_folder");
 }
 
 /** Saved files go to the system's Downloads folder again. */
 export function resetDownloadFolder(): Promise<DataLocation> {
-  return call<DataLocation>("reset_download_folder");
+  return call("reset_download_folder");
 }
 
 /** Shows the data folder or the saved-files folder in the file manager. */
-export function openFolder(which: FolderKind): Promise<void> {
-  return call<void>("open_folder", { which });
+export async function openFolder(which: FolderKind): Promise<void> {
+  await call("open_folder", { which });
 }
 
 /** The messages of a chat after which history may still be missing. */
 export function historyGaps(chatId: string): Promise<string[]> {
-  return call<string[]>("history_gaps", { chatId });
+  return call("history_gaps", { chatId });
 }
 
 /** A message that failed for good is sent again (same client id); it turns pending via `message_updated`. */
 export async function retryMessage(clientMsgId: string): Promise<void> {
-  await call<null>("retry_message", { clientMsgId });
+  await call("retry_message", { clientMsgId });
 }
 
 /** Retries every failed message of one chat (or of all, with null); resolves with how many. */
 export function retryAll(chatId: string | null): Promise<number> {
-  return call<number>("retry_all", { chatId });
+  return call("retry_all", { chatId });
 }
 
 /** Deletes a message that was never sent (failed or waiting); `message_removed` follows. */
 export async function deleteMessage(clientMsgId: string): Promise<void> {
-  await call<null>("delete_message", { clientMsgId });
+  await call("delete_message", { clientMsgId });
 }
 
 /**
@@ -212,7 +221,7 @@ export async function deleteMessage(clientMsgId: string): Promise<void> {
  * `invalid_input` for an empty text or a message that has not failed.
  */
 export async function editMessage(clientMsgId: string, body: string): Promise<void> {
-  await call<null>("edit_message", { clientMsgId, body });
+  await call("edit_message", { clientMsgId, body });
 }
 
 /**
@@ -220,17 +229,17 @@ export async function editMessage(clientMsgId: string, body: string): Promise<vo
  * only and refuses (`invalid_input`) one that hides its host behind a user name.
  */
 export async function openLink(url: string): Promise<void> {
-  await call<null>("open_link", { url });
+  await call("open_link", { url });
 }
 
 /** Keeps what is typed in a chat's composer (empty: none); local, so it works offline. */
 export async function saveDraft(chatId: string, body: string): Promise<void> {
-  await call<null>("save_draft", { chatId, body });
+  await call("save_draft", { chatId, body });
 }
 
 /** Every chat's draft, as [chatId, text] pairs. */
 export function drafts(): Promise<[string, string][]> {
-  return call<[string, string][]>("drafts");
+  return call("drafts");
 }
 
 /** Longest search the core accepts (characters); longer ones reject with `invalid_input`. */
@@ -242,7 +251,7 @@ export const MAX_SEARCH_CHARS = 200;
  * U+0002 … U+0003.
  */
 export function search(query: string, chatId: string | null = null): Promise<SearchHit[]> {
-  return call<SearchHit[]>("search", chatId === null ? { query } : { query, chatId });
+  return call("search", chatId === null ? { query } : { query, chatId });
 }
 
 /**
@@ -250,70 +259,70 @@ export function search(query: string, chatId: string | null = null): Promise<Sea
  * session is being renewed, asks the sign-in service again).
  */
 export async function reconnectNow(): Promise<void> {
-  await call<null>("reconnect_now");
+  await call("reconnect_now");
 }
 
 /** What the sign-in screen can prefill (the last account), and why a new sign-in is needed. */
 export function signInHint(): Promise<SignInHint> {
-  return call<SignInHint>("sign_in_hint");
+  return call("sign_in_hint");
 }
 
 /** Signs out here and on the server; rejects with `keyring_error` if the kept sign-in could not be forgotten. */
 export async function signOut(): Promise<void> {
-  await call<null>("sign_out");
+  await call("sign_out");
 }
 
 /** Mutes or unmutes a chat; resolves with its updated summary. */
 export function setMuted(chatId: string, muted: boolean): Promise<ChatSummary> {
-  return call<ChatSummary>("set_muted", { chatId, muted });
+  return call("set_muted", { chatId, muted });
 }
 
 /** Keeps a chat at the top of the chat list or not (kept across restarts); the updated summary. */
 export function setPinned(chatId: string, pinned: boolean): Promise<ChatSummary> {
-  return call<ChatSummary>("set_pinned", { chatId, pinned });
+  return call("set_pinned", { chatId, pinned });
 }
 
 /** Tells the shell which chat this window shows (null: none), so it needs no notification. */
 export async function setViewing(chatId: string | null): Promise<void> {
-  await call<null>("set_viewing", { chatId });
+  await call("set_viewing", { chatId });
 }
 
 export function getSettings(): Promise<SettingsView> {
-  return call<SettingsView>("get_settings");
+  return call("get_settings");
 }
 
 /** Saves the settings; resolves with them as stored. */
 export function updateSettings(settings: SettingsEdit): Promise<SettingsView> {
-  return call<SettingsView>("update_settings", { settings });
+  return call("update_settings", { settings });
 }
 
 /** Sets the passcode (4 to 64 characters); changing it needs the current one. */
 export async function setPasscode(current: string | null, passcode: string): Promise<void> {
-  await call<null>("set_passcode", { current, passcode });
+  await call("set_passcode", { current, passcode });
 }
 
 /** Turns the lock off; needs the current passcode. */
 export async function removePasscode(current: string): Promise<void> {
-  await call<null>("remove_passcode", { current });
+  await call("remove_passcode", { current });
 }
 
 /** Locks now; rejects with `no_passcode` when no passcode is set. */
 export async function lockNow(): Promise<void> {
-  await call<null>("lock_now");
+  await call("lock_now");
 }
 
 /** Unlocks; rejects with `wrong_passcode` or `too_many_attempts`. */
 export async function unlock(passcode: string): Promise<void> {
-  await call<null>("unlock", { passcode });
+  await call("unlock", { passcode });
 }
 
 export function isLocked(): Promise<boolean> {
-  return call<boolean>("is_locked");
+  return call("is_locked");
 }
 
 /** The user did something: the idle lock starts counting again. */
 export async function noteActivity(): Promise<void> {
-  await call<null>("note_activity");
+  await call("note_activity");
 }
 
 /**
@@ -321,7 +330,7 @@ export async function noteActivity(): Promise<void> {
  * with the mock backend (`outlast --mock`); otherwise rejects with `invalid_input`.
  */
 export function testerStatus(): Promise<TesterStatus> {
-  return call<TesterStatus>("tester_status");
+  return call("tester_status");
 }
 
 /**
@@ -329,17 +338,17 @@ export function testerStatus(): Promise<TesterStatus> {
  * service ("service:gateway") or "all"; resolves with the new status.
  */
 export function testerSetFault(target: string, fault: string): Promise<TesterStatus> {
-  return call<TesterStatus>("tester_set_fault", { target, fault });
+  return call("tester_set_fault", { target, fault });
 }
 
 /** Mock mode: plays a shipped scenario, `timeScale` scenario seconds per real second. */
 export function testerPlay(name: string, timeScale: number): Promise<TesterStatus> {
-  return call<TesterStatus>("tester_play", { name, timeScale });
+  return call("tester_play", { name, timeScale });
 }
 
 /** Mock mode: stops the scenario playing (the faults stay as they are). */
 export function testerStop(): Promise<TesterStatus> {
-  return call<TesterStatus>("tester_stop");
+  return call("tester_stop");
 }
 
 /** Listens to one Tauri event; resolves (once subscribed) with an unsubscribe function. */
@@ -394,7 +403,7 @@ export function onResync(handler: (missed: number) => void): Promise<() => void>
  * here by `outlast-bench-launch`).
  */
 export async function chatListPainted(chats: number): Promise<void> {
-  await call<null>("chat_list_painted", { chats });
+  await call("chat_list_painted", { chats });
 }
 
 /** Subscribes to requests to open a chat (a notification was clicked). */
