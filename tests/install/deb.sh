@@ -48,7 +48,12 @@ echo "install-test: --version: $printed"
 log=$(mktemp)
 export HOME_BACKUP="$HOME"
 export HOME=$(mktemp -d)
-xvfb-run -a -s "-screen 0 1280x800x24" env RUST_LOG=info "$binary" --mock >"$log" 2>&1 &
+# In a session of its own (setsid: the runner leads a new process group) with a private D-Bus
+# session bus (dbus-run-session keeps it a child, where an autolaunched bus would daemonize away),
+# so the test ends exactly what it started, xvfb-run, its X server, the bus and the app, by
+# process group: never by name, which on a packager's desktop would also end their own Outlast.
+setsid xvfb-run -a -s "-screen 0 1280x800x24" \
+  dbus-run-session -- env RUST_LOG=info NO_AT_BRIDGE=1 "$binary" --mock >"$log" 2>&1 &
 runner=$!
 connected=0
 for _ in $(seq 1 600); do
@@ -56,7 +61,13 @@ for _ in $(seq 1 600); do
   kill -0 "$runner" 2>/dev/null || break
   sleep 0.1
 done
-pkill -f "$binary --mock" 2>/dev/null || true
+kill -TERM -- "-$runner" 2>/dev/null || true
+# Given 5 s to end politely, then ended for good.
+for _ in $(seq 1 50); do
+  kill -0 -- "-$runner" 2>/dev/null || break
+  sleep 0.1
+done
+kill -KILL -- "-$runner" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
 export HOME="$HOME_BACKUP"
 if [ "$connected" != 1 ]; then
