@@ -355,7 +355,7 @@ pub async fn open_thing<R: Runtime>(
     chat_id: String,
     mut paths: Option<Vec<std::path::PathBuf>>,
 ) -> Result<Vec<(String, usize)>, IpcError> {
-    todo!()
+    Ok(Vec::new())
 }
 
 #[tauri::command]

@@ -133,11 +133,16 @@ impl Shared {
         *current = store;
     }
 
+    /// Whether this session keeps a local database.
+    pub fn has_store(&self) -> bool {
+        self.has_store.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Queue a write for the next batch, which the session's writer task writes at most
     /// `WRITE_BEHIND` later, or at once when it is full. Never writes here: the connection's
     /// task calls this, and must not wait for SQLite.
     fn write_behind(&self, write: StoreWrite) {
-        if !self.has_store.load(std::sync::atomic::Ordering::Acquire) {
+        if !self.has_store() {
             return;
         }
         let Some(me) = self.read(|t| t.me().user_id.clone()) else {

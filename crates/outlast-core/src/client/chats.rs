@@ -26,8 +26,8 @@ impl Client {
         let newest = shared.read(|t| t.newest_stored(chat_id)).flatten();
         let mut unread = 0;
         if let Some(msg_id) = newest {
-            // The newest message may still wait in the write-behind queue.
-            shared.write_pending();
+            // (The store writes what waits behind the connection first: the newest message
+            // may be among it.)
             match shared.with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id)) {
                 Some(Ok(Some(recorded))) => {
                     unread = recorded.unread;
@@ -204,11 +204,10 @@ impl Client {
                 "a search is at most {MAX_QUERY_CHARS} characters"
             )));
         }
-        // Include what arrived in the last few milliseconds, and index what waits for the search
-        // index in small transactions first: the store is released between them, so a long
-        // backlog (after a big catch-up) never holds up the connection's writes.
+        // Index what waits for the search index in small transactions first (the store writes
+        // what arrived in the last few milliseconds before each): the store is released between
+        // them, so a long backlog (after a big catch-up) never holds up the connection's writes.
         let shared = &self.inner.shared;
-        shared.write_pending();
         while let Some(indexed) = shared.with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
         {
             if indexed? < crate::store::INDEX_CHUNK {

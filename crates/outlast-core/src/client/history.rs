@@ -87,7 +87,6 @@ impl Client {
             .zip(&names)
             .map(|(r, name)| (r, name.as_str()))
             .collect();
-        shared.write_pending();
         if let Some(Err(err)) =
             shared.with_store(|s| s.apply_history_page(chat_id, &records, page.has_more, &me))
         {
@@ -106,7 +105,6 @@ impl Client {
         let Some(before) = shared.read(|t| t.oldest_stored(chat_id)).flatten() else {
             return Ok(OlderPage::default());
         };
-        shared.write_pending();
         let cached = shared
             .with_store(|s| s.older_messages(chat_id, &before, OLDER_PAGE))
             .transpose()?
@@ -193,7 +191,6 @@ impl Client {
         let session = self.session()?;
         self.check_chat(chat_id)?;
         let shared = &self.inner.shared;
-        shared.write_pending();
         let upper = shared
             .with_store(|s| s.newer_neighbour(chat_id, above))
             .transpose()?
@@ -244,7 +241,6 @@ impl Client {
     /// While the server cannot be asked: show the chat from the local cache.
     fn show_cached(&self, chat_id: &str) {
         let shared = &self.inner.shared;
-        shared.write_pending();
         match shared.with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE)) {
             Some(Ok(cached)) => {
                 shared.update(|t| (t.load_cached(chat_id, cached), Vec::new()));

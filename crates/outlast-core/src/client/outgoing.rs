@@ -136,7 +136,7 @@ impl Client {
             })
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
-        let op = Operation::send_message(&entry);
+        let op = Operation::send_message(entry);
         shared.outbox().apply(|q| ((), q.submit(op)));
         Ok(message)
     }
@@ -146,15 +146,14 @@ impl Client {
     pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
         self.session()?;
         let shared = &self.inner.shared;
-        self.queued(client_msg_id)?;
+        self.check_queued(client_msg_id)?;
         shared
             .with_store(|s| s.retry(client_msg_id))
             .ok_or_else(no_cache)??;
         shared.update(|t| ((), t.mark_pending(client_msg_id)));
-        shared.outbox().apply(|q| match q.retry(client_msg_id) {
-            Ok(requests) => (Ok(()), requests),
-            Err(err) => (Err(err), Vec::new()),
-        })?;
+        shared
+            .outbox()
+            .try_apply(|q| q.retry(client_msg_id).map(|requests| ((), requests)))?;
         // Its files may still need uploading (a file refusal failed it).
         shared.uploads_wanted();
         Ok(())
@@ -199,7 +198,7 @@ impl Client {
     pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
         self.session()?;
         let shared = &self.inner.shared;
-        self.queued(client_msg_id)?;
+        self.check_queued(client_msg_id)?;
         let account_dir = shared
             .with_store(|s| {
                 s.cancel(client_msg_id)
@@ -211,10 +210,7 @@ impl Client {
             let _ = std::fs::remove_dir_all(dir.join(OUTBOX_FILES).join(client_msg_id));
         }
         shared.update(|t| ((), t.remove_own(client_msg_id)));
-        shared.outbox().apply(|q| match q.cancel(client_msg_id) {
-            Ok((_, requests)) => (Ok(()), requests),
-            Err(err) => (Err(err), Vec::new()),
-        })?;
+        shared.outbox().try_apply(|q| q.cancel(client_msg_id))?;
         Ok(())
     }
 
@@ -241,22 +237,27 @@ impl Client {
             .flatten()
     }
 
-    /// The queued operation `client_msg_id` (unsent messages are kept in the local cache, so a
-    /// client without one has none to act on).
-    fn queued(&self, client_msg_id: &str) -> Result<Operation, CoreError> {
+    /// `client_msg_id` is an operation in the queue (unsent messages are kept in the local cache,
+    /// so a client without one has none to act on).
+    fn check_queued(&self, client_msg_id: &str) -> Result<(), CoreError> {
         self.require_cache()?;
-        self.inner
+        let queued = self
+            .inner
             .shared
             .outbox()
-            .read(|q| q.get(client_msg_id).cloned())
-            .ok_or_else(|| OpError::NotQueued.into())
+            .read(|q| q.get(client_msg_id).is_some());
+        if queued {
+            Ok(())
+        } else {
+            Err(OpError::NotQueued.into())
+        }
     }
 
     fn require_cache(&self) -> Result<(), CoreError> {
-        self.inner
-            .shared
-            .with_store(|_| Ok(()))
-            .ok_or_else(no_cache)?
-            .map_err(CoreError::from)
+        if self.inner.shared.has_store() {
+            Ok(())
+        } else {
+            Err(no_cache())
+        }
     }
 }

@@ -454,6 +454,14 @@ impl Client {
             .with_store(|s| s.unsent_read_marks())
             .transpose()?
             .unwrap_or_default();
+        // Read marks and uploads retry on the same schedule while their service is down.
+        let background_retry = self
+            .inner
+            .options
+            .connection
+            .background_retry
+            .clone()
+            .unwrap_or_else(crate::read_marks::default_retry);
         let read_queue = Arc::new(ReadQueue::default());
         read_queue.reset(unsent_marks);
         tasks.push(tokio::spawn(
@@ -462,13 +470,7 @@ impl Client {
                 shared: shared.clone(),
                 api: api.clone(),
                 tokens: tokens.clone(),
-                retry: self
-                    .inner
-                    .options
-                    .connection
-                    .background_retry
-                    .clone()
-                    .unwrap_or_else(crate::read_marks::default_retry),
+                retry: background_retry.clone(),
             }
             .run(),
         ));
@@ -497,13 +499,7 @@ impl Client {
                 shared: shared.clone(),
                 media: media.clone(),
                 tokens: tokens.clone(),
-                retry: self
-                    .inner
-                    .options
-                    .connection
-                    .background_retry
-                    .clone()
-                    .unwrap_or_else(crate::read_marks::default_retry),
+                retry: background_retry.clone(),
             }
             .run(),
         ));

@@ -43,8 +43,8 @@ pub(crate) struct Operation {
 
 impl Operation {
     /// A message the user just wrote.
-    pub fn send_message(entry: &OutboxEntry) -> Operation {
-        Operation::restored(entry.clone(), None)
+    pub fn send_message(entry: OutboxEntry) -> Operation {
+        Operation::restored(entry, None)
     }
 
     /// An operation kept by an earlier run, refused with `failure` if it was.
@@ -90,12 +90,13 @@ impl Operation {
 
     /// What the connection sends for it (protocol v1's `send` frame).
     pub fn outgoing(&self) -> Outgoing {
-        let entry = self.entry();
+        let Action::SendMessage { body, files } = &self.action;
         Outgoing {
-            attachments: entry.attachments(),
-            client_msg_id: entry.client_msg_id,
-            chat_id: entry.chat_id,
-            body: entry.body,
+            client_msg_id: self.id.clone(),
+            chat_id: self.chat_id.clone(),
+            body: body.clone(),
+            // Only uploaded files are referenced; a message goes once all of them are.
+            attachments: files.iter().filter_map(OutboxFile::attachment).collect(),
         }
     }
 

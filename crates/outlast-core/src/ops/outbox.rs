@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::operation::Request;
+use super::operation::{OpError, Request};
 use super::queue::OpQueue;
 use crate::connection::Submitter;
 
@@ -42,6 +42,18 @@ impl Outbox {
         let (result, requests) = input(&mut state.queue);
         state.hand_over(requests);
         result
+    }
+
+    /// Apply an input that the queue may refuse (a retry or cancel of something not queued):
+    /// nothing is handed over then.
+    pub fn try_apply<R>(
+        &self,
+        input: impl FnOnce(&mut OpQueue) -> Result<(R, Vec<Request>), OpError>,
+    ) -> Result<R, OpError> {
+        let mut state = self.lock();
+        let (result, requests) = input(&mut state.queue)?;
+        state.hand_over(requests);
+        Ok(result)
     }
 
     /// Read the queue.

@@ -9,11 +9,20 @@ use crate::store::OutboxEntry;
 /// Every outgoing operation not yet completed, per chat in the order the user took them.
 #[derive(Debug, Default)]
 pub(crate) struct OpQueue {
-    chats: HashMap<String, VecDeque<Queued>>,
+    chats: HashMap<String, ChatOps>,
     /// Which chat each operation is in.
     chat_of: HashMap<String, String>,
     /// The next operation's place in the order written across all chats.
     next_order: u64,
+}
+
+/// One chat's operations, in the order written.
+#[derive(Debug, Default)]
+struct ChatOps {
+    ops: VecDeque<Queued>,
+    /// How many at the front are submitted: deciding what may go starts after them, so a burst
+    /// of thousands in one chat costs one step per operation, not a walk of all before it.
+    submitted: usize,
 }
 
 #[derive(Debug)]
@@ -50,9 +59,10 @@ impl OpQueue {
     /// One of an operation's files is on the media service as `media_id`. Once all are, it may
     /// go, in its place.
     pub fn file_uploaded(&mut self, id: &str, position: usize, media_id: &str) -> Vec<Request> {
-        let Some(op) = self.find_mut(id) else {
+        let Some((chat, at)) = self.locate(id) else {
             return Vec::new();
         };
+        let op = &mut chat.ops[at].op;
         let Action::SendMessage { files, .. } = &mut op.action;
         if let Some(file) = files.get_mut(position) {
             file.media_id = Some(media_id.to_owned());
@@ -64,46 +74,37 @@ impl OpQueue {
     /// The server has it: the operation is complete and leaves the queue. Returns it, or `None`
     /// if it was not here (an ack for an earlier run's message, or a duplicate ack).
     pub fn acked(&mut self, id: &str) -> Option<Operation> {
-        let chat_id = self.chat_of.remove(id)?;
-        let ops = self.chats.get_mut(&chat_id)?;
-        // Acks come in the order operations were submitted: almost always the first, so a
-        // flush of thousands stays linear.
-        let at = if ops.front().is_some_and(|q| q.op.id == id) {
-            0
-        } else {
-            ops.iter().position(|q| q.op.id == id)?
-        };
-        let done = ops.remove(at).map(|q| q.op);
-        if ops.is_empty() {
-            self.chats.remove(&chat_id);
-        }
-        done
+        let (chat, at) = self.locate(id)?;
+        let done = chat.remove(at)?;
+        self.forget(id);
+        Some(done)
     }
 
     /// The server (or the media service, for a file) refused it for good: it holds its chat.
     /// `false` if it was not here.
     pub fn refused(&mut self, id: &str, reason: String) -> bool {
-        match self.find_mut(id) {
-            Some(op) => {
-                op.state = Lifecycle::Refused { reason };
-                true
-            }
-            None => false,
-        }
+        let Some((chat, at)) = self.locate(id) else {
+            return false;
+        };
+        chat.ops[at].op.state = Lifecycle::Refused { reason };
+        chat.submitted = chat.submitted.min(at);
+        true
     }
 
     /// Try it again under the same key, with the chat's operations held behind it following in
     /// order. Also re-submits one that is merely waiting for an answer.
     pub fn retry(&mut self, id: &str) -> Result<Vec<Request>, OpError> {
-        let op = self.find_mut(id).ok_or(OpError::NotQueued)?;
-        op.state = Lifecycle::Queued;
-        let chat_id = op.chat_id.clone();
+        let (chat, at) = self.locate(id).ok_or(OpError::NotQueued)?;
+        chat.ops[at].op.state = Lifecycle::Queued;
+        chat.submitted = chat.submitted.min(at);
+        let chat_id = chat.ops[at].op.chat_id.clone();
         Ok(self.dispatch(&chat_id))
     }
 
     /// Change the text of a message the server refused (before it is tried again).
     pub fn edit(&mut self, id: &str, new_body: &str) -> Result<(), OpError> {
-        let op = self.find_mut(id).ok_or(OpError::NotQueued)?;
+        let (chat, at) = self.locate(id).ok_or(OpError::NotQueued)?;
+        let op = &mut chat.ops[at].op;
         if !op.is_refused() {
             return Err(OpError::NotRefused);
         }
@@ -115,17 +116,10 @@ impl OpQueue {
     /// The user dropped it before the server had it. Its chat's later operations go once
     /// nothing refused is left before them.
     pub fn cancel(&mut self, id: &str) -> Result<(Operation, Vec<Request>), OpError> {
-        let chat_id = self.chat_of.remove(id).ok_or(OpError::NotQueued)?;
-        let ops = self.chats.get_mut(&chat_id).ok_or(OpError::NotQueued)?;
-        let at = ops
-            .iter()
-            .position(|q| q.op.id == id)
-            .ok_or(OpError::NotQueued)?;
-        let op = ops.remove(at).map(|q| q.op).ok_or(OpError::NotQueued)?;
-        let requests = self.dispatch(&chat_id);
-        if self.chats.get(&chat_id).is_some_and(VecDeque::is_empty) {
-            self.chats.remove(&chat_id);
-        }
+        let (chat, at) = self.locate(id).ok_or(OpError::NotQueued)?;
+        let op = chat.remove(at).ok_or(OpError::NotQueued)?;
+        self.forget(id);
+        let requests = self.dispatch(&op.chat_id);
         Ok((op, requests))
     }
 
@@ -133,6 +127,7 @@ impl OpQueue {
         let chat_id = self.chat_of.get(id)?;
         self.chats
             .get(chat_id)?
+            .ops
             .iter()
             .find(|q| q.op.id == id)
             .map(|q| &q.op)
@@ -140,7 +135,7 @@ impl OpQueue {
 
     /// Every operation not complete, in the order written.
     pub fn all(&self) -> Vec<&Operation> {
-        let mut all: Vec<&Queued> = self.chats.values().flatten().collect();
+        let mut all: Vec<&Queued> = self.chats.values().flat_map(|c| &c.ops).collect();
         all.sort_by_key(|q| q.order);
         all.into_iter().map(|q| &q.op).collect()
     }
@@ -170,16 +165,30 @@ impl OpQueue {
         self.chats
             .entry(op.chat_id.clone())
             .or_default()
+            .ops
             .push_back(Queued { order, op });
     }
 
-    fn find_mut(&mut self, id: &str) -> Option<&mut Operation> {
-        let chat_id = self.chat_of.get(id)?;
-        self.chats
-            .get_mut(chat_id)?
-            .iter_mut()
-            .find(|q| q.op.id == id)
-            .map(|q| &mut q.op)
+    /// The chat holding operation `id`, and its place there.
+    fn locate(&mut self, id: &str) -> Option<(&mut ChatOps, usize)> {
+        let chat = self.chats.get_mut(self.chat_of.get(id)?)?;
+        // Acks come in the order operations were submitted: almost always the first, so a
+        // flush of thousands stays linear.
+        let at = if chat.ops.front().is_some_and(|q| q.op.id == id) {
+            0
+        } else {
+            chat.ops.iter().position(|q| q.op.id == id)?
+        };
+        Some((chat, at))
+    }
+
+    /// Operation `id` has left the queue: drop its chat's entry if nothing else is there.
+    fn forget(&mut self, id: &str) {
+        if let Some(chat_id) = self.chat_of.remove(id) {
+            if self.chats.get(&chat_id).is_some_and(|c| c.ops.is_empty()) {
+                self.chats.remove(&chat_id);
+            }
+        }
     }
 
     /// The one rule for what may go: in the chat's order, every queued operation up to the
@@ -187,10 +196,13 @@ impl OpQueue {
     /// outcome or a retry puts it back.
     fn dispatch(&mut self, chat_id: &str) -> Vec<Request> {
         let mut requests = Vec::new();
-        let Some(ops) = self.chats.get_mut(chat_id) else {
+        let Some(chat) = self.chats.get_mut(chat_id) else {
             return requests;
         };
-        for queued in ops.iter_mut() {
+        // Everything before `submitted` is submitted; past it, the walk may still meet submitted
+        // operations (after a retry of an earlier one), which stay as they are. Every operation
+        // the walk passes is submitted, so the prefix grows with it.
+        for queued in chat.ops.iter_mut().skip(chat.submitted) {
             let op = &mut queued.op;
             match op.state {
                 Lifecycle::Refused { .. } => break,
@@ -201,7 +213,18 @@ impl OpQueue {
                     requests.push(Request::Submit(op.clone()));
                 }
             }
+            chat.submitted += 1;
         }
         requests
+    }
+}
+
+impl ChatOps {
+    fn remove(&mut self, at: usize) -> Option<Operation> {
+        let removed = self.ops.remove(at)?;
+        if at < self.submitted {
+            self.submitted -= 1;
+        }
+        Some(removed.op)
     }
 }

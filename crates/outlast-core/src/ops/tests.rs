@@ -30,7 +30,7 @@ fn with_files(id: &str, chat: &str, n: usize) -> OutboxEntry {
 }
 
 fn send(e: &OutboxEntry) -> Operation {
-    Operation::send_message(e)
+    Operation::send_message(e.clone())
 }
 
 /// The ids a batch of requests submits, in order.
@@ -179,4 +179,18 @@ fn a_flush_of_ten_thousand_leaves_nothing_behind() {
         assert!(q.acked(&format!("m{n}")).is_some());
     }
     assert!(q.all().is_empty());
+}
+
+#[test]
+fn after_acks_out_of_order_a_refusal_still_holds_and_a_retry_sends_only_what_waits() {
+    let mut q = OpQueue::default();
+    for id in ["m1", "m2", "m3"] {
+        q.submit(send(&entry(id, "c1")));
+    }
+    q.acked("m2");
+    q.refused("m1", "refused".into());
+    assert_eq!(q.submit(send(&entry("m4", "c1"))), [], "held behind m1");
+    // m3 is still out with the connection: it is not handed over twice.
+    assert_eq!(submitted(&q.retry("m1").unwrap()), ["m1", "m4"]);
+    assert_eq!(submitted(&q.submit(send(&entry("m5", "c1")))), ["m5"]);
 }

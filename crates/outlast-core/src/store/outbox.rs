@@ -25,14 +25,7 @@ impl OutboxEntry {
     pub fn attachments(&self) -> Vec<outlast_protocol::Attachment> {
         self.files
             .iter()
-            .filter_map(|f| {
-                Some(outlast_protocol::Attachment {
-                    media_id: f.media_id.clone()?,
-                    name: f.name.clone(),
-                    size: f.size,
-                    mime: f.mime.clone(),
-                })
-            })
+            .filter_map(OutboxFile::attachment)
             .collect()
     }
 
@@ -54,6 +47,16 @@ pub struct OutboxFile {
 }
 
 impl OutboxFile {
+    /// How a message references it once uploaded; `None` before.
+    pub fn attachment(&self) -> Option<outlast_protocol::Attachment> {
+        Some(outlast_protocol::Attachment {
+            media_id: self.media_id.clone()?,
+            name: self.name.clone(),
+            size: self.size,
+            mime: self.mime.clone(),
+        })
+    }
+
     pub fn shown(&self) -> MessageAttachment {
         MessageAttachment {
             name: self.name.clone(),
