@@ -11,6 +11,7 @@ use outlast_protocol::{
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use crate::domain::{Chat, HistoryPage};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
@@ -107,13 +108,14 @@ impl ApiClient {
         }
     }
 
-    pub async fn chats(&self, token: &AccessToken) -> Result<ChatsResponse, CoreError> {
+    pub async fn chats(&self, token: &AccessToken) -> Result<Vec<Chat>, CoreError> {
         let result = self
             .get(self.url("v1/chats"))
             .bearer_auth(token.expose())
             .send()
             .await;
-        self.decode(result).await
+        let answer: ChatsResponse = self.decode(result).await?;
+        Ok(answer.chats.into_iter().map(Chat::from).collect())
     }
 
     /// `GET /v1/chats/{chat_id}/messages`: the newest `limit` messages, or with `before` the
@@ -124,7 +126,7 @@ impl ApiClient {
         chat_id: &str,
         before: Option<&str>,
         limit: usize,
-    ) -> Result<MessagesPage, CoreError> {
+    ) -> Result<HistoryPage, CoreError> {
         let mut url = self.chat_url(chat_id, "messages")?;
         url.query_pairs_mut()
             .append_pair("limit", &limit.to_string());
@@ -132,7 +134,8 @@ impl ApiClient {
             url.query_pairs_mut().append_pair("before", before);
         }
         let result = self.get(url).bearer_auth(token.expose()).send().await;
-        self.decode(result).await
+        let page: MessagesPage = self.decode(result).await?;
+        Ok(page.into())
     }
 
     /// `POST /v1/chats`: start a group chat with `member_ids` (the creator is always in it).
@@ -141,7 +144,7 @@ impl ApiClient {
         token: &AccessToken,
         title: &str,
         member_ids: &[String],
-    ) -> Result<ChatInfo, CoreError> {
+    ) -> Result<Chat, CoreError> {
         let request = CreateChatRequest {
             title: title.to_owned(),
             member_ids: member_ids.to_vec(),
@@ -152,7 +155,8 @@ impl ApiClient {
             .json(&request)
             .send()
             .await;
-        self.decode(result).await
+        let chat: ChatInfo = self.decode(result).await?;
+        Ok(chat.into())
     }
 
     /// `POST /v1/chats/{chat_id}/read`: the user has read up to `msg_id`.

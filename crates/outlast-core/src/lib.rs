@@ -5,11 +5,13 @@
 //! the account's chats and messages; see `docs/architecture.md`.
 
 mod api;
+pub mod backend;
 mod client;
 mod clock;
 pub mod connection;
 pub mod credentials;
 mod discovery_cache;
+pub mod domain;
 mod endpoint_list;
 mod error;
 mod events;

@@ -71,7 +71,7 @@ pub struct MessageAttachment {
 
 impl MessageAttachment {
     /// A file as the server describes it.
-    pub fn from_server(attachment: &outlast_protocol::Attachment) -> Self {
+    pub fn from_server(attachment: &crate::domain::Attachment) -> Self {
         MessageAttachment {
             name: attachment.name.clone(),
             size: attachment.size,

@@ -12,9 +12,8 @@ use rand::SeedableRng;
 use tokio::sync::Notify;
 use tokio::time::Duration;
 
-use crate::api::ApiClient;
-use crate::connection::TokenSource;
-use crate::model::{ConnectionState, CoreEvent, Service, ServiceState};
+use crate::backend::Backend;
+use crate::model::{ConnectionState, CoreEvent};
 use crate::shared::Shared;
 use crate::store::ReadMark;
 use crate::RetryPolicy;
@@ -92,8 +91,7 @@ impl ReadQueue {
 pub(crate) struct ReadSender {
     pub queue: Arc<ReadQueue>,
     pub shared: Arc<Shared>,
-    pub api: ApiClient,
-    pub tokens: TokenSource,
+    pub backend: Arc<dyn Backend>,
     pub retry: RetryPolicy,
 }
 
@@ -130,24 +128,10 @@ impl ReadSender {
     /// a mark the server refuses for good is dropped (it will never take it).
     async fn deliver(&self, queue: &ReadQueue) -> Result<(), crate::CoreError> {
         for (chat_id, msg_id) in queue.snapshot() {
-            match self
-                .api
-                .mark_read(&self.tokens.current(), &chat_id, &msg_id)
-                .await
-            {
-                Ok(()) => self
-                    .shared
-                    .set_service(Service::Api, ServiceState::Up, None),
-                Err(err) if err.is_expired_session() => {
-                    self.tokens.request_refresh();
-                    return Err(err);
-                }
-                Err(err) if err.retryable() => {
-                    let detail = Some(err.to_string());
-                    self.shared
-                        .set_service(Service::Api, ServiceState::Down, detail);
-                    return Err(err);
-                }
+            match self.backend.mark_read(&chat_id, &msg_id).await {
+                Ok(()) => {}
+                // The backend renews an expired token and reports the API's health.
+                Err(err) if err.is_expired_session() || err.retryable() => return Err(err),
                 Err(err) => {
                     tracing::warn!(%chat_id, %err, "the server refused a read mark; dropped");
                 }

@@ -8,9 +8,8 @@ use tokio::sync::broadcast;
 use crate::events::EventBus;
 use tokio::time::{Duration, Instant};
 
-use outlast_protocol::EventPayload;
-
 use crate::connection::ConnectionSink;
+use crate::domain::{Cursor, RemoteEvent};
 use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
 use crate::ops::Outbox;
 use crate::store::{Store, StoreError, StoreWrite};
@@ -314,57 +313,57 @@ impl Shared {
 }
 
 impl ConnectionSink for Shared {
-    fn cursor(&self) -> Option<u64> {
-        self.read(Timeline::last_seq)
+    fn cursor(&self) -> Option<Cursor> {
+        self.read(Timeline::cursor)
     }
 
-    fn apply_event(&self, seq: u64, event: &EventPayload) {
-        if let EventPayload::MessageCreated { message } = event {
-            if let Some(sender_name) = self.read(|t| t.name_of(&message.sender_id)) {
-                self.write_behind(StoreWrite::Received {
-                    seq,
-                    record: message.clone(),
-                    sender_name,
-                });
+    fn apply_event(&self, at: Cursor, event: RemoteEvent) {
+        match &event {
+            RemoteEvent::MessageCreated(message) => {
+                if let Some(sender_name) = self.read(|t| t.name_of(&message.sender_id)) {
+                    self.write_behind(StoreWrite::Received {
+                        at,
+                        message: message.clone(),
+                        sender_name,
+                    });
+                }
             }
-        }
-        if let EventPayload::ReadWatermark {
-            chat_id,
-            user_id,
-            msg_id,
-        } = event
-        {
-            self.write_behind(StoreWrite::Read {
-                seq,
+            RemoteEvent::ReadWatermark {
+                chat_id,
+                user_id,
+                msg_id,
+            } => self.write_behind(StoreWrite::Read {
+                at,
                 chat_id: chat_id.clone(),
                 user_id: user_id.clone(),
                 msg_id: msg_id.clone(),
-            });
+            }),
+            RemoteEvent::ChatUpdated(_) => {}
         }
         self.update(|t| {
-            let events = match event {
-                EventPayload::MessageCreated { message } => t.apply_remote(seq, message),
-                EventPayload::ReadWatermark {
+            let events = match &event {
+                RemoteEvent::MessageCreated(message) => t.apply_remote(at, message),
+                RemoteEvent::ReadWatermark {
                     chat_id,
                     user_id,
                     msg_id,
-                } => t.read_by(seq, chat_id, user_id, msg_id),
+                } => t.read_by(at, chat_id, user_id, msg_id),
                 // Chat metadata changes reach the UI with the next chat list; until then they
                 // only advance the cursor.
-                EventPayload::ChatUpdated { .. } => t.skip_event(seq),
+                RemoteEvent::ChatUpdated(_) => t.skip_event(at),
             };
             ((), events)
         });
     }
 
-    fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64) {
+    fn acked(&self, client_msg_id: &str, msg_id: String, at: Cursor) {
         self.outbox.apply(|q| (q.acked(client_msg_id), Vec::new()));
         self.write_behind(StoreWrite::Acked {
             client_msg_id: client_msg_id.to_owned(),
             msg_id: msg_id.clone(),
-            seq,
+            at,
         });
-        self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, seq)));
+        self.update(|t| ((), t.mark_sent(client_msg_id, msg_id, at)));
     }
 
     fn progress(&self, done: u64, total: u64) {
@@ -388,17 +387,17 @@ impl ConnectionSink for Shared {
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
     }
 
-    fn gap(&self, after_seq: u64, resumes_at_seq: u64) {
+    fn gap(&self, after: Cursor, resumes_at: Cursor) {
         // Every chat may miss messages after its newest cached one: scrolling there asks the
         // server.
         self.write_behind(StoreWrite::HistorySkipped);
         self.update(|t| {
-            t.history_skipped(resumes_at_seq);
+            t.history_skipped(resumes_at);
             (
                 (),
                 vec![CoreEvent::HistoryGap {
-                    after_seq,
-                    resumes_at_seq,
+                    after_seq: after.position(),
+                    resumes_at_seq: resumes_at.position(),
                 }],
             )
         });

@@ -18,7 +18,7 @@ pub(crate) const EVERY: Duration = Duration::from_millis(100);
 
 /// Counts one file's bytes as they move and announces the count now and then.
 #[derive(Clone)]
-pub(crate) struct ProgressMeter {
+pub struct ProgressMeter {
     inner: Arc<Mutex<Meter>>,
     events: EventBus,
 }
@@ -32,7 +32,7 @@ struct Meter {
 
 impl ProgressMeter {
     /// Starts at 0 of `total` and says so.
-    pub fn start(events: EventBus, file: TransferFile, total: u64) -> Self {
+    pub(crate) fn start(events: EventBus, file: TransferFile, total: u64) -> Self {
         let meter = Self {
             inner: Arc::new(Mutex::new(Meter {
                 file,

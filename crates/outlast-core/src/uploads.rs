@@ -11,9 +11,9 @@ use std::sync::Arc;
 use outlast_protocol::{MAX_FILE_NAME_LEN, MAX_UPLOAD_BYTES};
 use rand::SeedableRng;
 
-use crate::api::ApiClient;
-use crate::connection::{ConnectionSink, TokenSource};
-use crate::model::{CoreEvent, Service, ServiceState, TransferFile};
+use crate::backend::{Backend, Upload};
+use crate::connection::ConnectionSink;
+use crate::model::{CoreEvent, ServiceState, TransferFile};
 use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
 use crate::transfer_progress::ProgressMeter;
@@ -22,9 +22,7 @@ use crate::{CoreError, RetryPolicy};
 /// What uploading needs; runs for one session.
 pub(crate) struct Uploader {
     pub shared: Arc<Shared>,
-    /// The media service's endpoints, preferred first.
-    pub media: Vec<ApiClient>,
-    pub tokens: TokenSource,
+    pub backend: Arc<dyn Backend>,
     pub retry: RetryPolicy,
 }
 
@@ -101,8 +99,6 @@ impl Uploader {
             );
             match self.upload(file, bytes.into(), &meter).await {
                 Ok(media_id) => {
-                    self.shared
-                        .set_service(Service::Media, ServiceState::Up, None);
                     current = self
                         .shared
                         .with_store(|s| s.file_uploaded(&entry.client_msg_id, position, &media_id))
@@ -117,16 +113,9 @@ impl Uploader {
                         )
                     });
                 }
-                Err(err) if err.is_expired_session() => {
-                    self.tokens.request_refresh();
-                    return Err(err);
-                }
+                // The backend renews an expired token; the file waits for it.
+                Err(err) if err.is_expired_session() => return Err(err),
                 Err(err) if err.retryable() => {
-                    self.shared.set_service(
-                        Service::Media,
-                        ServiceState::Down,
-                        Some(err.to_string()),
-                    );
                     let mut shown = current.shown_files();
                     for file in shown.iter_mut().filter(|f| f.media_id.is_none()) {
                         file.waiting_because = Some(format!(
@@ -147,34 +136,21 @@ impl Uploader {
         Ok(Some(current))
     }
 
-    /// Upload one file to the first media endpoint that takes it.
+    /// Upload one file; the backend tries its media endpoints and reports the service's
+    /// health.
     async fn upload(
         &self,
         file: &OutboxFile,
         bytes: bytes::Bytes,
         meter: &ProgressMeter,
     ) -> Result<String, CoreError> {
-        let mut last = CoreError::Unreachable {
-            server: "the media service".into(),
-            reason: "this server lists no media service".into(),
+        let upload = Upload {
+            name: &file.name,
+            mime: &file.mime,
+            bytes,
         };
-        for media in &self.media {
-            match media
-                .upload(
-                    &self.tokens.current(),
-                    &file.name,
-                    &file.mime,
-                    bytes.clone(),
-                    meter,
-                )
-                .await
-            {
-                Ok(answer) => return Ok(answer.attachment.media_id),
-                Err(err) if err.retryable() => last = err,
-                Err(err) => return Err(err),
-            }
-        }
-        Err(last)
+        let stored = self.backend.upload(upload, meter).await?;
+        Ok(stored.media_id)
     }
 }
 

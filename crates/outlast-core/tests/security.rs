@@ -6,13 +6,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use outlast_core::connection::{Candidate, ConnectionSink, SupervisorHandle, TokenSource};
+use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{
     Client, ConnectionSettings, ConnectionState, CoreEvent, MessageState, Service, ServiceState,
 };
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use outlast_protocol::{
-    AccessToken, BackoffParams, DiscoveryConfig, Endpoint, EventPayload, Region,
-};
+use outlast_protocol::{AccessToken, BackoffParams, DiscoveryConfig, Endpoint, Region};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -100,13 +99,13 @@ async fn plain_http_is_refused_off_this_computer() {
 struct Recorder(mpsc::UnboundedSender<ConnectionState>);
 
 impl ConnectionSink for Recorder {
-    fn cursor(&self) -> Option<u64> {
+    fn cursor(&self) -> Option<Cursor> {
         None
     }
-    fn apply_event(&self, _seq: u64, _event: &EventPayload) {}
-    fn acked(&self, _client_msg_id: &str, _msg_id: String, _seq: u64) {}
+    fn apply_event(&self, _at: Cursor, _event: RemoteEvent) {}
+    fn acked(&self, _client_msg_id: &str, _msg_id: String, _at: Cursor) {}
     fn refused(&self, _client_msg_id: &str, _reason: String) {}
-    fn gap(&self, _after_seq: u64, _resumes_at_seq: u64) {}
+    fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
     fn connection(&self, state: ConnectionState) {
         let _ = self.0.send(state);
     }

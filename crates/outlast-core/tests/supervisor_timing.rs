@@ -11,10 +11,11 @@ use outlast_core::connection::{
     BoxFuture, Broken, Candidate, ConnectionSink, Connector, Link, OpenError, Outgoing,
     SupervisorHandle, TokenSource, Wire,
 };
+use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
 use outlast_protocol::{
-    AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, EventPayload,
-    Region, Resume, ServerFrame,
+    AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, Region, Resume,
+    ServerFrame,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -132,12 +133,12 @@ struct Recorded {
 struct RecordingSink(Mutex<Recorded>);
 
 impl ConnectionSink for RecordingSink {
-    fn cursor(&self) -> Option<u64> {
+    fn cursor(&self) -> Option<Cursor> {
         // No history kept: nothing to catch up over REST (there is no API in these tests).
         None
     }
-    fn apply_event(&self, _seq: u64, _event: &EventPayload) {}
-    fn acked(&self, client_msg_id: &str, _msg_id: String, _seq: u64) {
+    fn apply_event(&self, _at: Cursor, _event: RemoteEvent) {}
+    fn acked(&self, client_msg_id: &str, _msg_id: String, _at: Cursor) {
         self.0.lock().unwrap().acked.push(client_msg_id.to_owned());
     }
     fn refused(&self, client_msg_id: &str, _reason: String) {
@@ -147,7 +148,7 @@ impl ConnectionSink for RecordingSink {
             .refused
             .push(client_msg_id.to_owned());
     }
-    fn gap(&self, _after_seq: u64, _resumes_at_seq: u64) {}
+    fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
     fn connection(&self, _state: ConnectionState) {}
     fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
 }

@@ -15,11 +15,11 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use outlast_core::domain::{Cursor, Message};
 use outlast_core::store::{ChatRow, Store, StoreWrite, INDEX_CHUNK, WRITE_BATCH};
 use outlast_core::{Client, ClientOptions, Vault};
 use outlast_desktop::KeyringVault;
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
-use outlast_protocol::MessageRecord;
 
 #[derive(Parser)]
 #[command(
@@ -179,8 +179,8 @@ fn fill_cache(data: &Path, messages: usize, chats: usize) -> u64 {
                     &chat_ids[i % chat_ids.len()]
                 };
                 StoreWrite::Received {
-                    seq: 0,
-                    record: MessageRecord {
+                    at: Cursor::START,
+                    message: Message {
                         msg_id: format!("m-bench-{i:07}"),
                         chat_id: chat.clone(),
                         sender_id: "u-minji".into(),

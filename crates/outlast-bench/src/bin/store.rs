@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use outlast_bench::{fmt_duration, summarize};
+use outlast_core::domain::{Cursor, Message};
 use outlast_core::store::{ChatRow, Store, StoreWrite, INDEX_CHUNK, WRITE_BATCH};
-use outlast_protocol::MessageRecord;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -48,7 +48,7 @@ const INGEST_RUNS: usize = 5;
 /// One catch-up of `records` into a fresh database in `dir`: events per second stored (durably,
 /// cursor included), then messages per second added to the search index afterwards (as the
 /// client's background indexer does once the burst pauses).
-fn ingest(dir: &std::path::Path, records: &[MessageRecord]) -> (f64, f64) {
+fn ingest(dir: &std::path::Path, records: &[Message]) -> (f64, f64) {
     let (mut store, _) = Store::open(&dir.join("outlast.db")).unwrap();
     let chats: Vec<ChatRow> = (0..100)
         .map(|i| ChatRow {
@@ -65,8 +65,8 @@ fn ingest(dir: &std::path::Path, records: &[MessageRecord]) -> (f64, f64) {
             .iter()
             .enumerate()
             .map(|(i, record)| StoreWrite::Received {
-                seq: (n * WRITE_BATCH + i) as u64 + 1,
-                record: record.clone(),
+                at: Cursor::from_backend((n * WRITE_BATCH + i) as u64 + 1),
+                message: record.clone(),
                 sender_name: "Peer".into(),
             })
             .collect();
@@ -127,8 +127,8 @@ fn main() {
     // Catch-up through the store: dedup, FTS index, chat counters, cursor. As the client writes
     // a catch-up: pages of 500 from the server, written behind the connection in transactions of
     // up to WRITE_BATCH events. Five runs on fresh databases; the median is reported.
-    let records: Vec<MessageRecord> = (0..args.events)
-        .map(|i| MessageRecord {
+    let records: Vec<Message> = (0..args.events)
+        .map(|i| Message {
             msg_id: format!("m-{i}"),
             chat_id: format!("c-{}", i % 100),
             sender_id: "u-peer".into(),
@@ -163,10 +163,10 @@ fn main() {
     let fill_started = Instant::now();
     let mut seq = 0u64;
     while (seq as usize) < args.messages {
-        let batch: Vec<MessageRecord> = (0..5_000.min(args.messages - seq as usize))
+        let batch: Vec<Message> = (0..5_000.min(args.messages - seq as usize))
             .map(|i| {
                 let n = seq as usize + i;
-                MessageRecord {
+                Message {
                     msg_id: format!("m-{n}"),
                     chat_id: format!("c-{}", rng.random_range(0..args.chats)),
                     sender_id: "u-peer".into(),
@@ -177,7 +177,7 @@ fn main() {
                 }
             })
             .collect();
-        let events: Vec<(u64, &MessageRecord, &str)> = batch
+        let events: Vec<(u64, &Message, &str)> = batch
             .iter()
             .enumerate()
             .map(|(i, r)| (seq + i as u64 + 1, r, "Peer"))

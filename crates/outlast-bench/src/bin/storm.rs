@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use outlast_core::connection::{Candidate, ConnectionSink, SupervisorHandle, TokenSource};
+use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
-use outlast_protocol::{DiscoveryConfig, EventPayload, EventsPage, LoginRequest, LoginResponse};
+use outlast_protocol::{DiscoveryConfig, EventsPage, LoginRequest, LoginResponse};
 use tokio::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -98,13 +99,13 @@ struct SwarmSink {
 }
 
 impl ConnectionSink for SwarmSink {
-    fn cursor(&self) -> Option<u64> {
-        Some(self.head)
+    fn cursor(&self) -> Option<Cursor> {
+        Some(Cursor::from_backend(self.head))
     }
-    fn apply_event(&self, _seq: u64, _event: &EventPayload) {}
-    fn acked(&self, _client_msg_id: &str, _msg_id: String, _seq: u64) {}
+    fn apply_event(&self, _at: Cursor, _event: RemoteEvent) {}
+    fn acked(&self, _client_msg_id: &str, _msg_id: String, _at: Cursor) {}
     fn refused(&self, _client_msg_id: &str, _reason: String) {}
-    fn gap(&self, _after_seq: u64, _resumes_at_seq: u64) {}
+    fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
     fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
 
     fn connection(&self, state: ConnectionState) {

@@ -1,7 +1,7 @@
 //! The chat list and what the user does with a chat that needs no outgoing operation: read
 //! marks, new chats, drafts, mute and pin, search.
 
-use crate::model::{ChatSummary, MemberRead, Person, Service, ServiceState};
+use crate::model::{ChatSummary, MemberRead, Person};
 use crate::store::{ChatRow, SearchHit};
 use crate::timeline::{LocalFlag, Timeline};
 use crate::CoreError;
@@ -74,12 +74,8 @@ impl Client {
                 outlast_protocol::MAX_CHAT_MEMBERS
             )));
         }
-        let info = session
-            .api
-            .create_chat(&session.tokens.current(), title, member_ids)
-            .await?;
+        let info = session.backend.create_chat(title, member_ids).await?;
         let shared = &self.inner.shared;
-        shared.set_service(Service::Api, ServiceState::Up, None);
         let row = ChatRow {
             chat_id: info.chat_id.clone(),
             title: info.title.clone(),

@@ -1,8 +1,10 @@
 //! Reading a chat: recent history, scrolling back, and the gaps an outage leaves.
 
-use outlast_protocol::{MessagesPage, MAX_PAGE_SIZE};
+use outlast_protocol::MAX_PAGE_SIZE;
 
-use crate::model::{ChatMessage, OlderPage, Service, ServiceState};
+use crate::domain::{HistoryPage, Message};
+
+use crate::model::{ChatMessage, OlderPage};
 use crate::CoreError;
 
 use super::Client;
@@ -28,29 +30,19 @@ impl Client {
             .unwrap_or(false);
         if needs_history {
             let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
-            match session
-                .api
-                .history(&session.tokens.current(), chat_id, None, limit)
-                .await
-            {
+            match session.backend.history(chat_id, None, limit).await {
                 Ok(page) => {
                     let shared = &self.inner.shared;
-                    shared.set_service(Service::Api, ServiceState::Up, None);
                     self.cache_history(chat_id, &page);
                     shared.update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
                 }
                 Err(err) if err.retryable() => {
-                    let detail = Some(err.to_string());
-                    self.inner
-                        .shared
-                        .set_service(Service::Api, ServiceState::Down, detail);
                     tracing::warn!(%chat_id, %err, "history unavailable; showing what is known");
                     self.show_cached(chat_id);
                 }
                 Err(err) if err.is_expired_session() => {
-                    // Reading must not depend on the auth service: show what is known and let
-                    // the keeper renew the token.
-                    session.tokens.request_refresh();
+                    // Reading must not depend on the auth service: show what is known while the
+                    // backend renews the token.
                     tracing::warn!(%chat_id, %err, "history needs a fresh token; showing what is known");
                     self.show_cached(chat_id);
                 }
@@ -69,7 +61,7 @@ impl Client {
 
     /// Keep a fetched page of history in the local cache (no cursor change: it is not the event
     /// stream), with what it says about gaps.
-    fn cache_history(&self, chat_id: &str, page: &MessagesPage) {
+    fn cache_history(&self, chat_id: &str, page: &HistoryPage) {
         let shared = &self.inner.shared;
         let Some((me, names)) = shared.read(|t| {
             let names: Vec<String> = page
@@ -81,7 +73,7 @@ impl Client {
         }) else {
             return;
         };
-        let records: Vec<(&outlast_protocol::MessageRecord, &str)> = page
+        let records: Vec<(&Message, &str)> = page
             .messages
             .iter()
             .zip(&names)
@@ -142,12 +134,11 @@ impl Client {
                 .and_then(|m| m.msg_id.clone())
                 .unwrap_or(before);
             match session
-                .api
-                .history(&session.tokens.current(), chat_id, Some(&from), OLDER_PAGE)
+                .backend
+                .history(chat_id, Some(&from), OLDER_PAGE)
                 .await
             {
                 Ok(server_page) => {
-                    shared.set_service(Service::Api, ServiceState::Up, None);
                     self.cache_history(chat_id, &server_page);
                     let mut messages = shared
                         .read(|t| t.messages_from(&server_page.messages))
@@ -160,12 +151,6 @@ impl Client {
                     }
                 }
                 Err(err) if err.retryable() || err.is_expired_session() => {
-                    if err.is_expired_session() {
-                        session.tokens.request_refresh();
-                    } else {
-                        let detail = Some(err.to_string());
-                        shared.set_service(Service::Api, ServiceState::Down, detail);
-                    }
                     tracing::warn!(%chat_id, %err, "older history unavailable; showing the cache");
                     OlderPage {
                         has_more: gap_at.is_some() || !complete || cached.len() == OLDER_PAGE,
@@ -196,18 +181,12 @@ impl Client {
             .transpose()?
             .flatten();
         let mut from = upper.clone();
-        let mut filled: Vec<outlast_protocol::MessageRecord> = Vec::new();
+        let mut filled: Vec<Message> = Vec::new();
         for _ in 0..MAX_FILL_PAGES {
             let page = session
-                .api
-                .history(
-                    &session.tokens.current(),
-                    chat_id,
-                    from.as_deref(),
-                    OLDER_PAGE,
-                )
+                .backend
+                .history(chat_id, from.as_deref(), OLDER_PAGE)
                 .await?;
-            shared.set_service(Service::Api, ServiceState::Up, None);
             self.cache_history(chat_id, &page);
             let reached = page.messages.iter().position(|m| m.msg_id == above);
             let closed = reached.is_some() || !page.has_more || page.messages.is_empty();

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use outlast_protocol::MAX_UPLOAD_BYTES;
 
-use crate::model::{MessageAttachment, Service, ServiceState, TransferFile};
+use crate::model::{MessageAttachment, TransferFile};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
@@ -24,10 +24,6 @@ impl Client {
             .media_id
             .as_deref()
             .ok_or_else(|| CoreError::InvalidInput("this file has not been uploaded yet".into()))?;
-        let mut last = CoreError::Unreachable {
-            server: "the media service".into(),
-            reason: "this server lists no media service".into(),
-        };
         let meter = ProgressMeter::start(
             self.inner.shared.events().clone(),
             TransferFile::Download {
@@ -35,54 +31,30 @@ impl Client {
             },
             attachment.size,
         );
-        for media in &session.media {
-            match media
-                .download(
-                    &session.tokens.current(),
-                    media_id,
-                    attachment.size.min(MAX_UPLOAD_BYTES as u64),
-                    &meter,
-                )
-                .await
-            {
-                Ok(bytes) => {
-                    self.inner
-                        .shared
-                        .set_service(Service::Media, ServiceState::Up, None);
-                    let into = folder.to_path_buf();
-                    let name = attachment.name.clone();
-                    return tokio::task::spawn_blocking(move || {
-                        std::fs::create_dir_all(&into)?;
-                        let target = crate::file_names::download_path(&into, &name);
-                        // `create_new`: never overwrite a file that appeared meanwhile.
-                        let mut out = std::fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .open(&target)?;
-                        std::io::Write::write_all(&mut out, &bytes)?;
-                        out.sync_all()?;
-                        Ok::<_, std::io::Error>(target)
-                    })
-                    .await
-                    .map_err(|e| CoreError::InvalidInput(format!("saving stopped: {e}")))?
-                    .map_err(|e| {
-                        CoreError::InvalidInput(format!(
-                            "cannot save into {}: {e}",
-                            folder.display()
-                        ))
-                    });
-                }
-                Err(err) if err.retryable() => {
-                    self.inner.shared.set_service(
-                        Service::Media,
-                        ServiceState::Down,
-                        Some(err.to_string()),
-                    );
-                    last = err;
-                }
-                Err(err) => return Err(err),
-            }
-        }
-        Err(last)
+        let bytes = session
+            .backend
+            .download(
+                media_id,
+                attachment.size.min(MAX_UPLOAD_BYTES as u64),
+                &meter,
+            )
+            .await?;
+        let into = folder.to_path_buf();
+        let name = attachment.name.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&into)?;
+            let target = crate::file_names::download_path(&into, &name);
+            // `create_new`: never overwrite a file that appeared meanwhile.
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)?;
+            std::io::Write::write_all(&mut out, &bytes)?;
+            out.sync_all()?;
+            Ok::<_, std::io::Error>(target)
+        })
+        .await
+        .map_err(|e| CoreError::InvalidInput(format!("saving stopped: {e}")))?
+        .map_err(|e| CoreError::InvalidInput(format!("cannot save into {}: {e}", folder.display())))
     }
 }

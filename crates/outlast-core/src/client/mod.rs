@@ -10,11 +10,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use outlast_protocol::{DiscoveryConfig, RefreshToken};
+
+use crate::backend::{Backend, Live};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::api::ApiClient;
-use crate::connection::{ConnectionSettings, SupervisorHandle, TokenSource};
+use crate::connection::ConnectionSettings;
 use crate::credentials::{AccountKey, Vault};
 use crate::endpoint_list::ServerEndpoints;
 use crate::model::{ChatSummary, ConnectionState, CoreEvent, Profile, ServiceHealth, SessionInfo};
@@ -64,7 +66,6 @@ struct Inner {
 struct Session {
     /// The address the user signed in with (the discovery service).
     server: String,
-    api: ApiClient,
     /// Sign-in services, preferred first (refresh and sign-out).
     auths: Vec<ApiClient>,
     account: AccountKey,
@@ -73,16 +74,16 @@ struct Session {
     /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
     not_kept: Option<String>,
     from_cache: bool,
-    tokens: TokenSource,
     user: Profile,
-    supervisor: SupervisorHandle,
+    /// The server, in the core's terms.
+    backend: Arc<dyn Backend>,
+    /// The live connection: events in, operations out.
+    live: Box<dyn Live>,
     /// The token keeper and service monitors; stopped with the session.
     tasks: Vec<JoinHandle<()>>,
     /// The user's read marks not yet on the server (the session's read-mark sender delivers
     /// them).
     read_queue: Arc<crate::read_marks::ReadQueue>,
-    /// The media service's endpoints, preferred first (downloads).
-    media: Vec<ApiClient>,
     /// Every endpoint this session may use, for Settings.
     endpoints: ServerEndpoints,
 }
@@ -207,7 +208,7 @@ impl Client {
 
     /// Skip the wait before the next connection attempt.
     pub fn reconnect_now(&self) -> Result<(), CoreError> {
-        self.session()?.supervisor.reconnect_now();
+        self.session()?.live.reconnect_now();
         Ok(())
     }
 
@@ -232,25 +233,4 @@ impl Client {
             None => Err(CoreError::NotSignedIn),
         }
     }
-}
-
-/// Every endpoint of one service across regions, in the server's order of preference.
-fn endpoints(
-    base: &ApiClient,
-    config: &DiscoveryConfig,
-    list: impl Fn(&outlast_protocol::Region) -> &Vec<outlast_protocol::Endpoint>,
-) -> Result<Vec<ApiClient>, CoreError> {
-    let mut seen = Vec::new();
-    let mut clients = Vec::new();
-    for region in &config.regions {
-        let mut endpoints: Vec<_> = list(region).iter().collect();
-        endpoints.sort_by_key(|e| e.priority);
-        for endpoint in endpoints {
-            if !seen.contains(&endpoint.url) {
-                seen.push(endpoint.url.clone());
-                clients.push(base.at(&endpoint.url)?);
-            }
-        }
-    }
-    Ok(clients)
 }

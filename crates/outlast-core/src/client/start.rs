@@ -4,11 +4,13 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use outlast_protocol::{AccessToken, ChatsResponse, DiscoveryConfig, LoginResponse, RefreshToken};
+use outlast_protocol::{DiscoveryConfig, LoginResponse, RefreshToken};
 use tokio::time::{timeout_at, Duration, Instant};
 
 use crate::api::ApiClient;
-use crate::connection::{SupervisorHandle, TokenSource};
+use crate::backend::v1::{endpoints, V1Backend};
+use crate::backend::{Backend, FirstView};
+use crate::connection::{TokenPublisher, TokenSource};
 use crate::credentials::AccountKey;
 use crate::discovery_cache::DiscoveryCache;
 use crate::endpoint_list::{EndpointSource, ServerEndpoints};
@@ -23,7 +25,7 @@ use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
 use crate::uploads::Uploader;
 use crate::CoreError;
 
-use super::{endpoints, Client, Session, OUTBOX_FILES};
+use super::{Client, Session, OUTBOX_FILES};
 
 /// Longest accepted server address, username or password: a runaway paste gets a clear error.
 const MAX_FIELD_CHARS: usize = 512;
@@ -62,9 +64,9 @@ impl Client {
         let (config, source) = self.discover(&discovery, None).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let login = self.sign_in_at(&auths, username.trim(), password).await?;
-        let view = self
-            .server_view(&discovery, &config, &login.access_token)
-            .await?;
+        let (tokens, publisher) = TokenSource::new(login.access_token);
+        let backend = self.v1_backend(&discovery, &config, tokens)?;
+        let view = backend.first_view().await?;
         self.start(Start {
             discovery,
             config,
@@ -76,7 +78,9 @@ impl Client {
                 display_name: login.user.display_name,
             },
             refresh_token: login.refresh_token,
-            access: Some((login.access_token, login.access_expires_at_ms)),
+            publisher,
+            expires_at_ms: login.access_expires_at_ms,
+            backend,
             view: Ok(view),
         })
     }
@@ -106,6 +110,15 @@ impl Client {
         let (config, source) = self.discover(&discovery, Some(deadline)).await?;
         let auths = endpoints(&discovery, &config, |r| &r.auth)?;
         let shared = &self.inner.shared;
+        let refreshed = timeout_at(deadline, refresh_at(&auths, &refresh_token))
+            .await
+            .unwrap_or_else(|_| Err(RefreshFailure::Retry(NO_ANSWER_AT_START.into())));
+        // Until the sign-in service answers there is no access token: the keeper fetches one.
+        let (tokens, publisher) = match &refreshed {
+            Ok(answer) => TokenSource::new(answer.access_token.clone()),
+            Err(_) => TokenSource::pending(),
+        };
+        let backend = self.v1_backend(&discovery, &config, tokens)?;
         let mut start = Start {
             discovery,
             config,
@@ -117,12 +130,12 @@ impl Client {
                 display_name: account.display_name.clone(),
             },
             refresh_token,
-            access: None,
+            publisher,
+            expires_at_ms: 0,
+            backend,
             view: Err(CoreError::NotSignedIn),
         };
-        let refreshed = timeout_at(deadline, refresh_at(&start.auths, &start.refresh_token))
-            .await
-            .unwrap_or_else(|_| Err(RefreshFailure::Retry(NO_ANSWER_AT_START.into())));
+        let mut signed_in = false;
         match refreshed {
             Ok(answer) => {
                 shared.set_service(Service::Auth, ServiceState::Up, None);
@@ -131,7 +144,8 @@ impl Client {
                     display_name: answer.user.display_name,
                 };
                 start.refresh_token = answer.refresh_token;
-                start.access = Some((answer.access_token, answer.access_expires_at_ms));
+                start.expires_at_ms = answer.access_expires_at_ms;
+                signed_in = true;
             }
             Err(RefreshFailure::Permanent(reason)) => {
                 // The server ended this sign-in (revoked, expired): the stored token is useless.
@@ -149,11 +163,11 @@ impl Client {
                 });
             }
         }
-        if let Some((token, _)) = &start.access {
+        if signed_in {
             let view = by_deadline(
                 deadline,
                 start.discovery.server(),
-                self.server_view(&start.discovery, &start.config, token),
+                start.backend.first_view(),
             )
             .await;
             start.view = match view {
@@ -231,42 +245,20 @@ impl Client {
         }))
     }
 
-    /// The head of the event sequence, then the chats, from the first API that answers: anything
-    /// that happens in between is caught up, never lost.
-    async fn server_view(
+    /// The account's protocol v1 backend on the server `config` describes.
+    fn v1_backend(
         &self,
         discovery: &ApiClient,
         config: &DiscoveryConfig,
-        token: &AccessToken,
-    ) -> Result<ServerView, CoreError> {
-        let mut last_error = None;
-        for api in endpoints(discovery, config, |r| &r.api)? {
-            let head = api
-                .events(token, 0, 1, Duration::ZERO)
-                .await
-                .map(|page| page.last_seq);
-            match head {
-                Ok(head) => match api.chats(token).await {
-                    Ok(chats) => {
-                        self.inner
-                            .shared
-                            .set_service(Service::Api, ServiceState::Up, None);
-                        return Ok(ServerView { api, head, chats });
-                    }
-                    Err(err) if err.retryable() => last_error = Some(err),
-                    Err(err) => return Err(err),
-                },
-                Err(err) if err.retryable() => last_error = Some(err),
-                Err(err) => return Err(err),
-            }
-        }
-        let err = last_error.unwrap_or_else(|| {
-            CoreError::Protocol("the server's configuration lists no API".into())
-        });
-        self.inner
-            .shared
-            .set_service(Service::Api, ServiceState::Down, Some(err.to_string()));
-        Err(err)
+        tokens: TokenSource,
+    ) -> Result<Arc<V1Backend>, CoreError> {
+        Ok(Arc::new(V1Backend::new(
+            discovery,
+            config.clone(),
+            self.inner.options.connection.clone(),
+            tokens,
+            self.inner.shared.clone(),
+        )?))
     }
 
     /// Start a session: from the server's view when it answered, else from the local cache.
@@ -280,7 +272,9 @@ impl Client {
             username,
             user,
             refresh_token,
-            access,
+            publisher,
+            expires_at_ms,
+            backend,
             view,
         } = start;
         let mut store = match &self.inner.options.data_dir {
@@ -288,13 +282,12 @@ impl Client {
             None => None,
         };
         let from_cache = view.is_err();
-        let (timeline, api) = match view {
-            Ok(ServerView { api, head, chats }) => {
-                let mut timeline = Timeline::new(user.clone(), chats.chats.clone());
+        let timeline = match view {
+            Ok(FirstView { head, chats }) => {
+                let mut timeline = Timeline::new(user.clone(), chats.clone());
                 let mut cursor = head;
                 if let Some(store) = store.as_mut() {
                     let rows: Vec<ChatRow> = chats
-                        .chats
                         .iter()
                         .map(|c| ChatRow {
                             chat_id: c.chat_id.clone(),
@@ -309,7 +302,6 @@ impl Client {
                         .collect();
                     store.upsert_chats(&rows)?;
                     let marks: Vec<ReadMarkOf> = chats
-                        .chats
                         .iter()
                         .flat_map(|c| {
                             c.read_marks.iter().map(|m| ReadMarkOf {
@@ -328,12 +320,12 @@ impl Client {
                     // Catch up what was missed while away; a stored cursor beyond the head means
                     // the server's history was reset, and the head is the truth.
                     match store.saved_cursor()? {
-                        Some(stored) if stored <= head => cursor = stored,
+                        Some(stored) if stored <= cursor => cursor = stored,
                         _ => store.set_cursor(head)?,
                     }
                 }
                 timeline.start_at(cursor);
-                (timeline, api)
+                timeline
             }
             Err(err) => {
                 let Some(store) = store.as_ref() else {
@@ -342,13 +334,7 @@ impl Client {
                 let mut timeline = Timeline::from_cache(user.clone(), store.chat_list()?);
                 timeline.set_members(store.member_marks()?);
                 timeline.start_at(store.cursor()?);
-                let api = endpoints(&discovery, &config, |r| &r.api)?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| {
-                        CoreError::Protocol("the server's configuration lists no API".into())
-                    })?;
-                (timeline, api)
+                timeline
             }
         };
         tracing::info!(
@@ -396,16 +382,7 @@ impl Client {
             user_id: user.user_id.clone(),
         };
         let not_kept = self.remember(&account, &username, &user, &refresh_token);
-        let (expires_at_ms, (tokens, publisher)) = match access {
-            Some((token, expires_at_ms)) => (expires_at_ms, TokenSource::new(token)),
-            None => (0, TokenSource::pending()),
-        };
-        let supervisor = SupervisorHandle::spawn(
-            &config,
-            tokens.clone(),
-            self.inner.options.connection.clone(),
-            shared.clone(),
-        )?;
+        let live = backend.connect(shared.clone())?;
         if unsent_count > 0 {
             tracing::info!(
                 messages = unsent_count,
@@ -413,7 +390,7 @@ impl Client {
             );
         }
         // Messages left by an earlier run go first, in order, under their original keys.
-        shared.outbox().start(queue, supervisor.submitter());
+        shared.outbox().start(queue, live.submitter());
         let refresh_token = Arc::new(Mutex::new(refresh_token));
         let mut tasks = vec![tokio::spawn(
             Keeper {
@@ -468,18 +445,14 @@ impl Client {
             ReadSender {
                 queue: read_queue.clone(),
                 shared: shared.clone(),
-                api: api.clone(),
-                tokens: tokens.clone(),
+                backend: backend.clone(),
                 retry: background_retry.clone(),
             }
             .run(),
         ));
         // Rows a previous run stored but did not index (it quit or crashed first).
         shared.index_soon();
-        if let Some(media) = endpoints(&discovery, &config, |r| &r.media)?
-            .into_iter()
-            .next()
-        {
+        if let Some(media) = backend.media_endpoints().first().cloned() {
             tasks.push(tokio::spawn(service_monitor::watch(
                 Watched {
                     service: Service::Media,
@@ -493,12 +466,10 @@ impl Client {
         if shared.services().discovery.state == ServiceState::Down {
             tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
         }
-        let media = endpoints(&discovery, &config, |r| &r.media)?;
         tasks.push(tokio::spawn(
             Uploader {
                 shared: shared.clone(),
-                media: media.clone(),
-                tokens: tokens.clone(),
+                backend: backend.clone(),
                 retry: background_retry.clone(),
             }
             .run(),
@@ -506,18 +477,16 @@ impl Client {
         let session = Arc::new(Session {
             endpoints: ServerEndpoints::new(discovery.server(), &config, source),
             server: discovery.server().to_owned(),
-            api,
             auths,
             account,
             refresh_token,
             not_kept,
             from_cache,
-            tokens,
             user,
-            supervisor,
+            backend,
+            live,
             tasks,
             read_queue,
-            media,
         });
         *self
             .inner
@@ -651,17 +620,13 @@ struct Start {
     username: String,
     user: Profile,
     refresh_token: RefreshToken,
-    /// The access token and its expiry; `None` while the sign-in service is down.
-    access: Option<(AccessToken, u64)>,
+    /// Where the token keeper publishes access tokens (none yet while the sign-in service is
+    /// down) and when the current one expires (0: none).
+    publisher: TokenPublisher,
+    expires_at_ms: u64,
+    backend: Arc<V1Backend>,
     /// What the server said, or why it could not be asked (then: the cache).
-    view: Result<ServerView, CoreError>,
-}
-
-/// The server's picture at sign-in.
-struct ServerView {
-    api: ApiClient,
-    head: u64,
-    chats: ChatsResponse,
+    view: Result<FirstView, CoreError>,
 }
 
 /// The signed-in account's database: one file per user and server, in the profile folder.

@@ -1,23 +1,24 @@
-//! Where the connection manager puts what it learns. The client's timeline implements this; the
-//! benchmarks plug in counters so thousands of supervisors can run in one process.
-
-use outlast_protocol::EventPayload;
+//! Where the connection manager puts what it learns, in the core's terms (protocol v1's frames
+//! are converted before they reach it). The client's timeline implements this; the benchmarks
+//! plug in counters so thousands of supervisors can run in one process.
 
 use super::health::Candidate;
+use crate::domain::{Cursor, RemoteEvent};
 use crate::model::{ConnectionState, Service, ServiceState};
 
 pub trait ConnectionSink: Send + Sync + 'static {
-    /// The highest event sequence applied: the resume and catch-up cursor. `None`: this sink
-    /// keeps no history, so nothing is caught up after a session could not be resumed.
-    fn cursor(&self) -> Option<u64>;
+    /// The newest event applied: the resume and catch-up cursor. `None`: this sink keeps no
+    /// history, so nothing is caught up after a session could not be resumed.
+    fn cursor(&self) -> Option<Cursor>;
     /// An event from the server, possibly one already applied (duplicates must be harmless).
-    fn apply_event(&self, seq: u64, event: &EventPayload);
-    /// The server stored our message `client_msg_id`.
-    fn acked(&self, client_msg_id: &str, msg_id: String, seq: u64);
+    fn apply_event(&self, at: Cursor, event: RemoteEvent);
+    /// The server stored our message `client_msg_id` as `msg_id`; its event is at `at`.
+    fn acked(&self, client_msg_id: &str, msg_id: String, at: Cursor);
     /// The server refused our message for good.
     fn refused(&self, client_msg_id: &str, reason: String);
-    /// Events after `after_seq` up to `resumes_at_seq` are gone from the server's log.
-    fn gap(&self, after_seq: u64, resumes_at_seq: u64);
+    /// Events after `after` and before `resumes_at` (the first one still kept) are gone from the
+    /// server's log.
+    fn gap(&self, after: Cursor, resumes_at: Cursor);
     fn connection(&self, state: ConnectionState);
     fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
     /// Write what was applied to durable storage soon, without waiting for it (the connection

@@ -10,7 +10,7 @@ impl Store {
     pub fn apply_history_page(
         &mut self,
         chat_id: &str,
-        page: &[(&MessageRecord, &str)],
+        page: &[(&Message, &str)],
         has_more: bool,
         me: &str,
     ) -> Result<(), StoreError> {
@@ -26,7 +26,7 @@ impl Store {
                 .is_some(),
             None => false,
         };
-        let events: Vec<(u64, &MessageRecord, &str)> =
+        let events: Vec<(u64, &Message, &str)> =
             page.iter().map(|(r, name)| (0, *r, *name)).collect();
         // History is not news: it adds nothing unread.
         apply_messages_in(&tx, &events, me, Some(chat_id))?;

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use outlast_protocol::MessageRecord;
+use crate::domain::{Attachment, Cursor, Message};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use thiserror::Error;
 

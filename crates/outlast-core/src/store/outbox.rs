@@ -22,7 +22,7 @@ impl OutboxEntry {
     }
 
     /// The files as the message references them (the uploaded ones).
-    pub fn attachments(&self) -> Vec<outlast_protocol::Attachment> {
+    pub fn attachments(&self) -> Vec<Attachment> {
         self.files
             .iter()
             .filter_map(OutboxFile::attachment)
@@ -48,8 +48,8 @@ pub struct OutboxFile {
 
 impl OutboxFile {
     /// How a message references it once uploaded; `None` before.
-    pub fn attachment(&self) -> Option<outlast_protocol::Attachment> {
-        Some(outlast_protocol::Attachment {
+    pub fn attachment(&self) -> Option<Attachment> {
+        Some(Attachment {
             media_id: self.media_id.clone()?,
             name: self.name.clone(),
             size: self.size,

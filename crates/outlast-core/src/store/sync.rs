@@ -14,19 +14,19 @@ pub const WRITE_BATCH: usize = 5_000;
 #[derive(Debug, Clone)]
 pub enum StoreWrite {
     Received {
-        seq: u64,
-        record: MessageRecord,
+        at: Cursor,
+        message: Message,
         sender_name: String,
     },
     Acked {
         client_msg_id: String,
         msg_id: String,
-        seq: u64,
+        at: Cursor,
     },
     /// `user_id` has read `chat_id` up to `msg_id` (an event: another member, or this user on
     /// another device).
     Read {
-        seq: u64,
+        at: Cursor,
         chat_id: String,
         user_id: String,
         msg_id: String,
@@ -55,7 +55,7 @@ pub(super) fn history_skipped_in(tx: &rusqlite::Transaction<'_>) -> Result<usize
 
 pub(super) fn apply_messages_in(
     tx: &rusqlite::Transaction<'_>,
-    events: &[(u64, &MessageRecord, &str)],
+    events: &[(u64, &Message, &str)],
     me: &str,
     open_chat: Option<&str>,
 ) -> Result<usize, StoreError> {
@@ -186,7 +186,7 @@ pub(super) fn advance_cursor(tx: &rusqlite::Transaction<'_>, seq: u64) -> Result
 }
 
 /// A received message's files as stored with it (`NULL` when there are none, nearly always).
-pub(super) fn attachments_json(attachments: &[outlast_protocol::Attachment]) -> Option<String> {
+pub(super) fn attachments_json(attachments: &[Attachment]) -> Option<String> {
     if attachments.is_empty() {
         return None;
     }
@@ -234,22 +234,22 @@ pub(super) fn message_from_offset(
 impl Store {
     /// Where the event stream starts for this account: set at sign-in from the server's head (a
     /// fresh cache, or a server whose history was reset), so a later start catches up from here.
-    pub fn set_cursor(&mut self, seq: u64) -> Result<(), StoreError> {
+    pub fn set_cursor(&mut self, at: Cursor) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = ?2",
-            params![CURSOR_KEY, seq as i64],
+            params![CURSOR_KEY, at.position() as i64],
         )?;
         Ok(())
     }
 
     /// The highest event sequence applied.
-    pub fn cursor(&self) -> Result<u64, StoreError> {
-        Ok(self.saved_cursor()?.unwrap_or(0))
+    pub fn cursor(&self) -> Result<Cursor, StoreError> {
+        Ok(self.saved_cursor()?.unwrap_or(Cursor::START))
     }
 
     /// The cursor, or `None` if this cache never had one (a new account here).
-    pub fn saved_cursor(&self) -> Result<Option<u64>, StoreError> {
+    pub fn saved_cursor(&self) -> Result<Option<Cursor>, StoreError> {
         let value: Option<i64> = self
             .conn
             .query_row(
@@ -258,7 +258,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(value.map(|v| v.max(0) as u64))
+        Ok(value.map(|v| Cursor::from_backend(v.max(0) as u64)))
     }
 
     /// Apply received messages, each once (by server id), and move the cursor to the highest
@@ -267,7 +267,7 @@ impl Store {
     /// Returns how many messages were new.
     pub fn apply_messages(
         &mut self,
-        events: &[(u64, &MessageRecord, &str)],
+        events: &[(u64, &Message, &str)],
         me: &str,
         open_chat: Option<&str>,
     ) -> Result<usize, StoreError> {
@@ -281,26 +281,26 @@ impl Store {
     /// transaction: what the connection learns in a burst costs one commit, not one per item.
     pub fn apply_writes(&mut self, writes: &[StoreWrite], me: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let mut received: Vec<(u64, &MessageRecord, &str)> = Vec::new();
+        let mut received: Vec<(u64, &Message, &str)> = Vec::new();
         for write in writes {
             match write {
                 StoreWrite::Received {
-                    seq,
-                    record,
+                    at,
+                    message,
                     sender_name,
-                } => received.push((*seq, record, sender_name.as_str())),
+                } => received.push((at.position(), message, sender_name.as_str())),
                 StoreWrite::Acked {
                     client_msg_id,
                     msg_id,
-                    seq,
+                    at,
                 } => {
                     // An ack may confirm a message received just before it: keep the order.
                     apply_messages_in(&tx, &received, me, None)?;
                     received.clear();
-                    acked_in(&tx, client_msg_id, msg_id, *seq)?;
+                    acked_in(&tx, client_msg_id, msg_id, at.position())?;
                 }
                 StoreWrite::Read {
-                    seq,
+                    at,
                     chat_id,
                     user_id,
                     msg_id,
@@ -312,7 +312,7 @@ impl Store {
                     if let Some(mark) = mark_at(&tx, chat_id, msg_id)? {
                         read_in(&tx, &mark, user_id, me)?;
                     }
-                    advance_cursor(&tx, *seq)?;
+                    advance_cursor(&tx, at.position())?;
                 }
                 StoreWrite::Refused {
                     client_msg_id,

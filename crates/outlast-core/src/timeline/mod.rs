@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use outlast_protocol::{ChatInfo, MessageRecord};
+use crate::domain::{self, Cursor, Message};
 
 use crate::model::{
     ChatMessage, ChatSummary, CoreEvent, MemberRead, MessageAttachment, MessageState, Person,
@@ -79,7 +79,7 @@ pub(crate) struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(me: Profile, chats: Vec<ChatInfo>) -> Self {
+    pub fn new(me: Profile, chats: Vec<domain::Chat>) -> Self {
         let mut names: HashMap<String, String> = HashMap::new();
         names.insert(me.user_id.clone(), me.display_name.clone());
         for chat in &chats {
@@ -203,19 +203,21 @@ impl Timeline {
         }]
     }
 
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq
+    /// The newest event applied: where the backend resumes.
+    pub fn cursor(&self) -> Cursor {
+        Cursor::from_backend(self.last_seq)
     }
 
     /// Start the cursor at the server's head (right after sign-in, with fresh chat data).
-    pub fn start_at(&mut self, seq: u64) {
-        self.advance_seq(seq);
+    pub fn start_at(&mut self, at: Cursor) {
+        self.advance_seq(at.position());
     }
 
     /// The server no longer had every missed event: jump the cursor past the hole, and let each
     /// chat fetch its recent history again when opened, so nothing stays silently missing.
-    pub fn history_skipped(&mut self, resumes_at_seq: u64) {
-        self.advance_seq(resumes_at_seq.saturating_sub(1));
+    pub fn history_skipped(&mut self, resumes_at: Cursor) {
+        // Resume just before the first event the server still keeps.
+        self.advance_seq(resumes_at.position().saturating_sub(1));
         for chat in &mut self.chats {
             chat.history_loaded = false;
         }
@@ -250,7 +252,7 @@ impl Timeline {
 
     /// Merge a page of server history with what is known locally (messages that arrived live
     /// meanwhile, pending own messages), without duplicates.
-    pub fn load_history(&mut self, chat_id: &str, records: Vec<MessageRecord>) {
+    pub fn load_history(&mut self, chat_id: &str, records: Vec<Message>) {
         let loaded: Vec<ChatMessage> = records.iter().map(|r| self.message_from(r, None)).collect();
         self.merge(chat_id, loaded, true);
     }
@@ -324,7 +326,7 @@ impl Timeline {
     }
 
     /// A chat the user just started (or joined): listed, with its members' names known.
-    pub fn add_chat(&mut self, info: ChatInfo) -> Vec<CoreEvent> {
+    pub fn add_chat(&mut self, info: domain::Chat) -> Vec<CoreEvent> {
         for member in &info.members {
             self.names
                 .insert(member.user_id.clone(), member.display_name.clone());
@@ -380,7 +382,7 @@ impl Timeline {
     }
 
     /// Server records as messages of this session.
-    pub fn messages_from(&self, records: &[MessageRecord]) -> Vec<ChatMessage> {
+    pub fn messages_from(&self, records: &[Message]) -> Vec<ChatMessage> {
         records.iter().map(|r| self.message_from(r, None)).collect()
     }
 
@@ -450,12 +452,12 @@ impl Timeline {
     /// counts), or this user did on another device (the unread count follows).
     pub fn read_by(
         &mut self,
-        seq: u64,
+        at: Cursor,
         chat_id: &str,
         user_id: &str,
         msg_id: &str,
     ) -> Vec<CoreEvent> {
-        self.advance_seq(seq);
+        self.advance_seq(at.position());
         if user_id != self.me.user_id {
             let Some(chat) = self.chat_mut(chat_id) else {
                 return Vec::new();
@@ -492,13 +494,14 @@ impl Timeline {
     }
 
     /// An event this client does not apply (yet): only the cursor moves.
-    pub fn skip_event(&mut self, seq: u64) -> Vec<CoreEvent> {
-        self.advance_seq(seq);
+    pub fn skip_event(&mut self, at: Cursor) -> Vec<CoreEvent> {
+        self.advance_seq(at.position());
         Vec::new()
     }
 
     /// A message event from the server. Applied once however often it arrives.
-    pub fn apply_remote(&mut self, seq: u64, record: &MessageRecord) -> Vec<CoreEvent> {
+    pub fn apply_remote(&mut self, at: Cursor, record: &Message) -> Vec<CoreEvent> {
+        let seq = at.position();
         self.advance_seq(seq);
         let own = record.sender_id == self.me.user_id;
         if own {
@@ -509,7 +512,7 @@ impl Timeline {
                         .any(|m| m.client_msg_id.as_deref() == Some(client_msg_id))
                 });
                 if known {
-                    return self.mark_sent(client_msg_id, record.msg_id.clone(), seq);
+                    return self.mark_sent(client_msg_id, record.msg_id.clone(), at);
                 }
             }
         }
@@ -581,7 +584,7 @@ impl Timeline {
         self.last_seq = self.last_seq.max(seq);
     }
 
-    fn message_from(&self, record: &MessageRecord, seq: Option<u64>) -> ChatMessage {
+    fn message_from(&self, record: &Message, seq: Option<u64>) -> ChatMessage {
         ChatMessage {
             client_msg_id: record.client_msg_id.clone(),
             msg_id: Some(record.msg_id.clone()),
@@ -624,7 +627,7 @@ fn last_activity(chat: &Chat) -> u64 {
 }
 
 /// Other members' read marks as the server listed them.
-fn marks_of(info: &ChatInfo) -> HashMap<String, String> {
+fn marks_of(info: &domain::Chat) -> HashMap<String, String> {
     info.read_marks
         .iter()
         .map(|m| (m.user_id.clone(), m.msg_id.clone()))

@@ -130,7 +130,8 @@ impl Timeline {
     }
 
     /// The server stored our message.
-    pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, seq: u64) -> Vec<CoreEvent> {
+    pub fn mark_sent(&mut self, client_msg_id: &str, msg_id: String, at: Cursor) -> Vec<CoreEvent> {
+        let seq = at.position();
         self.advance_seq(seq);
         let events = self.update_own(client_msg_id, |m| {
             m.msg_id = Some(msg_id.clone());

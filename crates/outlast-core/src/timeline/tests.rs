@@ -1,16 +1,14 @@
-use outlast_protocol::UserProfile;
-
 use super::*;
 
-fn profile(id: &str, name: &str) -> UserProfile {
-    UserProfile {
+fn profile(id: &str, name: &str) -> Profile {
+    Profile {
         user_id: id.into(),
         display_name: name.into(),
     }
 }
 
-fn record(msg_id: &str, sender: &str, body: &str, at: u64) -> MessageRecord {
-    MessageRecord {
+fn record(msg_id: &str, sender: &str, body: &str, at: u64) -> Message {
+    Message {
         msg_id: msg_id.into(),
         chat_id: "c-1".into(),
         sender_id: sender.into(),
@@ -28,14 +26,14 @@ fn timeline() -> Timeline {
             display_name: "Me".into(),
         },
         vec![
-            ChatInfo {
+            domain::Chat {
                 chat_id: "c-1".into(),
                 title: "Bob".into(),
                 members: vec![profile("u-me", "Me"), profile("u-bob", "Bob")],
                 last_message: Some(record("m-1", "u-bob", "hi", 100)),
                 read_marks: vec![],
             },
-            ChatInfo {
+            domain::Chat {
                 chat_id: "c-2".into(),
                 title: "Quiet".into(),
                 members: vec![profile("u-me", "Me")],
@@ -49,8 +47,14 @@ fn timeline() -> Timeline {
 #[test]
 fn duplicate_events_are_applied_once() {
     let mut t = timeline();
-    let first = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
-    let second = t.apply_remote(1, &record("m-2", "u-bob", "again", 200));
+    let first = t.apply_remote(
+        Cursor::from_backend(1),
+        &record("m-2", "u-bob", "again", 200),
+    );
+    let second = t.apply_remote(
+        Cursor::from_backend(1),
+        &record("m-2", "u-bob", "again", 200),
+    );
     assert_eq!(first.len(), 2);
     assert!(second.is_empty());
     assert_eq!(t.messages("c-1").len(), 2);
@@ -65,17 +69,17 @@ fn pending_then_ack_keeps_one_message_and_advances_the_cursor() {
         .unwrap();
     assert_eq!(pending.state, MessageState::Pending);
     assert!(matches!(events[0], CoreEvent::MessageAdded { .. }));
-    let events = t.mark_sent("cm-1", "m-9".into(), 5);
+    let events = t.mark_sent("cm-1", "m-9".into(), Cursor::from_backend(5));
     let CoreEvent::MessageUpdated { message } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(message.state, MessageState::Sent);
     assert_eq!(message.msg_id.as_deref(), Some("m-9"));
-    assert_eq!(t.last_seq(), 5);
+    assert_eq!(t.cursor().position(), 5);
     // The same message echoed by the server (e.g. from another session) changes nothing new.
     let mut echo = record("m-9", "u-me", "yo", 300);
     echo.client_msg_id = Some("cm-1".into());
-    t.apply_remote(5, &echo);
+    t.apply_remote(Cursor::from_backend(5), &echo);
     assert_eq!(t.messages("c-1").len(), 2);
 }
 
@@ -85,7 +89,10 @@ fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
     t.open("c-1");
     t.add_pending("c-1", "cm-1".into(), "mine".into(), 300, vec![])
         .unwrap();
-    t.apply_remote(1, &record("m-2", "u-bob", "theirs", 250));
+    t.apply_remote(
+        Cursor::from_backend(1),
+        &record("m-2", "u-bob", "theirs", 250),
+    );
     let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["hi", "theirs", "mine"]);
     assert_eq!(t.summaries()[0].unread_count, 0);
@@ -94,7 +101,10 @@ fn incoming_messages_stay_before_pending_ones_and_open_chats_stay_read() {
 #[test]
 fn history_merges_without_duplicates() {
     let mut t = timeline();
-    t.apply_remote(1, &record("m-2", "u-bob", "live", 200));
+    t.apply_remote(
+        Cursor::from_backend(1),
+        &record("m-2", "u-bob", "live", 200),
+    );
     t.load_history(
         "c-1",
         vec![
@@ -141,7 +151,7 @@ fn an_unsent_message_already_shown_from_the_cache_is_not_shown_twice() {
     );
     t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None, vec![]);
     assert_eq!(t.messages("c-1").len(), 1);
-    t.mark_sent("cm-1", "m-1".into(), 1);
+    t.mark_sent("cm-1", "m-1".into(), Cursor::from_backend(1));
     assert_eq!(t.messages("c-1")[0].state, MessageState::Sent);
 }
 
@@ -153,9 +163,9 @@ fn a_late_ack_puts_the_message_back_in_server_order() {
             .unwrap();
     }
     // The first ack was lost; the others came; the resend's ack brings the original seq.
-    t.mark_sent("cm-2", "m-11".into(), 11);
-    t.mark_sent("cm-3", "m-12".into(), 12);
-    t.mark_sent("cm-1", "m-10".into(), 10);
+    t.mark_sent("cm-2", "m-11".into(), Cursor::from_backend(11));
+    t.mark_sent("cm-3", "m-12".into(), Cursor::from_backend(12));
+    t.mark_sent("cm-1", "m-10".into(), Cursor::from_backend(10));
     let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["hi", "cm-1", "cm-2", "cm-3"]);
 }
@@ -181,7 +191,7 @@ fn a_late_ack_after_a_restart_is_placed_among_history_by_server_id() {
         None,
         vec![],
     );
-    t.mark_sent("cm-1", "m-2".into(), 11);
+    t.mark_sent("cm-1", "m-2".into(), Cursor::from_backend(11));
     let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["hi", "earlier one", "later one"]);
 }
@@ -189,12 +199,21 @@ fn a_late_ack_after_a_restart_is_placed_among_history_by_server_id() {
 #[test]
 fn events_out_of_order_are_shown_in_server_order() {
     let mut t = timeline();
-    t.apply_remote(3, &record("m-3", "u-bob", "third", 300));
-    t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
-    t.apply_remote(2, &record("m-2", "u-bob", "second", 200));
+    t.apply_remote(
+        Cursor::from_backend(3),
+        &record("m-3", "u-bob", "third", 300),
+    );
+    t.apply_remote(
+        Cursor::from_backend(2),
+        &record("m-2", "u-bob", "second", 200),
+    );
+    t.apply_remote(
+        Cursor::from_backend(2),
+        &record("m-2", "u-bob", "second", 200),
+    );
     let bodies: Vec<String> = t.messages("c-1").into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["hi", "second", "third"]);
-    assert_eq!(t.last_seq(), 3);
+    assert_eq!(t.cursor().position(), 3);
 }
 
 #[test]
@@ -203,6 +222,6 @@ fn chats_sort_by_latest_activity() {
     assert_eq!(t.summaries()[0].chat_id, "c-1");
     let mut r = record("m-3", "u-bob", "new", 999);
     r.chat_id = "c-2".into();
-    t.apply_remote(1, &r);
+    t.apply_remote(Cursor::from_backend(1), &r);
     assert_eq!(t.summaries()[0].chat_id, "c-2");
 }

@@ -13,6 +13,7 @@ use super::{changed, AbortOnDrop, BoxFuture, Command, Ended, Outgoing, Superviso
 use crate::connection::health::{Candidate, HealthTable};
 use crate::connection::link::{Broken, Link, OpenError};
 use crate::connection::settings::ConnectionSettings;
+use crate::domain::Cursor;
 use crate::model::Transport;
 use crate::CoreError;
 
@@ -327,7 +328,9 @@ impl Supervisor {
                     live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
                 }
             }
-            ServerFrame::Event { seq, event } => self.sink.apply_event(seq, &event),
+            ServerFrame::Event { seq, event } => self
+                .sink
+                .apply_event(Cursor::from_backend(seq), event.into()),
             ServerFrame::Reconnect {
                 endpoint_hint,
                 reason,
@@ -365,7 +368,8 @@ impl Supervisor {
             live.pinger.rtt.sample(at.elapsed());
         }
         forget(&mut self.outbox, &client_msg_id);
-        self.sink.acked(&client_msg_id, msg_id, seq);
+        self.sink
+            .acked(&client_msg_id, msg_id, Cursor::from_backend(seq));
         live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
         live.probed = false;
     }
@@ -422,7 +426,7 @@ fn send_frame(message: &Outgoing) -> ClientFrame {
         client_msg_id: message.client_msg_id.clone(),
         chat_id: message.chat_id.clone(),
         body: message.body.clone(),
-        attachments: message.attachments.clone(),
+        attachments: message.attachments.iter().map(Into::into).collect(),
     }
 }
 

@@ -36,6 +36,8 @@ use super::sink::ConnectionSink;
 use super::tokens::TokenSource;
 use super::wake::{SystemClock, WakeDetector};
 use crate::api::ApiClient;
+pub use crate::backend::{Outgoing, Submitter};
+use crate::domain::Cursor;
 use crate::model::{ConnectionState, Service, ServiceState, Transport};
 use crate::CoreError;
 
@@ -43,16 +45,6 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Between long-polls when the server answers with events that do not move the cursor.
 const STUCK_POLL_PAUSE: Duration = Duration::from_secs(1);
-
-/// A message on its way to the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    pub client_msg_id: String,
-    pub chat_id: String,
-    pub body: String,
-    /// Already uploaded to the media service.
-    pub attachments: Vec<outlast_protocol::Attachment>,
-}
 
 enum Command {
     Send(Outgoing),
@@ -176,19 +168,12 @@ impl SupervisorHandle {
 
     /// A way to hand messages to this supervisor that does not keep it running.
     pub fn submitter(&self) -> Submitter {
-        Submitter(self.commands.clone())
-    }
-}
-
-/// Hands messages to a running supervisor (the operation queue holds one per session). Once the
-/// supervisor is stopped, what is handed is dropped: the store keeps it for the next session.
-#[derive(Clone)]
-pub struct Submitter(mpsc::UnboundedSender<Command>);
-
-impl Submitter {
-    /// Queue a message; it is delivered (and re-sent until acknowledged) whenever a path is up.
-    pub fn send(&self, message: Outgoing) {
-        let _ = self.0.send(Command::Send(message));
+        let commands = self.commands.clone();
+        // The task only ends when its handle is dropped: a closed channel loses nothing
+        // deliverable (the store keeps it for the next session).
+        Submitter::new(move |message| {
+            let _ = commands.send(Command::Send(message));
+        })
     }
 }
 
@@ -438,7 +423,7 @@ impl Supervisor {
     fn resume(&self) -> Option<Resume> {
         self.session_id.clone().map(|session_id| Resume {
             session_id,
-            last_seq: self.sink.cursor().unwrap_or(0),
+            last_seq: self.sink.cursor().map_or(0, Cursor::position),
         })
     }
 
@@ -635,10 +620,10 @@ async fn catch_up(
     apis: Vec<(String, ApiClient)>,
 ) -> Result<(), CoreError> {
     let mut last_error = None;
-    let from = sink.cursor().unwrap_or(0);
+    let from = sink.cursor().map_or(0, Cursor::position);
     for (_, api) in apis {
         loop {
-            let after = sink.cursor().unwrap_or(0);
+            let after = sink.cursor().map_or(0, Cursor::position);
             match api
                 .events(token, after, MAX_EVENTS_PAGE, Duration::ZERO)
                 .await
@@ -651,14 +636,14 @@ async fn catch_up(
                     // "Updating n of m": how far from where this catch-up started.
                     let total = head.saturating_sub(from);
                     if total > 0 {
-                        let at = sink.cursor().unwrap_or(0).min(head);
+                        let at = sink.cursor().map_or(0, Cursor::position).min(head);
                         let done = if more { at.saturating_sub(from) } else { total };
                         sink.progress(done, total);
                     }
                     if !more {
                         return Ok(());
                     }
-                    if sink.cursor().unwrap_or(0) <= after {
+                    if sink.cursor().map_or(0, Cursor::position) <= after {
                         // A page that does not move the cursor would be asked for forever.
                         tracing::warn!(
                             after,
@@ -685,9 +670,12 @@ fn apply_page(sink: &Arc<dyn ConnectionSink>, after: u64, page: EventsPage) {
             resumes_at = gap.first_available_seq,
             "the server skipped history"
         );
-        sink.gap(after, gap.first_available_seq);
+        sink.gap(
+            Cursor::from_backend(after),
+            Cursor::from_backend(gap.first_available_seq),
+        );
     }
-    for event in &page.events {
-        sink.apply_event(event.seq, &event.event);
+    for event in page.events {
+        sink.apply_event(Cursor::from_backend(event.seq), event.event.into());
     }
 }

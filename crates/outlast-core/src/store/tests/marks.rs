@@ -81,13 +81,13 @@ fn a_read_mark_from_another_device_sets_the_unread_count_and_covers_a_waiting_on
     store.record_read("c-jun", "m-1", "u-demo").unwrap();
     writes = vec![
         StoreWrite::Read {
-            seq: 6,
+            at: Cursor::from_backend(6),
             chat_id: "c-jun".into(),
             user_id: "u-demo".into(),
             msg_id: "m-3".into(),
         },
         StoreWrite::Read {
-            seq: 7,
+            at: Cursor::from_backend(7),
             chat_id: "c-jun".into(),
             user_id: "u-jun".into(),
             msg_id: "m-5".into(),
@@ -104,7 +104,7 @@ fn a_read_mark_from_another_device_sets_the_unread_count_and_covers_a_waiting_on
         "m-5"
     );
     assert_eq!(
-        store.cursor().unwrap(),
+        store.cursor().unwrap().position(),
         7,
         "read events move the cursor too"
     );
@@ -133,7 +133,7 @@ fn read_marks_within_one_millisecond_follow_the_server_ids() {
     store
         .apply_writes(
             &[StoreWrite::Read {
-                seq: 4,
+                at: Cursor::from_backend(4),
                 chat_id: "c-jun".into(),
                 user_id: "u-demo".into(),
                 msg_id: "m-1".into(),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use outlast_protocol::MessageRecord;
+use crate::domain::{Cursor, Message};
 
 use super::*;
 
@@ -33,8 +33,8 @@ impl Drop for TempDir {
     }
 }
 
-fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> MessageRecord {
-    MessageRecord {
+fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> Message {
+    Message {
         msg_id: msg_id.into(),
         chat_id: chat.into(),
         sender_id: sender.into(),
@@ -46,10 +46,10 @@ fn record(msg_id: &str, chat: &str, sender: &str, body: &str, at: u64) -> Messag
 }
 
 /// A message from Jun, as the connection hands it to the store.
-fn received(seq: u64, record: MessageRecord) -> StoreWrite {
+fn received(seq: u64, record: Message) -> StoreWrite {
     StoreWrite::Received {
-        seq,
-        record,
+        at: Cursor::from_backend(seq),
+        message: record,
         sender_name: "Jun Park".into(),
     }
 }
@@ -58,13 +58,13 @@ fn acked(client_msg_id: &str, msg_id: &str, seq: u64) -> StoreWrite {
     StoreWrite::Acked {
         client_msg_id: client_msg_id.into(),
         msg_id: msg_id.into(),
-        seq,
+        at: Cursor::from_backend(seq),
     }
 }
 
 /// `records` arrive from Jun, one event each, in order.
-fn received_from_jun(store: &mut Store, records: &[MessageRecord]) {
-    let events: Vec<(u64, &MessageRecord, &str)> = records
+fn received_from_jun(store: &mut Store, records: &[Message]) {
+    let events: Vec<(u64, &Message, &str)> = records
         .iter()
         .enumerate()
         .map(|(i, r)| (i as u64 + 1, r, "Jun Park"))
@@ -221,7 +221,7 @@ fn damage_found_by_the_background_check_is_set_aside_at_the_next_start() {
     let dir = TempDir::new("check-later");
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
-    let records: Vec<MessageRecord> = (0..400)
+    let records: Vec<Message> = (0..400)
         .map(|i| {
             record(
                 &format!("m-{i:04}"),

@@ -27,7 +27,7 @@ fn messages_apply_once_and_the_cursor_moves_with_them() {
             .unwrap(),
         0
     );
-    assert_eq!(store.cursor().unwrap(), 2);
+    assert_eq!(store.cursor().unwrap().position(), 2);
     let messages = store.latest_messages("c-jun", 50).unwrap();
     assert_eq!(
         messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
@@ -42,7 +42,7 @@ fn messages_apply_once_and_the_cursor_moves_with_them() {
     store
         .apply_messages(&[(1, &c, "Jun Park")], "u-demo", Some("c-team"))
         .unwrap();
-    assert_eq!(store.cursor().unwrap(), 2);
+    assert_eq!(store.cursor().unwrap().position(), 2);
     assert_eq!(
         store.chat_list().unwrap()[1].unread_count,
         0,
@@ -91,7 +91,7 @@ fn the_outbox_keeps_order_holds_a_chat_behind_a_failure_and_survives_reopening()
     store
         .apply_writes(&[acked("t1", "m-t1", 7)], "u-demo")
         .unwrap();
-    assert_eq!(store.cursor().unwrap(), 7);
+    assert_eq!(store.cursor().unwrap().position(), 7);
     store.retry("a1").unwrap();
     assert_eq!(order(&store), ["a1", "a2", "t2"]);
     store.cancel("a2").unwrap();
@@ -154,19 +154,19 @@ fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
         StoreWrite::Acked {
             client_msg_id: "c-0".into(),
             msg_id: "m-1".into(),
-            seq: 1,
+            at: Cursor::from_backend(1),
         },
         // The echo of the acked message, then a message from someone else, then more acks.
         StoreWrite::Received {
-            seq: 1,
-            record: echo,
+            at: Cursor::from_backend(1),
+            message: echo,
             sender_name: "Demo User".into(),
         },
         received(2, record("m-2", "c-jun", "u-jun", "hello", 2_000)),
         StoreWrite::Acked {
             client_msg_id: "c-1".into(),
             msg_id: "m-3".into(),
-            seq: 3,
+            at: Cursor::from_backend(3),
         },
     ];
     store.apply_writes(&writes, "u-demo").unwrap();
@@ -182,7 +182,7 @@ fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
         ]
     );
     assert_eq!(store.latest_messages("c-jun", 10).unwrap().len(), 1);
-    assert_eq!(store.cursor().unwrap(), 3);
+    assert_eq!(store.cursor().unwrap().position(), 3);
     // Only the unacknowledged message is still to send.
     let left: Vec<String> = store
         .sendable()
@@ -199,21 +199,20 @@ fn history_pages_record_fill_and_complete_gaps() {
     let dir = TempDir::new("history-gaps");
     let (mut store, _) = Store::open(&dir.db()).unwrap();
     store.upsert_chats(&chats()).unwrap();
-    let page = |range: std::ops::RangeInclusive<u64>| -> Vec<MessageRecord> {
+    let page = |range: std::ops::RangeInclusive<u64>| -> Vec<Message> {
         range
             .map(|i| record(&format!("m-{i:03}"), "c-jun", "u-jun", "hi", 1_000 + i))
             .collect()
     };
-    let with_names = |records: &[MessageRecord]| -> Vec<(MessageRecord, String)> {
+    let with_names = |records: &[Message]| -> Vec<(Message, String)> {
         records
             .iter()
             .map(|r| (r.clone(), "Jun".to_owned()))
             .collect()
     };
-    let apply = |store: &mut Store, records: &[MessageRecord], has_more: bool| {
+    let apply = |store: &mut Store, records: &[Message], has_more: bool| {
         let named = with_names(records);
-        let refs: Vec<(&MessageRecord, &str)> =
-            named.iter().map(|(r, n)| (r, n.as_str())).collect();
+        let refs: Vec<(&Message, &str)> = named.iter().map(|(r, n)| (r, n.as_str())).collect();
         store
             .apply_history_page("c-jun", &refs, has_more, "u-demo")
             .unwrap();
@@ -267,10 +266,10 @@ fn scrolling_back_skips_unsent_messages_and_an_empty_last_page_completes_the_cha
     let mut early = entry("c-early", "c-jun", "written early, never sent");
     early.created_at_ms = 5;
     store.enqueue(&early, "u-demo", "Demo User").unwrap();
-    let page: Vec<MessageRecord> = (1..=3)
+    let page: Vec<Message> = (1..=3)
         .map(|i| record(&format!("m-{i}"), "c-jun", "u-jun", "hi", 10 * i))
         .collect();
-    let named: Vec<(&MessageRecord, &str)> = page.iter().map(|r| (r, "Jun")).collect();
+    let named: Vec<(&Message, &str)> = page.iter().map(|r| (r, "Jun")).collect();
     store
         .apply_history_page("c-jun", &named, true, "u-demo")
         .unwrap();

@@ -1,0 +1,267 @@
+//! Protocol v1 as a [`Backend`]: REST on the API and media services, the gateway connection
+//! manager (`crate::connection`: regions, failover, resume, REST fallback, drain) for the live
+//! stream. Discovery and sign-in, which come before a backend exists, are in `client::start`
+//! (with `token_keeper`, `discovery_cache` and `endpoint_list`).
+//!
+//! Within one request this backend tries the service's endpoints in the server's order, renews
+//! an expired access token through the token keeper, and reports each service's health.
+
+use std::sync::{Arc, RwLock};
+
+use outlast_protocol::{DiscoveryConfig, Endpoint, Region};
+
+use super::{Backend, BoxFuture, FirstView, Live, Submitter, Upload};
+use crate::api::ApiClient;
+use crate::connection::{ConnectionSettings, ConnectionSink, SupervisorHandle, TokenSource};
+use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
+use crate::model::{Service, ServiceState};
+use crate::transfer_progress::ProgressMeter;
+use crate::CoreError;
+
+mod convert;
+
+/// A signed-in account on a protocol v1 server.
+pub(crate) struct V1Backend {
+    config: DiscoveryConfig,
+    settings: ConnectionSettings,
+    tokens: TokenSource,
+    /// Each API endpoint, preferred first.
+    apis: Vec<ApiClient>,
+    /// The API this session uses: the one that answered the first view (else the first).
+    api: RwLock<ApiClient>,
+    /// The media service's endpoints, preferred first.
+    media: Vec<ApiClient>,
+    /// Where service health goes.
+    health: Arc<dyn ConnectionSink>,
+}
+
+impl V1Backend {
+    pub fn new(
+        discovery: &ApiClient,
+        config: DiscoveryConfig,
+        settings: ConnectionSettings,
+        tokens: TokenSource,
+        health: Arc<dyn ConnectionSink>,
+    ) -> Result<V1Backend, CoreError> {
+        let apis = endpoints(discovery, &config, |r| &r.api)?;
+        let api = apis
+            .first()
+            .cloned()
+            .ok_or_else(|| CoreError::Protocol("the server's configuration lists no API".into()))?;
+        Ok(V1Backend {
+            media: endpoints(discovery, &config, |r| &r.media)?,
+            api: RwLock::new(api),
+            apis,
+            config,
+            settings,
+            tokens,
+            health,
+        })
+    }
+
+    /// The media service's endpoints, preferred first (its health monitor watches the first).
+    pub fn media_endpoints(&self) -> &[ApiClient] {
+        &self.media
+    }
+
+    fn api(&self) -> ApiClient {
+        self.api.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Report what an answer says about `service`: up, down (a retryable failure) or that the
+    /// access token needs renewing (the keeper does it; the service is fine).
+    fn observed<T>(&self, service: Service, answer: &Result<T, CoreError>) {
+        match answer {
+            Ok(_) => self.health.service(service, ServiceState::Up, None),
+            Err(err) if err.is_expired_session() => self.tokens.request_refresh(),
+            Err(err) if err.retryable() => {
+                self.health
+                    .service(service, ServiceState::Down, Some(err.to_string()))
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+impl Backend for V1Backend {
+    fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {
+        Box::pin(async move {
+            // The head of the event sequence first, then the chats: anything that happens in
+            // between is caught up, never lost.
+            let token = self.tokens.current();
+            let mut last_error = None;
+            for api in &self.apis {
+                let head = api
+                    .events(&token, 0, 1, std::time::Duration::ZERO)
+                    .await
+                    .map(|page| page.last_seq);
+                let view = match head {
+                    Ok(head) => api.chats(&token).await.map(|chats| FirstView {
+                        head: Cursor::from_backend(head),
+                        chats,
+                    }),
+                    Err(err) => Err(err),
+                };
+                match view {
+                    Ok(view) => {
+                        self.health.service(Service::Api, ServiceState::Up, None);
+                        *self.api.write().unwrap_or_else(|e| e.into_inner()) = api.clone();
+                        return Ok(view);
+                    }
+                    Err(err) if err.retryable() => last_error = Some(err),
+                    Err(err) => return Err(err),
+                }
+            }
+            let err = last_error.unwrap_or_else(|| {
+                CoreError::Protocol("the server's configuration lists no API".into())
+            });
+            self.health
+                .service(Service::Api, ServiceState::Down, Some(err.to_string()));
+            Err(err)
+        })
+    }
+
+    fn history<'a>(
+        &'a self,
+        chat_id: &'a str,
+        before: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<HistoryPage, CoreError>> {
+        Box::pin(async move {
+            let answer = self
+                .api()
+                .history(&self.tokens.current(), chat_id, before, limit)
+                .await;
+            self.observed(Service::Api, &answer);
+            answer
+        })
+    }
+
+    fn create_chat<'a>(
+        &'a self,
+        title: &'a str,
+        member_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Chat, CoreError>> {
+        Box::pin(async move {
+            let answer = self
+                .api()
+                .create_chat(&self.tokens.current(), title, member_ids)
+                .await;
+            self.observed(Service::Api, &answer);
+            answer
+        })
+    }
+
+    fn mark_read<'a>(
+        &'a self,
+        chat_id: &'a str,
+        msg_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            let answer = self
+                .api()
+                .mark_read(&self.tokens.current(), chat_id, msg_id)
+                .await;
+            self.observed(Service::Api, &answer);
+            answer
+        })
+    }
+
+    fn upload<'a>(
+        &'a self,
+        file: Upload<'a>,
+        meter: &'a ProgressMeter,
+    ) -> BoxFuture<'a, Result<Attachment, CoreError>> {
+        Box::pin(async move {
+            let mut answer = Err(no_media_service());
+            for media in &self.media {
+                answer = media
+                    .upload(
+                        &self.tokens.current(),
+                        file.name,
+                        file.mime,
+                        file.bytes.clone(),
+                        meter,
+                    )
+                    .await
+                    .map(|stored| Attachment::from(stored.attachment));
+                match &answer {
+                    Err(err) if err.retryable() => continue,
+                    _ => break,
+                }
+            }
+            self.observed(Service::Media, &answer);
+            answer
+        })
+    }
+
+    fn download<'a>(
+        &'a self,
+        media_id: &'a str,
+        max_bytes: u64,
+        meter: &'a ProgressMeter,
+    ) -> BoxFuture<'a, Result<Vec<u8>, CoreError>> {
+        Box::pin(async move {
+            let mut answer = Err(no_media_service());
+            for media in &self.media {
+                answer = media
+                    .download(&self.tokens.current(), media_id, max_bytes, meter)
+                    .await;
+                match &answer {
+                    Err(err) if err.retryable() => continue,
+                    _ => break,
+                }
+            }
+            self.observed(Service::Media, &answer);
+            answer
+        })
+    }
+
+    fn connect(&self, sink: Arc<dyn ConnectionSink>) -> Result<Box<dyn Live>, CoreError> {
+        let supervisor = SupervisorHandle::spawn(
+            &self.config,
+            self.tokens.clone(),
+            self.settings.clone(),
+            sink,
+        )?;
+        Ok(Box::new(supervisor))
+    }
+}
+
+impl Live for SupervisorHandle {
+    fn submitter(&self) -> Submitter {
+        SupervisorHandle::submitter(self)
+    }
+
+    fn reconnect_now(&self) {
+        SupervisorHandle::reconnect_now(self)
+    }
+}
+
+fn no_media_service() -> CoreError {
+    CoreError::Unreachable {
+        server: "the media service".into(),
+        reason: "this server lists no media service".into(),
+    }
+}
+
+/// Every endpoint of one service across regions, in the server's order of preference.
+pub(crate) fn endpoints(
+    base: &ApiClient,
+    config: &DiscoveryConfig,
+    list: impl Fn(&Region) -> &Vec<Endpoint>,
+) -> Result<Vec<ApiClient>, CoreError> {
+    let mut seen = Vec::new();
+    let mut clients = Vec::new();
+    for region in &config.regions {
+        let mut endpoints: Vec<_> = list(region).iter().collect();
+        endpoints.sort_by_key(|e| e.priority);
+        for endpoint in endpoints {
+            if !seen.contains(&endpoint.url) {
+                seen.push(endpoint.url.clone());
+                clients.push(base.at(&endpoint.url)?);
+            }
+        }
+    }
+    Ok(clients)
+}
