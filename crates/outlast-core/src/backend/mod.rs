@@ -19,6 +19,8 @@ use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
 pub use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
+#[cfg(test)]
+pub(crate) mod contract;
 pub mod memory;
 pub(crate) mod v1;
 

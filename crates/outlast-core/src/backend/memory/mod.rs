@@ -22,6 +22,8 @@ use outlast_protocol::ErrorCode;
 
 mod live;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use state::State;
 
@@ -86,8 +88,12 @@ impl MemoryServer {
     /// A chat of `members`, set up by the test (no one needs to be signed in).
     pub fn add_chat(&self, title: &str, members: &[&str]) -> Result<Chat, CoreError> {
         let members: Vec<String> = members.iter().map(|m| (*m).to_owned()).collect();
-        self.change(|s| s.create_chat(title, &members))
-            .map_err(refusal)
+        self.change(|s| {
+            let chat_id = s.create_chat(title, &members)?;
+            s.chat_for(&chat_id, &members[0])
+                .ok_or_else(|| format!("no such chat: {chat_id}"))
+        })
+        .map_err(refusal)
     }
 
     /// `user_id` writes `body` in `chat_id` from another device: everyone's live stream gets it.
@@ -267,7 +273,9 @@ impl Backend for MemoryBackend {
         Box::pin(self.request(Service::Api, move |s| {
             let mut members = vec![self.user_id.clone()];
             members.extend(member_ids.iter().cloned());
-            s.create_chat(title, &members)
+            let chat_id = s.create_chat(title, &members)?;
+            s.chat_for(&chat_id, &self.user_id)
+                .ok_or_else(|| format!("no such chat: {chat_id}"))
         }))
     }
 
@@ -289,7 +297,7 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             let stored = self
                 .request(Service::Media, |s| {
-                    Ok(s.store_file(file.name, file.mime, file.bytes.to_vec()))
+                    Ok(s.store_file(&self.user_id, file.name, file.mime, file.bytes.to_vec()))
                 })
                 .await;
             match &stored {
@@ -310,7 +318,7 @@ impl Backend for MemoryBackend {
             let bytes = self
                 .request(Service::Media, |s| {
                     let bytes = s
-                        .file(media_id)
+                        .file(&self.user_id, media_id)
                         .ok_or_else(|| format!("no stored file {media_id}"))?;
                     if bytes.len() as u64 > max_bytes {
                         return Err(format!("the file is larger than {max_bytes} bytes"));

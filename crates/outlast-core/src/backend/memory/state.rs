@@ -16,7 +16,8 @@ pub(super) struct State {
     logs: HashMap<String, Log>,
     /// (sender, idempotency key) → the stored message's id and its cursor in the sender's log.
     sent: HashMap<(String, String), (String, Cursor)>,
-    media: HashMap<String, (Attachment, Vec<u8>)>,
+    /// Stored files: what a message references, who uploaded it, the bytes.
+    media: HashMap<String, (Attachment, String, Vec<u8>)>,
     next_id: u64,
     clock_ms: u64,
 }
@@ -82,7 +83,10 @@ impl State {
     }
 
     /// A new chat with `members` (ids this server knows); each member learns of it.
-    pub fn create_chat(&mut self, title: &str, members: &[String]) -> Result<Chat, String> {
+    pub fn create_chat(&mut self, title: &str, members: &[String]) -> Result<String, String> {
+        if members.is_empty() {
+            return Err("a chat needs at least one member".into());
+        }
         if let Some(unknown) = members.iter().find(|m| !self.is_user(m)) {
             return Err(format!("no such user: {unknown}"));
         }
@@ -102,9 +106,13 @@ impl State {
                 marks: BTreeMap::new(),
             },
         );
-        let chat = self.chat(&chat_id).expect("just inserted");
-        self.announce(&chat_id, RemoteEvent::ChatUpdated(chat.clone()));
-        Ok(chat)
+        let members = self.members(&chat_id);
+        for member in &members {
+            if let Some(chat) = self.chat_for(&chat_id, member) {
+                self.append(member, RemoteEvent::ChatUpdated(chat));
+            }
+        }
+        Ok(chat_id)
     }
 
     /// The chats `user_id` belongs to.
@@ -112,7 +120,7 @@ impl State {
         self.chats
             .iter()
             .filter(|(_, c)| c.members.iter().any(|m| m == user_id))
-            .filter_map(|(id, _)| self.chat(id))
+            .filter_map(|(id, _)| self.chat_for(id, user_id))
             .collect()
     }
 
@@ -232,20 +240,39 @@ impl State {
         })
     }
 
-    pub fn store_file(&mut self, name: &str, mime: &str, bytes: Vec<u8>) -> Attachment {
+    pub fn store_file(
+        &mut self,
+        owner: &str,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Attachment {
         let attachment = Attachment {
             media_id: format!("f-{:010}", self.next_id()),
             name: name.to_owned(),
             size: bytes.len() as u64,
             mime: mime.to_owned(),
         };
-        self.media
-            .insert(attachment.media_id.clone(), (attachment.clone(), bytes));
+        self.media.insert(
+            attachment.media_id.clone(),
+            (attachment.clone(), owner.to_owned(), bytes),
+        );
         attachment
     }
 
-    pub fn file(&self, media_id: &str) -> Option<&[u8]> {
-        self.media.get(media_id).map(|(_, bytes)| bytes.as_slice())
+    /// A stored file, if `user_id` may see it: its uploader, or a member of a chat where a
+    /// message references it.
+    pub fn file(&self, user_id: &str, media_id: &str) -> Option<&[u8]> {
+        let (_, owner, bytes) = self.media.get(media_id)?;
+        let shared = || {
+            self.chats.values().any(|c| {
+                c.members.iter().any(|m| m == user_id)
+                    && c.messages
+                        .iter()
+                        .any(|m| m.attachments.iter().any(|a| a.media_id == media_id))
+            })
+        };
+        (owner == user_id || shared()).then_some(bytes.as_slice())
     }
 
     /// Up to `limit` of `user_id`'s events after `after`.
@@ -281,11 +308,18 @@ impl State {
         }
     }
 
-    fn chat(&self, chat_id: &str) -> Option<Chat> {
+    /// `chat_id` as `viewer` sees it: a direct chat (two members) is titled after the other
+    /// person, as protocol v1's servers do.
+    pub fn chat_for(&self, chat_id: &str, viewer: &str) -> Option<Chat> {
         let chat = self.chats.get(chat_id)?;
+        let other = match chat.members.as_slice() {
+            [a, b] if a == viewer => self.users.get(b),
+            [a, b] if b == viewer => self.users.get(a),
+            _ => None,
+        };
         Some(Chat {
             chat_id: chat_id.to_owned(),
-            title: chat.title.clone(),
+            title: other.map_or_else(|| chat.title.clone(), |p| p.display_name.clone()),
             members: chat
                 .members
                 .iter()
@@ -304,23 +338,29 @@ impl State {
         })
     }
 
-    /// Append `event` to the log of every member of `chat_id`.
-    fn announce(&mut self, chat_id: &str, event: RemoteEvent) {
-        let members = self
-            .chats
+    fn members(&self, chat_id: &str) -> Vec<String> {
+        self.chats
             .get(chat_id)
             .map(|c| c.members.clone())
-            .unwrap_or_default();
-        for member in members {
-            self.logs
-                .entry(member)
-                .or_insert(Log {
-                    first: 1,
-                    events: Vec::new(),
-                })
-                .events
-                .push(event.clone());
+            .unwrap_or_default()
+    }
+
+    /// Append `event` to the log of every member of `chat_id`.
+    fn announce(&mut self, chat_id: &str, event: RemoteEvent) {
+        for member in self.members(chat_id) {
+            self.append(&member, event.clone());
         }
+    }
+
+    fn append(&mut self, user_id: &str, event: RemoteEvent) {
+        self.logs
+            .entry(user_id.to_owned())
+            .or_insert(Log {
+                first: 1,
+                events: Vec::new(),
+            })
+            .events
+            .push(event);
     }
 
     fn next_id(&mut self) -> u64 {

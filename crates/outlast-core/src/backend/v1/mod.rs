@@ -19,6 +19,8 @@ use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
 mod convert;
+#[cfg(test)]
+mod tests;
 
 /// A signed-in account on a protocol v1 server.
 pub(crate) struct V1Backend {

@@ -1,0 +1,436 @@
+//! The backend contract as tests: one suite, run against every [`Backend`] (protocol v1 on the
+//! real mock server over loopback, and the in-memory backend), the way matrix-rust-sdk runs one
+//! store suite against every store. `docs/backend.md` states the same contract in words.
+//!
+//! Each case gets two accounts that share a chat and uses only the trait.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::{Backend, Live, Outgoing, Upload};
+use crate::connection::{Candidate, ConnectionSink};
+use crate::domain::{Attachment, Chat, Cursor, RemoteEvent};
+use crate::events::EventBus;
+use crate::model::{ConnectionState, Service, ServiceState, TransferFile};
+use crate::transfer_progress::ProgressMeter;
+
+pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Two signed-in accounts and the chat they share.
+pub(crate) struct Accounts {
+    pub alice: Arc<dyn Backend>,
+    pub bob: Arc<dyn Backend>,
+    pub alice_id: String,
+    pub bob_id: String,
+    pub chat_id: String,
+    /// Keeps the server running for the case.
+    pub _server: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// What a backend reported to one sink.
+#[derive(Default)]
+pub(crate) struct Seen {
+    pub cursor: Option<Cursor>,
+    pub events: Vec<(Cursor, RemoteEvent)>,
+    pub acked: Vec<(String, String, Cursor)>,
+    pub refused: Vec<(String, String)>,
+    pub gaps: Vec<(Cursor, Cursor)>,
+    pub connected: bool,
+    pub services: Vec<(Service, ServiceState)>,
+}
+
+/// A sink that records everything and can be waited on.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    seen: Mutex<Seen>,
+    changed: Notify,
+}
+
+impl Recorder {
+    /// A sink that has applied everything up to `cursor`.
+    pub fn at(cursor: Cursor) -> Arc<Recorder> {
+        let recorder = Recorder::default();
+        recorder.lock().cursor = Some(cursor);
+        Arc::new(recorder)
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait (with a deadline) until `done` holds for what was seen; returns its answer.
+    pub async fn until<T>(&self, what: &str, mut done: impl FnMut(&Seen) -> Option<T>) -> T {
+        tokio::time::timeout(DEADLINE, async {
+            loop {
+                let changed = self.changed.notified();
+                if let Some(answer) = done(&self.lock()) {
+                    return answer;
+                }
+                changed.await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    }
+
+    fn record(&self, f: impl FnOnce(&mut Seen)) {
+        f(&mut self.lock());
+        self.changed.notify_waiters();
+    }
+}
+
+impl ConnectionSink for Recorder {
+    fn cursor(&self) -> Option<Cursor> {
+        self.lock().cursor
+    }
+    fn apply_event(&self, at: Cursor, event: RemoteEvent) {
+        self.record(|s| {
+            s.cursor = Some(s.cursor.map_or(at, |c| c.max(at)));
+            s.events.push((at, event));
+        });
+    }
+    fn acked(&self, client_msg_id: &str, msg_id: String, at: Cursor) {
+        self.record(|s| s.acked.push((client_msg_id.to_owned(), msg_id, at)));
+    }
+    fn refused(&self, client_msg_id: &str, reason: String) {
+        self.record(|s| s.refused.push((client_msg_id.to_owned(), reason)));
+    }
+    fn gap(&self, after: Cursor, resumes_at: Cursor) {
+        self.record(|s| {
+            s.gaps.push((after, resumes_at));
+            let skipped_to = Cursor::from_backend(resumes_at.position().saturating_sub(1));
+            s.cursor = Some(s.cursor.map_or(skipped_to, |c| c.max(skipped_to)));
+        });
+    }
+    fn connection(&self, state: ConnectionState) {
+        self.record(|s| s.connected = matches!(state, ConnectionState::Connected { .. }));
+    }
+    fn service(&self, service: Service, state: ServiceState, _detail: Option<String>) {
+        self.record(|s| s.services.push((service, state)));
+    }
+    fn attempt(&self, _endpoint: &Candidate) {}
+}
+
+pub(crate) fn text(chat_id: &str, key: &str, body: &str) -> Outgoing {
+    Outgoing {
+        client_msg_id: key.to_owned(),
+        chat_id: chat_id.to_owned(),
+        body: body.to_owned(),
+        attachments: Vec::new(),
+    }
+}
+
+/// The messages `seen` received, as (idempotency key or server id, body).
+pub(crate) fn bodies(seen: &Seen, chat_id: &str) -> Vec<String> {
+    seen.events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RemoteEvent::MessageCreated(m) if m.chat_id == chat_id => Some(m.body.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Connect `backend` with a recorder that starts at the server's head now.
+async fn live(backend: &Arc<dyn Backend>) -> (Box<dyn Live>, Arc<Recorder>) {
+    let head = backend.first_view().await.expect("first view").head;
+    let recorder = Recorder::at(head);
+    let live = backend.connect(recorder.clone()).expect("connect");
+    (live, recorder)
+}
+
+/// Send `bodies` as `backend`'s account and wait until each is acknowledged; their server ids.
+async fn send_all(
+    backend: &Arc<dyn Backend>,
+    chat_id: &str,
+    prefix: &str,
+    bodies: &[&str],
+) -> Vec<String> {
+    let (live, recorder) = live(backend).await;
+    let submitter = live.submitter();
+    for (i, body) in bodies.iter().enumerate() {
+        submitter.send(text(chat_id, &format!("{prefix}-{i}"), body));
+    }
+    let ids = recorder
+        .until("acknowledgements", |s| {
+            let ids: Vec<String> = (0..bodies.len())
+                .filter_map(|i| {
+                    let key = format!("{prefix}-{i}");
+                    s.acked
+                        .iter()
+                        .find(|(k, _, _)| *k == key)
+                        .map(|(_, id, _)| id.clone())
+                })
+                .collect();
+            (ids.len() == bodies.len()).then_some(ids)
+        })
+        .await;
+    drop(live);
+    ids
+}
+
+pub(crate) async fn first_view_lists_the_shared_chat(a: Accounts) {
+    let view = a.alice.first_view().await.unwrap();
+    let chat = view
+        .chats
+        .iter()
+        .find(|c| c.chat_id == a.chat_id)
+        .expect("the shared chat is listed");
+    let members: Vec<&str> = chat.members.iter().map(|m| m.user_id.as_str()).collect();
+    assert!(members.contains(&a.alice_id.as_str()), "{members:?}");
+    assert!(members.contains(&a.bob_id.as_str()), "{members:?}");
+}
+
+pub(crate) async fn a_message_is_stored_once_per_key_and_reaches_the_other_member(a: Accounts) {
+    let (bob_live, bob_seen) = live(&a.bob).await;
+    let (alice_live, alice_seen) = live(&a.alice).await;
+    let submitter = alice_live.submitter();
+    // The same operation handed twice (a retry after a lost answer): stored once.
+    submitter.send(text(&a.chat_id, "contract-once", "only once"));
+    submitter.send(text(&a.chat_id, "contract-once", "only once"));
+    let (msg_id, at) = alice_seen
+        .until("the acknowledgement", |s| {
+            s.acked
+                .iter()
+                .find(|(k, _, _)| k == "contract-once")
+                .map(|(_, id, at)| (id.clone(), *at))
+        })
+        .await;
+    assert!(at > Cursor::START);
+    let received = bob_seen
+        .until("the message at the other member", |s| {
+            s.events.iter().find_map(|(_, e)| match e {
+                RemoteEvent::MessageCreated(m) if m.msg_id == msg_id => Some(m.clone()),
+                _ => None,
+            })
+        })
+        .await;
+    assert_eq!(received.sender_id, a.alice_id);
+    assert_eq!(received.client_msg_id.as_deref(), Some("contract-once"));
+    let page = a.bob.history(&a.chat_id, None, 50).await.unwrap();
+    let copies = page
+        .messages
+        .iter()
+        .filter(|m| m.client_msg_id.as_deref() == Some("contract-once"))
+        .count();
+    assert_eq!(copies, 1, "one key, one stored message");
+    drop((bob_live, alice_live));
+}
+
+pub(crate) async fn events_resume_after_a_cursor_in_order(a: Accounts) {
+    let before = a.bob.first_view().await.unwrap().head;
+    send_all(&a.alice, &a.chat_id, "resume", &["one", "two", "three"]).await;
+    // Bob was away: connecting from his cursor brings what he missed, in order.
+    let seen = Recorder::at(before);
+    let live = a.bob.connect(seen.clone()).unwrap();
+    let cursors = seen
+        .until("three missed messages", |s| {
+            (bodies(s, &a.chat_id).len() >= 3)
+                .then(|| s.events.iter().map(|(c, _)| *c).collect::<Vec<_>>())
+        })
+        .await;
+    assert_eq!(bodies(&seen.lock(), &a.chat_id), ["one", "two", "three"]);
+    assert!(
+        cursors.iter().all(|c| *c > before),
+        "{cursors:?} after {before:?}"
+    );
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "in order: {cursors:?}"
+    );
+    drop(live);
+}
+
+pub(crate) async fn history_pages_back_oldest_first(a: Accounts) {
+    let ids = send_all(
+        &a.alice,
+        &a.chat_id,
+        "page",
+        &["p1", "p2", "p3", "p4", "p5"],
+    )
+    .await;
+    let newest = a.bob.history(&a.chat_id, None, 2).await.unwrap();
+    let got: Vec<&str> = newest.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(got, ["p4", "p5"]);
+    assert!(newest.has_more);
+    let older = a.bob.history(&a.chat_id, Some(&ids[3]), 2).await.unwrap();
+    let got: Vec<&str> = older.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(got, ["p2", "p3"]);
+}
+
+pub(crate) async fn read_marks_reach_the_other_member(a: Accounts) {
+    let ids = send_all(&a.alice, &a.chat_id, "read", &["read me"]).await;
+    let (live, seen) = live(&a.alice).await;
+    a.bob.mark_read(&a.chat_id, &ids[0]).await.unwrap();
+    seen.until("bob's read mark", |s| {
+        s.events
+            .iter()
+            .any(|(_, e)| {
+                matches!(e, RemoteEvent::ReadWatermark { user_id, msg_id, chat_id }
+                    if *user_id == a.bob_id && *msg_id == ids[0] && *chat_id == a.chat_id)
+            })
+            .then_some(())
+    })
+    .await;
+    drop(live);
+}
+
+pub(crate) async fn files_go_up_and_come_back(a: Accounts) {
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let meter = |file| ProgressMeter::start(EventBus::default(), file, bytes.len() as u64);
+    let up = meter(TransferFile::Upload {
+        client_msg_id: "contract-file".into(),
+        position: 0,
+    });
+    let stored: Attachment = a
+        .alice
+        .upload(
+            Upload {
+                name: "report.bin",
+                mime: "application/octet-stream",
+                bytes: bytes.clone().into(),
+            },
+            &up,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.size, bytes.len() as u64);
+    assert_eq!(stored.name, "report.bin");
+    let down = meter(TransferFile::Download {
+        media_id: stored.media_id.clone(),
+    });
+    // A file is private to its uploader until a message shares it.
+    let err = a
+        .bob
+        .download(&stored.media_id, 1 << 20, &down)
+        .await
+        .unwrap_err();
+    assert!(!err.retryable(), "{err}");
+    let (live, seen) = live(&a.bob).await;
+    let (alice_live, alice_seen) = self::live(&a.alice).await;
+    let mut message = text(&a.chat_id, "contract-file", "the report");
+    message.attachments = vec![stored.clone()];
+    alice_live.submitter().send(message);
+    alice_seen
+        .until("the file message's ack", |s| {
+            (!s.acked.is_empty()).then_some(())
+        })
+        .await;
+    let received = seen
+        .until("the file message at bob", |s| {
+            s.events.iter().find_map(|(_, e)| match e {
+                RemoteEvent::MessageCreated(m) if !m.attachments.is_empty() => {
+                    Some(m.attachments.clone())
+                }
+                _ => None,
+            })
+        })
+        .await;
+    assert_eq!(received, std::slice::from_ref(&stored));
+    let back = a
+        .bob
+        .download(&stored.media_id, 1 << 20, &down)
+        .await
+        .unwrap();
+    assert_eq!(back, bytes);
+    // Larger than the caller accepts: refused, not read to the end.
+    assert!(a.bob.download(&stored.media_id, 10, &down).await.is_err());
+    drop((live, alice_live));
+}
+
+pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
+    let (live, seen) = live(&a.bob).await;
+    let chat = a
+        .alice
+        .create_chat("Contract chat", std::slice::from_ref(&a.bob_id))
+        .await
+        .unwrap();
+    let name_of = |chat: &Chat, id: &str| {
+        chat.members
+            .iter()
+            .find(|m| m.user_id == id)
+            .map(|m| m.display_name.clone())
+            .unwrap_or_else(|| panic!("{id} is a member of {chat:?}"))
+    };
+    // A chat of two is a direct chat: each side sees it titled after the other person.
+    assert_eq!(chat.title, name_of(&chat, &a.bob_id));
+    seen.until("the new chat at bob", |s| {
+        s.events
+            .iter()
+            .any(|(_, e)| matches!(e, RemoteEvent::ChatUpdated(c) if c.chat_id == chat.chat_id))
+            .then_some(())
+    })
+    .await;
+    let listed = a.bob.first_view().await.unwrap();
+    let at_bob = listed
+        .chats
+        .iter()
+        .find(|c| c.chat_id == chat.chat_id)
+        .expect("bob lists the new chat");
+    assert_eq!(at_bob.title, name_of(at_bob, &a.alice_id));
+    drop(live);
+}
+
+pub(crate) async fn bad_requests_are_refused_for_good(a: Accounts) {
+    let err = a
+        .alice
+        .history("c-no-such-chat", None, 10)
+        .await
+        .unwrap_err();
+    assert!(!err.retryable(), "{err}");
+    let (live, seen) = live(&a.alice).await;
+    live.submitter()
+        .send(text("c-no-such-chat", "contract-nowhere", "to nowhere"));
+    let reason = seen
+        .until("the refusal", |s| {
+            s.refused
+                .iter()
+                .find(|(k, _)| k == "contract-nowhere")
+                .map(|(_, r)| r.clone())
+        })
+        .await;
+    assert!(!reason.is_empty());
+    assert!(seen.lock().acked.is_empty());
+    drop(live);
+}
+
+/// Run every case of the contract against the backend `accounts` sets up.
+macro_rules! backend_contract {
+    ($accounts:expr) => {
+        #[tokio::test]
+        async fn first_view_lists_the_shared_chat() {
+            $crate::backend::contract::first_view_lists_the_shared_chat($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn a_message_is_stored_once_per_key_and_reaches_the_other_member() {
+            $crate::backend::contract::a_message_is_stored_once_per_key_and_reaches_the_other_member($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn events_resume_after_a_cursor_in_order() {
+            $crate::backend::contract::events_resume_after_a_cursor_in_order($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn history_pages_back_oldest_first() {
+            $crate::backend::contract::history_pages_back_oldest_first($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn read_marks_reach_the_other_member() {
+            $crate::backend::contract::read_marks_reach_the_other_member($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn files_go_up_and_come_back() {
+            $crate::backend::contract::files_go_up_and_come_back($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn a_new_chat_reaches_its_members() {
+            $crate::backend::contract::a_new_chat_reaches_its_members($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn bad_requests_are_refused_for_good() {
+            $crate::backend::contract::bad_requests_are_refused_for_good($accounts.await).await;
+        }
+    };
+}
+pub(crate) use backend_contract;

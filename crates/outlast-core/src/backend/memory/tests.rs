@@ -1,0 +1,154 @@
+//! The in-memory backend: the shared contract, then its scripted faults.
+
+use std::sync::Arc;
+
+use tokio::time::Duration;
+
+use super::MemoryServer;
+use crate::backend::contract::{backend_contract, bodies, text, Accounts, Recorder};
+use crate::backend::Backend;
+use crate::domain::Cursor;
+use crate::model::Service;
+
+fn world() -> (MemoryServer, String) {
+    let server = MemoryServer::new();
+    server.add_user("u-alice", "Alice");
+    server.add_user("u-bob", "Bob");
+    let chat = server
+        .add_chat("Alice and Bob", &["u-alice", "u-bob"])
+        .unwrap();
+    (server, chat.chat_id)
+}
+
+async fn accounts() -> Accounts {
+    let (server, chat_id) = world();
+    Accounts {
+        alice: Arc::new(server.backend_for("u-alice").unwrap()),
+        bob: Arc::new(server.backend_for("u-bob").unwrap()),
+        alice_id: "u-alice".into(),
+        bob_id: "u-bob".into(),
+        chat_id,
+        _server: Box::new(server),
+    }
+}
+
+mod contract {
+    use super::accounts;
+    super::backend_contract!(accounts());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_ack_is_sent_again_and_the_message_stored_once() {
+    let (server, chat_id) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    let seen = Recorder::at(Cursor::START);
+    let live = alice.connect(seen.clone()).unwrap();
+    server.drop_acks(1);
+    live.submitter().send(text(&chat_id, "k-1", "hello"));
+    live.submitter().send(text(&chat_id, "k-2", "again"));
+    // The second is acknowledged at once; the first only after its resend.
+    seen.until("k-2's ack", |s| {
+        s.acked.iter().any(|a| a.0 == "k-2").then_some(())
+    })
+    .await;
+    assert!(!seen.lock().acked.iter().any(|a| a.0 == "k-1"));
+    seen.until("k-1's ack after a resend", |s| {
+        s.acked.iter().any(|a| a.0 == "k-1").then_some(())
+    })
+    .await;
+    let stored: Vec<String> = server
+        .messages(&chat_id, "u-alice")
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(
+        stored,
+        ["hello", "again"],
+        "stored once each, in the order handed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn busy_holds_every_submission_until_its_floor() {
+    let (server, chat_id) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    let seen = Recorder::at(Cursor::START);
+    let live = alice.connect(seen.clone()).unwrap();
+    server.busy(1, Duration::from_secs(5));
+    let started = tokio::time::Instant::now();
+    live.submitter().send(text(&chat_id, "k-1", "later"));
+    seen.until("the ack", |s| (!s.acked.is_empty()).then_some(()))
+        .await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicated_and_reordered_events_still_bring_every_message() {
+    let (server, chat_id) = world();
+    let bob = server.backend_for("u-bob").unwrap();
+    server.duplicate_events(true);
+    server.reorder_events(true);
+    for i in 0..5 {
+        server.post("u-alice", &chat_id, &format!("m{i}")).unwrap();
+    }
+    let seen = Recorder::at(Cursor::START);
+    let _live = bob.connect(seen.clone()).unwrap();
+    seen.until("ten deliveries", |s| {
+        (bodies(s, &chat_id).len() >= 10).then_some(())
+    })
+    .await;
+    let mut got = bodies(&seen.lock(), &chat_id);
+    // Bob's log: the chat's creation, then m0..m4; delivered in swapped pairs, each twice.
+    assert_eq!(got[..6], ["m0", "m0", "m2", "m2", "m1", "m1"]);
+    got.sort();
+    got.dedup();
+    assert_eq!(got, ["m0", "m1", "m2", "m3", "m4"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_behind_a_trimmed_log_is_told_of_the_gap() {
+    let (server, chat_id) = world();
+    for i in 0..6 {
+        server.post("u-alice", &chat_id, &format!("m{i}")).unwrap();
+    }
+    server.trim_log("u-bob", 2);
+    let bob = server.backend_for("u-bob").unwrap();
+    let seen = Recorder::at(Cursor::from_backend(1));
+    let _live = bob.connect(seen.clone()).unwrap();
+    seen.until("the kept events", |s| {
+        (bodies(s, &chat_id).len() == 2).then_some(())
+    })
+    .await;
+    let seen = seen.lock();
+    assert_eq!(seen.gaps.len(), 1, "{:?}", seen.gaps);
+    assert_eq!(bodies(&seen, &chat_id), ["m4", "m5"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_down_fails_its_requests_retryably_and_recovers() {
+    let (server, chat_id) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    server.set_down(Service::Api, true);
+    let err = alice.history(&chat_id, None, 10).await.unwrap_err();
+    assert!(err.retryable(), "{err}");
+    server.set_down(Service::Api, false);
+    assert!(alice.history(&chat_id, None, 10).await.is_ok());
+
+    // A gateway outage holds submissions; they go when it is back.
+    let seen = Recorder::at(Cursor::START);
+    server.set_down(Service::Gateway, true);
+    let live = alice.connect(seen.clone()).unwrap();
+    live.submitter().send(text(&chat_id, "k-1", "held"));
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(seen.lock().acked.is_empty() && !seen.lock().connected);
+    server.set_down(Service::Gateway, false);
+    seen.until("the ack after the outage", |s| {
+        (!s.acked.is_empty()).then_some(())
+    })
+    .await;
+    assert!(seen.lock().connected);
+}
