@@ -28,6 +28,7 @@ mod chats;
 mod history;
 mod media;
 mod outgoing;
+mod session;
 mod start;
 
 /// Where files written with messages wait for upload, in the account's folder.
@@ -62,17 +63,10 @@ struct Inner {
     drafts: Mutex<std::collections::HashMap<String, String>>,
 }
 
-/// A signed-in account: where it talks to and with what credentials.
+/// A signed-in account: the backend it talks to and the session's tasks.
 struct Session {
-    /// The address the user signed in with (the discovery service).
+    /// The address the user signed in with (protocol v1: the discovery service).
     server: String,
-    /// Sign-in services, preferred first (refresh and sign-out).
-    auths: Vec<ApiClient>,
-    account: AccountKey,
-    /// The current refresh token (the keeper replaces it when the server rotates it).
-    refresh_token: Arc<Mutex<RefreshToken>>,
-    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
-    not_kept: Option<String>,
     from_cache: bool,
     user: Profile,
     /// The server, in the core's terms.
@@ -84,6 +78,20 @@ struct Session {
     /// The user's read marks not yet on the server (the session's read-mark sender delivers
     /// them).
     read_queue: Arc<crate::read_marks::ReadQueue>,
+    /// How protocol v1 signed in (`None` for a backend signed in with
+    /// [`Client::sign_in_with`]).
+    sign_in: Option<SignIn>,
+}
+
+/// A protocol v1 sign-in: what refreshes, keeps and ends it.
+struct SignIn {
+    /// Sign-in services, preferred first (refresh and sign-out).
+    auths: Vec<ApiClient>,
+    account: AccountKey,
+    /// The current refresh token (the keeper replaces it when the server rotates it).
+    refresh_token: Arc<Mutex<RefreshToken>>,
+    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
+    not_kept: Option<String>,
     /// Every endpoint this session may use, for Settings.
     endpoints: ServerEndpoints,
 }
@@ -172,15 +180,24 @@ impl Client {
             server: session.server.clone(),
             connection: self.connection_state(),
             services: self.services(),
-            remembered: self.inner.options.vault.is_some() && session.not_kept.is_none(),
-            not_remembered_because: session.not_kept.clone(),
+            remembered: self.inner.options.vault.is_some()
+                && session
+                    .sign_in
+                    .as_ref()
+                    .is_some_and(|s| s.not_kept.is_none()),
+            not_remembered_because: session.sign_in.as_ref().and_then(|s| s.not_kept.clone()),
             from_cache: session.from_cache,
         })
     }
 
     /// The signed-in server and every endpoint this session may use, as Settings shows them.
     pub fn server_endpoints(&self) -> Result<ServerEndpoints, CoreError> {
-        Ok(self.session()?.endpoints.clone())
+        match &self.session()?.sign_in {
+            Some(sign_in) => Ok(sign_in.endpoints.clone()),
+            None => Err(CoreError::InvalidInput(
+                "this server has no endpoint list (it is not a protocol v1 server)".into(),
+            )),
+        }
     }
 
     pub fn connection_state(&self) -> ConnectionState {

@@ -1,7 +1,6 @@
 //! Signing in and starting a session: discovery (or its cache), sign-in or a kept sign-in,
 //! the server's first view (or the local cache), then the session's tasks.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use outlast_protocol::{DiscoveryConfig, LoginResponse, RefreshToken};
@@ -15,17 +14,12 @@ use crate::credentials::AccountKey;
 use crate::discovery_cache::DiscoveryCache;
 use crate::endpoint_list::{EndpointSource, ServerEndpoints};
 use crate::model::{Profile, Service, ServiceState, SessionInfo};
-use crate::ops::OpQueue;
-use crate::read_marks::{ReadQueue, ReadSender};
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::service_monitor::{self, Watched};
-use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
-use crate::timeline::{LocalFlag, Timeline};
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
-use crate::uploads::Uploader;
 use crate::CoreError;
 
-use super::{Client, Session, OUTBOX_FILES};
+use super::{Client, SignIn};
 
 /// Longest accepted server address, username or password: a runaway paste gets a clear error.
 const MAX_FIELD_CHARS: usize = 512;
@@ -189,14 +183,14 @@ impl Client {
     pub async fn sign_out(&self) -> Result<(), CoreError> {
         let session = self.session().ok();
         let mut outcome = Ok(());
-        if let Some(session) = &session {
-            let token = session
+        if let Some(sign_in) = session.as_ref().and_then(|s| s.sign_in.as_ref()) {
+            let token = sign_in
                 .refresh_token
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
             // Best effort and brief: signing out must work during an auth outage too.
-            for auth in &session.auths {
+            for auth in &sign_in.auths {
                 match tokio::time::timeout(SIGN_OUT_WAIT, auth.logout(&token)).await {
                     Ok(Ok(())) => break,
                     Ok(Err(err)) => tracing::warn!(%err, "the server could not end the session"),
@@ -204,7 +198,7 @@ impl Client {
                 }
             }
             if let Some(vault) = &self.inner.options.vault {
-                if let Err(err) = vault.0.delete(&session.account) {
+                if let Err(err) = vault.0.delete(&sign_in.account) {
                     outcome = Err(CoreError::Keyring(err.to_string()));
                 }
             }
@@ -261,7 +255,8 @@ impl Client {
         )?))
     }
 
-    /// Start a session: from the server's view when it answered, else from the local cache.
+    /// Start a protocol v1 session: the session on its backend, then what only v1 has (the
+    /// token keeper, the kept sign-in, the media and discovery monitors).
     fn start(&self, start: Start) -> Result<SessionInfo, CoreError> {
         let shared = &self.inner.shared;
         let Start {
@@ -277,122 +272,15 @@ impl Client {
             backend,
             view,
         } = start;
-        let mut store = match &self.inner.options.data_dir {
-            Some(dir) => Some(open_account_store(dir, discovery.server(), &user)?),
-            None => None,
-        };
-        let from_cache = view.is_err();
-        let timeline = match view {
-            Ok(FirstView { head, chats }) => {
-                let mut timeline = Timeline::new(user.clone(), chats.clone());
-                let mut cursor = head;
-                if let Some(store) = store.as_mut() {
-                    let rows: Vec<ChatRow> = chats
-                        .iter()
-                        .map(|c| ChatRow {
-                            chat_id: c.chat_id.clone(),
-                            title: c.title.clone(),
-                            member_names: c
-                                .members
-                                .iter()
-                                .map(|m| m.display_name.clone())
-                                .collect(),
-                            member_ids: c.members.iter().map(|m| m.user_id.clone()).collect(),
-                        })
-                        .collect();
-                    store.upsert_chats(&rows)?;
-                    let marks: Vec<ReadMarkOf> = chats
-                        .iter()
-                        .flat_map(|c| {
-                            c.read_marks.iter().map(|m| ReadMarkOf {
-                                user_id: m.user_id.clone(),
-                                mark: ReadMark {
-                                    chat_id: c.chat_id.clone(),
-                                    msg_id: m.msg_id.clone(),
-                                    sent_at_ms: m.sent_at_ms,
-                                },
-                            })
-                        })
-                        .collect();
-                    store.record_member_marks(&marks, &user.user_id)?;
-                    timeline.set_local_flags(LocalFlag::Muted, &store.muted_chats()?);
-                    timeline.set_local_flags(LocalFlag::Pinned, &store.pinned_chats()?);
-                    // Catch up what was missed while away; a stored cursor beyond the head means
-                    // the server's history was reset, and the head is the truth.
-                    match store.saved_cursor()? {
-                        Some(stored) if stored <= cursor => cursor = stored,
-                        _ => store.set_cursor(head)?,
-                    }
-                }
-                timeline.start_at(cursor);
-                timeline
-            }
-            Err(err) => {
-                let Some(store) = store.as_ref() else {
-                    return Err(err);
-                };
-                let mut timeline = Timeline::from_cache(user.clone(), store.chat_list()?);
-                timeline.set_members(store.member_marks()?);
-                timeline.start_at(store.cursor()?);
-                timeline
-            }
-        };
-        tracing::info!(
-            server = discovery.server(),
-            user_id = %user.user_id,
-            from_cache,
-            "session started"
-        );
-        // Messages written before a restart (or crash) and never acknowledged: shown (failed ones
-        // with their reason) and sent again, in order, under their original client ids; a chat
-        // with a failed message keeps its later ones back until the user decides.
-        let shown = match store.as_ref() {
-            Some(store) => store.unsent()?,
-            None => Vec::new(),
-        };
-        let unsent_count = shown.len();
-        if let Some(dir) = store.as_ref().and_then(|s| s.path().parent()) {
-            let keep: HashSet<&str> = shown
-                .iter()
-                .map(|(e, _)| e.client_msg_id.as_str())
-                .collect();
-            crate::uploads::forget_sent_copies(&dir.join(OUTBOX_FILES), &keep);
-        }
-
-        self.end_session();
-        shared.replace_timeline(Some(timeline));
-        shared.replace_store(store);
-        let queue = OpQueue::restore(shown.clone());
-        for (entry, failure) in shown {
-            shared.update(|t| {
-                let files = entry.shown_files();
-                let events = t.add_unsent(
-                    &entry.chat_id,
-                    entry.client_msg_id,
-                    entry.body,
-                    entry.created_at_ms,
-                    failure,
-                    files,
-                );
-                ((), events)
-            });
-        }
+        let server = discovery.server().to_owned();
+        let mut begun = self.begin(&server, &user, backend.clone() as Arc<dyn Backend>, view)?;
         let account = AccountKey {
-            server: discovery.server().to_owned(),
+            server: server.clone(),
             user_id: user.user_id.clone(),
         };
         let not_kept = self.remember(&account, &username, &user, &refresh_token);
-        let live = backend.connect(shared.clone())?;
-        if unsent_count > 0 {
-            tracing::info!(
-                messages = unsent_count,
-                "sending messages left from an earlier run"
-            );
-        }
-        // Messages left by an earlier run go first, in order, under their original keys.
-        shared.outbox().start(queue, live.submitter());
         let refresh_token = Arc::new(Mutex::new(refresh_token));
-        let mut tasks = vec![tokio::spawn(
+        begun.tasks.push(tokio::spawn(
             Keeper {
                 auth: auths.clone(),
                 refresh_token: refresh_token.clone(),
@@ -420,40 +308,9 @@ impl Client {
                     }),
             }
             .run(),
-        )];
-        tasks.push(tokio::spawn(shared.clone().keep_writing()));
-        tasks.push(tokio::spawn(shared.clone().keep_search_index()));
-        if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
-            tasks.push(tokio::spawn(check_store_later(path)));
-        }
-        // Read marks a previous run made and the server never confirmed go first.
-        let unsent_marks = shared
-            .with_store(|s| s.unsent_read_marks())
-            .transpose()?
-            .unwrap_or_default();
-        // Read marks and uploads retry on the same schedule while their service is down.
-        let background_retry = self
-            .inner
-            .options
-            .connection
-            .background_retry
-            .clone()
-            .unwrap_or_else(crate::read_marks::default_retry);
-        let read_queue = Arc::new(ReadQueue::default());
-        read_queue.reset(unsent_marks);
-        tasks.push(tokio::spawn(
-            ReadSender {
-                queue: read_queue.clone(),
-                shared: shared.clone(),
-                backend: backend.clone(),
-                retry: background_retry.clone(),
-            }
-            .run(),
         ));
-        // Rows a previous run stored but did not index (it quit or crashed first).
-        shared.index_soon();
         if let Some(media) = backend.media_endpoints().first().cloned() {
-            tasks.push(tokio::spawn(service_monitor::watch(
+            begun.tasks.push(tokio::spawn(service_monitor::watch(
                 Watched {
                     service: Service::Media,
                     endpoint: media,
@@ -464,37 +321,20 @@ impl Client {
             )));
         }
         if shared.services().discovery.state == ServiceState::Down {
-            tasks.push(tokio::spawn(self.clone().rediscover(discovery.clone())));
+            begun
+                .tasks
+                .push(tokio::spawn(self.clone().rediscover(discovery.clone())));
         }
-        tasks.push(tokio::spawn(
-            Uploader {
-                shared: shared.clone(),
-                backend: backend.clone(),
-                retry: background_retry.clone(),
-            }
-            .run(),
-        ));
-        let session = Arc::new(Session {
-            endpoints: ServerEndpoints::new(discovery.server(), &config, source),
-            server: discovery.server().to_owned(),
-            auths,
-            account,
-            refresh_token,
-            not_kept,
-            from_cache,
-            user,
-            backend,
-            live,
-            tasks,
-            read_queue,
-        });
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(session);
-        shared.uploads_wanted();
-        self.session_info().ok_or(CoreError::NotSignedIn)
+        self.install(
+            begun,
+            Some(SignIn {
+                endpoints: ServerEndpoints::new(&server, &config, source),
+                auths,
+                account,
+                refresh_token,
+                not_kept,
+            }),
+        )
     }
 
     /// Keep the sign-in for the next start: the token in the vault, the account (no secret) in
@@ -627,45 +467,6 @@ struct Start {
     backend: Arc<V1Backend>,
     /// What the server said, or why it could not be asked (then: the cache).
     view: Result<FirstView, CoreError>,
-}
-
-/// The signed-in account's database: one file per user and server, in the profile folder.
-fn open_account_store(
-    dir: &std::path::Path,
-    server: &str,
-    user: &Profile,
-) -> Result<Store, CoreError> {
-    let host = server
-        .split("://")
-        .nth(1)
-        .unwrap_or(server)
-        .trim_end_matches('/');
-    let folder = crate::file_names::safe_file_name(&format!("{}@{host}", user.user_id));
-    let path = dir.join("accounts").join(folder).join("outlast.db");
-    let (store, opened) = Store::open(&path)?;
-    if let Opened::Recovered { moved_to, reason } = &opened {
-        tracing::error!(%reason, moved_to = %moved_to.display(), "the local cache was damaged and set aside; it fills again from the server");
-    }
-    Ok(store)
-}
-
-/// Reading the whole cache competes with the first paint on a small machine: check it once the
-/// app has settled.
-const STORE_CHECK_DELAY: Duration = Duration::from_secs(10);
-
-/// Check every page of the account's database in the background; damage is set aside at the
-/// next start (see [`crate::store::check_in_background`]).
-async fn check_store_later(path: std::path::PathBuf) {
-    tokio::time::sleep(STORE_CHECK_DELAY).await;
-    let checked =
-        tokio::task::spawn_blocking(move || crate::store::check_in_background(&path)).await;
-    match checked {
-        Ok(Ok(())) => tracing::debug!("the local cache passed its integrity check"),
-        Ok(Err(err)) => {
-            tracing::error!(%err, "the local cache is damaged: it is set aside and filled again from the server at the next start")
-        }
-        Err(err) => tracing::warn!(%err, "the integrity check of the local cache stopped"),
-    }
 }
 
 /// Why a start went on without the server: it took calls and did not answer in time.

@@ -250,7 +250,7 @@ impl Connection {
             for op in lost.into_iter().rev() {
                 self.pending.push_front(op);
             }
-            let resend = Instant::now() + ACK_WAIT;
+            let resend = Instant::now() + self.server.script(|s| s.ack_wait);
             self.not_before = Some(self.not_before.map_or(resend, |t| t.max(resend)));
         }
     }

@@ -41,7 +41,7 @@ struct Inner {
 }
 
 /// What goes wrong, as a test scripts it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Script {
     /// Services that answer every request with a retryable failure.
     down: HashSet<Service>,
@@ -57,6 +57,23 @@ struct Script {
     busy: Option<(u32, Duration)>,
     /// The next this many submissions are refused for good, with this reason.
     refuse: Option<(u32, String)>,
+    /// How long a live connection waits for an acknowledgement before it sends again.
+    ack_wait: Duration,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Script {
+            down: HashSet::new(),
+            delay: Duration::ZERO,
+            drop_acks: 0,
+            duplicate_events: false,
+            reorder_events: false,
+            busy: None,
+            refuse: None,
+            ack_wait: live::ACK_WAIT,
+        }
+    }
 }
 
 impl Default for MemoryServer {
@@ -137,6 +154,23 @@ impl MemoryServer {
     /// The next `count` acknowledgements are lost on the way back (the messages are stored).
     pub fn drop_acks(&self, count: u32) {
         self.script(|s| s.drop_acks = count);
+    }
+
+    /// How long a live connection waits for a lost acknowledgement before sending again.
+    pub fn set_ack_wait(&self, wait: Duration) {
+        self.script(|s| s.ack_wait = wait);
+    }
+
+    /// Every fault cleared: the server works normally again.
+    pub fn heal(&self) {
+        let ack_wait = self.script(|s| s.ack_wait);
+        self.script(|s| {
+            *s = Script {
+                ack_wait,
+                ..Script::default()
+            }
+        });
+        self.wake();
     }
 
     /// Deliver every event twice.
