@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Profile;
+use crate::model::{MessageAttachment, Profile};
 
 /// A position in the account's event log, issued by the backend.
 ///
@@ -58,6 +58,19 @@ pub struct Attachment {
     pub name: String,
     pub size: u64,
     pub mime: String,
+}
+
+impl Attachment {
+    /// The file as a chat shows it.
+    pub fn shown(&self) -> MessageAttachment {
+        MessageAttachment {
+            name: self.name.clone(),
+            size: self.size,
+            mime: self.mime.clone(),
+            media_id: Some(self.media_id.clone()),
+            waiting_because: None,
+        }
+    }
 }
 
 /// A chat the account belongs to, as the server describes it.

@@ -69,19 +69,6 @@ pub struct MessageAttachment {
     pub waiting_because: Option<String>,
 }
 
-impl MessageAttachment {
-    /// A file as the server describes it.
-    pub fn from_server(attachment: &crate::domain::Attachment) -> Self {
-        MessageAttachment {
-            name: attachment.name.clone(),
-            size: attachment.size,
-            mime: attachment.mime.clone(),
-            media_id: Some(attachment.media_id.clone()),
-            waiting_because: None,
-        }
-    }
-}
-
 /// Someone the user can start a chat with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -11,7 +11,7 @@
 //! `OUTLAST_MEMORY_CHAOS_SEED` run more or other schedules; the count is printed.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ fn world() -> World {
     World { server, me, chats }
 }
 
-fn client(dir: &PathBuf) -> Client {
+fn client(dir: &Path) -> Client {
     Client::with_options(ClientOptions {
         connection: ConnectionSettings {
             background_retry: Some(RetryPolicy::outlast(
@@ -60,7 +60,7 @@ fn client(dir: &PathBuf) -> Client {
             )),
             ..ConnectionSettings::default()
         },
-        data_dir: Some(dir.clone()),
+        data_dir: Some(dir.to_path_buf()),
         ..ClientOptions::default()
     })
 }

@@ -21,9 +21,11 @@
 mod operation;
 mod outbox;
 mod queue;
+mod submit;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use operation::{OpError, Operation};
 pub(crate) use outbox::Outbox;
 pub(crate) use queue::OpQueue;
+pub use submit::{Outgoing, Submitter};

@@ -1,6 +1,6 @@
 //! One outgoing user action and its lifecycle.
 
-use crate::connection::Outgoing;
+use super::Outgoing;
 use crate::model::{ChatMessage, MessageState};
 use crate::store::{OutboxEntry, OutboxFile};
 

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::operation::{OpError, Request};
 use super::queue::OpQueue;
-use crate::connection::Submitter;
+use super::Submitter;
 
 #[derive(Default)]
 pub(crate) struct Outbox {

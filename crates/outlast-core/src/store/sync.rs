@@ -192,7 +192,7 @@ pub(super) fn attachments_json(attachments: &[Attachment]) -> Option<String> {
     }
     let files: Vec<MessageAttachment> = attachments
         .iter()
-        .map(MessageAttachment::from_server)
+        .map(crate::domain::Attachment::shown)
         .collect();
     serde_json::to_string(&files).ok()
 }

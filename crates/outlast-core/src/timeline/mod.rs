@@ -604,7 +604,7 @@ impl Timeline {
             attachments: record
                 .attachments
                 .iter()
-                .map(MessageAttachment::from_server)
+                .map(crate::domain::Attachment::shown)
                 .collect(),
         }
     }

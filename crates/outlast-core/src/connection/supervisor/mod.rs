@@ -36,9 +36,9 @@ use super::sink::ConnectionSink;
 use super::tokens::TokenSource;
 use super::wake::{SystemClock, WakeDetector};
 use crate::api::ApiClient;
-pub use crate::backend::{Outgoing, Submitter};
 use crate::domain::Cursor;
 use crate::model::{ConnectionState, Service, ServiceState, Transport};
+pub use crate::ops::{Outgoing, Submitter};
 use crate::CoreError;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
