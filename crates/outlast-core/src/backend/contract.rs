@@ -18,6 +18,10 @@ use crate::transfer_progress::ProgressMeter;
 
 pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
 
+/// How many events per account the harnesses' servers keep: a client further behind is told of
+/// a gap.
+pub(crate) const KEPT_EVENTS: usize = 20;
+
 /// Two signed-in accounts and the chat they share.
 pub(crate) struct Accounts {
     pub alice: Arc<dyn Backend>,
@@ -243,6 +247,30 @@ pub(crate) async fn events_resume_after_a_cursor_in_order(a: Accounts) {
     drop(live);
 }
 
+pub(crate) async fn a_client_behind_the_kept_log_is_told_of_the_gap(a: Accounts) {
+    let before = a.bob.first_view().await.unwrap().head;
+    let sent: Vec<String> = (0..KEPT_EVENTS + 10).map(|i| format!("g{i}")).collect();
+    let refs: Vec<&str> = sent.iter().map(String::as_str).collect();
+    send_all(&a.alice, &a.chat_id, "gap", &refs).await;
+    // Bob was away longer than the server keeps events: told first, then given what is kept.
+    let seen = Recorder::at(before);
+    let live = a.bob.connect(seen.clone()).unwrap();
+    let last = sent.last().unwrap().clone();
+    seen.until("the gap and the newest event", |s| {
+        (!s.gaps.is_empty() && bodies(s, &a.chat_id).last() == Some(&last)).then_some(())
+    })
+    .await;
+    let seen = seen.lock();
+    let (after, resumes_at) = seen.gaps[0];
+    assert_eq!(after, before);
+    assert!(resumes_at > before);
+    let got = bodies(&seen, &a.chat_id);
+    assert!(got.len() < sent.len(), "only what is kept: {got:?}");
+    assert_eq!(got, sent[sent.len() - got.len()..], "the newest, in order");
+    assert!(seen.events.iter().all(|(c, _)| *c >= resumes_at));
+    drop(live);
+}
+
 pub(crate) async fn history_pages_back_oldest_first(a: Accounts) {
     let ids = send_all(
         &a.alice,
@@ -410,6 +438,10 @@ macro_rules! backend_contract {
         #[tokio::test]
         async fn events_resume_after_a_cursor_in_order() {
             $crate::backend::contract::events_resume_after_a_cursor_in_order($accounts.await).await;
+        }
+        #[tokio::test]
+        async fn a_client_behind_the_kept_log_is_told_of_the_gap() {
+            $crate::backend::contract::a_client_behind_the_kept_log_is_told_of_the_gap($accounts.await).await;
         }
         #[tokio::test]
         async fn history_pages_back_oldest_first() {

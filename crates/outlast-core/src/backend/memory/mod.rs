@@ -193,6 +193,12 @@ impl MemoryServer {
         self.script(|s| s.refuse = (count > 0).then(|| (count, reason.to_owned())));
     }
 
+    /// Keep at most `limit` events per account from now on (a server with a bounded log, as
+    /// protocol v1's mock has): a client further behind gets a gap.
+    pub fn set_log_limit(&self, limit: Option<usize>) {
+        self.change(|s| s.log_limit = limit);
+    }
+
     /// Keep only the newest `keep` events of `user_id`'s log: a client further behind gets a gap.
     pub fn trim_log(&self, user_id: &str, keep: usize) {
         self.change(|s| s.trim_log(user_id, keep));

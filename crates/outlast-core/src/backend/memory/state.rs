@@ -20,6 +20,8 @@ pub(super) struct State {
     media: HashMap<String, (Attachment, String, Vec<u8>)>,
     next_id: u64,
     clock_ms: u64,
+    /// How many events each account's log keeps (`None`: all).
+    pub log_limit: Option<usize>,
 }
 
 struct ChatState {
@@ -353,14 +355,18 @@ impl State {
     }
 
     fn append(&mut self, user_id: &str, event: RemoteEvent) {
-        self.logs
-            .entry(user_id.to_owned())
-            .or_insert(Log {
-                first: 1,
-                events: Vec::new(),
-            })
-            .events
-            .push(event);
+        let log = self.logs.entry(user_id.to_owned()).or_insert(Log {
+            first: 1,
+            events: Vec::new(),
+        });
+        log.events.push(event);
+        if let Some(limit) = self.log_limit {
+            if log.events.len() > limit {
+                let drop = log.events.len() - limit;
+                log.events.drain(..drop);
+                log.first += drop as u64;
+            }
+        }
     }
 
     fn next_id(&mut self) -> u64 {

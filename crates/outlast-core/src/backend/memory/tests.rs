@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::time::Duration;
 
 use super::MemoryServer;
-use crate::backend::contract::{backend_contract, bodies, text, Accounts, Recorder};
+use crate::backend::contract::{backend_contract, bodies, text, Accounts, Recorder, KEPT_EVENTS};
 use crate::backend::Backend;
 use crate::domain::Cursor;
 use crate::model::Service;
@@ -22,6 +22,7 @@ fn world() -> (MemoryServer, String) {
 
 async fn accounts() -> Accounts {
     let (server, chat_id) = world();
+    server.set_log_limit(Some(KEPT_EVENTS));
     Accounts {
         alice: Arc::new(server.backend_for("u-alice").unwrap()),
         bob: Arc::new(server.backend_for("u-bob").unwrap()),

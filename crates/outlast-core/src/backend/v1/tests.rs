@@ -7,7 +7,7 @@ use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD};
 
 use super::{endpoints, V1Backend};
 use crate::api::ApiClient;
-use crate::backend::contract::{backend_contract, Accounts, Recorder};
+use crate::backend::contract::{backend_contract, Accounts, Recorder, KEPT_EVENTS};
 use crate::connection::{ConnectionSettings, TokenSource};
 use crate::RetryPolicy;
 
@@ -15,7 +15,7 @@ async fn accounts() -> Accounts {
     // Quiet simulated members and a long replay log: only what a case does happens.
     let mock = MockServer::start(MockConfig {
         reply_delay: Duration::from_secs(3_600),
-        replay_limit: 10_000,
+        replay_limit: KEPT_EVENTS,
         ..MockConfig::default()
     })
     .await
