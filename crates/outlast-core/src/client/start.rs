@@ -107,6 +107,13 @@ impl Client {
         let refreshed = timeout_at(deadline, refresh_at(&auths, &refresh_token))
             .await
             .unwrap_or_else(|_| Err(RefreshFailure::Retry(NO_ANSWER_AT_START.into())));
+        if let Err(RefreshFailure::Permanent(reason)) = &refreshed {
+            // The server ended this sign-in (revoked, expired): the stored token is useless.
+            if let Err(err) = vault.0.delete(&key) {
+                tracing::warn!(%err, "could not remove a rejected sign-in from the keyring");
+            }
+            return Err(CoreError::SignInAgain(reason.clone()));
+        }
         // Until the sign-in service answers there is no access token: the keeper fetches one.
         let (tokens, publisher) = match &refreshed {
             Ok(answer) => TokenSource::new(answer.access_token.clone()),
@@ -141,13 +148,7 @@ impl Client {
                 start.expires_at_ms = answer.access_expires_at_ms;
                 signed_in = true;
             }
-            Err(RefreshFailure::Permanent(reason)) => {
-                // The server ended this sign-in (revoked, expired): the stored token is useless.
-                if let Err(err) = vault.0.delete(&key) {
-                    tracing::warn!(%err, "could not remove a rejected sign-in from the keyring");
-                }
-                return Err(CoreError::SignInAgain(reason));
-            }
+            Err(RefreshFailure::Permanent(reason)) => return Err(CoreError::SignInAgain(reason)),
             Err(RefreshFailure::Retry(reason)) => {
                 tracing::warn!(%reason, "the sign-in service is down; starting from the local cache");
                 shared.set_service(Service::Auth, ServiceState::Down, Some(reason.clone()));

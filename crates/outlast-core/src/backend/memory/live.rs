@@ -67,6 +67,7 @@ pub(super) fn spawn(
         sink,
         pending: VecDeque::new(),
         not_before: None,
+        busy_until: None,
         connected: None,
     };
     MemoryLive {
@@ -83,8 +84,10 @@ struct Connection {
     delivered: Cursor,
     /// Handed and without an outcome yet, in the order handed.
     pending: VecDeque<Outgoing>,
-    /// Nothing is submitted before this (a "busy" floor, or the wait for a lost ack).
+    /// Nothing is submitted before this: the wait for a lost ack (a reconnect ends it).
     not_before: Option<Instant>,
+    /// Nothing is submitted before the server's "busy, retry after" floor, reconnect or not.
+    busy_until: Option<Instant>,
     /// Whether the gateway was up at the last look (`None`: not looked yet).
     connected: Option<bool>,
 }
@@ -97,7 +100,10 @@ impl Connection {
                 self.command(command);
             }
             self.step().await;
-            let wait = self.not_before;
+            let wait = match (self.not_before, self.busy_until) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
             tokio::select! {
                 changed = changes.changed() => {
                     if changed.is_err() {
@@ -137,8 +143,10 @@ impl Connection {
             tokio::time::sleep(delay).await;
         }
         self.deliver();
-        if self.not_before.is_none_or(|t| Instant::now() >= t) {
+        let now = Instant::now();
+        if self.not_before.is_none_or(|t| now >= t) && self.busy_until.is_none_or(|t| now >= t) {
             self.not_before = None;
+            self.busy_until = None;
             self.submit();
         }
         self.sink.flush();
@@ -213,12 +221,20 @@ impl Connection {
         while let Some(op) = self.pending.pop_front() {
             if let Some(floor) = self.server.script(|s| take_busy(&mut s.busy)) {
                 self.pending.push_front(op);
-                self.not_before = Some(Instant::now() + floor);
+                self.busy_until = Some(Instant::now() + floor);
                 break;
             }
-            if let Some(reason) = self.server.script(|s| take_refusal(&mut s.refuse)) {
-                self.sink.refused(&op.client_msg_id, reason);
-                continue;
+            // A scripted refusal is for a key the server has not stored: one already stored
+            // (its ack was lost) is acknowledged again, as a real server would.
+            let stored_before = self
+                .server
+                .state()
+                .was_stored(&self.user_id, &op.client_msg_id);
+            if !stored_before {
+                if let Some(reason) = self.server.script(|s| take_refusal(&mut s.refuse)) {
+                    self.sink.refused(&op.client_msg_id, reason);
+                    continue;
+                }
             }
             let stored = self.server.change(|s| {
                 s.submit(
@@ -239,6 +255,10 @@ impl Connection {
                     if lose {
                         lost.push(op);
                     } else {
+                        // Every event up to the message's own is delivered before its ack, so
+                        // the ack's cursor never passes an event the client has not seen
+                        // (another member may have written in between).
+                        self.deliver();
                         self.sink.acked(&op.client_msg_id, msg_id, at);
                     }
                 }

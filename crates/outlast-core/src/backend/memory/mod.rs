@@ -161,7 +161,8 @@ impl MemoryServer {
         self.script(|s| s.ack_wait = wait);
     }
 
-    /// Every fault cleared: the server works normally again.
+    /// Every scripted fault cleared (the lost-ack wait and the log limit, which are settings,
+    /// stay): the server works normally again.
     pub fn heal(&self) {
         let ack_wait = self.script(|s| s.ack_wait);
         self.script(|s| {
@@ -252,7 +253,8 @@ impl MemoryServer {
 pub struct MemoryBackend {
     server: MemoryServer,
     user_id: String,
-    /// Where service health goes; set by `connect` (requests before it report nothing).
+    /// Where service health goes (see [`MemoryBackend::reporting_to`]; without it, nothing is
+    /// reported).
     health: Option<Arc<dyn ConnectionSink>>,
 }
 

@@ -132,6 +132,11 @@ impl State {
             .is_some_and(|c| c.members.iter().any(|m| m == user_id))
     }
 
+    /// Whether a message from `sender` under `key` is stored.
+    pub fn was_stored(&self, sender: &str, key: &str) -> bool {
+        self.sent.contains_key(&(sender.to_owned(), key.to_owned()))
+    }
+
     /// Store a message once per (sender, key), however often it is submitted.
     pub fn submit(
         &mut self,

@@ -192,7 +192,9 @@ impl Backend for V1Backend {
                     _ => break,
                 }
             }
-            self.observed(Service::Media, &answer);
+            if !self.media.is_empty() {
+                self.observed(Service::Media, &answer);
+            }
             answer
         })
     }
@@ -214,7 +216,10 @@ impl Backend for V1Backend {
                     _ => break,
                 }
             }
-            self.observed(Service::Media, &answer);
+            // A server with no media service has nothing to report as down.
+            if !self.media.is_empty() {
+                self.observed(Service::Media, &answer);
+            }
             answer
         })
     }
