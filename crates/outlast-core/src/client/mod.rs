@@ -9,15 +9,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-use outlast_protocol::{DiscoveryConfig, RefreshToken};
+use outlast_protocol::DiscoveryConfig;
 
 use crate::backend::{Backend, Live};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::api::ApiClient;
 use crate::connection::ConnectionSettings;
-use crate::credentials::{AccountKey, Vault};
+use crate::credentials::Vault;
 use crate::endpoint_list::ServerEndpoints;
 use crate::model::{ChatSummary, ConnectionState, CoreEvent, Profile, ServiceHealth, SessionInfo};
 use crate::shared::Shared;
@@ -80,20 +79,7 @@ struct Session {
     read_queue: Arc<crate::read_marks::ReadQueue>,
     /// How protocol v1 signed in (`None` for a backend signed in with
     /// [`Client::sign_in_with`]).
-    sign_in: Option<SignIn>,
-}
-
-/// A protocol v1 sign-in: what refreshes, keeps and ends it.
-struct SignIn {
-    /// Sign-in services, preferred first (refresh and sign-out).
-    auths: Vec<ApiClient>,
-    account: AccountKey,
-    /// The current refresh token (the keeper replaces it when the server rotates it).
-    refresh_token: Arc<Mutex<RefreshToken>>,
-    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
-    not_kept: Option<String>,
-    /// Every endpoint this session may use, for Settings.
-    endpoints: ServerEndpoints,
+    sign_in: Option<start::SignIn>,
 }
 
 impl Drop for Session {

@@ -21,7 +21,8 @@ use crate::timeline::{LocalFlag, Timeline};
 use crate::uploads::Uploader;
 use crate::CoreError;
 
-use super::{Client, Session, SignIn, OUTBOX_FILES};
+use super::start::SignIn;
+use super::{Client, Session, OUTBOX_FILES};
 
 /// A started session's parts, before it is installed as the client's session.
 pub(super) struct Begun {

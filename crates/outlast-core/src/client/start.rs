@@ -19,7 +19,7 @@ use crate::service_monitor::{self, Watched};
 use crate::token_keeper::{refresh_at, Keeper, RefreshFailure};
 use crate::CoreError;
 
-use super::{Client, SignIn};
+use super::Client;
 
 /// Longest accepted server address, username or password: a runaway paste gets a clear error.
 const MAX_FIELD_CHARS: usize = 512;
@@ -449,6 +449,19 @@ impl Client {
             }
         }
     }
+}
+
+/// A protocol v1 sign-in: what refreshes, keeps and ends it.
+pub(super) struct SignIn {
+    /// Sign-in services, preferred first (refresh and sign-out).
+    pub auths: Vec<ApiClient>,
+    pub account: AccountKey,
+    /// The current refresh token (the keeper replaces it when the server rotates it).
+    pub refresh_token: Arc<Mutex<RefreshToken>>,
+    /// Why the sign-in is not kept for the next start though this client keeps sign-ins.
+    pub not_kept: Option<String>,
+    /// Every endpoint this session may use, for Settings.
+    pub endpoints: ServerEndpoints,
 }
 
 /// How a session starts.
