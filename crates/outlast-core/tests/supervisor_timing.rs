@@ -14,8 +14,8 @@ use outlast_core::connection::{
 use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
 use outlast_protocol::{
-    AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, Region, Resume,
-    ServerFrame,
+    AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, EventPayload,
+    Region, Resume, ServerFrame,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -24,6 +24,8 @@ use tokio::time::Instant;
 struct Opened {
     id: String,
     at: Instant,
+    /// The session the client asked to continue, with where its events stopped.
+    resume: Option<Resume>,
     from_client: mpsc::UnboundedReceiver<ClientFrame>,
     to_client: mpsc::UnboundedSender<Result<ServerFrame, Broken>>,
 }
@@ -82,7 +84,7 @@ impl Connector for ScriptedGateways {
         &self,
         endpoint: Candidate,
         _token: AccessToken,
-        _resume: Option<Resume>,
+        resume: Option<Resume>,
         _timeout: Duration,
     ) -> BoxFuture<'static, Result<Link, OpenError>> {
         if let Some(error) = self.refuse.lock().unwrap().get(&endpoint.id) {
@@ -90,6 +92,7 @@ impl Connector for ScriptedGateways {
             let _ = self.opened.send(Opened {
                 id: endpoint.id.clone(),
                 at: Instant::now(),
+                resume,
                 from_client: mpsc::unbounded_channel().1,
                 to_client: mpsc::unbounded_channel().0,
             });
@@ -100,6 +103,7 @@ impl Connector for ScriptedGateways {
         let _ = self.opened.send(Opened {
             id: endpoint.id.clone(),
             at: Instant::now(),
+            resume,
             from_client,
             to_client,
         });
@@ -365,4 +369,36 @@ async fn a_gateway_that_sheds_load_is_not_asked_again_before_its_retry_after() {
         waited >= Duration::from_secs(5) && waited <= Duration::from_millis(5_200),
         "the 5 s floor plus at most the 200 ms backoff cap, waited {waited:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resume_continues_after_the_newest_event_not_after_an_ack_that_passed_one() {
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut first = h.next_link().await;
+    h.supervisor.send(message("m-1"));
+    let (frame, _) = first.next().await;
+    assert_eq!(sent_id(&frame), Some("m-1"));
+    // Event 3 arrives; the ack says the message is event 5: event 4 (another member's) was due
+    // but had not come when the link broke.
+    first.answer(ServerFrame::Event {
+        seq: 3,
+        event: EventPayload::ReadWatermark {
+            chat_id: "c-1".into(),
+            user_id: "u-2".into(),
+            msg_id: "m-0".into(),
+        },
+    });
+    first.answer(ServerFrame::Ack {
+        client_msg_id: "m-1".into(),
+        msg_id: "s-5".into(),
+        seq: 5,
+    });
+    let _ = first.to_client.send(Err(Broken("the link broke".into())));
+    let second = h.next_link().await;
+    assert_eq!(
+        second.resume.map(|r| r.last_seq),
+        Some(3),
+        "resumed after the newest event received, so event 4 is replayed"
+    );
+    assert_eq!(h.sink.0.lock().unwrap().acked, ["m-1"]);
 }

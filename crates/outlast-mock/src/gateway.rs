@@ -247,6 +247,12 @@ impl Session<'_> {
                                     retry_after_ms: e.retry_after_ms,
                                 },
                             };
+                            // Events queued for this session before the message was stored
+                            // (another member wrote meanwhile) go first: an ack never passes an
+                            // event the client has not been sent, or its cursor would skip it.
+                            while let Ok(queued) = outbound.try_recv() {
+                                self.deliver(&queued, &current).await?;
+                            }
                             self.deliver(&reply, &current).await?;
                         }
                         Ok(ClientFrame::Hello { .. }) => {

@@ -551,7 +551,7 @@ impl Store {
             return (Vec::new(), last_seq, None);
         };
         let first_available = log.events.front().map(|e| e.seq).unwrap_or(last_seq + 1);
-        let gap = (after + 1 < first_available).then_some(EventGap {
+        let gap = (after.saturating_add(1) < first_available).then_some(EventGap {
             first_available_seq: first_available,
         });
         let events = log

@@ -20,7 +20,7 @@ pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
 
 /// How many events per account the harnesses' servers keep: a client further behind is told of
 /// a gap.
-pub(crate) const KEPT_EVENTS: usize = 20;
+pub(crate) const KEPT_EVENTS: usize = 100;
 
 /// Two signed-in accounts and the chat they share.
 pub(crate) struct Accounts {
@@ -146,11 +146,15 @@ pub(crate) fn bodies(seen: &Seen, chat_id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Connect `backend` with a recorder that starts at the server's head now.
+/// Connect `backend` with a recorder that starts at the server's head now, and wait until it is
+/// live (what happens from then on comes over the live connection).
 async fn live(backend: &Arc<dyn Backend>) -> (Box<dyn Live>, Arc<Recorder>) {
     let head = backend.first_view().await.expect("first view").head;
     let recorder = Recorder::at(head);
     let live = backend.connect(recorder.clone()).expect("connect");
+    recorder
+        .until("the live connection", |s| s.connected.then_some(()))
+        .await;
     (live, recorder)
 }
 
@@ -298,6 +302,52 @@ pub(crate) async fn a_client_behind_the_kept_log_is_told_of_the_gap(a: Accounts)
     );
     assert!(seen.events.iter().all(|(c, _)| *c >= resumes_at));
     drop(live);
+}
+
+pub(crate) async fn an_ack_never_passes_an_event_not_yet_delivered(a: Accounts) {
+    let (alice_live, seen) = live(&a.alice).await;
+    let (bob_live, bob_seen) = live(&a.bob).await;
+    // Both write at once: Bob's messages become events in Alice's log between her own. (Fewer
+    // than the server keeps, so a slow reader is never handed a gap instead.)
+    const EACH: usize = 40;
+    let (alice_out, bob_out) = (alice_live.submitter(), bob_live.submitter());
+    for i in 0..EACH {
+        alice_out.send(text(
+            &a.chat_id,
+            &format!("order-a-{i}"),
+            &format!("alice {i}"),
+        ));
+        bob_out.send(text(
+            &a.chat_id,
+            &format!("order-b-{i}"),
+            &format!("bob {i}"),
+        ));
+        tokio::task::yield_now().await;
+    }
+    bob_seen
+        .until("bob's acks", |s| (s.acked.len() >= EACH).then_some(()))
+        .await;
+    seen.until("alice's acks and bob's messages", |s| {
+        let from_bob = bodies(s, &a.chat_id)
+            .iter()
+            .filter(|b| b.starts_with("bob "))
+            .count();
+        (s.acked.len() >= EACH && from_bob == EACH).then_some(())
+    })
+    .await;
+    let seen = seen.lock();
+    let all: Vec<Cursor> = seen.events.iter().map(|(c, _)| *c).collect();
+    for (at, delivered) in &seen.acks_seen {
+        let passed: Vec<&Cursor> = all
+            .iter()
+            .filter(|c| *c < at && !delivered.contains(c))
+            .collect();
+        assert!(
+            passed.is_empty(),
+            "the ack at {at:?} came before {passed:?}"
+        );
+    }
+    drop((alice_live, bob_live));
 }
 
 pub(crate) async fn history_pages_back_oldest_first(a: Accounts) {
@@ -456,39 +506,43 @@ pub(crate) async fn bad_requests_are_refused_for_good(a: Accounts) {
 /// Run every case of the contract against the backend `accounts` sets up.
 macro_rules! backend_contract {
     ($accounts:expr) => {
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn first_view_lists_the_shared_chat() {
             $crate::backend::contract::first_view_lists_the_shared_chat($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_message_is_stored_once_per_key_and_reaches_the_other_member() {
             $crate::backend::contract::a_message_is_stored_once_per_key_and_reaches_the_other_member($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn events_resume_after_a_cursor_in_order() {
             $crate::backend::contract::events_resume_after_a_cursor_in_order($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_client_behind_the_kept_log_is_told_of_the_gap() {
             $crate::backend::contract::a_client_behind_the_kept_log_is_told_of_the_gap($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_ack_never_passes_an_event_not_yet_delivered() {
+            $crate::backend::contract::an_ack_never_passes_an_event_not_yet_delivered($accounts.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn history_pages_back_oldest_first() {
             $crate::backend::contract::history_pages_back_oldest_first($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn read_marks_reach_the_other_member() {
             $crate::backend::contract::read_marks_reach_the_other_member($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_go_up_and_come_back() {
             $crate::backend::contract::files_go_up_and_come_back($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_new_chat_reaches_its_members() {
             $crate::backend::contract::a_new_chat_reaches_its_members($accounts.await).await;
         }
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn bad_requests_are_refused_for_good() {
             $crate::backend::contract::bad_requests_are_refused_for_good($accounts.await).await;
         }

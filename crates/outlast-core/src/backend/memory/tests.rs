@@ -69,44 +69,6 @@ async fn a_lost_ack_is_sent_again_and_the_message_stored_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ack_never_passes_an_event_not_yet_delivered() {
-    let (server, chat_id) = world();
-    let alice = server.backend_for("u-alice").unwrap();
-    let seen = Recorder::at(Cursor::START);
-    let live = alice.connect(seen.clone()).unwrap();
-    // Bob writes from elsewhere while Alice's messages are stored and acknowledged.
-    let writer = {
-        let server = server.clone();
-        let chat_id = chat_id.clone();
-        tokio::spawn(async move {
-            for i in 0..200 {
-                server.post("u-bob", &chat_id, &format!("bob {i}")).unwrap();
-                tokio::task::yield_now().await;
-            }
-        })
-    };
-    for i in 0..200 {
-        live.submitter()
-            .send(text(&chat_id, &format!("k-{i}"), &format!("alice {i}")));
-        tokio::task::yield_now().await;
-    }
-    writer.await.unwrap();
-    seen.until("every ack and event", |s| {
-        (s.acked.len() == 200 && bodies(s, &chat_id).len() == 400).then_some(())
-    })
-    .await;
-    let seen = seen.lock();
-    let all: Vec<Cursor> = seen.events.iter().map(|(c, _)| *c).collect();
-    for (at, delivered) in &seen.acks_seen {
-        let missing: Vec<&Cursor> = all
-            .iter()
-            .filter(|c| *c < at && !delivered.contains(c))
-            .collect();
-        assert!(missing.is_empty(), "ack at {at:?} passed {missing:?}");
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn busy_holds_every_submission_until_its_floor() {
     let (server, chat_id) = world();

@@ -11,7 +11,7 @@ impl Supervisor {
         let mut last_error = String::from("no REST API is configured");
         for (region, api) in self.api_order() {
             self.sink.rest_attempt(api.server());
-            let after = self.sink.cursor().map_or(0, Cursor::position);
+            let after = self.received();
             match api
                 .events(&token, after, MAX_EVENTS_PAGE, Duration::ZERO)
                 .await
@@ -64,13 +64,13 @@ impl Supervisor {
             tokio::select! {
                 page = &mut poll => match page {
                     Ok(page) => {
-                        let after = self.sink.cursor().map_or(0, Cursor::position);
+                        let after = self.received();
                         let more = page.has_more && !page.events.is_empty();
                         self.apply_page(after, page);
                         self.sink.flush();
                         // Ask again at once only while catching up; a page that did not move the
                         // cursor must not turn into a tight loop against the server.
-                        let advanced = self.sink.cursor().map_or(0, Cursor::position) > after;
+                        let advanced = self.received() > after;
                         let wait = if more && advanced { Duration::ZERO } else { self.settings.rest_poll_wait };
                         let pause = if advanced || !more { Duration::ZERO } else { STUCK_POLL_PAUSE };
                         poll = self.poll(&api, wait, pause);
@@ -146,7 +146,7 @@ impl Supervisor {
     ) -> BoxFuture<Result<EventsPage, CoreError>> {
         let api = api.clone();
         let token = self.tokens.current();
-        let after = self.sink.cursor().map_or(0, Cursor::position);
+        let after = self.received();
         Box::pin(async move {
             tokio::time::sleep(pause).await;
             api.events(&token, after, MAX_EVENTS_PAGE, wait).await

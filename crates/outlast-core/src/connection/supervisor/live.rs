@@ -328,9 +328,11 @@ impl Supervisor {
                     live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
                 }
             }
-            ServerFrame::Event { seq, event } => self
-                .sink
-                .apply_event(Cursor::from_backend(seq), event.into()),
+            ServerFrame::Event { seq, event } => {
+                self.sink
+                    .apply_event(Cursor::from_backend(seq), event.into());
+                self.received_event(seq);
+            }
             ServerFrame::Reconnect {
                 endpoint_hint,
                 reason,

@@ -16,6 +16,7 @@ mod live;
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use outlast_protocol::{
@@ -110,6 +111,7 @@ impl SupervisorHandle {
             tracing::warn!(%reason, "ignoring an endpoint from the server's configuration");
         }
         let table = HealthTable::from_config(&usable, settings.endpoint_cooldown);
+        let sink_cursor = sink.cursor().map_or(0, Cursor::position);
         if table.is_empty() && apis.is_empty() {
             return Err(CoreError::Protocol(if refused.is_empty() {
                 "the server's configuration lists no gateway and no API".into()
@@ -148,6 +150,7 @@ impl SupervisorHandle {
             network: network_changes(),
             session_id: None,
             failures: 0,
+            received: Arc::new(AtomicU64::new(sink_cursor)),
         };
         Ok(SupervisorHandle {
             commands,
@@ -205,6 +208,11 @@ struct Supervisor {
     session_id: Option<String>,
     /// Failed attempts since the last connection that stayed up.
     failures: u32,
+    /// The newest event received (from the sink's cursor at start): where resumes, catch-ups and
+    /// long-polls continue from. Acknowledgements do not move it: one can come before an event
+    /// with a lower number (another member wrote meanwhile, or a catch-up still brings it), and
+    /// a position moved past that event would skip it. Shared with the catch-up task.
+    received: Arc<AtomicU64>,
 }
 
 /// How a live connection ended.
@@ -423,7 +431,7 @@ impl Supervisor {
     fn resume(&self) -> Option<Resume> {
         self.session_id.clone().map(|session_id| Resume {
             session_id,
-            last_seq: self.sink.cursor().map_or(0, Cursor::position),
+            last_seq: self.received(),
         })
     }
 
@@ -580,15 +588,34 @@ impl Supervisor {
         apis.sort_by_key(|(r, _)| r != region);
         let sink = self.sink.clone();
         let token = self.tokens.current();
+        let received = self.received.clone();
         AbortOnDrop(tokio::spawn(async move {
-            let result = catch_up(&sink, &token, apis).await;
+            let result = catch_up(&sink, &token, apis, &received).await;
             sink.flush();
             result
         }))
     }
 
     fn apply_page(&self, after: u64, page: EventsPage) {
-        apply_page(&self.sink, after, page);
+        let next = apply_page(&self.sink, after, page);
+        self.received.fetch_max(next, Ordering::Relaxed);
+    }
+
+    /// `seq`, unless the sink refused to move that far (an implausible jump from a hostile
+    /// server): the received position never runs ahead of what the sink accepted.
+    fn accepted(&self, seq: u64) -> u64 {
+        accepted(&self.sink, seq)
+    }
+
+    /// The newest event received (see `received`).
+    fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    /// An event arrived on the live link.
+    fn received_event(&self, seq: u64) {
+        self.received
+            .fetch_max(self.accepted(seq), Ordering::Relaxed);
     }
 }
 
@@ -618,12 +645,15 @@ async fn catch_up(
     sink: &Arc<dyn ConnectionSink>,
     token: &outlast_protocol::AccessToken,
     apis: Vec<(String, ApiClient)>,
+    received: &AtomicU64,
 ) -> Result<(), CoreError> {
     let mut last_error = None;
-    let from = sink.cursor().map_or(0, Cursor::position);
+    // From what was received, not from the sink's cursor: an ack on the live link meanwhile
+    // may have moved that past events only this catch-up brings.
+    let from = received.load(Ordering::Relaxed);
+    let mut after = from;
     for (_, api) in apis {
         loop {
-            let after = sink.cursor().map_or(0, Cursor::position);
             match api
                 .events(token, after, MAX_EVENTS_PAGE, Duration::ZERO)
                 .await
@@ -632,18 +662,19 @@ async fn catch_up(
                     sink.service(Service::Api, ServiceState::Up, None);
                     let more = page.has_more && !page.events.is_empty();
                     let head = page.last_seq;
-                    apply_page(sink, after, page);
+                    let next = apply_page(sink, after, page);
+                    received.fetch_max(next, Ordering::Relaxed);
                     // "Updating n of m": how far from where this catch-up started.
                     let total = head.saturating_sub(from);
                     if total > 0 {
-                        let at = sink.cursor().map_or(0, Cursor::position).min(head);
+                        let at = next.min(head);
                         let done = if more { at.saturating_sub(from) } else { total };
                         sink.progress(done, total);
                     }
                     if !more {
                         return Ok(());
                     }
-                    if sink.cursor().map_or(0, Cursor::position) <= after {
+                    if next <= after {
                         // A page that does not move the cursor would be asked for forever.
                         tracing::warn!(
                             after,
@@ -651,6 +682,7 @@ async fn catch_up(
                         );
                         return Ok(());
                     }
+                    after = next;
                 }
                 Err(err) => {
                     sink.service(Service::Api, ServiceState::Down, Some(err.to_string()));
@@ -663,7 +695,24 @@ async fn catch_up(
     Err(last_error.unwrap_or_else(|| CoreError::Protocol("no REST API is configured".into())))
 }
 
-fn apply_page(sink: &Arc<dyn ConnectionSink>, after: u64, page: EventsPage) {
+/// `seq`, or the sink's cursor if the sink did not move that far (it ignores implausible jumps).
+fn accepted(sink: &Arc<dyn ConnectionSink>, seq: u64) -> u64 {
+    sink.cursor().map_or(seq, |c| seq.min(c.position()))
+}
+
+/// Apply a page of events after `after`; returns where the next page starts (the newest event
+/// in it, or past a gap it reports, as far as the sink accepted).
+fn apply_page(sink: &Arc<dyn ConnectionSink>, after: u64, page: EventsPage) -> u64 {
+    let next = page
+        .events
+        .iter()
+        .map(|e| e.seq)
+        .chain(
+            page.gap
+                .as_ref()
+                .map(|g| g.first_available_seq.saturating_sub(1)),
+        )
+        .fold(after, u64::max);
     if let Some(gap) = &page.gap {
         tracing::warn!(
             after,
@@ -678,4 +727,5 @@ fn apply_page(sink: &Arc<dyn ConnectionSink>, after: u64, page: EventsPage) {
     for event in page.events {
         sink.apply_event(Cursor::from_backend(event.seq), event.event.into());
     }
+    accepted(sink, next).max(after)
 }
