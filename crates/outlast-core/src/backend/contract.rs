@@ -29,6 +29,8 @@ pub(crate) struct Accounts {
     pub alice_id: String,
     pub bob_id: String,
     pub chat_id: String,
+    /// A chat Alice is in and Bob is not.
+    pub alice_only_chat: String,
     /// Keeps the server running for the case.
     pub _server: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -367,20 +369,45 @@ pub(crate) async fn history_pages_back_oldest_first(a: Accounts) {
     assert_eq!(got, ["p2", "p3"]);
 }
 
-pub(crate) async fn read_marks_reach_the_other_member(a: Accounts) {
-    let ids = send_all(&a.alice, &a.chat_id, "read", &["read me"]).await;
+pub(crate) async fn read_marks_reach_the_other_member_and_only_move_forward(a: Accounts) {
+    let ids = send_all(&a.alice, &a.chat_id, "read", &["one", "two", "three"]).await;
     let (live, seen) = live(&a.alice).await;
-    a.bob.mark_read(&a.chat_id, &ids[0]).await.unwrap();
-    seen.until("bob's read mark", |s| {
+    let marks_of_bob = |s: &Seen| -> Vec<String> {
         s.events
             .iter()
-            .any(|(_, e)| {
-                matches!(e, RemoteEvent::ReadWatermark { user_id, msg_id, chat_id }
-                    if *user_id == a.bob_id && *msg_id == ids[0] && *chat_id == a.chat_id)
+            .filter_map(|(_, e)| match e {
+                RemoteEvent::ReadWatermark {
+                    user_id,
+                    msg_id,
+                    chat_id,
+                } if *user_id == a.bob_id && *chat_id == a.chat_id => Some(msg_id.clone()),
+                _ => None,
             })
-            .then_some(())
+            .collect()
+    };
+    a.bob.mark_read(&a.chat_id, &ids[1]).await.unwrap();
+    seen.until("bob's read mark", |s| {
+        (marks_of_bob(s) == [ids[1].clone()]).then_some(())
     })
     .await;
+    // An older mark is accepted and ignored: it reaches no one.
+    a.bob.mark_read(&a.chat_id, &ids[0]).await.unwrap();
+    a.bob.mark_read(&a.chat_id, &ids[2]).await.unwrap();
+    let marks = seen
+        .until("bob's newest mark", |s| {
+            let marks = marks_of_bob(s);
+            (marks.last() == Some(&ids[2])).then_some(marks)
+        })
+        .await;
+    // (A mark may come twice, say by the live link and by a catch-up; never the older one.)
+    assert!(
+        !marks.contains(&ids[0]),
+        "never back to the older one: {marks:?}"
+    );
+    let view = a.alice.first_view().await.unwrap();
+    let chat = view.chats.iter().find(|c| c.chat_id == a.chat_id).unwrap();
+    let bob = chat.read_marks.iter().find(|m| m.user_id == a.bob_id);
+    assert_eq!(bob.map(|m| m.msg_id.as_str()), Some(ids[2].as_str()));
     drop(live);
 }
 
@@ -449,6 +476,7 @@ pub(crate) async fn files_go_up_and_come_back(a: Accounts) {
 
 pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
     let (live, seen) = live(&a.bob).await;
+    let (alice_live, alice_seen) = self::live(&a.alice).await;
     let chat = a
         .alice
         .create_chat("Contract chat", std::slice::from_ref(&a.bob_id))
@@ -470,6 +498,16 @@ pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
             .then_some(())
     })
     .await;
+    // The creator's other devices learn of it too.
+    alice_seen
+        .until("the new chat at alice", |s| {
+            s.events
+                .iter()
+                .any(|(_, e)| matches!(e, RemoteEvent::ChatUpdated(c) if c.chat_id == chat.chat_id))
+                .then_some(())
+        })
+        .await;
+    drop(alice_live);
     let listed = a.bob.first_view().await.unwrap();
     let at_bob = listed
         .chats
@@ -487,6 +525,15 @@ pub(crate) async fn bad_requests_are_refused_for_good(a: Accounts) {
         .await
         .unwrap_err();
     assert!(!err.retryable(), "{err}");
+    // A chat that exists, but not for Bob: neither its history nor a read mark.
+    let err = a
+        .bob
+        .history(&a.alice_only_chat, None, 10)
+        .await
+        .unwrap_err();
+    assert!(!err.retryable(), "{err}");
+    let listed = a.bob.first_view().await.unwrap();
+    assert!(!listed.chats.iter().any(|c| c.chat_id == a.alice_only_chat));
     let (live, seen) = live(&a.alice).await;
     live.submitter()
         .send(text("c-no-such-chat", "contract-nowhere", "to nowhere"));
@@ -531,8 +578,8 @@ macro_rules! backend_contract {
             $crate::backend::contract::history_pages_back_oldest_first($accounts.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn read_marks_reach_the_other_member() {
-            $crate::backend::contract::read_marks_reach_the_other_member($accounts.await).await;
+        async fn read_marks_reach_the_other_member_and_only_move_forward() {
+            $crate::backend::contract::read_marks_reach_the_other_member_and_only_move_forward($accounts.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_go_up_and_come_back() {

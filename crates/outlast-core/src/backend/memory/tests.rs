@@ -14,6 +14,7 @@ fn world() -> (MemoryServer, String) {
     let server = MemoryServer::new();
     server.add_user("u-alice", "Alice");
     server.add_user("u-bob", "Bob");
+    server.add_user("u-carol", "Carol");
     let chat = server
         .add_chat("Alice and Bob", &["u-alice", "u-bob"])
         .unwrap();
@@ -29,6 +30,10 @@ async fn accounts() -> Accounts {
         alice_id: "u-alice".into(),
         bob_id: "u-bob".into(),
         chat_id,
+        alice_only_chat: server
+            .add_chat("Alice and Carol", &["u-alice", "u-carol"])
+            .unwrap()
+            .chat_id,
         _server: Box::new(server),
     }
 }

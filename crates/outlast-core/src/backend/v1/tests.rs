@@ -52,6 +52,8 @@ async fn accounts() -> Accounts {
         alice_id,
         bob_id,
         chat_id: "c-team".into(),
+        // The demo account's chat with Jun; the tester is not in it.
+        alice_only_chat: "c-jun".into(),
         _server: Box::new(mock),
     }
 }
