@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::{Backend, Live, Outgoing, Upload};
-use crate::connection::{Candidate, ConnectionSink};
+use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, Cursor, RemoteEvent};
 use crate::events::EventBus;
 use crate::model::{ConnectionState, Service, ServiceState, TransferFile};
@@ -125,7 +125,6 @@ impl ConnectionSink for Recorder {
     fn service(&self, service: Service, state: ServiceState, _detail: Option<String>) {
         self.record(|s| s.services.push((service, state)));
     }
-    fn attempt(&self, _endpoint: &Candidate) {}
 }
 
 pub(crate) fn text(chat_id: &str, key: &str, body: &str) -> Outgoing {

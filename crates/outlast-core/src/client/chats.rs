@@ -76,16 +76,7 @@ impl Client {
         }
         let info = session.backend.create_chat(title, member_ids).await?;
         let shared = &self.inner.shared;
-        let row = ChatRow {
-            chat_id: info.chat_id.clone(),
-            title: info.title.clone(),
-            member_names: info
-                .members
-                .iter()
-                .map(|m| m.display_name.clone())
-                .collect(),
-            member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
-        };
+        let row = ChatRow::from(&info);
         if let Some(Err(err)) = shared.with_store(|s| s.upsert_chats(&[row])) {
             tracing::error!(%err, "could not keep the new chat in the local cache");
         }

@@ -75,19 +75,7 @@ impl Client {
                 let mut timeline = Timeline::new(user.clone(), chats.clone());
                 let mut cursor = head;
                 if let Some(store) = store.as_mut() {
-                    let rows: Vec<ChatRow> = chats
-                        .iter()
-                        .map(|c| ChatRow {
-                            chat_id: c.chat_id.clone(),
-                            title: c.title.clone(),
-                            member_names: c
-                                .members
-                                .iter()
-                                .map(|m| m.display_name.clone())
-                                .collect(),
-                            member_ids: c.members.iter().map(|m| m.user_id.clone()).collect(),
-                        })
-                        .collect();
+                    let rows: Vec<ChatRow> = chats.iter().map(ChatRow::from).collect();
                     store.upsert_chats(&rows)?;
                     let marks: Vec<ReadMarkOf> = chats
                         .iter()

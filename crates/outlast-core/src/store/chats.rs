@@ -11,6 +11,21 @@ pub struct ChatRow {
     pub member_ids: Vec<String>,
 }
 
+impl From<&crate::domain::Chat> for ChatRow {
+    fn from(chat: &crate::domain::Chat) -> Self {
+        ChatRow {
+            chat_id: chat.chat_id.clone(),
+            title: chat.title.clone(),
+            member_names: chat
+                .members
+                .iter()
+                .map(|m| m.display_name.clone())
+                .collect(),
+            member_ids: chat.members.iter().map(|m| m.user_id.clone()).collect(),
+        }
+    }
+}
+
 impl Store {
     /// Insert or update chats (title and members; counters and flags are kept).
     pub fn upsert_chats(&mut self, chats: &[ChatRow]) -> Result<(), StoreError> {

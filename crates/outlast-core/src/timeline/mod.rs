@@ -101,22 +101,7 @@ impl Timeline {
                 .iter()
                 .map(|record| timeline.message_from(record, None))
                 .collect();
-            timeline.chats.push(Chat {
-                member_names: info
-                    .members
-                    .iter()
-                    .map(|m| m.display_name.clone())
-                    .collect(),
-                member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
-                read: marks_of(&info),
-                chat_id: info.chat_id,
-                title: info.title,
-                messages,
-                unread_count: 0,
-                history_loaded: false,
-                muted: false,
-                pinned: false,
-            });
+            timeline.chats.push(chat_of(info, messages));
         }
         timeline
     }
@@ -334,22 +319,7 @@ impl Timeline {
         if self.has_chat(&info.chat_id) {
             return Vec::new();
         }
-        let chat = Chat {
-            member_names: info
-                .members
-                .iter()
-                .map(|m| m.display_name.clone())
-                .collect(),
-            member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
-            read: marks_of(&info),
-            chat_id: info.chat_id,
-            title: info.title,
-            messages: Vec::new(),
-            unread_count: 0,
-            history_loaded: false,
-            muted: false,
-            pinned: false,
-        };
+        let chat = chat_of(info, Vec::new());
         let event = CoreEvent::ChatUpdated {
             chat: summary(&chat),
         };
@@ -624,6 +594,26 @@ fn same_server_id(a: &ChatMessage, b: &ChatMessage) -> bool {
 
 fn last_activity(chat: &Chat) -> u64 {
     chat.messages.last().map(|m| m.sent_at_ms).unwrap_or(0)
+}
+
+/// A chat as the server describes it, showing `messages`; nothing read or flagged locally yet.
+fn chat_of(info: domain::Chat, messages: Vec<ChatMessage>) -> Chat {
+    Chat {
+        member_names: info
+            .members
+            .iter()
+            .map(|m| m.display_name.clone())
+            .collect(),
+        member_ids: info.members.iter().map(|m| m.user_id.clone()).collect(),
+        read: marks_of(&info),
+        chat_id: info.chat_id,
+        title: info.title,
+        messages,
+        unread_count: 0,
+        history_loaded: false,
+        muted: false,
+        pinned: false,
+    }
 }
 
 /// Other members' read marks as the server listed them.

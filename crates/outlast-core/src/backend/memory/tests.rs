@@ -75,6 +75,40 @@ async fn a_lost_ack_is_sent_again_and_the_message_stored_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_scripted_refusal_refuses_a_new_key_but_not_one_already_stored() {
+    let (server, chat_id) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    let seen = Recorder::at(Cursor::START);
+    let live = alice.connect(seen.clone()).unwrap();
+    live.submitter().send(text(&chat_id, "k-1", "stored"));
+    seen.until("k-1's ack", |s| (!s.acked.is_empty()).then_some(()))
+        .await;
+    server.refuse(2, "not today");
+    // k-1 again (its ack was lost, say): the server has it, so it is acknowledged again.
+    live.submitter().send(text(&chat_id, "k-1", "stored"));
+    live.submitter().send(text(&chat_id, "k-2", "refused"));
+    live.submitter().send(text(&chat_id, "k-3", "refused too"));
+    live.submitter().send(text(&chat_id, "k-4", "stored after"));
+    seen.until("every outcome", |s| {
+        (s.acked.len() == 3 && s.refused.len() == 2).then_some(())
+    })
+    .await;
+    let seen = seen.lock();
+    let refused: Vec<(&str, &str)> = seen
+        .refused
+        .iter()
+        .map(|(k, r)| (k.as_str(), r.as_str()))
+        .collect();
+    assert_eq!(refused, [("k-2", "not today"), ("k-3", "not today")]);
+    let stored: Vec<String> = server
+        .messages(&chat_id, "u-alice")
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(stored, ["stored", "stored after"]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn busy_holds_every_submission_until_its_floor() {
     let (server, chat_id) = world();
     let alice = server.backend_for("u-alice").unwrap();

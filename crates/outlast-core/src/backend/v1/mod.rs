@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use outlast_protocol::{DiscoveryConfig, Endpoint, Region};
+use outlast_protocol::{AccessToken, DiscoveryConfig, Endpoint, Region};
 
 use super::{Backend, BoxFuture, FirstView, Live, Submitter, Upload};
 use crate::api::ApiClient;
@@ -70,10 +70,10 @@ impl V1Backend {
         self.api.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Report what an answer says about `service`: up, down (a retryable failure) or that the
-    /// access token needs renewing (the keeper does it; the service is fine).
-    fn observed<T>(&self, service: Service, answer: &Result<T, CoreError>) {
-        match answer {
+    /// Report what `answer` says about `service` (up, down for a retryable failure, or that the
+    /// access token needs renewing: the keeper does it, the service is fine) and pass it on.
+    fn observed<T>(&self, service: Service, answer: Result<T, CoreError>) -> Result<T, CoreError> {
+        match &answer {
             Ok(_) => self.health.service(service, ServiceState::Up, None),
             Err(err) if err.is_expired_session() => self.tokens.request_refresh(),
             Err(err) if err.retryable() => {
@@ -82,6 +82,29 @@ impl V1Backend {
             }
             Err(_) => {}
         }
+        answer
+    }
+
+    /// `call` on the media endpoints in order until one answers other than "try again", then
+    /// report the service's health. A server with no media service has none to report.
+    async fn on_media<'a, T, F>(
+        &'a self,
+        mut call: impl FnMut(&'a ApiClient, AccessToken) -> F,
+    ) -> Result<T, CoreError>
+    where
+        F: std::future::Future<Output = Result<T, CoreError>>,
+    {
+        let mut answer = Err(no_media_service());
+        for media in &self.media {
+            answer = call(media, self.tokens.current()).await;
+            if !answer.as_ref().is_err_and(CoreError::retryable) {
+                break;
+            }
+        }
+        if self.media.is_empty() {
+            return answer;
+        }
+        self.observed(Service::Media, answer)
     }
 }
 
@@ -134,8 +157,7 @@ impl Backend for V1Backend {
                 .api()
                 .history(&self.tokens.current(), chat_id, before, limit)
                 .await;
-            self.observed(Service::Api, &answer);
-            answer
+            self.observed(Service::Api, answer)
         })
     }
 
@@ -149,8 +171,7 @@ impl Backend for V1Backend {
                 .api()
                 .create_chat(&self.tokens.current(), title, member_ids)
                 .await;
-            self.observed(Service::Api, &answer);
-            answer
+            self.observed(Service::Api, answer)
         })
     }
 
@@ -164,8 +185,7 @@ impl Backend for V1Backend {
                 .api()
                 .mark_read(&self.tokens.current(), chat_id, msg_id)
                 .await;
-            self.observed(Service::Api, &answer);
-            answer
+            self.observed(Service::Api, answer)
         })
     }
 
@@ -174,29 +194,16 @@ impl Backend for V1Backend {
         file: Upload<'a>,
         meter: &'a ProgressMeter,
     ) -> BoxFuture<'a, Result<Attachment, CoreError>> {
-        Box::pin(async move {
-            let mut answer = Err(no_media_service());
-            for media in &self.media {
-                answer = media
-                    .upload(
-                        &self.tokens.current(),
-                        file.name,
-                        file.mime,
-                        file.bytes.clone(),
-                        meter,
-                    )
-                    .await
-                    .map(|stored| Attachment::from(stored.attachment));
-                match &answer {
-                    Err(err) if err.retryable() => continue,
-                    _ => break,
-                }
+        Box::pin(self.on_media(move |media, token| {
+            // Each endpoint gets the same bytes (a cheap shared handle).
+            let bytes = file.bytes.clone();
+            async move {
+                let stored = media
+                    .upload(&token, file.name, file.mime, bytes, meter)
+                    .await?;
+                Ok(Attachment::from(stored.attachment))
             }
-            if !self.media.is_empty() {
-                self.observed(Service::Media, &answer);
-            }
-            answer
-        })
+        }))
     }
 
     fn download<'a>(
@@ -205,23 +212,9 @@ impl Backend for V1Backend {
         max_bytes: u64,
         meter: &'a ProgressMeter,
     ) -> BoxFuture<'a, Result<Vec<u8>, CoreError>> {
-        Box::pin(async move {
-            let mut answer = Err(no_media_service());
-            for media in &self.media {
-                answer = media
-                    .download(&self.tokens.current(), media_id, max_bytes, meter)
-                    .await;
-                match &answer {
-                    Err(err) if err.retryable() => continue,
-                    _ => break,
-                }
-            }
-            // A server with no media service has nothing to report as down.
-            if !self.media.is_empty() {
-                self.observed(Service::Media, &answer);
-            }
-            answer
-        })
+        Box::pin(self.on_media(move |media, token| async move {
+            media.download(&token, media_id, max_bytes, meter).await
+        }))
     }
 
     fn connect(&self, sink: Arc<dyn ConnectionSink>) -> Result<Box<dyn Live>, CoreError> {
