@@ -1,155 +1,113 @@
-//! The user's read marks on their way to the server: "read up to here", one per chat.
+//! Delivering the user's read marks: the runner that executes the queue's read-mark requests.
 //!
-//! Reading a burst of messages moves the mark many times; only the newest per chat is kept, and
-//! it goes after a short pause, so a burst costs one request per chat. Marks the server has not
-//! confirmed stay queued (and in the database, for the next start) and go again when the
-//! connection returns.
+//! What goes when is the operation queue's decision (`ops/marks.rs`: one mark per chat, a burst
+//! coalesced, backoff and the server's floor after a failure). This task only does the I/O: it
+//! asks the backend, tells the queue the outcome, and wakes the queue when its next due time
+//! comes or the connection is back. Marks the server has not confirmed stay in the database
+//! (`read_outbox`) for the next start.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rand::SeedableRng;
-use tokio::sync::Notify;
-use tokio::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::model::{ConnectionState, CoreEvent};
+use crate::ops::{Action, Operation};
 use crate::shared::Shared;
-use crate::store::ReadMark;
 use crate::RetryPolicy;
-
-/// Marks made within this long of each other go as one request per chat.
-pub(crate) const COALESCE: Duration = Duration::from_millis(300);
 
 /// Backoff between attempts while the API cannot take marks.
 const RETRY_BASE: Duration = Duration::from_secs(1);
 const RETRY_CAP: Duration = Duration::from_secs(60);
 
-/// The newest unsent mark of each chat (chat id → message id).
-#[derive(Default)]
-pub(crate) struct ReadQueue {
-    marks: Mutex<BTreeMap<String, String>>,
-    /// The last mark queued per chat, for `put_if_new`.
-    last: Mutex<BTreeMap<String, String>>,
-    wanted: Notify,
-}
-
-impl ReadQueue {
-    /// Queue `msg_id` as the chat's mark, replacing an older one. The caller has checked it is
-    /// newer (the store orders marks by message time).
-    pub fn put(&self, chat_id: &str, msg_id: &str) {
-        lock(&self.marks).insert(chat_id.to_owned(), msg_id.to_owned());
-        self.wanted.notify_one();
-    }
-
-    /// Queue `msg_id` unless it is the chat's last mark already (for marks no database orders).
-    pub fn put_if_new(&self, chat_id: &str, msg_id: &str) {
-        {
-            let mut last = lock(&self.last);
-            if last.get(chat_id).is_some_and(|m| m == msg_id) {
-                return;
-            }
-            last.insert(chat_id.to_owned(), msg_id.to_owned());
-        }
-        self.put(chat_id, msg_id);
-    }
-
-    /// Replace everything queued (a new session, from the database).
-    pub fn reset(&self, marks: Vec<ReadMark>) {
-        lock(&self.last).clear();
-        let mut queued = lock(&self.marks);
-        queued.clear();
-        for mark in marks {
-            queued.insert(mark.chat_id, mark.msg_id);
-        }
-        if !queued.is_empty() {
-            self.wanted.notify_one();
-        }
-    }
-
-    fn snapshot(&self) -> Vec<(String, String)> {
-        lock(&self.marks)
-            .iter()
-            .map(|(c, m)| (c.clone(), m.clone()))
-            .collect()
-    }
-
-    /// `msg_id` reached the server: forget it, unless a newer mark replaced it meanwhile.
-    fn delivered(&self, chat_id: &str, msg_id: &str) {
-        let mut queued = lock(&self.marks);
-        if queued.get(chat_id).is_some_and(|m| m == msg_id) {
-            queued.remove(chat_id);
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        lock(&self.marks).len()
-    }
-}
-
 /// What delivering marks needs; runs for one session.
 pub(crate) struct ReadSender {
-    pub queue: Arc<ReadQueue>,
     pub shared: Arc<Shared>,
     pub backend: Arc<dyn Backend>,
     pub retry: RetryPolicy,
+    /// The queue's read-mark requests, in the order it made them.
+    pub requests: mpsc::UnboundedReceiver<Operation>,
 }
 
 impl ReadSender {
-    pub async fn run(self) {
-        let queue = &*self.queue;
+    pub async fn run(mut self) {
         let mut events = self.shared.subscribe();
         let mut rng = rand::rngs::StdRng::from_os_rng();
         let mut failures: u32 = 0;
         loop {
-            if failures == 0 {
-                queue.wanted.notified().await;
-            }
-            // Let the burst finish: only its last mark per chat goes.
-            tokio::time::sleep(COALESCE).await;
-            match self.deliver(queue).await {
-                Ok(()) => failures = 0,
-                Err(err) => {
-                    failures = failures.saturating_add(1);
-                    let wait = self.retry.delay(failures, &mut rng);
-                    tracing::info!(%err, ?wait, queued = queue.len(), "read marks wait for the API");
-                    // Go again after the backoff, or as soon as a connection is back.
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = reconnected(&mut events) => {}
-                        _ = queue.wanted.notified() => {}
-                    }
+            let due = self.shared.outbox().read(|q| q.next_due());
+            tokio::select! {
+                biased;
+                request = self.requests.recv() => {
+                    let Some(op) = request else { return };
+                    self.deliver(op, &mut failures, &mut rng).await;
                 }
+                _ = sleep_until(due) => {
+                    self.shared.outbox().apply(|q| ((), q.tick(Instant::now())));
+                }
+                _ = reconnected(&mut events) => {
+                    failures = 0;
+                    self.shared.outbox().apply(|q| ((), q.backend_back(Instant::now())));
+                }
+                // A new mark may be due sooner than what this loop waits for.
+                _ = self.shared.outbox().changed() => {}
             }
         }
     }
 
-    /// Send every queued mark. Stops at the first failure that may pass (the API or the token);
-    /// a mark the server refuses for good is dropped (it will never take it).
-    async fn deliver(&self, queue: &ReadQueue) -> Result<(), crate::CoreError> {
-        for (chat_id, msg_id) in queue.snapshot() {
-            match self.backend.mark_read(&chat_id, &msg_id).await {
-                Ok(()) => {}
-                // The backend renews an expired token and reports the API's health.
-                Err(err) if err.is_expired_session() || err.retryable() => return Err(err),
-                Err(err) => {
-                    tracing::warn!(%chat_id, %err, "the server refused a read mark; dropped");
-                }
+    /// Ask the backend to take mark `op`, and tell the queue how that went.
+    async fn deliver(&self, op: Operation, failures: &mut u32, rng: &mut rand::rngs::StdRng) {
+        let Action::MarkRead { msg_id } = &op.action else {
+            return;
+        };
+        let chat_id = &op.chat_id;
+        match self.backend.mark_read(chat_id, msg_id).await {
+            // The backend renews an expired token and reports the API's health; the mark waits.
+            Err(err) if err.is_expired_session() || err.retryable() => {
+                *failures = failures.saturating_add(1);
+                let floor = err.retry_after();
+                let wait = self
+                    .retry
+                    .delay(*failures, rng)
+                    .max(floor.unwrap_or_default());
+                let now = Instant::now();
+                let waiting = self.shared.outbox().apply(|q| {
+                    q.mark_failed(chat_id, &op.id, now + wait, floor.map(|f| now + f));
+                    (q.marks().len(), Vec::new())
+                });
+                tracing::info!(%err, ?wait, waiting, "read marks wait for the API");
+                return;
             }
-            queue.delivered(&chat_id, &msg_id);
-            if let Some(Err(err)) = self
-                .shared
-                .with_store(|s| s.read_mark_sent(&chat_id, &msg_id))
-            {
-                tracing::error!(%err, "could not record a delivered read mark");
+            Ok(()) => *failures = 0,
+            Err(err) => {
+                // It will never take it: nothing to wait for.
+                tracing::warn!(%chat_id, %err, "the server refused a read mark; dropped");
             }
         }
-        Ok(())
+        if let Some(Err(err)) = self
+            .shared
+            .with_store(|s| s.read_mark_sent(chat_id, msg_id))
+        {
+            tracing::error!(%err, "could not record a delivered read mark");
+        }
+        self.shared
+            .outbox()
+            .apply(|q| ((), q.mark_answered(chat_id, &op.id, Instant::now())));
     }
 }
 
 pub(crate) fn default_retry() -> RetryPolicy {
     RetryPolicy::outlast(RETRY_BASE, RETRY_CAP)
+}
+
+/// Sleeps until `due`, or forever when nothing waits for time.
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Returns once the connection is (back) up.
@@ -165,8 +123,4 @@ async fn reconnected(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

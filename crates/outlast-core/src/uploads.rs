@@ -55,8 +55,8 @@ impl Uploader {
     /// failure that may pass (the service, the token); a file refused for good fails its message.
     async fn upload_waiting(&self) -> Result<(), CoreError> {
         let waiting = self.shared.outbox().read(|q| q.waiting_for_files());
-        for op in waiting {
-            if let Some(done) = self.upload_entry(&op.entry()).await? {
+        for entry in waiting.iter().filter_map(|op| op.entry()) {
+            if let Some(done) = self.upload_entry(&entry).await? {
                 self.shared.update(|t| {
                     (
                         (),

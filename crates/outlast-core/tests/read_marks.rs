@@ -1,6 +1,7 @@
 //! Read marks against the real mock backend over loopback: coalesced (a burst of reading sends
 //! one mark per chat), kept through an API outage and a restart and sent when it returns, and
-//! followed from the user's other devices.
+//! followed from the user's other devices. One more, on the in-memory backend with tokio's clock
+//! paused: a server's "busy, not before" holds a mark even across a reconnection.
 
 mod common;
 
@@ -250,4 +251,63 @@ async fn read_counts_come_with_the_chat_list_follow_events_and_outlast_an_outage
         again.read_marks("c-nowhere"),
         Err(outlast_core::CoreError::UnknownChat(_))
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_mark_the_server_answers_busy_waits_for_its_floor_even_across_a_reconnection() {
+    use outlast_core::backend::memory::MemoryServer;
+    use outlast_core::backend::Backend;
+    use outlast_core::{ConnectionState, Service};
+    use std::sync::Arc;
+    use tokio::time::{sleep_until, Instant};
+    // (The events before this test's reconnection are skipped by waiting for a loss first.)
+
+    let server = MemoryServer::new();
+    let me = server.add_user("u-me", "Me");
+    server.add_user("u-jun", "Jun");
+    let chat = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
+    let newest = server.post("u-jun", &chat, "are you there?").unwrap();
+    let client = Client::default();
+    let mut events = client.subscribe();
+    let backend = server.clone();
+    client
+        .sign_in_with("memory", me, move |sink| {
+            Ok(Arc::new(backend.backend_for("u-me")?.reporting_to(sink)) as Arc<dyn Backend>)
+        })
+        .await
+        .unwrap();
+    client.open_chat(&chat).await.unwrap();
+
+    // The server sheds load: "busy, not before 30 s".
+    server.busy(1, Duration::from_secs(30));
+    let read_at = Instant::now();
+    client.mark_read(&chat).unwrap();
+    // The mark goes after the burst pause and is answered busy; at 10 s the connection drops
+    // and comes back, which sends waiting marks at once, but not before the server's floor.
+    sleep_until(read_at + Duration::from_secs(10)).await;
+    server.set_down(Service::Gateway, true);
+    wait_for(&mut events, "the connection lost", |e| {
+        matches!(e, CoreEvent::ConnectionChanged { state } if !matches!(state, ConnectionState::Connected { .. }))
+    })
+    .await;
+    server.set_down(Service::Gateway, false);
+    wait_for(&mut events, "the connection back", |e| {
+        matches!(
+            e,
+            CoreEvent::ConnectionChanged {
+                state: ConnectionState::Connected { .. }
+            }
+        )
+    })
+    .await;
+    assert!(Instant::now() < read_at + Duration::from_secs(30));
+    // Floor: 30 s from the busy answer, which came after the 300 ms burst pause.
+    sleep_until(read_at + Duration::from_millis(30_200)).await;
+    assert_eq!(
+        server.read_mark("u-me", &chat),
+        None,
+        "sent before the floor"
+    );
+    sleep_until(read_at + Duration::from_millis(31_000)).await;
+    assert_eq!(server.read_mark("u-me", &chat), Some(newest));
 }

@@ -2,6 +2,7 @@
 //! marks, new chats, drafts, mute and pin, search.
 
 use crate::model::{ChatSummary, MemberRead, Person};
+use crate::ops::Operation;
 use crate::store::{ChatRow, SearchHit};
 use crate::timeline::{LocalFlag, Timeline};
 use crate::CoreError;
@@ -28,16 +29,23 @@ impl Client {
         if let Some(msg_id) = newest {
             // (The store writes what waits behind the connection first: the newest message
             // may be among it.)
-            match shared.with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id)) {
+            let send = match shared
+                .with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id))
+            {
                 Some(Ok(Some(recorded))) => {
                     unread = recorded.unread;
-                    if recorded.moved {
-                        session.read_queue.put(chat_id, &msg_id);
-                    }
+                    recorded.moved
                 }
-                // Not cached (it came with the chat list): the server still takes it.
-                Some(Ok(None)) | None => session.read_queue.put_if_new(chat_id, &msg_id),
+                // Not cached (it came with the chat list): the server still takes it, and the
+                // queue skips a mark it already has.
+                Some(Ok(None)) | None => true,
                 Some(Err(err)) => return Err(err.into()),
+            };
+            if send {
+                let op = Operation::mark_read(chat_id, &msg_id, crate::clock::now_ms());
+                shared
+                    .outbox()
+                    .apply(|q| ((), q.submit(op, tokio::time::Instant::now())));
             }
         }
         shared.update(|t| ((), t.set_unread(chat_id, unread)));

@@ -74,9 +74,6 @@ struct Session {
     live: Box<dyn Live>,
     /// The token keeper and service monitors; stopped with the session.
     tasks: Vec<JoinHandle<()>>,
-    /// The user's read marks not yet on the server (the session's read-mark sender delivers
-    /// them).
-    read_queue: Arc<crate::read_marks::ReadQueue>,
     /// How protocol v1 signed in (`None` for a backend signed in with
     /// [`Client::sign_in_with`]).
     sign_in: Option<start::SignIn>,

@@ -137,7 +137,9 @@ impl Client {
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))?;
         let op = Operation::send_message(entry);
-        shared.outbox().apply(|q| ((), q.submit(op)));
+        shared
+            .outbox()
+            .apply(|q| ((), q.submit(op, tokio::time::Instant::now())));
         Ok(message)
     }
 
@@ -223,7 +225,7 @@ impl Client {
         Ok(self.inner.shared.outbox().read(|q| {
             q.all()
                 .into_iter()
-                .map(|op| op.shown(&user.user_id, &user.display_name))
+                .filter_map(|op| op.shown(&user.user_id, &user.display_name))
                 .collect()
         }))
     }

@@ -15,7 +15,7 @@ use crate::backend::{Backend, FirstView, Live};
 use crate::connection::ConnectionSink;
 use crate::model::{Profile, SessionInfo};
 use crate::ops::OpQueue;
-use crate::read_marks::{ReadQueue, ReadSender};
+use crate::read_marks::ReadSender;
 use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
 use crate::timeline::{LocalFlag, Timeline};
 use crate::uploads::Uploader;
@@ -31,7 +31,6 @@ pub(super) struct Begun {
     pub backend: Arc<dyn Backend>,
     pub live: Box<dyn Live>,
     pub tasks: Vec<JoinHandle<()>>,
-    pub read_queue: Arc<ReadQueue>,
     pub from_cache: bool,
 }
 
@@ -138,7 +137,12 @@ impl Client {
         self.end_session();
         shared.replace_timeline(Some(timeline));
         shared.replace_store(store);
-        let queue = OpQueue::restore(shown.clone());
+        // Read marks a previous run made and the server never confirmed go first.
+        let unsent_marks = shared
+            .with_store(|s| s.unsent_read_marks())
+            .transpose()?
+            .unwrap_or_default();
+        let queue = OpQueue::restore(shown.clone(), unsent_marks, tokio::time::Instant::now());
         for (entry, failure) in shown {
             shared.update(|t| {
                 let files = entry.shown_files();
@@ -161,18 +165,14 @@ impl Client {
             );
         }
         // Messages left by an earlier run go first, in order, under their original keys.
-        shared.outbox().start(queue, live.submitter());
+        let (calls, call_requests) = tokio::sync::mpsc::unbounded_channel();
+        shared.outbox().start(queue, live.submitter(), calls);
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(shared.clone().keep_writing()));
         tasks.push(tokio::spawn(shared.clone().keep_search_index()));
         if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
             tasks.push(tokio::spawn(check_store_later(path)));
         }
-        // Read marks a previous run made and the server never confirmed go first.
-        let unsent_marks = shared
-            .with_store(|s| s.unsent_read_marks())
-            .transpose()?
-            .unwrap_or_default();
         // Read marks and uploads retry on the same schedule while their service is down.
         let background_retry = self
             .inner
@@ -181,14 +181,12 @@ impl Client {
             .background_retry
             .clone()
             .unwrap_or_else(crate::read_marks::default_retry);
-        let read_queue = Arc::new(ReadQueue::default());
-        read_queue.reset(unsent_marks);
         tasks.push(tokio::spawn(
             ReadSender {
-                queue: read_queue.clone(),
                 shared: shared.clone(),
                 backend: backend.clone(),
                 retry: background_retry.clone(),
+                requests: call_requests,
             }
             .run(),
         ));
@@ -208,7 +206,6 @@ impl Client {
             backend,
             live,
             tasks,
-            read_queue,
             from_cache,
         })
     }
@@ -225,7 +222,6 @@ impl Client {
             backend,
             live,
             tasks,
-            read_queue,
             from_cache,
         } = begun;
         let session = Arc::new(Session {
@@ -235,7 +231,6 @@ impl Client {
             backend,
             live,
             tasks,
-            read_queue,
             sign_in,
         });
         *self

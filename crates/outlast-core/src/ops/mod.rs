@@ -18,6 +18,7 @@
 //! ([`OpQueue::restore`]). The idempotency key (`client_msg_id`) is made once, kept in both, and
 //! used for every attempt, so the server stores an action once however often it is re-sent.
 
+mod marks;
 mod operation;
 mod outbox;
 mod queue;
@@ -25,7 +26,7 @@ mod submit;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use operation::{OpError, Operation};
+pub(crate) use operation::{Action, OpError, Operation};
 pub(crate) use outbox::Outbox;
 pub(crate) use queue::OpQueue;
 pub use submit::{Outgoing, Submitter};

@@ -13,6 +13,9 @@ pub(crate) enum Action {
         body: String,
         files: Vec<OutboxFile>,
     },
+    /// "Read up to this message" in the operation's chat. A newer mark replaces a waiting one;
+    /// marks go by request and answer, in their own lane per chat (see `marks.rs`).
+    MarkRead { msg_id: String },
 }
 
 /// Where an operation stands. Completed operations (acknowledged by the server, or cancelled by
@@ -47,6 +50,20 @@ impl Operation {
         Operation::restored(entry, None)
     }
 
+    /// The user has read the operation's chat up to `msg_id` (at `created_at_ms`). Its key names
+    /// the chat and the message: a mark is the same request however often it is sent.
+    pub fn mark_read(chat_id: &str, msg_id: &str, created_at_ms: u64) -> Operation {
+        Operation {
+            id: format!("read:{chat_id}:{msg_id}"),
+            chat_id: chat_id.to_owned(),
+            action: Action::MarkRead {
+                msg_id: msg_id.to_owned(),
+            },
+            created_at_ms,
+            state: Lifecycle::Queued,
+        }
+    }
+
     /// An operation kept by an earlier run, refused with `failure` if it was.
     pub fn restored(entry: OutboxEntry, failure: Option<String>) -> Operation {
         Operation {
@@ -68,6 +85,7 @@ impl Operation {
     pub fn ready(&self) -> bool {
         match &self.action {
             Action::SendMessage { files, .. } => files.iter().all(|f| f.media_id.is_some()),
+            Action::MarkRead { .. } => true,
         }
     }
 
@@ -75,35 +93,43 @@ impl Operation {
         matches!(self.state, Lifecycle::Refused { .. })
     }
 
-    /// The outbox row it mirrors (for the uploader, which works on files).
-    pub fn entry(&self) -> OutboxEntry {
-        let Action::SendMessage { body, files } = &self.action;
-        OutboxEntry {
+    /// A message's text and files; `None` for any other action.
+    fn message(&self) -> Option<(&String, &Vec<OutboxFile>)> {
+        match &self.action {
+            Action::SendMessage { body, files } => Some((body, files)),
+            Action::MarkRead { .. } => None,
+        }
+    }
+
+    /// The outbox row a message mirrors (for the uploader, which works on files).
+    pub fn entry(&self) -> Option<OutboxEntry> {
+        let (body, files) = self.message()?;
+        Some(OutboxEntry {
             client_msg_id: self.id.clone(),
             chat_id: self.chat_id.clone(),
             body: body.clone(),
             created_at_ms: self.created_at_ms,
             attempts: 0,
             files: files.clone(),
-        }
+        })
     }
 
-    /// What the connection sends for it (protocol v1's `send` frame).
-    pub fn outgoing(&self) -> Outgoing {
-        let Action::SendMessage { body, files } = &self.action;
-        Outgoing {
+    /// What the live connection sends for a message.
+    pub fn outgoing(&self) -> Option<Outgoing> {
+        let (body, files) = self.message()?;
+        Some(Outgoing {
             client_msg_id: self.id.clone(),
             chat_id: self.chat_id.clone(),
             body: body.clone(),
             // Only uploaded files are referenced; a message goes once all of them are.
             attachments: files.iter().filter_map(OutboxFile::attachment).collect(),
-        }
+        })
     }
 
-    /// How the chat shows it while it is not yet on the server.
-    pub fn shown(&self, sender_id: &str, sender_name: &str) -> ChatMessage {
-        let Action::SendMessage { body, files } = &self.action;
-        ChatMessage {
+    /// How the chat shows a message while it is not yet on the server.
+    pub fn shown(&self, sender_id: &str, sender_name: &str) -> Option<ChatMessage> {
+        let (body, files) = self.message()?;
+        Some(ChatMessage {
             client_msg_id: Some(self.id.clone()),
             msg_id: None,
             chat_id: self.chat_id.clone(),
@@ -122,7 +148,7 @@ impl Operation {
             },
             own: true,
             attachments: files.iter().map(OutboxFile::shown).collect(),
-        }
+        })
     }
 }
 

@@ -1,32 +1,52 @@
-//! The queue at run time: one leaf lock around the [`OpQueue`] and the session's way to the
-//! connection, so every input is applied and its requests handed over in one step.
+//! The queue at run time: one leaf lock around the [`OpQueue`] and the session's ways to the
+//! backend, so every input is applied and its requests handed over in one step.
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::operation::{OpError, Request};
+use tokio::sync::{mpsc, Notify};
+
+use super::operation::{Action, OpError, Operation, Request};
 use super::queue::OpQueue;
 use super::Submitter;
 
 #[derive(Default)]
 pub(crate) struct Outbox {
     state: Mutex<State>,
+    /// The queue's next due time moved: whoever waits for it looks again.
+    changed: Notify,
 }
 
 #[derive(Default)]
 struct State {
     queue: OpQueue,
-    /// The signed-in session's connection; `None` between sessions.
+    /// The signed-in session's live connection (messages); `None` between sessions.
     connection: Option<Submitter>,
+    /// The session's runner of request-and-answer operations (read marks).
+    calls: Option<mpsc::UnboundedSender<Operation>>,
 }
 
 impl Outbox {
-    /// A session starts: its queue (restored from the store) and its connection. What may go is
-    /// handed over at once.
-    pub fn start(&self, (queue, requests): (OpQueue, Vec<Request>), connection: Submitter) {
+    /// A session starts: its queue (restored from the store), its live connection for messages
+    /// and its runner for read marks. What may go is handed over at once.
+    pub fn start(
+        &self,
+        (queue, requests): (OpQueue, Vec<Request>),
+        connection: Submitter,
+        calls: mpsc::UnboundedSender<Operation>,
+    ) {
         let mut state = self.lock();
         state.queue = queue;
         state.connection = Some(connection);
+        state.calls = Some(calls);
         state.hand_over(requests);
+        drop(state);
+        self.changed.notify_one();
+    }
+
+    /// Returns once the queue's next due time moved since the last call (for the runner that
+    /// waits for it).
+    pub async fn changed(&self) {
+        self.changed.notified().await
     }
 
     /// The session ended: nothing more goes, and nothing is kept in memory (the store has it).
@@ -39,8 +59,14 @@ impl Outbox {
     /// the order the queue decided. Nothing else is locked meanwhile.
     pub fn apply<R>(&self, input: impl FnOnce(&mut OpQueue) -> (R, Vec<Request>)) -> R {
         let mut state = self.lock();
+        let due = state.queue.next_due();
         let (result, requests) = input(&mut state.queue);
         state.hand_over(requests);
+        let moved = state.queue.next_due() != due;
+        drop(state);
+        if moved {
+            self.changed.notify_one();
+        }
         result
     }
 
@@ -51,8 +77,14 @@ impl Outbox {
         input: impl FnOnce(&mut OpQueue) -> Result<(R, Vec<Request>), OpError>,
     ) -> Result<R, OpError> {
         let mut state = self.lock();
+        let due = state.queue.next_due();
         let (result, requests) = input(&mut state.queue)?;
         state.hand_over(requests);
+        let moved = state.queue.next_due() != due;
+        drop(state);
+        if moved {
+            self.changed.notify_one();
+        }
         Ok(result)
     }
 
@@ -70,12 +102,19 @@ impl Outbox {
 
 impl State {
     fn hand_over(&self, requests: Vec<Request>) {
-        let Some(connection) = &self.connection else {
-            return;
-        };
-        for request in requests {
-            match request {
-                Request::Submit(op) => connection.send(op.outgoing()),
+        for Request::Submit(op) in requests {
+            match op.action {
+                Action::SendMessage { .. } => {
+                    if let (Some(connection), Some(outgoing)) = (&self.connection, op.outgoing()) {
+                        connection.send(outgoing);
+                    }
+                }
+                Action::MarkRead { .. } => {
+                    if let Some(calls) = &self.calls {
+                        // Closed only when the session ends; the store keeps the mark.
+                        let _ = calls.send(op);
+                    }
+                }
             }
         }
     }

@@ -1,15 +1,21 @@
-//! The queue's state machine: per-chat order, holding, readiness. Pure: every input returns the
-//! requests it causes.
+//! The queue's state machine: per-chat order, holding, readiness, and the time read marks go.
+//! Pure: every input returns the requests it causes; time comes in as a value.
 
 use std::collections::{HashMap, VecDeque};
 
-use super::operation::{Action, Lifecycle, OpError, Operation, Request};
-use crate::store::OutboxEntry;
+use tokio::time::Instant;
 
-/// Every outgoing operation not yet completed, per chat in the order the user took them.
+use super::marks::MarkLanes;
+use super::operation::{Action, Lifecycle, OpError, Operation, Request};
+use crate::store::{OutboxEntry, ReadMark};
+
+/// Every outgoing operation not yet completed: messages per chat in the order the user wrote
+/// them, read marks in a lane of their own per chat.
 #[derive(Debug, Default)]
 pub(crate) struct OpQueue {
+    /// Messages, per chat.
     chats: HashMap<String, ChatOps>,
+    marks: MarkLanes,
     /// Which chat each operation is in.
     chat_of: HashMap<String, String>,
     /// The next operation's place in the order written across all chats.
@@ -33,10 +39,19 @@ struct Queued {
 }
 
 impl OpQueue {
-    /// The queue an earlier run left, from the store's outbox (in the order written), with
-    /// nothing submitted yet: a new session submits everything again under the same keys.
-    pub fn restore(unsent: Vec<(OutboxEntry, Option<String>)>) -> (OpQueue, Vec<Request>) {
+    /// The queue an earlier run left, from the store's outbox (in the order written) and its
+    /// unsent read marks, with nothing submitted yet: a new session submits everything again
+    /// under the same keys.
+    pub fn restore(
+        unsent: Vec<(OutboxEntry, Option<String>)>,
+        marks: Vec<ReadMark>,
+        now: Instant,
+    ) -> (OpQueue, Vec<Request>) {
         let mut queue = OpQueue::default();
+        for mark in marks {
+            let op = Operation::mark_read(&mark.chat_id, &mark.msg_id, mark.sent_at_ms);
+            queue.marks.restore(op, now);
+        }
         let mut chats = Vec::new();
         for (entry, failure) in unsent {
             if !chats.contains(&entry.chat_id) {
@@ -44,16 +59,56 @@ impl OpQueue {
             }
             queue.push(Operation::restored(entry, failure));
         }
-        let requests = chats.iter().flat_map(|c| queue.dispatch(c)).collect();
+        let mut requests: Vec<Request> = chats.iter().flat_map(|c| queue.dispatch(c)).collect();
+        requests.extend(queue.marks.due(now));
         (queue, requests)
     }
 
-    /// A new operation, after the caller has kept it durably. It is submitted at once unless
-    /// something earlier in its chat, or its own files, hold it.
-    pub fn submit(&mut self, op: Operation) -> Vec<Request> {
+    /// A new operation, after the caller has kept it durably. A message is submitted at once
+    /// unless something earlier in its chat, or its own files, hold it; a read mark replaces the
+    /// chat's waiting one and goes when its time comes ([`OpQueue::tick`]).
+    pub fn submit(&mut self, op: Operation, now: Instant) -> Vec<Request> {
+        if let Action::MarkRead { .. } = op.action {
+            self.marks.take(op, now);
+            return self.marks.due(now);
+        }
         let chat_id = op.chat_id.clone();
         self.push(op);
         self.dispatch(&chat_id)
+    }
+
+    /// Time has passed: what was waiting for `now` goes.
+    pub fn tick(&mut self, now: Instant) -> Vec<Request> {
+        self.marks.due(now)
+    }
+
+    /// When something waits for time to pass ([`OpQueue::tick`] then).
+    pub fn next_due(&self) -> Option<Instant> {
+        self.marks.next_due()
+    }
+
+    /// The backend answered read mark `id` of `chat_id`: the server has it, or refused it for
+    /// good (it will never take it). Either way it is done; the chat's next mark may go.
+    pub fn mark_answered(&mut self, chat_id: &str, id: &str, now: Instant) -> Vec<Request> {
+        self.marks.answered(chat_id, id);
+        self.marks.due(now)
+    }
+
+    /// The backend could not take read mark `id` now: marks wait until `until` (and never go
+    /// before the server's `floor`).
+    pub fn mark_failed(&mut self, chat_id: &str, id: &str, until: Instant, floor: Option<Instant>) {
+        self.marks.retry_at(chat_id, id, until, floor);
+    }
+
+    /// The backend is seen back: what waited for it goes now (never before a server's floor).
+    pub fn backend_back(&mut self, now: Instant) -> Vec<Request> {
+        self.marks.backend_back(now);
+        self.marks.due(now)
+    }
+
+    /// Read marks not yet answered.
+    pub fn marks(&self) -> Vec<&Operation> {
+        self.marks.all()
     }
 
     /// One of an operation's files is on the media service as `media_id`. Once all are, it may
@@ -63,9 +118,10 @@ impl OpQueue {
             return Vec::new();
         };
         let op = &mut chat.ops[at].op;
-        let Action::SendMessage { files, .. } = &mut op.action;
-        if let Some(file) = files.get_mut(position) {
-            file.media_id = Some(media_id.to_owned());
+        if let Action::SendMessage { files, .. } = &mut op.action {
+            if let Some(file) = files.get_mut(position) {
+                file.media_id = Some(media_id.to_owned());
+            }
         }
         let chat_id = op.chat_id.clone();
         self.dispatch(&chat_id)
@@ -108,8 +164,9 @@ impl OpQueue {
         if !op.is_refused() {
             return Err(OpError::NotRefused);
         }
-        let Action::SendMessage { body, .. } = &mut op.action;
-        *body = new_body.to_owned();
+        if let Action::SendMessage { body, .. } = &mut op.action {
+            *body = new_body.to_owned();
+        }
         Ok(())
     }
 
@@ -133,7 +190,7 @@ impl OpQueue {
             .map(|q| &q.op)
     }
 
-    /// Every operation not complete, in the order written.
+    /// Every message not complete, in the order written.
     pub fn all(&self) -> Vec<&Operation> {
         let mut all: Vec<&Queued> = self.chats.values().flat_map(|c| &c.ops).collect();
         all.sort_by_key(|q| q.order);

@@ -3,6 +3,13 @@
 use super::operation::{Lifecycle, OpError, Operation, Request};
 use super::queue::OpQueue;
 use crate::store::{OutboxEntry, OutboxFile};
+use tokio::time::{Duration, Instant};
+
+/// A moment the tests count from (the queue only compares the times it is given).
+fn t0() -> Instant {
+    static T0: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+    *T0
+}
 
 fn entry(id: &str, chat: &str) -> OutboxEntry {
     OutboxEntry {
@@ -44,24 +51,24 @@ fn submitted(requests: &[Request]) -> Vec<&str> {
 #[test]
 fn each_operation_is_submitted_once_in_the_order_written() {
     let mut q = OpQueue::default();
-    assert_eq!(submitted(&q.submit(send(&entry("m1", "c1")))), ["m1"]);
-    assert_eq!(submitted(&q.submit(send(&entry("m2", "c1")))), ["m2"]);
-    assert_eq!(submitted(&q.submit(send(&entry("m3", "c2")))), ["m3"]);
+    assert_eq!(submitted(&q.submit(send(&entry("m1", "c1")), t0())), ["m1"]);
+    assert_eq!(submitted(&q.submit(send(&entry("m2", "c1")), t0())), ["m2"]);
+    assert_eq!(submitted(&q.submit(send(&entry("m3", "c2")), t0())), ["m3"]);
     assert!(q.all().iter().all(|op| op.state == Lifecycle::Submitted));
     // The key is the one the user's action made, for every attempt.
-    let Request::Submit(op) = &q.submit(send(&entry("m4", "c1")))[0];
-    assert_eq!(op.outgoing().client_msg_id, "m4");
-    assert_eq!(op.outgoing().body, "body of m4");
+    let Request::Submit(op) = &q.submit(send(&entry("m4", "c1")), t0())[0];
+    assert_eq!(op.outgoing().unwrap().client_msg_id, "m4");
+    assert_eq!(op.outgoing().unwrap().body, "body of m4");
 }
 
 #[test]
 fn a_refused_operation_holds_its_chat_and_only_its_chat() {
     let mut q = OpQueue::default();
-    q.submit(send(&entry("m1", "c1")));
+    q.submit(send(&entry("m1", "c1")), t0());
     assert!(q.refused("m1", "too long".into()));
-    assert_eq!(q.submit(send(&entry("m2", "c1"))), []);
-    assert_eq!(q.submit(send(&entry("m3", "c1"))), []);
-    assert_eq!(submitted(&q.submit(send(&entry("x1", "c2")))), ["x1"]);
+    assert_eq!(q.submit(send(&entry("m2", "c1")), t0()), []);
+    assert_eq!(q.submit(send(&entry("m3", "c1")), t0()), []);
+    assert_eq!(submitted(&q.submit(send(&entry("x1", "c2")), t0())), ["x1"]);
     assert_eq!(q.get("m2").unwrap().state, Lifecycle::Queued);
     assert_eq!(q.refused_ids(None), ["m1"]);
     assert_eq!(q.refused_ids(Some("c2")), Vec::<String>::new());
@@ -73,9 +80,9 @@ fn a_refused_operation_holds_its_chat_and_only_its_chat() {
 #[test]
 fn cancelling_the_refused_operation_releases_the_chat() {
     let mut q = OpQueue::default();
-    q.submit(send(&entry("m1", "c1")));
+    q.submit(send(&entry("m1", "c1")), t0());
     q.refused("m1", "refused".into());
-    q.submit(send(&entry("m2", "c1")));
+    q.submit(send(&entry("m2", "c1")), t0());
     let (gone, requests) = q.cancel("m1").unwrap();
     assert_eq!(gone.id, "m1");
     assert_eq!(submitted(&requests), ["m2"]);
@@ -86,22 +93,22 @@ fn cancelling_the_refused_operation_releases_the_chat() {
 #[test]
 fn only_a_refused_operation_can_be_edited_and_the_edit_is_what_goes() {
     let mut q = OpQueue::default();
-    q.submit(send(&entry("m1", "c1")));
+    q.submit(send(&entry("m1", "c1")), t0());
     assert_eq!(q.edit("m1", "new").unwrap_err(), OpError::NotRefused);
     assert_eq!(q.edit("nope", "new").unwrap_err(), OpError::NotQueued);
     q.refused("m1", "refused".into());
     q.edit("m1", "corrected").unwrap();
     let requests = q.retry("m1").unwrap();
     let Request::Submit(op) = &requests[0];
-    assert_eq!(op.outgoing().body, "corrected");
+    assert_eq!(op.outgoing().unwrap().body, "corrected");
 }
 
 #[test]
 fn a_message_waits_for_its_files_and_holds_later_ones_until_the_last_is_up() {
     let mut q = OpQueue::default();
-    assert_eq!(q.submit(send(&with_files("f1", "c1", 2))), []);
-    assert_eq!(q.submit(send(&entry("m2", "c1"))), []);
-    assert_eq!(submitted(&q.submit(send(&entry("x1", "c2")))), ["x1"]);
+    assert_eq!(q.submit(send(&with_files("f1", "c1", 2)), t0()), []);
+    assert_eq!(q.submit(send(&entry("m2", "c1")), t0()), []);
+    assert_eq!(submitted(&q.submit(send(&entry("x1", "c2")), t0())), ["x1"]);
     let waiting: Vec<String> = q.waiting_for_files().into_iter().map(|o| o.id).collect();
     assert_eq!(waiting, ["f1"]);
 
@@ -111,6 +118,7 @@ fn a_message_waits_for_its_files_and_holds_later_ones_until_the_last_is_up() {
     let Request::Submit(op) = &requests[0];
     let ids: Vec<String> = op
         .outgoing()
+        .unwrap()
         .attachments
         .into_iter()
         .map(|a| a.media_id)
@@ -123,7 +131,7 @@ fn a_message_waits_for_its_files_and_holds_later_ones_until_the_last_is_up() {
 fn an_ack_completes_an_operation_once_in_any_order() {
     let mut q = OpQueue::default();
     for id in ["m1", "m2", "m3"] {
-        q.submit(send(&entry(id, "c1")));
+        q.submit(send(&entry(id, "c1")), t0());
     }
     assert_eq!(q.acked("m2").unwrap().id, "m2");
     assert!(q.acked("m2").is_none(), "a duplicate ack changes nothing");
@@ -139,20 +147,24 @@ fn an_ack_completes_an_operation_once_in_any_order() {
 #[test]
 fn retrying_an_operation_still_waiting_for_an_answer_submits_it_again_under_its_key() {
     let mut q = OpQueue::default();
-    q.submit(send(&entry("m1", "c1")));
-    q.submit(send(&entry("m2", "c1")));
+    q.submit(send(&entry("m1", "c1")), t0());
+    q.submit(send(&entry("m2", "c1")), t0());
     assert_eq!(submitted(&q.retry("m2").unwrap()), ["m2"]);
 }
 
 #[test]
 fn a_restored_queue_submits_everything_again_in_order_and_keeps_refusals() {
-    let (q, requests) = OpQueue::restore(vec![
-        (entry("a1", "c1"), None),
-        (entry("b1", "c2"), Some("refused earlier".into())),
-        (entry("a2", "c1"), None),
-        (entry("b2", "c2"), None),
-        (with_files("c1f", "c3", 1), None),
-    ]);
+    let (q, requests) = OpQueue::restore(
+        vec![
+            (entry("a1", "c1"), None),
+            (entry("b1", "c2"), Some("refused earlier".into())),
+            (entry("a2", "c1"), None),
+            (entry("b2", "c2"), None),
+            (with_files("c1f", "c3", 1), None),
+        ],
+        Vec::new(),
+        t0(),
+    );
     assert_eq!(submitted(&requests), ["a1", "a2"]);
     assert_eq!(
         q.get("b1").unwrap().state,
@@ -162,7 +174,7 @@ fn a_restored_queue_submits_everything_again_in_order_and_keeps_refusals() {
     );
     let order: Vec<&str> = q.all().into_iter().map(|op| op.id.as_str()).collect();
     assert_eq!(order, ["a1", "b1", "a2", "b2", "c1f"]);
-    let shown = q.get("b1").unwrap().shown("u-me", "Me");
+    let shown = q.get("b1").unwrap().shown("u-me", "Me").unwrap();
     assert_eq!(shown.failure.as_deref(), Some("refused earlier"));
     assert_eq!(shown.state, crate::model::MessageState::Failed);
 }
@@ -172,7 +184,7 @@ fn a_flush_of_ten_thousand_leaves_nothing_behind() {
     let mut q = OpQueue::default();
     let mut handed = 0;
     for n in 0..10_000 {
-        handed += q.submit(send(&entry(&format!("m{n}"), "c1"))).len();
+        handed += q.submit(send(&entry(&format!("m{n}"), "c1")), t0()).len();
     }
     assert_eq!(handed, 10_000);
     for n in 0..10_000 {
@@ -185,12 +197,156 @@ fn a_flush_of_ten_thousand_leaves_nothing_behind() {
 fn after_acks_out_of_order_a_refusal_still_holds_and_a_retry_sends_only_what_waits() {
     let mut q = OpQueue::default();
     for id in ["m1", "m2", "m3"] {
-        q.submit(send(&entry(id, "c1")));
+        q.submit(send(&entry(id, "c1")), t0());
     }
     q.acked("m2");
     q.refused("m1", "refused".into());
-    assert_eq!(q.submit(send(&entry("m4", "c1"))), [], "held behind m1");
+    assert_eq!(
+        q.submit(send(&entry("m4", "c1")), t0()),
+        [],
+        "held behind m1"
+    );
     // m3 is still out with the connection: it is not handed over twice.
     assert_eq!(submitted(&q.retry("m1").unwrap()), ["m1", "m4"]);
-    assert_eq!(submitted(&q.submit(send(&entry("m5", "c1")))), ["m5"]);
+    assert_eq!(submitted(&q.submit(send(&entry("m5", "c1")), t0())), ["m5"]);
+}
+
+// Read marks: one lane per chat, coalesced, retried on the queue's own clock.
+
+fn mark(chat: &str, msg: &str) -> Operation {
+    Operation::mark_read(chat, msg, 1)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// The (chat, message) of each read mark a batch of requests submits.
+fn marks_sent(requests: &[Request]) -> Vec<(String, String)> {
+    let mut sent: Vec<(String, String)> = requests
+        .iter()
+        .filter_map(|Request::Submit(op)| match &op.action {
+            super::Action::MarkRead { msg_id } => Some((op.chat_id.clone(), msg_id.clone())),
+            _ => None,
+        })
+        .collect();
+    sent.sort();
+    sent
+}
+
+fn pair(chat: &str, msg: &str) -> (String, String) {
+    (chat.to_owned(), msg.to_owned())
+}
+
+#[test]
+fn a_burst_of_read_marks_goes_as_one_request_per_chat_with_the_newest_after_a_pause() {
+    let mut q = OpQueue::default();
+    assert_eq!(q.submit(mark("c1", "m1"), t0()), []);
+    assert_eq!(q.submit(mark("c1", "m2"), t0() + ms(100)), []);
+    assert_eq!(q.submit(mark("c2", "x1"), t0() + ms(200)), []);
+    assert_eq!(q.submit(mark("c1", "m3"), t0() + ms(250)), []);
+    // The burst keeps its first mark's time: c1 is due 300 ms after m1, c2 after x1.
+    assert_eq!(q.next_due(), Some(t0() + super::marks::COALESCE));
+    assert_eq!(q.tick(t0() + ms(299)), []);
+    assert_eq!(marks_sent(&q.tick(t0() + ms(300))), [pair("c1", "m3")]);
+    assert_eq!(marks_sent(&q.tick(t0() + ms(500))), [pair("c2", "x1")]);
+    assert_eq!(q.next_due(), None);
+}
+
+#[test]
+fn a_read_mark_never_waits_for_its_chats_messages_nor_holds_them() {
+    let mut q = OpQueue::default();
+    q.submit(send(&entry("m1", "c1")), t0());
+    q.refused("m1", "too long".into());
+    q.submit(mark("c1", "s9"), t0());
+    assert_eq!(marks_sent(&q.tick(t0() + ms(300))), [pair("c1", "s9")]);
+    // The refused message still holds the chat's messages, and only them.
+    assert_eq!(q.submit(send(&entry("m2", "c1")), t0()), []);
+    assert_eq!(q.refused_ids(None), ["m1"]);
+    // Marks are not messages: the unsent list and message lookups do not see them.
+    assert_eq!(q.all().len(), 2);
+    assert!(q.get("read:c1:s9").is_none());
+}
+
+#[test]
+fn one_mark_per_chat_is_out_at_a_time_and_a_newer_one_replaces_the_waiting_one() {
+    let mut q = OpQueue::default();
+    q.submit(mark("c1", "m1"), t0());
+    let out = q.tick(t0() + ms(300));
+    assert_eq!(marks_sent(&out), [pair("c1", "m1")]);
+    q.submit(mark("c1", "m2"), t0() + ms(310));
+    q.submit(mark("c1", "m3"), t0() + ms(320));
+    // m1 is still out: nothing else of c1 goes, however late it is.
+    assert_eq!(q.tick(t0() + ms(5_000)), []);
+    let Request::Submit(m1) = &out[0];
+    let next = q.mark_answered("c1", &m1.id, t0() + ms(5_000));
+    assert_eq!(marks_sent(&next), [pair("c1", "m3")]);
+    // The same mark again is nothing new.
+    assert_eq!(q.submit(mark("c1", "m3"), t0() + ms(5_001)), []);
+    assert_eq!(q.next_due(), None);
+}
+
+#[test]
+fn a_mark_the_api_could_not_take_waits_for_the_retry_time_and_every_chat_waits_with_it() {
+    let mut q = OpQueue::default();
+    q.submit(mark("c1", "m1"), t0());
+    let out = q.tick(t0() + ms(300));
+    let Request::Submit(m1) = &out[0];
+    q.submit(mark("c2", "x1"), t0() + ms(301));
+    // The API is down: back off 2 s; the other chat's mark waits for the API too.
+    q.mark_failed("c1", &m1.id, t0() + ms(2_300), None);
+    assert_eq!(q.next_due(), Some(t0() + ms(2_300)));
+    assert_eq!(q.tick(t0() + ms(2_299)), []);
+    assert_eq!(
+        marks_sent(&q.tick(t0() + ms(2_300))),
+        [pair("c1", "m1"), pair("c2", "x1")]
+    );
+}
+
+#[test]
+fn a_newer_mark_made_while_one_failed_goes_instead_of_it() {
+    let mut q = OpQueue::default();
+    q.submit(mark("c1", "m1"), t0());
+    let out = q.tick(t0() + ms(300));
+    let Request::Submit(m1) = &out[0];
+    q.submit(mark("c1", "m2"), t0() + ms(400));
+    q.mark_failed("c1", &m1.id, t0() + ms(1_300), None);
+    assert_eq!(marks_sent(&q.tick(t0() + ms(1_300))), [pair("c1", "m2")]);
+}
+
+#[test]
+fn a_reconnection_sends_waiting_marks_at_once_but_never_before_the_servers_floor() {
+    let mut q = OpQueue::default();
+    q.submit(mark("c1", "m1"), t0());
+    let out = q.tick(t0() + ms(300));
+    let Request::Submit(m1) = &out[0];
+    q.mark_failed("c1", &m1.id, t0() + ms(60_300), None);
+    // Back after 5 s: the 60 s backoff is lifted.
+    assert_eq!(
+        marks_sent(&q.backend_back(t0() + ms(5_000))),
+        [pair("c1", "m1")]
+    );
+
+    let mut q = OpQueue::default();
+    q.submit(mark("c1", "m1"), t0());
+    let out = q.tick(t0() + ms(300));
+    let Request::Submit(m1) = &out[0];
+    // The server said "not before 30 s": a reconnection does not lift that.
+    q.mark_failed("c1", &m1.id, t0() + ms(30_300), Some(t0() + ms(30_300)));
+    assert_eq!(q.backend_back(t0() + ms(5_000)), []);
+    assert_eq!(q.next_due(), Some(t0() + ms(30_300)));
+    assert_eq!(marks_sent(&q.tick(t0() + ms(30_300))), [pair("c1", "m1")]);
+}
+
+#[test]
+fn marks_an_earlier_run_kept_go_at_once_with_its_messages() {
+    let marks = vec![crate::store::ReadMark {
+        chat_id: "c2".into(),
+        msg_id: "x7".into(),
+        sent_at_ms: 5,
+    }];
+    let (q, requests) = OpQueue::restore(vec![(entry("a1", "c1"), None)], marks, t0());
+    assert_eq!(submitted(&requests), ["a1", "read:c2:x7"]);
+    assert_eq!(marks_sent(&requests), [pair("c2", "x7")]);
+    assert_eq!(q.marks().len(), 1);
 }

@@ -276,7 +276,7 @@ impl Connection {
     }
 }
 
-fn take_busy(busy: &mut Option<(u32, Duration)>) -> Option<Duration> {
+pub(super) fn take_busy(busy: &mut Option<(u32, Duration)>) -> Option<Duration> {
     let (count, floor) = busy.as_mut()?;
     let floor = *floor;
     *count -= 1;
@@ -286,7 +286,7 @@ fn take_busy(busy: &mut Option<(u32, Duration)>) -> Option<Duration> {
     Some(floor)
 }
 
-fn take_refusal(refuse: &mut Option<(u32, String)>) -> Option<String> {
+pub(super) fn take_refusal(refuse: &mut Option<(u32, String)>) -> Option<String> {
     let (count, reason) = refuse.as_mut()?;
     let reason = reason.clone();
     *count -= 1;

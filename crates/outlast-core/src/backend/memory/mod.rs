@@ -184,12 +184,13 @@ impl MemoryServer {
         self.script(|s| s.reorder_events = on);
     }
 
-    /// Answer the next `count` submissions "busy, not before `floor`".
+    /// Answer the next `count` submissions (messages and read marks) "busy, not before
+    /// `floor`".
     pub fn busy(&self, count: u32, floor: Duration) {
         self.script(|s| s.busy = (count > 0).then_some((count, floor)));
     }
 
-    /// Refuse the next `count` submissions for good, saying `reason`.
+    /// Refuse the next `count` submissions (messages and read marks) for good, saying `reason`.
     pub fn refuse(&self, count: u32, reason: &str) {
         self.script(|s| s.refuse = (count > 0).then(|| (count, reason.to_owned())));
     }
@@ -211,6 +212,11 @@ impl MemoryServer {
             .history(as_user, chat_id, None, usize::MAX)
             .map(|p| p.messages)
             .unwrap_or_default()
+    }
+
+    /// How far `user_id` has read `chat_id`, as the server has it (message id).
+    pub fn read_mark(&self, user_id: &str, chat_id: &str) -> Option<String> {
+        self.state().read_mark(user_id, chat_id)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -326,9 +332,25 @@ impl Backend for MemoryBackend {
         chat_id: &'a str,
         msg_id: &'a str,
     ) -> BoxFuture<'a, Result<(), CoreError>> {
-        Box::pin(self.request(Service::Api, move |s| {
-            s.mark_read(&self.user_id, chat_id, msg_id)
-        }))
+        Box::pin(async move {
+            // A read mark is an operation like a message: the scripted "busy" and refusals
+            // answer it too.
+            if let Some(floor) = self.server.script(|s| live::take_busy(&mut s.busy)) {
+                return Err(CoreError::Server {
+                    code: ErrorCode::Overloaded,
+                    message: "busy; try again later".into(),
+                    retryable: true,
+                    retry_after_ms: Some(floor.as_millis() as u64),
+                });
+            }
+            if let Some(reason) = self.server.script(|s| live::take_refusal(&mut s.refuse)) {
+                return Err(refusal(reason));
+            }
+            self.request(Service::Api, move |s| {
+                s.mark_read(&self.user_id, chat_id, msg_id)
+            })
+            .await
+        })
     }
 
     fn upload<'a>(

@@ -190,6 +190,11 @@ impl State {
     }
 
     /// `user_id` read `chat_id` up to `msg_id`; marks only move forward.
+    pub fn read_mark(&self, user_id: &str, chat_id: &str) -> Option<String> {
+        let (msg_id, _) = self.chats.get(chat_id)?.marks.get(user_id)?;
+        Some(msg_id.clone())
+    }
+
     pub fn mark_read(&mut self, user_id: &str, chat_id: &str, msg_id: &str) -> Result<(), String> {
         let Some(chat) = self.chats.get_mut(chat_id) else {
             return Err(format!("no such chat: {chat_id}"));
