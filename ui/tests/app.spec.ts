@@ -280,6 +280,33 @@ test.describe("connection banner", () => {
     await expect(banner(page)).toBeHidden();
   });
 
+  test("services a backend names its own way: the banner goes by what each one is for", async ({ app: page }) => {
+    await loadedAndPaused(page);
+    // Not protocol v1's five: one service for everything live, and a file store of its own name.
+    await page.evaluate(() =>
+      window.__fake.declareServices([
+        {
+          id: "live",
+          name: "Live",
+          roles: ["live_updates", "requests"],
+          status: { state: "up", since_ms: 0, detail: null },
+        },
+        {
+          id: "files-eu",
+          name: "EU file store",
+          roles: ["files"],
+          status: { state: "up", since_ms: 0, detail: null },
+        },
+      ]),
+    );
+    await expect(banner(page)).toBeHidden();
+    await page.evaluate(() => window.__fake.setServices({ "files-eu": "down" }, "the EU file store did not answer"));
+    await expect(banner(page)).toHaveText(MEDIA_DOWN);
+    await expect(banner(page).getByTitle("the EU file store did not answer")).toBeVisible();
+    await page.evaluate(() => window.__fake.setServices({ "files-eu": "up" }));
+    await expect(banner(page)).toBeHidden();
+  });
+
   test("a blip under 2 s never shows a banner", async ({ app: page }) => {
     await loadedAndPaused(page);
     await page.evaluate(() => window.__fake.setWaiting(800, "the gateway closed the connection"));

@@ -24,7 +24,7 @@ import type { OlderPage } from "../src/lib/bindings/OlderPage";
 import type { Person } from "../src/lib/bindings/Person";
 import type { SearchHit } from "../src/lib/bindings/SearchHit";
 import type { ServerEndpoints } from "../src/lib/bindings/ServerEndpoints";
-import type { Service } from "../src/lib/bindings/Service";
+import type { NamedService } from "../src/lib/bindings/NamedService";
 import type { ServiceHealth } from "../src/lib/bindings/ServiceHealth";
 import type { ServiceState } from "../src/lib/bindings/ServiceState";
 import type { SessionInfo } from "../src/lib/bindings/SessionInfo";
@@ -91,8 +91,10 @@ export type FakeControls = {
   setConnection(state: ConnectionState): void;
   /** The core waits `retryMs` before its next attempt (next_attempt_at_ms filled in from the page's clock). */
   setWaiting(retryMs: number, why: string): void;
-  /** Some services change state: services_changed with the whole table. */
-  setServices(changes: Partial<Record<Service, ServiceState>>, detail?: string): void;
+  /** Some services (by id) change state: services_changed with the whole list. */
+  setServices(changes: Record<string, ServiceState>, detail?: string): void;
+  /** The backend lists other services than protocol v1's five: services_changed with them. */
+  declareServices(list: NamedService[]): void;
   /** The server no longer accepts the session: sign_in_required. */
   requireSignIn(reason: string): void;
   /** The core skipped events: history_gap. */
@@ -202,13 +204,15 @@ export function installFakeTauri(options: FakeOptions): void {
     session_id: "sess-1",
     preferred_region: true,
   };
-  const services: ServiceHealth = {
-    discovery: { state: "up", since_ms: now, detail: null },
-    auth: { state: "up", since_ms: now, detail: null },
-    gateway: { state: "up", since_ms: now, detail: null },
-    api: { state: "up", since_ms: now, detail: null },
-    media: { state: "up", since_ms: now, detail: null },
-  };
+  // Protocol v1's five, as the core names them (`Service::named`).
+  const up = () => ({ state: "up" as const, since_ms: now, detail: null });
+  const services: ServiceHealth = [
+    { id: "discovery", name: "Discovery", roles: ["find_servers"], status: up() },
+    { id: "auth", name: "Sign-in", roles: ["sign_in"], status: up() },
+    { id: "gateway", name: "Gateway", roles: ["live_updates"], status: up() },
+    { id: "api", name: "API", roles: ["requests"], status: up() },
+    { id: "media", name: "Media", roles: ["files"], status: up() },
+  ];
 
   let seq = 100;
   let nextMsg = 1;
@@ -865,7 +869,9 @@ export function installFakeTauri(options: FakeOptions): void {
       if (paths.length === 0) throw lockError("invalid_input", "a message carries 1 to 10 files");
       // Like the core: files wait (saying why) while the media service is down.
       const waitingBecause =
-        services.media.state === "down" ? "the media service is down; the file uploads when it is back" : null;
+        services.some((s) => s.roles.includes("files") && s.status.state === "down")
+          ? "the media service is down; the file uploads when it is back"
+          : null;
       const attachments = paths.map((p) => fileFrom(p, waitingBecause));
       const message: ChatMessage = {
         client_msg_id: `cm-${sent.length + 1}`,
@@ -1356,9 +1362,15 @@ export function installFakeTauri(options: FakeOptions): void {
       });
     },
     setServices(changes, detail) {
-      for (const [name, state] of Object.entries(changes) as [Service, ServiceState][]) {
-        services[name] = { state, since_ms: Date.now(), detail: state === "up" ? null : (detail ?? `${name} is ${state}`) };
+      for (const [id, state] of Object.entries(changes)) {
+        const service = services.find((s) => s.id === id);
+        if (!service) throw new Error(`the fake backend has no service ${id}`);
+        service.status = { state, since_ms: Date.now(), detail: state === "up" ? null : (detail ?? `${id} is ${state}`) };
       }
+      emit({ type: "services_changed", services });
+    },
+    declareServices(list) {
+      services.splice(0, services.length, ...list);
       emit({ type: "services_changed", services });
     },
     requireSignIn(reason) {

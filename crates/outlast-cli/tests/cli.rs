@@ -73,7 +73,13 @@ async fn status_reports_connection_and_services() {
     assert_eq!(connection["state"], "connected");
     assert_eq!(connection["region"], "a");
     assert_eq!(connection["transport"], "gateway");
-    assert_eq!(status["session"]["services"]["gateway"]["state"], "up");
+    let gateway = status["session"]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "gateway")
+        .unwrap();
+    assert_eq!(gateway["status"]["state"], "up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,7 +37,7 @@ pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, Servic
 pub use error::CoreError;
 pub use model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment,
-    MessageState, OlderPage, Person, Profile, Service, ServiceHealth, ServiceState, ServiceStatus,
-    SessionInfo, TransferFile, Transport,
+    MessageState, NamedService, OlderPage, Person, Profile, Service, ServiceHealth, ServiceRole,
+    ServiceState, ServiceStatus, SessionInfo, TransferFile, Transport,
 };
 pub use remembered_account::RememberedAccount;

@@ -176,7 +176,9 @@ pub enum ConnectionState {
     },
 }
 
-/// The backend's separate services, each of which can be down on its own.
+/// Protocol v1's separate services, each of which can be down on its own (the in-memory backend
+/// has three of them). The core and the UI know services only as [`NamedService`]s: a backend
+/// names its own and says what each is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -186,6 +188,57 @@ pub enum Service {
     Gateway,
     Api,
     Media,
+}
+
+impl Service {
+    pub const ALL: [Service; 5] = [
+        Service::Discovery,
+        Service::Auth,
+        Service::Gateway,
+        Service::Api,
+        Service::Media,
+    ];
+
+    /// Its id in the service list.
+    pub fn id(self) -> &'static str {
+        match self {
+            Service::Discovery => "discovery",
+            Service::Auth => "auth",
+            Service::Gateway => "gateway",
+            Service::Api => "api",
+            Service::Media => "media",
+        }
+    }
+
+    /// How it appears in the service list, its state not known yet.
+    pub fn named(self) -> NamedService {
+        let (name, role) = match self {
+            Service::Discovery => ("Discovery", ServiceRole::FindServers),
+            Service::Auth => ("Sign-in", ServiceRole::SignIn),
+            Service::Gateway => ("Gateway", ServiceRole::LiveUpdates),
+            Service::Api => ("API", ServiceRole::Requests),
+            Service::Media => ("Media", ServiceRole::Files),
+        };
+        NamedService::new(self.id(), name, vec![role])
+    }
+}
+
+/// What a service is for: what stops working while it is down. The UI says what an outage means
+/// by these, whatever the backend calls its services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ServiceRole {
+    /// Finding where the other services are.
+    FindServers,
+    /// Signing in and renewing the sign-in.
+    SignIn,
+    /// Events as they happen, and sending messages.
+    LiveUpdates,
+    /// Requests and answers: history, catch-up, read marks, new chats.
+    Requests,
+    /// Sending and saving files.
+    Files,
 }
 
 /// What the client knows about one service.
@@ -212,46 +265,109 @@ pub struct ServiceStatus {
     pub detail: Option<String>,
 }
 
+impl ServiceStatus {
+    pub const UNKNOWN: ServiceStatus = ServiceStatus {
+        state: ServiceState::Unknown,
+        since_ms: 0,
+        detail: None,
+    };
+}
+
 impl Default for ServiceStatus {
     fn default() -> Self {
-        ServiceStatus {
-            state: ServiceState::Unknown,
-            since_ms: 0,
-            detail: None,
+        ServiceStatus::UNKNOWN
+    }
+}
+
+/// One of the backend's services, as the backend names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NamedService {
+    /// Stable, unique within the backend (`"gateway"`): what health reports name.
+    pub id: String,
+    /// For people (`"Gateway"`).
+    pub name: String,
+    /// What stops working while it is down.
+    pub roles: Vec<ServiceRole>,
+    pub status: ServiceStatus,
+}
+
+impl NamedService {
+    pub fn new(id: &str, name: &str, roles: Vec<ServiceRole>) -> NamedService {
+        NamedService {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            roles,
+            status: ServiceStatus::UNKNOWN,
         }
     }
 }
 
-/// Every service's status, so the UI can say exactly what is down and what still works.
+/// Every service of the backend and its status, in the order the backend lists them, so the UI
+/// can say exactly what is down and what still works.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
-pub struct ServiceHealth {
-    pub discovery: ServiceStatus,
-    pub auth: ServiceStatus,
-    pub gateway: ServiceStatus,
-    pub api: ServiceStatus,
-    pub media: ServiceStatus,
-}
+pub struct ServiceHealth(pub Vec<NamedService>);
 
 impl ServiceHealth {
-    pub fn get(&self, service: Service) -> &ServiceStatus {
-        match service {
-            Service::Discovery => &self.discovery,
-            Service::Auth => &self.auth,
-            Service::Gateway => &self.gateway,
-            Service::Api => &self.api,
-            Service::Media => &self.media,
-        }
+    /// The services a backend declares, none checked yet.
+    pub fn declared(services: Vec<NamedService>) -> ServiceHealth {
+        ServiceHealth(
+            services
+                .into_iter()
+                .map(|s| NamedService {
+                    status: ServiceStatus::UNKNOWN,
+                    ..s
+                })
+                .collect(),
+        )
     }
 
-    pub fn get_mut(&mut self, service: Service) -> &mut ServiceStatus {
-        match service {
-            Service::Discovery => &mut self.discovery,
-            Service::Auth => &mut self.auth,
-            Service::Gateway => &mut self.gateway,
-            Service::Api => &mut self.api,
-            Service::Media => &mut self.media,
+    /// Protocol v1's five services, none checked yet.
+    pub fn protocol_v1() -> ServiceHealth {
+        ServiceHealth(Service::ALL.map(Service::named).to_vec())
+    }
+
+    /// The status of service `id` (unknown if the backend has no such service).
+    pub fn of(&self, id: &str) -> &ServiceStatus {
+        self.get(id).map_or(&ServiceStatus::UNKNOWN, |s| &s.status)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&NamedService> {
+        self.0.iter().find(|s| s.id == id)
+    }
+
+    /// The services with `role`.
+    pub fn with_role(&self, role: ServiceRole) -> impl Iterator<Item = &NamedService> {
+        self.0.iter().filter(move |s| s.roles.contains(&role))
+    }
+
+    /// Record service `id`'s state; `false` when nothing changed. A service the backend did not
+    /// declare is added under its id (a report is never lost).
+    pub fn set(
+        &mut self,
+        id: &str,
+        state: ServiceState,
+        detail: Option<String>,
+        now_ms: u64,
+    ) -> bool {
+        let at = match self.0.iter().position(|s| s.id == id) {
+            Some(at) => at,
+            None => {
+                self.0.push(NamedService::new(id, id, Vec::new()));
+                self.0.len() - 1
+            }
+        };
+        let status = &mut self.0[at].status;
+        if status.state == state && status.detail == detail {
+            return false;
         }
+        if status.state != state {
+            status.since_ms = now_ms;
+        }
+        status.state = state;
+        status.detail = detail;
+        true
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
         let delay = match watched.endpoint.healthz().await {
             Ok(()) => {
                 failures = 0;
-                shared.set_service(watched.service, ServiceState::Up, None);
+                shared.set_service(watched.service.id(), ServiceState::Up, None);
                 match watched.recheck_when_up {
                     Some(every) => every,
                     None => return,
@@ -44,7 +44,7 @@ pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
                     Some(meanwhile) => format!("{err}; {meanwhile}"),
                     None => err.to_string(),
                 };
-                shared.set_service(watched.service, ServiceState::Down, Some(detail));
+                shared.set_service(watched.service.id(), ServiceState::Down, Some(detail));
                 failures += 1;
                 policy.delay(failures - 1, &mut rng)
             }

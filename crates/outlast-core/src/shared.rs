@@ -10,7 +10,7 @@ use tokio::time::{Duration, Instant};
 
 use crate::connection::ConnectionSink;
 use crate::domain::{Cursor, RemoteEvent};
-use crate::model::{ConnectionState, CoreEvent, Service, ServiceHealth, ServiceState};
+use crate::model::{ConnectionState, CoreEvent, ServiceHealth, ServiceState};
 use crate::ops::Outbox;
 use crate::store::{Store, StoreError, StoreWrite};
 use crate::timeline::Timeline;
@@ -66,7 +66,7 @@ impl Shared {
         Shared {
             timeline: Mutex::new(None),
             connection: Mutex::new(ConnectionState::SignedOut),
-            services: Mutex::new(ServiceHealth::default()),
+            services: Mutex::new(ServiceHealth::protocol_v1()),
             store: Mutex::new(None),
             has_store: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Pending::default()),
@@ -279,26 +279,42 @@ impl Shared {
         lock(&self.services).clone()
     }
 
+    /// Forget every service's state (signed out): protocol v1's services, none checked yet.
     pub fn reset_services(&self) {
-        *lock(&self.services) = ServiceHealth::default();
+        *lock(&self.services) = ServiceHealth::protocol_v1();
     }
 
-    /// Record a service's state; announced only when it changes.
-    pub fn set_service(&self, service: Service, state: ServiceState, detail: Option<String>) {
+    /// The backend about to be used has these services: the list becomes theirs, keeping what is
+    /// known of a service with the same id (a sign-in on the same kind of backend has just
+    /// measured it).
+    pub fn declare_services(&self, declared: Vec<crate::model::NamedService>) {
         let services = {
             let mut all = lock(&self.services);
-            let current = all.get_mut(service);
-            if current.state == state && current.detail == detail {
+            let mut next = ServiceHealth::declared(declared);
+            for service in &mut next.0 {
+                if let Some(known) = all.get(&service.id) {
+                    service.status = known.status.clone();
+                }
+            }
+            if *all == next {
                 return;
             }
-            if current.state != state {
-                current.since_ms = crate::clock::now_ms();
+            *all = next.clone();
+            next
+        };
+        self.emit(vec![CoreEvent::ServicesChanged { services }]);
+    }
+
+    /// Record service `id`'s state; announced only when it changes.
+    pub fn set_service(&self, id: &str, state: ServiceState, detail: Option<String>) {
+        let services = {
+            let mut all = lock(&self.services);
+            if !all.set(id, state, detail, crate::clock::now_ms()) {
+                return;
             }
-            current.state = state;
-            current.detail = detail;
             all.clone()
         };
-        tracing::info!(?service, ?state, "service health");
+        tracing::info!(service = id, ?state, "service health");
         self.emit(vec![CoreEvent::ServicesChanged { services }]);
     }
 
@@ -407,7 +423,7 @@ impl ConnectionSink for Shared {
         self.set_connection(state);
     }
 
-    fn service(&self, service: Service, state: ServiceState, detail: Option<String>) {
+    fn service(&self, service: &str, state: ServiceState, detail: Option<String>) {
         self.set_service(service, state, detail);
     }
 }

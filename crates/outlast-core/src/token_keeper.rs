@@ -58,8 +58,11 @@ impl Keeper {
                         return;
                     }
                     Err(Retry(reason)) => {
-                        self.shared
-                            .set_service(Service::Auth, ServiceState::Down, Some(reason));
+                        self.shared.set_service(
+                            Service::Auth.id(),
+                            ServiceState::Down,
+                            Some(reason),
+                        );
                         let delay = policy.delay(failures, &mut rng);
                         failures += 1;
                         tokio::select! {
@@ -87,7 +90,7 @@ impl Keeper {
         self.expires_at_ms = answer.access_expires_at_ms;
         self.publisher.publish(answer.access_token);
         self.shared
-            .set_service(Service::Auth, ServiceState::Up, None);
+            .set_service(Service::Auth.id(), ServiceState::Up, None);
         tracing::info!("access token refreshed");
         Ok(())
     }

@@ -13,7 +13,7 @@ use rand::SeedableRng;
 
 use crate::backend::{Backend, Upload};
 use crate::connection::ConnectionSink;
-use crate::model::{CoreEvent, ServiceState, TransferFile};
+use crate::model::{CoreEvent, ServiceRole, ServiceState, TransferFile};
 use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
 use crate::transfer_progress::ProgressMeter;
@@ -154,12 +154,14 @@ impl Uploader {
     }
 }
 
-/// Returns once the media service is seen up (its health monitor, or another upload).
+/// Returns once a service for files is seen up (its health monitor, or another upload).
 async fn media_back(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
     loop {
         match events.recv().await {
             Ok(CoreEvent::ServicesChanged { services })
-                if services.media.state == ServiceState::Up =>
+                if services
+                    .with_role(ServiceRole::Files)
+                    .any(|s| s.status.state == ServiceState::Up) =>
             {
                 return
             }

@@ -244,8 +244,13 @@ async fn refused_gateway_fails_over_at_once_and_the_message_arrives_once() {
     );
     assert!(!demo.ever_waited(), "the switch never waited");
     let services = demo.client.services();
-    assert_eq!(services.gateway.state, ServiceState::Degraded);
-    assert!(services.gateway.detail.unwrap().contains("gw-a1"));
+    assert_eq!(services.of("gateway").state, ServiceState::Degraded);
+    assert!(services
+        .of("gateway")
+        .detail
+        .clone()
+        .unwrap()
+        .contains("gw-a1"));
     assert_eq!(copies_on_server(&server, "after the refusal").await, 1);
 }
 
@@ -489,8 +494,11 @@ async fn with_every_gateway_down_the_rest_api_carries_messages_both_ways() {
             ..
         }
     ));
-    assert_eq!(demo.client.services().gateway.state, ServiceState::Down);
-    assert_eq!(demo.client.services().api.state, ServiceState::Up);
+    assert_eq!(
+        demo.client.services().of("gateway").state,
+        ServiceState::Down
+    );
+    assert_eq!(demo.client.services().of("api").state, ServiceState::Up);
 
     let id = demo.send("sent by POST");
     demo.sent(&id).await;
@@ -647,7 +655,7 @@ async fn discovery_down_uses_the_cached_endpoints_then_the_built_in_ones() {
 
     server.set_fault("discovery", "refuse").unwrap();
     let mut cached = Probe::sign_in(&server, options.clone(), DEMO_USERNAME).await;
-    let discovery = cached.client.services().discovery;
+    let discovery = cached.client.services().of("discovery").clone();
     assert_eq!(discovery.state, ServiceState::Down);
     assert!(discovery.detail.unwrap().contains("last known"));
     assert!(matches!(
@@ -698,10 +706,10 @@ async fn an_auth_outage_never_signs_out_and_the_refresh_waits_for_it() {
         |s| matches!(s, ConnectionState::Waiting { why, .. } if why.contains("renewing")),
     )
     .await;
-    if demo.client.services().auth.state != ServiceState::Down {
+    if demo.client.services().of("auth").state != ServiceState::Down {
         demo.wait("auth marked down", |e| match e {
             CoreEvent::ServicesChanged { services }
-                if services.auth.state == ServiceState::Down =>
+                if services.of("auth").state == ServiceState::Down =>
             {
                 Some(())
             }
@@ -723,7 +731,7 @@ async fn an_auth_outage_never_signs_out_and_the_refresh_waits_for_it() {
     server.set_fault("auth", "up").unwrap();
     demo.client.reconnect_now().unwrap();
     demo.sent(&id).await;
-    assert_eq!(demo.client.services().auth.state, ServiceState::Up);
+    assert_eq!(demo.client.services().of("auth").state, ServiceState::Up);
 }
 
 #[tokio::test]
@@ -732,10 +740,10 @@ async fn media_down_is_reported_on_its_own_while_messaging_works() {
     server.set_fault("media", "refuse").unwrap();
     let mut demo = Probe::demo(&server, fast()).await;
     // The check may have finished while signing in; otherwise wait for its event.
-    if demo.client.services().media.state != ServiceState::Down {
+    if demo.client.services().of("media").state != ServiceState::Down {
         demo.wait("media down", |e| match e {
             CoreEvent::ServicesChanged { services }
-                if services.media.state == ServiceState::Down =>
+                if services.of("media").state == ServiceState::Down =>
             {
                 Some(())
             }
@@ -746,9 +754,9 @@ async fn media_down_is_reported_on_its_own_while_messaging_works() {
     let id = demo.send("text still flows");
     demo.sent(&id).await;
     let services = demo.client.services();
-    assert_eq!(services.gateway.state, ServiceState::Up);
-    assert_eq!(services.api.state, ServiceState::Up);
-    assert_eq!(services.media.state, ServiceState::Down);
+    assert_eq!(services.of("gateway").state, ServiceState::Up);
+    assert_eq!(services.of("api").state, ServiceState::Up);
+    assert_eq!(services.of("media").state, ServiceState::Down);
 }
 
 #[tokio::test]

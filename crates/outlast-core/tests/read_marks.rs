@@ -27,7 +27,7 @@ async fn server_mark_reaches(server: &MockServer, user: &str, chat: &str, msg_id
 /// The mark could not be delivered: the client says the API is down.
 async fn api_reported_down(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
     wait_for(events, "the API reported down", |e| {
-        matches!(e, CoreEvent::ServicesChanged { services } if services.api.state == ServiceState::Down)
+        matches!(e, CoreEvent::ServicesChanged { services } if services.of("api").state == ServiceState::Down)
     })
     .await;
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use outlast_core::connection::{Candidate, ConnectionSink, SupervisorHandle, TokenSource};
 use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{
-    Client, ConnectionSettings, ConnectionState, CoreEvent, MessageState, Service, ServiceState,
+    Client, ConnectionSettings, ConnectionState, CoreEvent, MessageState, ServiceState,
 };
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 use outlast_protocol::{AccessToken, BackoffParams, DiscoveryConfig, Endpoint, Region};
@@ -109,7 +109,7 @@ impl ConnectionSink for Recorder {
     fn connection(&self, state: ConnectionState) {
         let _ = self.0.send(state);
     }
-    fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
+    fn service(&self, _service: &str, _state: ServiceState, _detail: Option<String>) {}
     fn attempt(&self, _endpoint: &Candidate) {}
 }
 

@@ -12,7 +12,7 @@ use outlast_core::connection::{
     SupervisorHandle, TokenSource, Wire,
 };
 use outlast_core::domain::{Cursor, RemoteEvent};
-use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
+use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, ServiceState};
 use outlast_protocol::{
     AccessToken, BackoffParams, ClientFrame, DiscoveryConfig, Endpoint, ErrorCode, EventPayload,
     Region, Resume, ServerFrame,
@@ -154,7 +154,7 @@ impl ConnectionSink for RecordingSink {
     }
     fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
     fn connection(&self, _state: ConnectionState) {}
-    fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
+    fn service(&self, _service: &str, _state: ServiceState, _detail: Option<String>) {}
 }
 
 /// One region, two gateways (`gw-a1` preferred), no API.

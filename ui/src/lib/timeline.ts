@@ -2,7 +2,7 @@
 // core reported (connection, services, catch-up, gaps) and what the tester did,
 // each in one line of words. No state here; the store keeps the entries.
 import type { ConnectionState } from "./bindings/ConnectionState";
-import type { Service } from "./bindings/Service";
+import type { NamedService } from "./bindings/NamedService";
 import type { ServiceHealth } from "./bindings/ServiceHealth";
 import { formatNumber } from "./format";
 import { i18n } from "./locale.svelte";
@@ -25,7 +25,6 @@ export type TimelineEntry = {
 /** The timeline keeps this many entries, dropping the oldest. */
 export const TIMELINE_MAX = 200;
 
-const SERVICES: Service[] = ["gateway", "api", "auth", "media", "discovery"];
 
 function where(endpoint: string | null, region: string | null): string {
   const inRegion = region === null ? "" : i18n.t.tl.region(region);
@@ -57,14 +56,20 @@ function transportName(transport: "gateway" | "rest"): string {
 /** One line per service whose state changed between `before` and `after`: "Media down: 503". */
 export function serviceChanges(before: ServiceHealth, after: ServiceHealth): (() => string)[] {
   const lines: (() => string)[] = [];
-  for (const service of SERVICES) {
-    const was = before[service];
-    const now = after[service];
-    if (!now || was?.state === now.state) continue;
-    const { state, detail } = now;
-    lines.push(() => i18n.t.tl.serviceChanged(i18n.t.tl.service[service], state, detail));
+  for (const service of after) {
+    const was = before.find((s) => s.id === service.id);
+    if (was?.status.state === service.status.state) continue;
+    if (!was && service.status.state === "unknown") continue;
+    const { state, detail } = service.status;
+    lines.push(() => i18n.t.tl.serviceChanged(serviceName(service), state, detail));
   }
   return lines;
+}
+
+/** A service's name: the app's translation for one it knows, else the backend's own. */
+function serviceName(service: NamedService): string {
+  const known: Record<string, string> = i18n.t.tl.service;
+  return known[service.id] ?? service.name;
 }
 
 /** A catch-up's progress: "Catching up: 3,200 of 10,000 events", or done. */

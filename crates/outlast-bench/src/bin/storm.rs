@@ -17,7 +17,7 @@ use std::time::Duration;
 use clap::Parser;
 use outlast_core::connection::{Candidate, ConnectionSink, SupervisorHandle, TokenSource};
 use outlast_core::domain::{Cursor, RemoteEvent};
-use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, Service, ServiceState};
+use outlast_core::{ConnectionSettings, ConnectionState, RetryPolicy, ServiceState};
 use outlast_protocol::{DiscoveryConfig, EventsPage, LoginRequest, LoginResponse};
 use tokio::time::Instant;
 
@@ -106,7 +106,7 @@ impl ConnectionSink for SwarmSink {
     fn acked(&self, _client_msg_id: &str, _msg_id: String, _at: Cursor) {}
     fn refused(&self, _client_msg_id: &str, _reason: String) {}
     fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
-    fn service(&self, _service: Service, _state: ServiceState, _detail: Option<String>) {}
+    fn service(&self, _service: &str, _state: ServiceState, _detail: Option<String>) {}
 
     fn connection(&self, state: ConnectionState) {
         let connected = matches!(state, ConnectionState::Connected { .. });

@@ -13,7 +13,7 @@ use super::{Backend, Live, Outgoing, Upload};
 use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, Cursor, RemoteEvent};
 use crate::events::EventBus;
-use crate::model::{ConnectionState, Service, ServiceState, TransferFile};
+use crate::model::{ConnectionState, ServiceRole, ServiceState, TransferFile};
 use crate::transfer_progress::ProgressMeter;
 
 pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
@@ -48,7 +48,8 @@ pub(crate) struct Seen {
     /// For each acknowledgement: its cursor and the cursors of the events delivered before it.
     pub acks_seen: Vec<(Cursor, std::collections::BTreeSet<Cursor>)>,
     pub connected: bool,
-    pub services: Vec<(Service, ServiceState)>,
+    /// Health reports: service id and state.
+    pub services: Vec<(String, ServiceState)>,
 }
 
 /// A sink that records everything and can be waited on.
@@ -122,8 +123,8 @@ impl ConnectionSink for Recorder {
     fn connection(&self, state: ConnectionState) {
         self.record(|s| s.connected = matches!(state, ConnectionState::Connected { .. }));
     }
-    fn service(&self, service: Service, state: ServiceState, _detail: Option<String>) {
-        self.record(|s| s.services.push((service, state)));
+    fn service(&self, service: &str, state: ServiceState, _detail: Option<String>) {
+        self.record(|s| s.services.push((service.to_owned(), state)));
     }
 }
 
@@ -549,6 +550,42 @@ pub(crate) async fn bad_requests_are_refused_for_good(a: Accounts) {
     drop(live);
 }
 
+/// 11. A backend names its services once, each with a unique id and a name, one of them
+///     carrying live updates; once connected, that one is reported up, and every health report
+///     names a declared service.
+pub(crate) async fn services_are_declared_and_reports_name_them(a: Accounts) {
+    let declared = a.alice.services();
+    let ids: std::collections::HashSet<&str> = declared.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        declared.len(),
+        "service ids are unique: {declared:?}"
+    );
+    assert!(declared.iter().all(|s| !s.name.trim().is_empty()));
+    let live_ids: Vec<&str> = declared
+        .iter()
+        .filter(|s| s.roles.contains(&ServiceRole::LiveUpdates))
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(!live_ids.is_empty(), "no service carries live updates");
+    let (live, seen) = live(&a.alice).await;
+    let reports = seen
+        .until("the live service reported up", |s| {
+            s.services
+                .iter()
+                .any(|(id, state)| *state == ServiceState::Up && live_ids.contains(&id.as_str()))
+                .then(|| s.services.clone())
+        })
+        .await;
+    for (id, _) in reports {
+        assert!(
+            ids.contains(id.as_str()),
+            "reported {id:?}, which it never declared"
+        );
+    }
+    drop(live);
+}
+
 /// Run every case of the contract against the backend `accounts` sets up.
 macro_rules! backend_contract {
     ($accounts:expr) => {
@@ -587,6 +624,10 @@ macro_rules! backend_contract {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_new_chat_reaches_its_members() {
             $crate::backend::contract::a_new_chat_reaches_its_members($accounts.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn services_are_declared_and_reports_name_them() {
+            $crate::backend::contract::services_are_declared_and_reports_name_them($accounts.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn bad_requests_are_refused_for_good() {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
+use crate::model::NamedService;
 pub use crate::ops::{Outgoing, Submitter};
 pub use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
@@ -33,6 +34,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// for good"; [`CoreError::Server`] with a non-retryable code is a final refusal. A backend never
 /// panics on what a server sends.
 pub trait Backend: Send + Sync + 'static {
+    /// The backend's services, each of which can be down on its own, in the order the user
+    /// should see them. Health reports to the sink ([`ConnectionSink::service`]) name them by id.
+    fn services(&self) -> Vec<NamedService>;
+
     /// The server's picture now: where the account's event log ends and its chats. Events after
     /// `head` are delivered by [`Backend::connect`].
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>>;

@@ -46,6 +46,7 @@ impl Client {
         connect: impl FnOnce(Arc<dyn ConnectionSink>) -> Result<Arc<dyn Backend>, CoreError>,
     ) -> Result<SessionInfo, CoreError> {
         let backend = connect(self.inner.shared.clone())?;
+        self.inner.shared.declare_services(backend.services());
         let view = match backend.first_view().await {
             Err(err) if !err.retryable() => return Err(err),
             view => view,

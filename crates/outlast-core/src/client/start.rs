@@ -139,7 +139,7 @@ impl Client {
         let mut signed_in = false;
         match refreshed {
             Ok(answer) => {
-                shared.set_service(Service::Auth, ServiceState::Up, None);
+                shared.set_service(Service::Auth.id(), ServiceState::Up, None);
                 start.user = Profile {
                     user_id: answer.user.user_id,
                     display_name: answer.user.display_name,
@@ -151,7 +151,7 @@ impl Client {
             Err(RefreshFailure::Permanent(reason)) => return Err(CoreError::SignInAgain(reason)),
             Err(RefreshFailure::Retry(reason)) => {
                 tracing::warn!(%reason, "the sign-in service is down; starting from the local cache");
-                shared.set_service(Service::Auth, ServiceState::Down, Some(reason.clone()));
+                shared.set_service(Service::Auth.id(), ServiceState::Down, Some(reason.clone()));
                 start.view = Err(CoreError::Unreachable {
                     server: start.discovery.server().to_owned(),
                     reason,
@@ -225,11 +225,15 @@ impl Client {
         for auth in auths {
             match auth.login(username, password).await {
                 Ok(answer) => {
-                    shared.set_service(Service::Auth, ServiceState::Up, None);
+                    shared.set_service(Service::Auth.id(), ServiceState::Up, None);
                     return Ok(answer);
                 }
                 Err(err) if err.retryable() => {
-                    shared.set_service(Service::Auth, ServiceState::Down, Some(err.to_string()));
+                    shared.set_service(
+                        Service::Auth.id(),
+                        ServiceState::Down,
+                        Some(err.to_string()),
+                    );
                     last_error = Some(err);
                 }
                 Err(err) => return Err(err),
@@ -321,7 +325,7 @@ impl Client {
                 shared.clone(),
             )));
         }
-        if shared.services().discovery.state == ServiceState::Down {
+        if shared.services().of(Service::Discovery.id()).state == ServiceState::Down {
             begun
                 .tasks
                 .push(tokio::spawn(self.clone().rediscover(discovery.clone())));
@@ -376,6 +380,8 @@ impl Client {
         deadline: Option<Instant>,
     ) -> Result<(DiscoveryConfig, EndpointSource), CoreError> {
         let shared = &self.inner.shared;
+        // The services this sign-in reports on are protocol v1's.
+        shared.declare_services(crate::model::ServiceHealth::protocol_v1().0);
         let cache = self
             .inner
             .options
@@ -388,7 +394,7 @@ impl Client {
         };
         match live {
             Ok(config) => {
-                shared.set_service(Service::Discovery, ServiceState::Up, None);
+                shared.set_service(Service::Discovery.id(), ServiceState::Up, None);
                 if let Some(cache) = &cache {
                     if let Err(err) = cache.save(discovery.server(), &config) {
                         tracing::warn!(%err, "could not cache the endpoint list");
@@ -416,7 +422,7 @@ impl Client {
                 };
                 tracing::warn!(%err, source, "discovery is down; using {source}");
                 shared.set_service(
-                    Service::Discovery,
+                    Service::Discovery.id(),
                     ServiceState::Down,
                     Some(format!("{err}; using {source}")),
                 );

@@ -4,7 +4,7 @@
 
 use super::health::Candidate;
 use crate::domain::{Cursor, RemoteEvent};
-use crate::model::{ConnectionState, Service, ServiceState};
+use crate::model::{ConnectionState, ServiceState};
 
 pub trait ConnectionSink: Send + Sync + 'static {
     /// The newest event applied: the resume and catch-up cursor. `None`: this sink keeps no
@@ -20,7 +20,7 @@ pub trait ConnectionSink: Send + Sync + 'static {
     /// server's log.
     fn gap(&self, after: Cursor, resumes_at: Cursor);
     fn connection(&self, state: ConnectionState);
-    fn service(&self, service: Service, state: ServiceState, detail: Option<String>);
+    fn service(&self, service: &str, state: ServiceState, detail: Option<String>);
     /// Write what was applied to durable storage soon, without waiting for it (the connection
     /// calls this when it pauses and when a catch-up ends; the sink writes on a task of its own).
     fn flush(&self) {}

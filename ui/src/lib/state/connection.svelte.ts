@@ -25,10 +25,9 @@ export type SyncProgress = {
   since: number;
 };
 
-/** Nothing checked yet: what the UI assumes before the core reports service health. */
+/** Nothing known yet: what the UI assumes before the core lists the backend's services. */
 export function unknownServices(): ServiceHealth {
-  const unknown = () => ({ state: "unknown" as const, since_ms: 0, detail: null });
-  return { discovery: unknown(), auth: unknown(), gateway: unknown(), api: unknown(), media: unknown() };
+  return [];
 }
 
 /**

@@ -154,7 +154,8 @@ impl Connection {
 
     fn announce(&self, up: bool) {
         if up {
-            self.sink.service(Service::Gateway, ServiceState::Up, None);
+            self.sink
+                .service(Service::Gateway.id(), ServiceState::Up, None);
             self.sink.connection(ConnectionState::Connected {
                 endpoint: ENDPOINT.into(),
                 region: ENDPOINT.into(),
@@ -165,7 +166,7 @@ impl Connection {
         } else {
             let why = "the in-memory gateway is down".to_owned();
             self.sink
-                .service(Service::Gateway, ServiceState::Down, Some(why.clone()));
+                .service(Service::Gateway.id(), ServiceState::Down, Some(why.clone()));
             self.sink.connection(ConnectionState::Waiting {
                 retry_in_ms: 0,
                 next_attempt_at_ms: crate::clock::now_ms(),

@@ -15,7 +15,7 @@ use tokio::time::Duration;
 use super::{Backend, BoxFuture, FirstView, Live, Upload};
 use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, HistoryPage};
-use crate::model::{Profile, Service, ServiceState};
+use crate::model::{NamedService, Profile, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 use outlast_protocol::ErrorCode;
@@ -283,9 +283,9 @@ impl MemoryBackend {
         if let Some(health) = &self.health {
             match &answer {
                 Err(err) if err.retryable() => {
-                    health.service(service, ServiceState::Down, Some(err.to_string()))
+                    health.service(service.id(), ServiceState::Down, Some(err.to_string()))
                 }
-                _ => health.service(service, ServiceState::Up, None),
+                _ => health.service(service.id(), ServiceState::Up, None),
             }
         }
         answer
@@ -293,6 +293,13 @@ impl MemoryBackend {
 }
 
 impl Backend for MemoryBackend {
+    fn services(&self) -> Vec<NamedService> {
+        // No discovery and no separate sign-in: a gateway, an API and a media service.
+        [Service::Gateway, Service::Api, Service::Media]
+            .map(Service::named)
+            .to_vec()
+    }
+
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {
         Box::pin(self.request(Service::Api, |s| {
             Ok(FirstView {

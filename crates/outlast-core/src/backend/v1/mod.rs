@@ -14,7 +14,7 @@ use super::{Backend, BoxFuture, FirstView, Live, Submitter, Upload};
 use crate::api::ApiClient;
 use crate::connection::{ConnectionSettings, ConnectionSink, SupervisorHandle, TokenSource};
 use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
-use crate::model::{Service, ServiceState};
+use crate::model::{NamedService, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
@@ -74,11 +74,11 @@ impl V1Backend {
     /// access token needs renewing: the keeper does it, the service is fine) and pass it on.
     fn observed<T>(&self, service: Service, answer: Result<T, CoreError>) -> Result<T, CoreError> {
         match &answer {
-            Ok(_) => self.health.service(service, ServiceState::Up, None),
+            Ok(_) => self.health.service(service.id(), ServiceState::Up, None),
             Err(err) if err.is_expired_session() => self.tokens.request_refresh(),
             Err(err) if err.retryable() => {
                 self.health
-                    .service(service, ServiceState::Down, Some(err.to_string()))
+                    .service(service.id(), ServiceState::Down, Some(err.to_string()))
             }
             Err(_) => {}
         }
@@ -109,6 +109,10 @@ impl V1Backend {
 }
 
 impl Backend for V1Backend {
+    fn services(&self) -> Vec<NamedService> {
+        Service::ALL.map(Service::named).to_vec()
+    }
+
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {
         Box::pin(async move {
             // The head of the event sequence first, then the chats: anything that happens in
@@ -129,7 +133,8 @@ impl Backend for V1Backend {
                 };
                 match view {
                     Ok(view) => {
-                        self.health.service(Service::Api, ServiceState::Up, None);
+                        self.health
+                            .service(Service::Api.id(), ServiceState::Up, None);
                         *self.api.write().unwrap_or_else(|e| e.into_inner()) = api.clone();
                         return Ok(view);
                     }
@@ -141,7 +146,7 @@ impl Backend for V1Backend {
                 CoreError::Protocol("the server's configuration lists no API".into())
             });
             self.health
-                .service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                .service(Service::Api.id(), ServiceState::Down, Some(err.to_string()));
             Err(err)
         })
     }

@@ -30,14 +30,14 @@ impl Supervisor {
                     self.failures += 1;
                     last_error = format!("the API does not answer either: {err}");
                     self.sink
-                        .service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                        .service(Service::Api.id(), ServiceState::Down, Some(err.to_string()));
                 }
             }
         }
         let Some((region, api)) = chosen else {
             return Fallback::Unavailable(last_error);
         };
-        self.sink.service(Service::Api, ServiceState::Up, None);
+        self.sink.service(Service::Api.id(), ServiceState::Up, None);
         self.publish_connected(api.server(), &region, Transport::Rest, None);
         tracing::info!(api = api.server(), "no gateway answers; using the REST API");
 
@@ -77,7 +77,7 @@ impl Supervisor {
                     }
                     Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
                     Err(err) => {
-                        self.sink.service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                        self.sink.service(Service::Api.id(), ServiceState::Down, Some(err.to_string()));
                         return Fallback::Unavailable(format!("the API stopped answering: {err}"));
                     }
                 },

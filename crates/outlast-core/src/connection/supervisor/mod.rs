@@ -336,7 +336,7 @@ impl Supervisor {
                 round.immediate = false;
                 round.tried.clear();
                 self.sink.service(
-                    Service::Gateway,
+                    Service::Gateway.id(),
                     ServiceState::Down,
                     Some(format!("no gateway answers ({reason})")),
                 );
@@ -557,10 +557,11 @@ impl Supervisor {
             .map(|c| c.id)
             .collect();
         if down.is_empty() {
-            self.sink.service(Service::Gateway, ServiceState::Up, None);
+            self.sink
+                .service(Service::Gateway.id(), ServiceState::Up, None);
         } else {
             self.sink.service(
-                Service::Gateway,
+                Service::Gateway.id(),
                 ServiceState::Degraded,
                 Some(format!(
                     "{} not answering; connected via {} (region {})",
@@ -659,7 +660,7 @@ async fn catch_up(
                 .await
             {
                 Ok(page) => {
-                    sink.service(Service::Api, ServiceState::Up, None);
+                    sink.service(Service::Api.id(), ServiceState::Up, None);
                     let more = page.has_more && !page.events.is_empty();
                     let head = page.last_seq;
                     let next = apply_page(sink, after, page);
@@ -685,7 +686,7 @@ async fn catch_up(
                     after = next;
                 }
                 Err(err) => {
-                    sink.service(Service::Api, ServiceState::Down, Some(err.to_string()));
+                    sink.service(Service::Api.id(), ServiceState::Down, Some(err.to_string()));
                     last_error = Some(err);
                     break;
                 }
