@@ -54,6 +54,8 @@ fn main() {
             "open_chat_window",
             "people",
             "create_chat",
+            "retry_chat",
+            "delete_unmade_chat",
         ]));
     tauri_build::try_build(attributes).expect("tauri-build failed");
 }

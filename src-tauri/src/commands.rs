@@ -365,7 +365,7 @@ pub fn people(core: State<'_, AppCore>) -> Result<Vec<Person>, IpcError> {
     Ok(core.client.people()?)
 }
 
-/// Start a chat (needs the server).
+/// Start a chat: listed at once, made on the server as soon as it can be asked.
 #[tauri::command]
 pub async fn create_chat(
     core: State<'_, AppCore>,
@@ -374,6 +374,20 @@ pub async fn create_chat(
 ) -> Result<ChatSummary, IpcError> {
     core.unlocked()?;
     Ok(core.client.create_chat(&title, &member_ids).await?)
+}
+
+/// Ask the server again to make a chat it refused.
+#[tauri::command]
+pub fn retry_chat(core: State<'_, AppCore>, chat_id: String) -> Result<ChatSummary, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.retry_chat(&chat_id)?)
+}
+
+/// Delete a chat the server has not made, with what was written in it.
+#[tauri::command]
+pub fn delete_unmade_chat(core: State<'_, AppCore>, chat_id: String) -> Result<(), IpcError> {
+    core.unlocked()?;
+    Ok(core.client.delete_unmade_chat(&chat_id)?)
 }
 
 /// Open a chat in a window of its own (double-click in the chat list).

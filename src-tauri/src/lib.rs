@@ -104,6 +104,8 @@ pub fn configure<R: Runtime>(
             commands::open_chat_window,
             commands::people,
             commands::create_chat,
+            commands::retry_chat,
+            commands::delete_unmade_chat,
             commands::reconnect_now,
             commands::get_settings,
             commands::update_settings,

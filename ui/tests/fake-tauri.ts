@@ -89,6 +89,8 @@ export type FakeControls = {
   /** Anyone (any id, any display name) writes in a chat: message_added (+ chat_updated). */
   deliver(chatId: string, sender: { id: string; name: string }, body: string): ChatMessage;
   setConnection(state: ConnectionState): void;
+  /** The server refuses to make a chat started here: chat_updated with the reason. */
+  refuseChat(chatId: string, reason: string): void;
   /** The core waits `retryMs` before its next attempt (next_attempt_at_ms filled in from the page's clock). */
   setWaiting(retryMs: number, why: string): void;
   /** Some services (by id) change state: services_changed with the whole list. */
@@ -300,6 +302,7 @@ export function installFakeTauri(options: FakeOptions): void {
       unread_count: 0,
       muted: false,
       pinned: false,
+      creation: null,
     },
     {
       chat_id: "chat-hiking",
@@ -309,6 +312,7 @@ export function installFakeTauri(options: FakeOptions): void {
       unread_count: 2,
       muted: false,
       pinned: false,
+      creation: null,
     },
     {
       chat_id: "chat-joon",
@@ -318,6 +322,7 @@ export function installFakeTauri(options: FakeOptions): void {
       unread_count: 0,
       muted: false,
       pinned: false,
+      creation: null,
     },
   ];
   const peerOf: Record<string, string> = { "chat-mina": "mina", "chat-hiking": "sora", "chat-joon": "joon" };
@@ -381,6 +386,7 @@ export function installFakeTauri(options: FakeOptions): void {
       unread_count: 0,
       muted: false,
       pinned: false,
+      creation: null,
     });
     peerOf["chat-archive"] = "joon";
   }
@@ -401,6 +407,7 @@ export function installFakeTauri(options: FakeOptions): void {
       unread_count: n % 7 === 0 ? n % 5 : 0,
       muted: n % 11 === 0,
       pinned: false,
+      creation: null,
     });
     peerOf[chatId] = from;
   }
@@ -1070,10 +1077,8 @@ export function installFakeTauri(options: FakeOptions): void {
       if (title === "" || ids.length === 0 || ids.some((id) => typeof id !== "string" || !(id in people))) {
         throw { code: "invalid_input", message: "a chat needs a title and known members", retryable: false } satisfies IpcError;
       }
-      // Like the core: the server makes the chat, so it can't be done offline.
-      if (session!.connection.state !== "connected") {
-        throw { code: "offline", message: "not connected to the server", retryable: true } satisfies IpcError;
-      }
+      // Like the core: listed at once; the server makes it at once while connected, else when
+      // the connection returns (`setConnection`), or refuses it (`refuseChat`).
       const chat: ChatSummary = {
         chat_id: `chat-new-${nextChat++}`,
         title,
@@ -1082,12 +1087,40 @@ export function installFakeTauri(options: FakeOptions): void {
         unread_count: 0,
         muted: false,
         pinned: false,
+        creation: session!.connection.state === "connected" ? null : { state: "pending" },
       };
       chats.push(chat);
       messages[chat.chat_id] = [];
       members[chat.chat_id] = (ids as string[]).slice();
       emit({ type: "chat_updated", chat });
       return chat;
+    },
+    retry_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (typeof args.chatId !== "string") throw "invalid args `chatId` for command `retry_chat`";
+      const chat = chats.find((c) => c.chat_id === args.chatId);
+      if (!chat) throw lockError("unknown_chat", `there is no chat "${args.chatId}"`);
+      if (chat.creation?.state !== "failed") {
+        throw lockError("invalid_input", "only a chat the server refused to make can be tried again");
+      }
+      chat.creation = session!.connection.state === "connected" ? null : { state: "pending" };
+      emit({ type: "chat_updated", chat });
+      return chat;
+    },
+    delete_unmade_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      if (typeof args.chatId !== "string") throw "invalid args `chatId` for command `delete_unmade_chat`";
+      const at = chats.findIndex((c) => c.chat_id === args.chatId);
+      if (at < 0) throw lockError("unknown_chat", `there is no chat "${args.chatId}"`);
+      if (chats[at].creation === null) {
+        throw lockError("invalid_input", "only a chat the server has not made yet can be deleted here");
+      }
+      chats.splice(at, 1);
+      delete messages[args.chatId];
+      emit({ type: "chat_removed", chat_id: args.chatId });
+      return null;
     },
     chat_list_painted: (args) => {
       if (typeof args.chats !== "number") throw "invalid args `chats` for command `chat_list_painted`";
@@ -1318,6 +1351,7 @@ export function installFakeTauri(options: FakeOptions): void {
           unread_count: 0,
           muted: false,
           pinned: false,
+          creation: null,
         };
         chats.push(chat);
         messages[chat_id] = [];
@@ -1350,6 +1384,18 @@ export function installFakeTauri(options: FakeOptions): void {
     setConnection(state) {
       if (session) session.connection = state;
       emit({ type: "connection_changed", state });
+      // Back: the server makes the chats started meanwhile.
+      if (state.state !== "connected") return;
+      for (const chat of chats.filter((c) => c.creation?.state === "pending")) {
+        chat.creation = null;
+        emit({ type: "chat_updated", chat });
+      }
+    },
+    refuseChat(chatId, reason) {
+      const chat = chats.find((c) => c.chat_id === chatId);
+      if (!chat) throw new Error(`the fake has no chat ${chatId}`);
+      chat.creation = { state: "failed", reason };
+      emit({ type: "chat_updated", chat });
     },
     setWaiting(retryMs, why) {
       controls.setConnection({

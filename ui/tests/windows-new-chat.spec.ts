@@ -2,8 +2,9 @@
 // or the header's button asks the shell for a window (open_chat_window); a page
 // opened with ?chat=<id> shows only that chat, and Ctrl+F searches within it;
 // Ctrl+N (or the button) opens the new chat dialog, whose Create calls
-// create_chat and opens the chat, and which stays open with the core's message
-// when offline.
+// create_chat and opens the chat, offline too: the chat then says it waits to be
+// created (and is made when the connection returns); one the server refused
+// offers Try again and Delete.
 import { callsOf, chatItem, expect, messages, messageWith, screenshots, test, type Page } from "./fixtures";
 
 const shot = screenshots("test-results/screenshots");
@@ -167,7 +168,9 @@ test.describe("new chat", () => {
     await expect(page.getByTestId("composer")).toBeFocused();
   });
 
-  test("offline, the core's message and the hint show and the dialog stays open", async ({ app: page }) => {
+  test("offline, the chat is started anyway: open, waiting to be created, and made when the connection returns", async ({
+    app: page,
+  }) => {
     await expect(messages(page)).toHaveCount(4);
     await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
     await page.getByRole("button", { name: "New chat" }).click();
@@ -175,14 +178,57 @@ test.describe("new chat", () => {
     await dialog.getByLabel("Chat name").fill("Book club");
     await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
     await dialog.getByRole("button", { name: "Create" }).click();
-    const error = dialog.getByTestId("new-chat-error");
-    await expect(error).toHaveText(
-      "Couldn't start the chat: not connected to the server. Starting a chat needs the connection; try again when it returns.",
-    );
-    await expect(dialog).toBeVisible();
-    await expect(dialog.getByLabel("Chat name")).toHaveValue("Book club");
+    await expect(dialog).toBeHidden();
     expect(await callsOf(page, "create_chat")).toEqual([{ title: "Book club", memberIds: ["joon"] }]);
+    await expect(page.getByRole("heading", { name: "Book club" })).toBeVisible();
+    await expect(chatItem(page, "chat-new-1")).toHaveAttribute("aria-current", "true");
+    const waiting = page.getByTestId("chat-creation");
+    await expect(waiting).toHaveAttribute("data-state", "pending");
+    await expect(waiting).toContainText("created on the server as soon as it can be reached");
+    await expect(chatItem(page, "chat-new-1").getByTestId("creation-mark")).toHaveText("Waiting to be created ·");
+    await expect(page.getByTestId("composer")).toBeFocused();
+    await shot(page, "new-chat-waiting");
+
+    await page.evaluate(() =>
+      window.__fake.setConnection({
+        state: "connected",
+        endpoint: "ws://127.0.0.1:7711/gateway",
+        region: "a",
+        transport: "gateway",
+        session_id: "sess-2",
+        preferred_region: true,
+      }),
+    );
+    await expect(waiting).toBeHidden();
+    await expect(chatItem(page, "chat-new-1").getByTestId("creation-mark")).toHaveCount(0);
+  });
+
+  test("a chat the server refused says why and offers Try again and Delete", async ({ app: page }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
+    await page.getByRole("button", { name: "New chat" }).click();
+    const dialog = newChatDialog(page);
+    await dialog.getByLabel("Chat name").fill("Book club");
+    await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
+    await dialog.getByRole("button", { name: "Create" }).click();
+    await expect(dialog).toBeHidden();
+    await page.evaluate(() => window.__fake.refuseChat("chat-new-1", "no user \"joon\" on this server"));
+    const bar = page.getByTestId("chat-creation");
+    await expect(bar).toHaveAttribute("data-state", "failed");
+    await expect(bar).toContainText('The server didn\'t create this chat: no user "joon" on this server.');
+    await expect(chatItem(page, "chat-new-1").getByTestId("creation-mark")).toHaveText("Not created ·");
+    await shot(page, "new-chat-refused");
+
+    await bar.getByRole("button", { name: "Try again" }).click();
+    expect(await callsOf(page, "retry_chat")).toEqual([{ chatId: "chat-new-1" }]);
+    await expect(bar).toHaveAttribute("data-state", "pending");
+
+    await page.evaluate(() => window.__fake.refuseChat("chat-new-1", "still no such user"));
+    await bar.getByRole("button", { name: "Delete chat" }).click();
+    expect(await callsOf(page, "delete_unmade_chat")).toEqual([{ chatId: "chat-new-1" }]);
+    await expect(chatItem(page, "chat-new-1")).toHaveCount(0);
     await expect(page.getByTestId("chat-item")).toHaveCount(3);
+    await expect(page.getByRole("heading", { name: "Book club" })).toHaveCount(0);
   });
 
   test("Esc closes it and the focus goes back to its button", async ({ app: page }) => {

@@ -142,12 +142,14 @@ impl ApiClient {
     pub async fn create_chat(
         &self,
         token: &AccessToken,
+        chat_id: &str,
         title: &str,
         member_ids: &[String],
     ) -> Result<Chat, CoreError> {
         let request = CreateChatRequest {
             title: title.to_owned(),
             member_ids: member_ids.to_vec(),
+            chat_id: Some(chat_id.to_owned()),
         };
         let result = self
             .post(self.url("v1/chats"))

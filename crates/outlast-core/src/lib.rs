@@ -6,6 +6,7 @@
 
 mod api;
 pub mod backend;
+mod calls;
 mod client;
 mod clock;
 pub mod connection;
@@ -19,7 +20,6 @@ pub mod file_names;
 pub mod model;
 mod ops;
 pub mod private_files;
-mod read_marks;
 mod remembered_account;
 mod service_monitor;
 mod shared;
@@ -36,8 +36,8 @@ pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultErro
 pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, ServiceEndpoint};
 pub use error::CoreError;
 pub use model::{
-    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment,
-    MessageState, NamedService, OlderPage, Person, Profile, Service, ServiceHealth, ServiceRole,
-    ServiceState, ServiceStatus, SessionInfo, TransferFile, Transport,
+    ChatCreation, ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead,
+    MessageAttachment, MessageState, NamedService, OlderPage, Person, Profile, Service,
+    ServiceHealth, ServiceRole, ServiceState, ServiceStatus, SessionInfo, TransferFile, Transport,
 };
 pub use remembered_account::RememberedAccount;

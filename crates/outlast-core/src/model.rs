@@ -125,6 +125,22 @@ pub struct ChatSummary {
     /// Kept at the top of the chat list by the user (a local choice).
     #[serde(default)]
     pub pinned: bool,
+    /// Started here and not yet made on the server (`None`: the server has it).
+    #[serde(default)]
+    pub creation: Option<ChatCreation>,
+}
+
+/// A chat the user started that the server has not made yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChatCreation {
+    /// Kept here; made on the server as soon as it can be asked. Messages written in it
+    /// meanwhile wait for it, in order.
+    Pending,
+    /// The server refused to make it; it and its messages wait for the user to try again or
+    /// delete it.
+    Failed { reason: String },
 }
 
 /// How the client is talking to the backend right now.
@@ -427,6 +443,10 @@ pub enum CoreEvent {
     ChatUpdated {
         chat: ChatSummary,
     },
+    /// A chat left the list: one the user started and deleted before the server made it.
+    ChatRemoved {
+        chat_id: String,
+    },
     ConnectionChanged {
         state: ConnectionState,
     },
@@ -488,6 +508,7 @@ impl CoreEvent {
                 | CoreEvent::MessageUpdated { .. }
                 | CoreEvent::MessageRemoved { .. }
                 | CoreEvent::ChatUpdated { .. }
+                | CoreEvent::ChatRemoved { .. }
                 | CoreEvent::ReadMarkMoved { .. }
         )
     }

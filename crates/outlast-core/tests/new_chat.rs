@@ -1,10 +1,12 @@
 //! Starting a chat, against the real mock backend: with people from the user's chats, listed at
-//! once, usable at once, kept in the cache; during an outage it fails with a retryable error.
+//! once, usable at once, kept in the cache. It is an operation like a message: started during an
+//! outage (and through a restart) it waits, with what was written in it, and the server makes it
+//! once when it returns; one the server refuses waits for the user to retry or delete it.
 
 mod common;
 
 use common::{copies_on_server, mock, state_of, wait_for, Profile};
-use outlast_core::{CoreEvent, MessageState};
+use outlast_core::{ChatCreation, CoreEvent, MessageState};
 use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
 
 #[tokio::test]
@@ -52,13 +54,32 @@ async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
         1
     );
 
-    // During an outage: a clear, retryable error.
+    // During an API outage: started anyway, listed as waiting, and usable; made when the API
+    // is back, and what was written in it follows, once.
     server.set_fault("service:api", "refuse").unwrap();
-    let err = client
+    let later = client
         .create_chat("Later", &["u-jun".into()])
         .await
-        .unwrap_err();
-    assert!(err.retryable(), "{err}");
+        .unwrap();
+    assert_eq!(later.creation, Some(ChatCreation::Pending));
+    client
+        .send(&later.chat_id, "written before the chat was made")
+        .unwrap();
+    server.set_fault("service:api", "up").unwrap();
+    wait_for(&mut events, "the chat made", |e| {
+        matches!(e, CoreEvent::ChatUpdated { chat: c } if c.chat_id == later.chat_id && c.creation.is_none())
+    })
+    .await;
+    state_of(
+        &mut events,
+        "written before the chat was made",
+        MessageState::Sent,
+    )
+    .await;
+    assert_eq!(
+        copies_on_server(&server, &later.chat_id, "written before the chat was made"),
+        1
+    );
 
     // Kept in the cache: there after a restart from it.
     server.set_fault("all", "refuse").unwrap();
@@ -75,4 +96,131 @@ async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
         .unwrap()
         .iter()
         .any(|c| c.title == "Lunch crew"));
+}
+
+#[tokio::test]
+async fn a_chat_started_during_an_outage_is_kept_through_a_restart_and_made_once() {
+    let server = mock().await;
+    let profile = Profile::new("new-chat-restart");
+    let client = profile.client();
+    client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    server.set_fault("service:api", "refuse").unwrap();
+    let chat = client
+        .create_chat("Weekend", &["u-minji".into()])
+        .await
+        .unwrap();
+    client.send(&chat.chat_id, "hike on Saturday?").unwrap();
+    client.send(&chat.chat_id, "bring water").unwrap();
+
+    // Quit and start again while the API is still down: the chat is listed from the cache,
+    // still waiting, with its messages.
+    client.logout();
+    drop(client);
+    let again = profile.client();
+    let mut events = again.subscribe();
+    again
+        .resume()
+        .await
+        .unwrap()
+        .expect("restored from the cache");
+    let listed = again
+        .chats()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.chat_id == chat.chat_id)
+        .expect("the started chat is listed after a restart");
+    assert_eq!(listed.creation, Some(ChatCreation::Pending));
+    assert_eq!(again.unsent().unwrap().len(), 2);
+
+    server.set_fault("service:api", "up").unwrap();
+    state_of(&mut events, "bring water", MessageState::Sent).await;
+    assert_eq!(
+        server.chat_bodies(&chat.chat_id),
+        ["hike on Saturday?", "bring water"],
+        "made once, messages once each, in order"
+    );
+    let made = again
+        .chats()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.chat_id == chat.chat_id)
+        .unwrap();
+    assert_eq!(made.creation, None);
+}
+
+#[tokio::test]
+async fn a_chat_the_server_refuses_waits_with_its_messages_until_retried_or_deleted() {
+    let server = mock().await;
+    let profile = Profile::new("new-chat-refused");
+    let client = profile.client();
+    let mut events = client.subscribe();
+    client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    // Someone the server does not know: it refuses for good.
+    let chat = client
+        .create_chat("Ghosts", &["u-nobody".into()])
+        .await
+        .unwrap();
+    client.send(&chat.chat_id, "anyone there?").unwrap();
+    let mut reason = String::new();
+    wait_for(&mut events, "the chat refused", |e| match e {
+        CoreEvent::ChatUpdated { chat: c } if c.chat_id == chat.chat_id => match &c.creation {
+            Some(ChatCreation::Failed { reason: why }) => {
+                reason = why.clone();
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    })
+    .await;
+    assert!(reason.contains("u-nobody"), "{reason}");
+    // Its message waits with it; retrying every failed message does not touch the chat.
+    assert_eq!(client.retry_all(None).unwrap(), 0);
+    let waiting = client.unsent().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].body, "anyone there?");
+    assert_eq!(waiting[0].state, MessageState::Pending);
+    // Tried again: refused again, still waiting for the user.
+    client.retry_chat(&chat.chat_id).unwrap();
+    wait_for(&mut events, "the chat refused again", |e| {
+        matches!(e, CoreEvent::ChatUpdated { chat: c }
+            if c.chat_id == chat.chat_id && matches!(c.creation, Some(ChatCreation::Failed { .. })))
+    })
+    .await;
+    // Only an unmade chat can be deleted this way, and only a refused one retried.
+    assert!(client.delete_unmade_chat("c-team").is_err());
+    assert!(client.retry_chat("c-team").is_err());
+
+    client.delete_unmade_chat(&chat.chat_id).unwrap();
+    wait_for(
+        &mut events,
+        "the chat removed",
+        |e| matches!(e, CoreEvent::ChatRemoved { chat_id } if *chat_id == chat.chat_id),
+    )
+    .await;
+    assert!(client
+        .chats()
+        .unwrap()
+        .iter()
+        .all(|c| c.chat_id != chat.chat_id));
+    assert!(client.unsent().unwrap().is_empty());
+
+    // Gone after a restart too.
+    client.logout();
+    drop(client);
+    let again = profile.client();
+    again.resume().await.unwrap().expect("restored");
+    assert!(again
+        .chats()
+        .unwrap()
+        .iter()
+        .all(|c| c.chat_id != chat.chat_id));
+    assert!(again.unsent().unwrap().is_empty());
+    assert!(server.chat_bodies(&chat.chat_id).is_empty());
 }

@@ -240,9 +240,12 @@ async fn create_chat(
     ApiJson(request): ApiJson<CreateChatRequest>,
 ) -> Result<Json<ChatInfo>, HttpError> {
     let user_id = authenticate(&backend, &headers)?;
-    let chat = backend
-        .store()
-        .create_chat(&user_id, &request.title, &request.member_ids)?;
+    let chat = backend.store().create_chat(
+        &user_id,
+        &request.title,
+        &request.member_ids,
+        request.chat_id.as_deref(),
+    )?;
     Ok(Json(chat))
 }
 

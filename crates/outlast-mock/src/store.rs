@@ -71,6 +71,8 @@ pub(crate) struct Store {
     users: HashMap<String, User>,
     user_ids_by_name: HashMap<String, String>,
     chats: BTreeMap<String, Chat>,
+    /// Who made each chat whose id a client chose (so asking again is idempotent).
+    chat_creators: HashMap<String, String>,
     /// Last event sequence number issued per user.
     seqs: HashMap<String, u64>,
     /// Idempotency table: (sender, client_msg_id) -> (msg_id, sender_seq).
@@ -104,6 +106,7 @@ impl Store {
             users: HashMap::new(),
             user_ids_by_name: HashMap::new(),
             chats: BTreeMap::new(),
+            chat_creators: HashMap::new(),
             seqs: HashMap::new(),
             accepted: HashMap::new(),
             refresh_tokens: HashMap::new(),
@@ -470,13 +473,31 @@ impl Store {
         Ok(())
     }
 
-    /// Start a group chat of `creator` and `member_ids`, and tell every member.
+    /// Start a group chat of `creator` and `member_ids`, and tell every member. With a
+    /// client-chosen `chat_id`, asking again (same creator, same id) returns the chat made the
+    /// first time, announced once.
     pub fn create_chat(
         &mut self,
         creator: &str,
         title: &str,
         member_ids: &[String],
+        chat_id: Option<&str>,
     ) -> Result<ChatInfo, ApiError> {
+        if let Some(id) = chat_id {
+            outlast_protocol::validate_client_msg_id(id)
+                .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, format!("chat id: {e}")))?;
+            if self.chats.contains_key(id) {
+                return match self.chat_creators.get(id) {
+                    Some(made_by) if made_by == creator => {
+                        self.chat_info(id, creator).ok_or_else(|| unknown_chat(id))
+                    }
+                    _ => Err(ApiError::new(
+                        ErrorCode::InvalidMessage,
+                        format!("the chat id {id:?} is taken"),
+                    )),
+                };
+            }
+        }
         let title = checked_title(title)?;
         let mut members = vec![creator.to_owned()];
         for id in member_ids {
@@ -496,7 +517,13 @@ impl Store {
                 format!("a chat has at most {MAX_CHAT_MEMBERS} members"),
             ));
         }
-        let chat_id = format!("c-{}", uuid::Uuid::new_v4().simple());
+        let chat_id = match chat_id {
+            Some(id) => {
+                self.chat_creators.insert(id.to_owned(), creator.to_owned());
+                id.to_owned()
+            }
+            None => format!("c-{}", uuid::Uuid::new_v4().simple()),
+        };
         let refs: Vec<&str> = members.iter().map(String::as_str).collect();
         self.add_chat(&chat_id, &title, &refs);
         self.announce_chat(&chat_id);

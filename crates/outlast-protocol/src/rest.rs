@@ -126,6 +126,12 @@ pub struct CreateChatRequest {
     pub title: String,
     /// Other members; the creator is always a member.
     pub member_ids: Vec<String>,
+    /// The id the creator chose for the chat (printable, at most
+    /// [`crate::MAX_CLIENT_MSG_ID_LEN`] bytes; clients use `c-` and a random UUID). It is also the
+    /// request's idempotency key: the same creator asking again with the same id gets the chat
+    /// made the first time, announced once. Without it the server picks the id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
 }
 
 /// `PUT /v1/chats/{chat_id}/title`: rename a chat. Every member gets a `chat_updated` event.

@@ -119,11 +119,22 @@ export function people(): Promise<Person[]> {
 }
 
 /**
- * Starts a chat with a title and members; resolves with its summary
- * (`chat_updated` follows). Rejects (retryable) while offline.
+ * Starts a chat with a title and members; resolves with its summary at once, offline too
+ * (`creation: pending` until the server has made it; `chat_updated` says when). Rejects only
+ * for bad input.
  */
 export function createChat(title: string, memberIds: string[]): Promise<ChatSummary> {
   return call("create_chat", { title, memberIds });
+}
+
+/** Asks the server again to make a chat it refused; resolves with the chat (pending again). */
+export function retryChat(chatId: string): Promise<ChatSummary> {
+  return call("retry_chat", { chatId });
+}
+
+/** Deletes a chat the server has not made, with what was written in it (`chat_removed` follows). */
+export function deleteUnmadeChat(chatId: string): Promise<null> {
+  return call("delete_unmade_chat", { chatId });
 }
 
 /** Queues a message; resolves with it in state "pending". */

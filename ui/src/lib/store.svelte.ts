@@ -186,6 +186,14 @@ export class AppStore {
       case "chat_updated":
         this.chats.replace(event.chat);
         break;
+      case "chat_removed":
+        this.chats.remove(event.chat_id);
+        // The chat on screen went: show the first one left, if any.
+        if (this.view.selectedChatId === event.chat_id) {
+          this.view.clear();
+          if (this.chats.list.length > 0) void this.view.select(this.chats.list[0].chat_id, false);
+        }
+        break;
       case "connection_changed":
         this.connection.set(event.state);
         if (this.session.info) this.session.info.connection = event.state;

@@ -477,11 +477,13 @@ pub(crate) async fn files_go_up_and_come_back(a: Accounts) {
 pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
     let (live, seen) = live(&a.bob).await;
     let (alice_live, alice_seen) = self::live(&a.alice).await;
+    let key = format!("c-{}", uuid::Uuid::new_v4().simple());
     let chat = a
         .alice
-        .create_chat("Contract chat", std::slice::from_ref(&a.bob_id))
+        .create_chat(&key, "Contract chat", std::slice::from_ref(&a.bob_id))
         .await
         .unwrap();
+    assert_eq!(chat.chat_id, key, "the chat has the id the client chose");
     let name_of = |chat: &Chat, id: &str| {
         chat.members
             .iter()
@@ -507,6 +509,40 @@ pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
                 .then_some(())
         })
         .await;
+    // Asked again under the same id (an answer lost on the way): the same chat, made once.
+    let again = a
+        .alice
+        .create_chat(&key, "Contract chat", std::slice::from_ref(&a.bob_id))
+        .await
+        .unwrap();
+    assert_eq!(again.chat_id, chat.chat_id);
+    // Someone else cannot take that id.
+    let err = a
+        .bob
+        .create_chat(&key, "Taken", std::slice::from_ref(&a.alice_id))
+        .await
+        .unwrap_err();
+    assert!(!err.retryable(), "{err}");
+    // A message after it: by the time Bob has it, any second announcement would be there too.
+    alice_live.submitter().send(text(
+        &a.chat_id,
+        &format!("after-{key}"),
+        "after the new chat",
+    ));
+    seen.until("the message after the new chat", |s| {
+        bodies(s, &a.chat_id)
+            .iter()
+            .any(|b| b == "after the new chat")
+            .then_some(())
+    })
+    .await;
+    let announced = seen
+        .lock()
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, RemoteEvent::ChatUpdated(c) if c.chat_id == chat.chat_id))
+        .count();
+    assert_eq!(announced, 1, "bob heard of the chat once");
     drop(alice_live);
     let listed = a.bob.first_view().await.unwrap();
     let at_bob = listed
@@ -515,6 +551,8 @@ pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
         .find(|c| c.chat_id == chat.chat_id)
         .expect("bob lists the new chat");
     assert_eq!(at_bob.title, name_of(at_bob, &a.alice_id));
+    let chats_named_so = listed.chats.iter().filter(|c| c.chat_id == key).count();
+    assert_eq!(chats_named_so, 1);
     drop(live);
 }
 

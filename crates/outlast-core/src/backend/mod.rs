@@ -51,9 +51,13 @@ pub trait Backend: Send + Sync + 'static {
         limit: usize,
     ) -> BoxFuture<'a, Result<HistoryPage, CoreError>>;
 
-    /// Start a chat with `member_ids` (the account is always a member).
+    /// Start a chat with `member_ids` (the account is always a member), under the id the client
+    /// chose: `chat_id` is also the idempotency key, so asking again (after an answer was lost)
+    /// returns the chat made the first time, and its members hear of it once. The chat returned
+    /// has that id.
     fn create_chat<'a>(
         &'a self,
+        chat_id: &'a str,
         title: &'a str,
         member_ids: &'a [String],
     ) -> BoxFuture<'a, Result<Chat, CoreError>>;

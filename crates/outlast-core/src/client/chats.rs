@@ -3,14 +3,12 @@
 
 use crate::model::{ChatSummary, MemberRead, Person};
 use crate::ops::Operation;
-use crate::store::{ChatRow, SearchHit};
+use crate::store::SearchHit;
 use crate::timeline::{LocalFlag, Timeline};
 use crate::CoreError;
 
 use super::Client;
 
-/// Longest chat name accepted.
-const MAX_TITLE_CHARS: usize = 100;
 /// Longest accepted search, and how many hits it returns.
 const MAX_QUERY_CHARS: usize = 200;
 const SEARCH_LIMIT: usize = 50;
@@ -60,37 +58,6 @@ impl Client {
             .shared
             .read(Timeline::people)
             .ok_or(CoreError::NotSignedIn)
-    }
-
-    /// Start a chat with `member_ids` (people from [`Client::people`]). It needs the server (the
-    /// chat's id comes from it); during an outage this fails with a retryable error.
-    pub async fn create_chat(
-        &self,
-        title: &str,
-        member_ids: &[String],
-    ) -> Result<ChatSummary, CoreError> {
-        let session = self.session()?;
-        let title = title.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-            return Err(CoreError::InvalidInput(format!(
-                "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
-            )));
-        }
-        if member_ids.is_empty() || member_ids.len() > outlast_protocol::MAX_CHAT_MEMBERS {
-            return Err(CoreError::InvalidInput(format!(
-                "a chat has 1 to {} other members",
-                outlast_protocol::MAX_CHAT_MEMBERS
-            )));
-        }
-        let info = session.backend.create_chat(title, member_ids).await?;
-        let shared = &self.inner.shared;
-        let row = ChatRow::from(&info);
-        if let Some(Err(err)) = shared.with_store(|s| s.upsert_chats(&[row])) {
-            tracing::error!(%err, "could not keep the new chat in the local cache");
-        }
-        let chat_id = info.chat_id.clone();
-        shared.update(|t| ((), t.add_chat(info)));
-        self.chat(&chat_id).ok_or(CoreError::UnknownChat(chat_id))
     }
 
     /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching

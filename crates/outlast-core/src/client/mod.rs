@@ -26,6 +26,7 @@ use crate::CoreError;
 mod chats;
 mod history;
 mod media;
+mod new_chat;
 mod outgoing;
 mod session;
 mod start;

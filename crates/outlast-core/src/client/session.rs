@@ -12,10 +12,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Duration;
 
 use crate::backend::{Backend, FirstView, Live};
+use crate::calls::CallRunner;
 use crate::connection::ConnectionSink;
 use crate::model::{Profile, SessionInfo};
 use crate::ops::OpQueue;
-use crate::read_marks::ReadSender;
 use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
 use crate::timeline::{LocalFlag, Timeline};
 use crate::uploads::Uploader;
@@ -143,7 +143,29 @@ impl Client {
             .with_store(|s| s.unsent_read_marks())
             .transpose()?
             .unwrap_or_default();
-        let queue = OpQueue::restore(shown.clone(), unsent_marks, tokio::time::Instant::now());
+        // Chats started here that the server has not made yet: listed (pending, or failed with
+        // the server's reason), and made first.
+        let unmade = shared
+            .with_store(|s| s.unmade_chats())
+            .transpose()?
+            .unwrap_or_default();
+        for (chat, failure) in &unmade {
+            shared.update(|t| {
+                let events = t.add_started_chat(
+                    &chat.chat_id,
+                    &chat.title,
+                    &chat.member_ids,
+                    failure.clone(),
+                );
+                ((), events)
+            });
+        }
+        let queue = OpQueue::restore(
+            shown.clone(),
+            unsent_marks,
+            unmade,
+            tokio::time::Instant::now(),
+        );
         for (entry, failure) in shown {
             shared.update(|t| {
                 let files = entry.shown_files();
@@ -174,16 +196,17 @@ impl Client {
         if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
             tasks.push(tokio::spawn(check_store_later(path)));
         }
-        // Read marks and uploads retry on the same schedule while their service is down.
+        // Requests (read marks, new chats) and uploads retry on the same schedule while their
+        // service is down.
         let background_retry = self
             .inner
             .options
             .connection
             .background_retry
             .clone()
-            .unwrap_or_else(crate::read_marks::default_retry);
+            .unwrap_or_else(crate::calls::default_retry);
         tasks.push(tokio::spawn(
-            ReadSender {
+            CallRunner {
                 shared: shared.clone(),
                 backend: backend.clone(),
                 retry: background_retry.clone(),

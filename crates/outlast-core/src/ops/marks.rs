@@ -144,6 +144,7 @@ impl MarkLanes {
     }
 
     /// Every mark not yet answered, submitted ones first per chat.
+    #[cfg(test)]
     pub fn all(&self) -> Vec<&Operation> {
         let mut all: Vec<&Operation> = self
             .lanes

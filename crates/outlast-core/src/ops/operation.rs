@@ -2,7 +2,7 @@
 
 use super::Outgoing;
 use crate::model::{ChatMessage, MessageState};
-use crate::store::{OutboxEntry, OutboxFile};
+use crate::store::{OutboxEntry, OutboxFile, StartedChat};
 
 /// What the user asked for. Each kind of action that must survive an outage the same way (kept,
 /// applied once, in order with its chat) is one variant here.
@@ -16,6 +16,14 @@ pub(crate) enum Action {
     /// "Read up to this message" in the operation's chat. A newer mark replaces a waiting one;
     /// marks go by request and answer, in their own lane per chat (see `marks.rs`).
     MarkRead { msg_id: String },
+    /// Make the chat the user started (its id, chosen here, is the operation's chat and the
+    /// request's idempotency key). It is the first operation of its chat, and everything after
+    /// it in the chat waits until the server has made it.
+    CreateChat {
+        title: String,
+        /// The other members.
+        member_ids: Vec<String>,
+    },
 }
 
 /// Where an operation stands. Completed operations (acknowledged by the server, or cancelled by
@@ -64,6 +72,34 @@ impl Operation {
         }
     }
 
+    /// A chat the user started (refused with `failure` if an earlier run was told so).
+    pub fn create_chat(chat: StartedChat, failure: Option<String>) -> Operation {
+        Operation {
+            id: Operation::creation_of(&chat.chat_id),
+            chat_id: chat.chat_id,
+            action: Action::CreateChat {
+                title: chat.title,
+                member_ids: chat.member_ids,
+            },
+            created_at_ms: chat.created_at_ms,
+            state: match failure {
+                Some(reason) => Lifecycle::Refused { reason },
+                None => Lifecycle::Queued,
+            },
+        }
+    }
+
+    /// The key of the operation that makes chat `chat_id`.
+    pub fn creation_of(chat_id: &str) -> String {
+        format!("create:{chat_id}")
+    }
+
+    /// Whether everything after it in its chat waits until the server has it (a chat's
+    /// creation: nothing can go to a chat the server has not made).
+    pub fn holds_its_chat(&self) -> bool {
+        matches!(self.action, Action::CreateChat { .. })
+    }
+
     /// An operation kept by an earlier run, refused with `failure` if it was.
     pub fn restored(entry: OutboxEntry, failure: Option<String>) -> Operation {
         Operation {
@@ -85,7 +121,7 @@ impl Operation {
     pub fn ready(&self) -> bool {
         match &self.action {
             Action::SendMessage { files, .. } => files.iter().all(|f| f.media_id.is_some()),
-            Action::MarkRead { .. } => true,
+            Action::MarkRead { .. } | Action::CreateChat { .. } => true,
         }
     }
 
@@ -97,7 +133,7 @@ impl Operation {
     fn message(&self) -> Option<(&String, &Vec<OutboxFile>)> {
         match &self.action {
             Action::SendMessage { body, files } => Some((body, files)),
-            Action::MarkRead { .. } => None,
+            Action::MarkRead { .. } | Action::CreateChat { .. } => None,
         }
     }
 

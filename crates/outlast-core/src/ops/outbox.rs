@@ -21,13 +21,13 @@ struct State {
     queue: OpQueue,
     /// The signed-in session's live connection (messages); `None` between sessions.
     connection: Option<Submitter>,
-    /// The session's runner of request-and-answer operations (read marks).
+    /// The session's runner of request-and-answer operations (read marks, new chats).
     calls: Option<mpsc::UnboundedSender<Operation>>,
 }
 
 impl Outbox {
     /// A session starts: its queue (restored from the store), its live connection for messages
-    /// and its runner for read marks. What may go is handed over at once.
+    /// and its runner for request-and-answer operations. What may go is handed over at once.
     pub fn start(
         &self,
         (queue, requests): (OpQueue, Vec<Request>),
@@ -109,7 +109,7 @@ impl State {
                         connection.send(outgoing);
                     }
                 }
-                Action::MarkRead { .. } => {
+                Action::MarkRead { .. } | Action::CreateChat { .. } => {
                     if let Some(calls) = &self.calls {
                         // Closed only when the session ends; the store keeps the mark.
                         let _ = calls.send(op);

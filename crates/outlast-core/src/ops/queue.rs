@@ -7,14 +7,16 @@ use tokio::time::Instant;
 
 use super::marks::MarkLanes;
 use super::operation::{Action, Lifecycle, OpError, Operation, Request};
-use crate::store::{OutboxEntry, ReadMark};
+use crate::store::{OutboxEntry, ReadMark, StartedChat};
 
 /// Every outgoing operation not yet completed: messages per chat in the order the user wrote
 /// them, read marks in a lane of their own per chat.
 #[derive(Debug, Default)]
 pub(crate) struct OpQueue {
-    /// Messages, per chat.
+    /// Messages (and a chat's creation before them), per chat.
     chats: HashMap<String, ChatOps>,
+    /// Chats with an operation waiting for a time ([`Queued::due`]).
+    timed: std::collections::HashSet<String>,
     marks: MarkLanes,
     /// Which chat each operation is in.
     chat_of: HashMap<String, String>,
@@ -36,6 +38,11 @@ struct Queued {
     /// Its place in the order written across all chats (uploads go in this order).
     order: u64,
     op: Operation,
+    /// Not before this (after a failure: backoff, at least `floor`); it holds its chat's later
+    /// operations meanwhile. Released by [`OpQueue::tick`] or [`OpQueue::backend_back`].
+    due: Option<Instant>,
+    /// The server's own "not before", which the backend coming back does not lift.
+    floor: Option<Instant>,
 }
 
 impl OpQueue {
@@ -45,14 +52,20 @@ impl OpQueue {
     pub fn restore(
         unsent: Vec<(OutboxEntry, Option<String>)>,
         marks: Vec<ReadMark>,
+        started: Vec<(StartedChat, Option<String>)>,
         now: Instant,
     ) -> (OpQueue, Vec<Request>) {
         let mut queue = OpQueue::default();
+        let mut chats = Vec::new();
+        // A chat's creation goes before anything written in it.
+        for (chat, failure) in started {
+            chats.push(chat.chat_id.clone());
+            queue.push(Operation::create_chat(chat, failure));
+        }
         for mark in marks {
             let op = Operation::mark_read(&mark.chat_id, &mark.msg_id, mark.sent_at_ms);
             queue.marks.restore(op, now);
         }
-        let mut chats = Vec::new();
         for (entry, failure) in unsent {
             if !chats.contains(&entry.chat_id) {
                 chats.push(entry.chat_id.clone());
@@ -79,12 +92,89 @@ impl OpQueue {
 
     /// Time has passed: what was waiting for `now` goes.
     pub fn tick(&mut self, now: Instant) -> Vec<Request> {
-        self.marks.due(now)
+        let mut requests = self.release(|due, _| due <= now, |_| None);
+        requests.extend(self.marks.due(now));
+        requests
     }
 
     /// When something waits for time to pass ([`OpQueue::tick`] then).
     pub fn next_due(&self) -> Option<Instant> {
-        self.marks.next_due()
+        let ops = self
+            .timed
+            .iter()
+            .filter_map(|chat| self.chats.get(chat))
+            .flat_map(|chat| chat.ops.iter().filter_map(|q| q.due))
+            .min();
+        match (ops, self.marks.next_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The backend could not take operation `id` now (a request-and-answer one: a chat's
+    /// creation): it goes again at `until`, never before the server's `floor`, and holds its
+    /// chat meanwhile.
+    pub fn retry_at(&mut self, id: &str, until: Instant, floor: Option<Instant>) {
+        let Some((chat, at)) = self.locate(id) else {
+            return;
+        };
+        let queued = &mut chat.ops[at];
+        queued.op.state = Lifecycle::Queued;
+        queued.due = Some(until.max(floor.unwrap_or(until)));
+        queued.floor = floor;
+        chat.submitted = chat.submitted.min(at);
+        let chat_id = queued.op.chat_id.clone();
+        self.timed.insert(chat_id);
+    }
+
+    /// The server made chat `chat_id` (its creation is acknowledged): what was written in it
+    /// goes, in order.
+    pub fn chat_made(&mut self, chat_id: &str) -> Vec<Request> {
+        self.acked(&Operation::creation_of(chat_id));
+        self.dispatch(chat_id)
+    }
+
+    /// The user deleted chat `chat_id` before the server made it: it and everything written
+    /// in it leave the queue. Returns what left.
+    pub fn cancel_chat(&mut self, chat_id: &str) -> Vec<Operation> {
+        let Some(chat) = self.chats.remove(chat_id) else {
+            return Vec::new();
+        };
+        self.timed.remove(chat_id);
+        let ops: Vec<Operation> = chat.ops.into_iter().map(|q| q.op).collect();
+        for op in &ops {
+            self.chat_of.remove(&op.id);
+        }
+        ops
+    }
+
+    /// Operations waiting for a time that `ready` releases: their wait is lifted (or moved to
+    /// `keep(floor)`), and their chats go as far as they may.
+    fn release(
+        &mut self,
+        ready: impl Fn(Instant, Option<Instant>) -> bool,
+        keep: impl Fn(Option<Instant>) -> Option<Instant>,
+    ) -> Vec<Request> {
+        let timed: Vec<String> = self.timed.iter().cloned().collect();
+        let mut requests = Vec::new();
+        for chat_id in timed {
+            let mut still_timed = false;
+            if let Some(chat) = self.chats.get_mut(&chat_id) {
+                for queued in chat.ops.iter_mut() {
+                    if let Some(due) = queued.due {
+                        if ready(due, queued.floor) {
+                            queued.due = keep(queued.floor);
+                        }
+                        still_timed |= queued.due.is_some();
+                    }
+                }
+            }
+            if !still_timed {
+                self.timed.remove(&chat_id);
+            }
+            requests.extend(self.dispatch(&chat_id));
+        }
+        requests
     }
 
     /// The backend answered read mark `id` of `chat_id`: the server has it, or refused it for
@@ -102,11 +192,14 @@ impl OpQueue {
 
     /// The backend is seen back: what waited for it goes now (never before a server's floor).
     pub fn backend_back(&mut self, now: Instant) -> Vec<Request> {
+        let mut requests = self.release(|_, _| true, |floor| floor.filter(|floor| *floor > now));
         self.marks.backend_back(now);
-        self.marks.due(now)
+        requests.extend(self.marks.due(now));
+        requests
     }
 
     /// Read marks not yet answered.
+    #[cfg(test)]
     pub fn marks(&self) -> Vec<&Operation> {
         self.marks.all()
     }
@@ -197,10 +290,12 @@ impl OpQueue {
         all.into_iter().map(|q| &q.op).collect()
     }
 
-    /// The refused operations, of one chat or of all, in the order written.
+    /// The refused messages, of one chat or of all, in the order written (a refused chat
+    /// creation is retried as the chat's, not as a message).
     pub fn refused_ids(&self, chat_id: Option<&str>) -> Vec<String> {
         self.all()
             .into_iter()
+            .filter(|op| matches!(op.action, Action::SendMessage { .. }))
             .filter(|op| op.is_refused() && chat_id.is_none_or(|c| c == op.chat_id))
             .map(|op| op.id.clone())
             .collect()
@@ -223,7 +318,12 @@ impl OpQueue {
             .entry(op.chat_id.clone())
             .or_default()
             .ops
-            .push_back(Queued { order, op });
+            .push_back(Queued {
+                order,
+                op,
+                due: None,
+                floor: None,
+            });
     }
 
     /// The chat holding operation `id`, and its place there.
@@ -244,18 +344,28 @@ impl OpQueue {
         if let Some(chat_id) = self.chat_of.remove(id) {
             if self.chats.get(&chat_id).is_some_and(|c| c.ops.is_empty()) {
                 self.chats.remove(&chat_id);
+                self.timed.remove(&chat_id);
             }
         }
     }
 
     /// The one rule for what may go: in the chat's order, every queued operation up to the
-    /// first that was refused or is not ready (its files), each submitted once until an
-    /// outcome or a retry puts it back.
+    /// first that was refused, is not ready (its files), waits for a time, or holds its chat
+    /// (a chat's creation, until the server has made it), each submitted once until an outcome
+    /// or a retry puts it back.
     fn dispatch(&mut self, chat_id: &str) -> Vec<Request> {
         let mut requests = Vec::new();
         let Some(chat) = self.chats.get_mut(chat_id) else {
             return requests;
         };
+        // A chat's creation is its first operation; while it is out, nothing else goes.
+        if chat
+            .ops
+            .front()
+            .is_some_and(|q| q.op.holds_its_chat() && q.op.state == Lifecycle::Submitted)
+        {
+            return requests;
+        }
         // Everything before `submitted` is submitted; past it, the walk may still meet submitted
         // operations (after a retry of an earlier one), which stay as they are. Every operation
         // the walk passes is submitted, so the prefix grows with it.
@@ -264,10 +374,14 @@ impl OpQueue {
             match op.state {
                 Lifecycle::Refused { .. } => break,
                 Lifecycle::Submitted => {}
-                Lifecycle::Queued if !op.ready() => break,
+                Lifecycle::Queued if !op.ready() || queued.due.is_some() => break,
                 Lifecycle::Queued => {
                     op.state = Lifecycle::Submitted;
                     requests.push(Request::Submit(op.clone()));
+                    if op.holds_its_chat() {
+                        chat.submitted += 1;
+                        break;
+                    }
                 }
             }
             chat.submitted += 1;

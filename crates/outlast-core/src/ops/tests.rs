@@ -163,6 +163,7 @@ fn a_restored_queue_submits_everything_again_in_order_and_keeps_refusals() {
             (with_files("c1f", "c3", 1), None),
         ],
         Vec::new(),
+        Vec::new(),
         t0(),
     );
     assert_eq!(submitted(&requests), ["a1", "a2"]);
@@ -345,8 +346,106 @@ fn marks_an_earlier_run_kept_go_at_once_with_its_messages() {
         msg_id: "x7".into(),
         sent_at_ms: 5,
     }];
-    let (q, requests) = OpQueue::restore(vec![(entry("a1", "c1"), None)], marks, t0());
+    let (q, requests) = OpQueue::restore(vec![(entry("a1", "c1"), None)], marks, Vec::new(), t0());
     assert_eq!(submitted(&requests), ["a1", "read:c2:x7"]);
     assert_eq!(marks_sent(&requests), [pair("c2", "x7")]);
     assert_eq!(q.marks().len(), 1);
+}
+
+// A chat's creation: first in its chat, holding everything written there until the server made
+// it; retried on the queue's clock.
+
+fn started(chat: &str) -> crate::store::StartedChat {
+    crate::store::StartedChat {
+        chat_id: chat.into(),
+        title: "Trip".into(),
+        member_ids: vec!["u-jun".into()],
+        created_at_ms: 1,
+    }
+}
+
+fn create(chat: &str) -> Operation {
+    Operation::create_chat(started(chat), None)
+}
+
+#[test]
+fn messages_in_a_new_chat_wait_until_the_server_made_it_then_go_in_order() {
+    let mut q = OpQueue::default();
+    assert_eq!(
+        submitted(&q.submit(create("c-new"), t0())),
+        ["create:c-new"]
+    );
+    assert_eq!(q.submit(send(&entry("m1", "c-new")), t0()), []);
+    assert_eq!(q.submit(send(&entry("m2", "c-new")), t0()), []);
+    // Other chats are not held.
+    assert_eq!(submitted(&q.submit(send(&entry("x1", "c2")), t0())), ["x1"]);
+    // Retrying a message does not pass the creation either.
+    assert_eq!(q.retry("m1").unwrap(), []);
+    assert_eq!(submitted(&q.chat_made("c-new")), ["m1", "m2"]);
+    assert_eq!(
+        submitted(&q.submit(send(&entry("m3", "c-new")), t0())),
+        ["m3"]
+    );
+}
+
+#[test]
+fn a_creation_the_api_could_not_take_goes_again_at_its_time_holding_its_messages() {
+    let mut q = OpQueue::default();
+    q.submit(create("c-new"), t0());
+    q.submit(send(&entry("m1", "c-new")), t0());
+    q.retry_at("create:c-new", t0() + ms(2_000), None);
+    assert_eq!(q.next_due(), Some(t0() + ms(2_000)));
+    assert_eq!(q.tick(t0() + ms(1_999)), []);
+    assert_eq!(submitted(&q.tick(t0() + ms(2_000))), ["create:c-new"]);
+    assert_eq!(q.next_due(), None);
+    assert_eq!(submitted(&q.chat_made("c-new")), ["m1"]);
+}
+
+#[test]
+fn the_backend_back_sends_a_waiting_creation_at_once_but_not_before_the_servers_floor() {
+    let mut q = OpQueue::default();
+    q.submit(create("c-a"), t0());
+    q.submit(create("c-b"), t0());
+    q.retry_at("create:c-a", t0() + ms(60_000), None);
+    q.retry_at("create:c-b", t0() + ms(30_000), Some(t0() + ms(30_000)));
+    let mut sent = submitted(&q.backend_back(t0() + ms(5_000)))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    sent.sort();
+    assert_eq!(sent, ["create:c-a"]);
+    assert_eq!(q.next_due(), Some(t0() + ms(30_000)));
+    assert_eq!(submitted(&q.tick(t0() + ms(30_000))), ["create:c-b"]);
+}
+
+#[test]
+fn a_refused_creation_holds_its_chat_until_retried_and_deleting_drops_everything_in_it() {
+    let mut q = OpQueue::default();
+    q.submit(create("c-new"), t0());
+    q.submit(send(&entry("m1", "c-new")), t0());
+    q.refused("create:c-new", "no such user".into());
+    assert!(q.get("create:c-new").unwrap().is_refused());
+    // Retrying every failed message does not mean retrying the chat.
+    assert_eq!(q.refused_ids(None), Vec::<String>::new());
+    assert_eq!(
+        submitted(&q.retry("create:c-new").unwrap()),
+        ["create:c-new"]
+    );
+    q.refused("create:c-new", "no such user".into());
+    let dropped: Vec<String> = q.cancel_chat("c-new").into_iter().map(|o| o.id).collect();
+    assert_eq!(dropped, ["create:c-new", "m1"]);
+    assert!(q.all().is_empty());
+    assert!(q.get("m1").is_none());
+}
+
+#[test]
+fn a_restored_queue_makes_its_chats_before_anything_written_in_them() {
+    let (mut q, requests) = OpQueue::restore(
+        vec![(entry("m1", "c-new"), None), (entry("x1", "c2"), None)],
+        Vec::new(),
+        vec![(started("c-new"), None)],
+        t0(),
+    );
+    assert_eq!(submitted(&requests), ["create:c-new", "x1"]);
+    assert_eq!(submitted(&q.chat_made("c-new")), ["m1"]);
 }

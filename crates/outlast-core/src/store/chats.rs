@@ -107,6 +107,8 @@ impl Store {
                 unread_count: row.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
                 muted: row.get(4)?,
                 pinned: row.get(5)?,
+                // The session marks the chats still waiting to be made (`unsent_chats`).
+                creation: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

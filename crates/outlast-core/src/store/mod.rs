@@ -6,6 +6,7 @@
 //! aside (never deleted) and a fresh one is created, to be filled again from the server; one
 //! written by a newer Outlast is refused untouched.
 
+mod chat_outbox;
 mod chats;
 mod history;
 mod integrity;
@@ -15,6 +16,7 @@ mod schema;
 mod search;
 mod sync;
 
+pub use self::chat_outbox::StartedChat;
 pub use self::chats::ChatRow;
 pub use self::integrity::check_in_background;
 pub use self::marks::{ChatMembers, ReadMark, ReadMarkOf, ReadRecorded};

@@ -225,6 +225,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE chats ADD COLUMN member_ids TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 11: chats the user started that the server has not made yet (the chat itself is in
+    // `chats` from the start, so it is listed and can be written in offline). The chat id is the
+    // client's choice and the request's idempotency key.
+    r#"
+    CREATE TABLE chat_outbox (
+        chat_id       TEXT PRIMARY KEY,
+        title         TEXT NOT NULL,
+        member_ids    TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        failure       TEXT
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use crate::domain::{self, Cursor, Message};
 
 use crate::model::{
-    ChatMessage, ChatSummary, CoreEvent, MemberRead, MessageAttachment, MessageState, Person,
-    Profile,
+    ChatCreation, ChatMessage, ChatSummary, CoreEvent, MemberRead, MessageAttachment, MessageState,
+    Person, Profile,
 };
 use crate::store::ChatMembers;
 
@@ -34,6 +34,8 @@ struct Chat {
     muted: bool,
     /// The user keeps this chat at the top of the list; a local choice.
     pinned: bool,
+    /// Started here and not yet made on the server.
+    creation: Option<ChatCreation>,
 }
 
 /// A server may not move the sync cursor further than this in one event: a sequence number that
@@ -131,6 +133,7 @@ impl Timeline {
                     history_loaded: false,
                     muted: c.muted,
                     pinned: c.pinned,
+                    creation: c.creation,
                 })
                 .collect(),
             open_chat: None,
@@ -506,6 +509,7 @@ impl Timeline {
                 history_loaded: false,
                 muted: false,
                 pinned: false,
+                creation: None,
             });
         }
         let is_open = self.open_chat.as_deref() == Some(record.chat_id.as_str());
@@ -613,6 +617,7 @@ fn chat_of(info: domain::Chat, messages: Vec<ChatMessage>) -> Chat {
         history_loaded: false,
         muted: false,
         pinned: false,
+        creation: None,
     }
 }
 
@@ -633,8 +638,10 @@ fn summary(chat: &Chat) -> ChatSummary {
         unread_count: chat.unread_count,
         muted: chat.muted,
         pinned: chat.pinned,
+        creation: chat.creation.clone(),
     }
 }
 
+mod creating;
 #[cfg(test)]
 mod tests;

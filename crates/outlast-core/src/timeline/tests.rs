@@ -147,6 +147,7 @@ fn an_unsent_message_already_shown_from_the_cache_is_not_shown_twice() {
             unread_count: 0,
             muted: false,
             pinned: false,
+            creation: None,
         }],
     );
     t.add_unsent("c-1", "cm-1".into(), "unsent".into(), 100, None, vec![]);
@@ -224,4 +225,51 @@ fn chats_sort_by_latest_activity() {
     r.chat_id = "c-2".into();
     t.apply_remote(Cursor::from_backend(1), &r);
     assert_eq!(t.summaries()[0].chat_id, "c-2");
+}
+
+#[test]
+fn a_chat_started_here_is_listed_at_once_then_shown_as_the_server_made_it_or_removed() {
+    let mut t = timeline();
+    let events = t.add_started_chat("c-new", "Lunch", &["u-bob".into()], None);
+    let [CoreEvent::ChatUpdated { chat }] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(chat.creation, Some(ChatCreation::Pending));
+    assert_eq!(chat.member_names, ["Me", "Bob"]);
+    // Nothing to fetch from the server: it has no history there yet.
+    assert!(!t.needs_history("c-new"));
+    assert!(t.is_unmade("c-new"));
+
+    t.set_chat_failure("c-new", Some("no such user".into()));
+    assert_eq!(
+        t.summary_of("c-new").unwrap().creation,
+        Some(ChatCreation::Failed {
+            reason: "no such user".into()
+        })
+    );
+    // A chat the server made is not "unmade": it cannot be failed or removed this way.
+    assert!(t.set_chat_failure("c-1", Some("x".into())).is_empty());
+    assert!(t.remove_unmade_chat("c-1").is_empty());
+
+    t.chat_made(domain::Chat {
+        chat_id: "c-new".into(),
+        title: "Bob".into(),
+        members: vec![profile("u-me", "Me"), profile("u-bob", "Bob")],
+        last_message: None,
+        read_marks: vec![],
+    });
+    let made = t.summary_of("c-new").unwrap();
+    assert_eq!(made.creation, None);
+    assert_eq!(
+        made.title, "Bob",
+        "a chat of two shows as the server titles it"
+    );
+    assert!(!t.is_unmade("c-new"));
+
+    t.add_started_chat("c-gone", "Ghosts", &["u-bob".into()], None);
+    let events = t.remove_unmade_chat("c-gone");
+    assert!(
+        matches!(events.as_slice(), [CoreEvent::ChatRemoved { chat_id }] if chat_id == "c-gone")
+    );
+    assert!(!t.has_chat("c-gone"));
 }

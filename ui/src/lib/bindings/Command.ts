@@ -26,6 +26,7 @@ export type Command =
   | "create_chat"
   | "data_location"
   | "delete_message"
+  | "delete_unmade_chat"
   | "drafts"
   | "edit_message"
   | "fill_gap"
@@ -49,6 +50,7 @@ export type Command =
   | "remove_passcode"
   | "reset_download_folder"
   | "retry_all"
+  | "retry_chat"
   | "retry_message"
   | "save_attachment"
   | "save_draft"
@@ -79,6 +81,7 @@ export type CommandArgs = {
   create_chat: { title: string; memberIds: Array<string> };
   data_location: Record<string, never>;
   delete_message: { clientMsgId: string };
+  delete_unmade_chat: { chatId: string };
   drafts: Record<string, never>;
   edit_message: { clientMsgId: string; body: string };
   fill_gap: { chatId: string; above: string };
@@ -102,6 +105,7 @@ export type CommandArgs = {
   remove_passcode: { current: string };
   reset_download_folder: Record<string, never>;
   retry_all: { chatId?: string | null };
+  retry_chat: { chatId: string };
   retry_message: { clientMsgId: string };
   save_attachment: { attachment: MessageAttachment };
   save_draft: { chatId: string; body: string };
@@ -133,6 +137,7 @@ export type CommandResult = {
   create_chat: ChatSummary;
   data_location: DataLocation;
   delete_message: null;
+  delete_unmade_chat: null;
   drafts: Array<[string, string]>;
   edit_message: null;
   fill_gap: Array<ChatMessage>;
@@ -156,6 +161,7 @@ export type CommandResult = {
   remove_passcode: null;
   reset_download_folder: DataLocation;
   retry_all: number;
+  retry_chat: ChatSummary;
   retry_message: null;
   save_attachment: string;
   save_draft: null;

@@ -95,8 +95,8 @@ export class Chats {
   }
 
   /**
-   * Starts a chat, then closes the new chat dialog and opens it; rejects with an
-   * `IpcError` (retryable while offline) and the dialog stays open to show it.
+   * Starts a chat (offline too: it waits to be made), then closes the new chat dialog and opens
+   * it; rejects with an `IpcError` (bad input) and the dialog stays open to show it.
    */
   async create(title: string, memberIds: string[]): Promise<void> {
     const chat = await this.#deps.lock.guarded(() => backend.createChat(title, memberIds));
@@ -105,6 +105,23 @@ export class Chats {
     this.replace(chat);
     this.newChatOpen = false;
     await this.#deps.select(chat.chat_id);
+  }
+
+  /** Asks the server again to make a chat it refused; rejects with an `IpcError` (shown on the chat). */
+  async retryCreation(chatId: string): Promise<void> {
+    const chat = await this.#deps.lock.guarded(() => backend.retryChat(chatId));
+    if (!this.#deps.lock.locked) this.replace(chat);
+  }
+
+  /** Deletes a chat the server has not made; rejects with an `IpcError` (shown on the chat). */
+  async deleteUnmade(chatId: string): Promise<void> {
+    await this.#deps.lock.guarded(() => backend.deleteUnmadeChat(chatId));
+    if (!this.#deps.lock.locked) this.remove(chatId);
+  }
+
+  /** A chat left the list (`chat_removed`). */
+  remove(chatId: string): void {
+    this.list = this.list.filter((c) => c.chat_id !== chatId);
   }
 
   /** Mutes or unmutes a chat; rejects with an `IpcError` (the chat header shows it). */

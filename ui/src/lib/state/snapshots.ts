@@ -10,6 +10,7 @@ export const CONTENT_EVENTS: ReadonlySet<CoreEvent["type"]> = new Set([
   "message_updated",
   "message_removed",
   "chat_updated",
+  "chat_removed",
 ]);
 
 export class Snapshots {

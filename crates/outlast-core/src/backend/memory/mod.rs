@@ -106,7 +106,7 @@ impl MemoryServer {
     pub fn add_chat(&self, title: &str, members: &[&str]) -> Result<Chat, CoreError> {
         let members: Vec<String> = members.iter().map(|m| (*m).to_owned()).collect();
         self.change(|s| {
-            let chat_id = s.create_chat(title, &members)?;
+            let chat_id = s.create_chat(title, &members, None)?;
             s.chat_for(&chat_id, &members[0])
                 .ok_or_else(|| format!("no such chat: {chat_id}"))
         })
@@ -322,13 +322,14 @@ impl Backend for MemoryBackend {
 
     fn create_chat<'a>(
         &'a self,
+        chat_id: &'a str,
         title: &'a str,
         member_ids: &'a [String],
     ) -> BoxFuture<'a, Result<Chat, CoreError>> {
         Box::pin(self.request(Service::Api, move |s| {
             let mut members = vec![self.user_id.clone()];
             members.extend(member_ids.iter().cloned());
-            let chat_id = s.create_chat(title, &members)?;
+            let chat_id = s.create_chat(title, &members, Some(chat_id))?;
             s.chat_for(&chat_id, &self.user_id)
                 .ok_or_else(|| format!("no such chat: {chat_id}"))
         }))

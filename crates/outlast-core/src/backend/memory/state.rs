@@ -26,6 +26,8 @@ pub(super) struct State {
 
 struct ChatState {
     title: String,
+    /// Who made it (the first member).
+    creator: String,
     members: Vec<String>,
     messages: Vec<Message>,
     /// Each member's read mark: (message id, when that message was stored).
@@ -84,15 +86,37 @@ impl State {
         self.logs.get(user_id).map_or(Cursor::START, Log::head)
     }
 
-    /// A new chat with `members` (ids this server knows); each member learns of it.
-    pub fn create_chat(&mut self, title: &str, members: &[String]) -> Result<String, String> {
+    /// A new chat with `members` (ids this server knows; the first is its creator); each member
+    /// learns of it. With a client-chosen `chat_id`, the same creator asking again gets the chat
+    /// made the first time, announced once.
+    pub fn create_chat(
+        &mut self,
+        title: &str,
+        members: &[String],
+        chat_id: Option<&str>,
+    ) -> Result<String, String> {
         if members.is_empty() {
             return Err("a chat needs at least one member".into());
+        }
+        if let Some(id) = chat_id {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(format!("not a valid chat id: {id:?}"));
+            }
+            if let Some(existing) = self.chats.get(id) {
+                return if existing.creator == members[0] {
+                    Ok(id.to_owned())
+                } else {
+                    Err(format!("the chat id {id:?} is taken"))
+                };
+            }
         }
         if let Some(unknown) = members.iter().find(|m| !self.is_user(m)) {
             return Err(format!("no such user: {unknown}"));
         }
-        let chat_id = format!("c-mem-{}", self.next_id());
+        let chat_id = match chat_id {
+            Some(id) => id.to_owned(),
+            None => format!("c-mem-{}", self.next_id()),
+        };
         let mut unique: Vec<String> = Vec::new();
         for member in members {
             if !unique.contains(member) {
@@ -103,6 +127,7 @@ impl State {
             chat_id.clone(),
             ChatState {
                 title: title.to_owned(),
+                creator: members[0].clone(),
                 members: unique,
                 messages: Vec::new(),
                 marks: BTreeMap::new(),

@@ -168,13 +168,14 @@ impl Backend for V1Backend {
 
     fn create_chat<'a>(
         &'a self,
+        chat_id: &'a str,
         title: &'a str,
         member_ids: &'a [String],
     ) -> BoxFuture<'a, Result<Chat, CoreError>> {
         Box::pin(async move {
             let answer = self
                 .api()
-                .create_chat(&self.tokens.current(), title, member_ids)
+                .create_chat(&self.tokens.current(), chat_id, title, member_ids)
                 .await;
             self.observed(Service::Api, answer)
         })

@@ -1,0 +1,144 @@
+//! Starting a chat: an operation like any other. The chat is listed and can be written in at
+//! once, during an outage too; the server makes it (under the id chosen here, which is also the
+//! idempotency key) when it can be asked, and what was written in it meanwhile follows in order.
+//! A chat the server refuses waits, with its messages, for the user to try again or delete it.
+
+use crate::model::{ChatCreation, ChatSummary};
+use crate::ops::Operation;
+use crate::store::{ChatRow, StartedChat};
+use crate::CoreError;
+
+use super::Client;
+
+/// Longest chat name accepted.
+const MAX_TITLE_CHARS: usize = 100;
+
+impl Client {
+    /// Start a chat with `member_ids` (people from [`Client::people`]). It is listed at once
+    /// (`creation: pending`) and usable at once; the server makes it as soon as it can be asked.
+    pub async fn create_chat(
+        &self,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatSummary, CoreError> {
+        let session = self.session()?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
+            )));
+        }
+        if member_ids.is_empty() || member_ids.len() > outlast_protocol::MAX_CHAT_MEMBERS {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat has 1 to {} other members",
+                outlast_protocol::MAX_CHAT_MEMBERS
+            )));
+        }
+        if member_ids.iter().any(|id| id.is_empty() || id.len() > 200) {
+            return Err(CoreError::InvalidInput(
+                "a member id is 1 to 200 bytes".into(),
+            ));
+        }
+        let mut others: Vec<String> = Vec::new();
+        for id in member_ids {
+            if *id != session.user.user_id && !others.contains(id) {
+                others.push(id.clone());
+            }
+        }
+        let chat = StartedChat {
+            chat_id: format!("c-{}", uuid::Uuid::new_v4().simple()),
+            title: title.to_owned(),
+            member_ids: others,
+            created_at_ms: crate::clock::now_ms(),
+        };
+        let shared = &self.inner.shared;
+        // Kept first (listed, and waiting to be made), then shown, then queued.
+        let listed = shared
+            .read(|t| {
+                let mut row = ChatRow {
+                    chat_id: chat.chat_id.clone(),
+                    title: chat.title.clone(),
+                    member_names: vec![session.user.display_name.clone()],
+                    member_ids: vec![session.user.user_id.clone()],
+                };
+                for id in &chat.member_ids {
+                    row.member_names.push(t.name_of(id));
+                    row.member_ids.push(id.clone());
+                }
+                row
+            })
+            .ok_or(CoreError::NotSignedIn)?;
+        if let Some(kept) = shared.with_store(|s| s.start_chat(&chat, &listed)) {
+            kept?;
+        }
+        shared.update(|t| {
+            let events = t.add_started_chat(&chat.chat_id, &chat.title, &chat.member_ids, None);
+            ((), events)
+        });
+        let chat_id = chat.chat_id.clone();
+        let op = Operation::create_chat(chat, None);
+        shared
+            .outbox()
+            .apply(|q| ((), q.submit(op, tokio::time::Instant::now())));
+        self.chat(&chat_id).ok_or(CoreError::UnknownChat(chat_id))
+    }
+
+    /// Ask the server again to make a chat it refused (same id: it can never be made twice);
+    /// the messages written in it follow in order.
+    pub fn retry_chat(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        let failed = self
+            .chat(chat_id)
+            .is_some_and(|c| matches!(c.creation, Some(ChatCreation::Failed { .. })));
+        if !failed {
+            return Err(CoreError::InvalidInput(
+                "only a chat the server refused to make can be tried again".into(),
+            ));
+        }
+        let shared = &self.inner.shared;
+        if let Some(kept) = shared.with_store(|s| s.set_chat_failure(chat_id, None)) {
+            kept?;
+        }
+        shared.update(|t| ((), t.set_chat_failure(chat_id, None)));
+        shared.outbox().try_apply(|q| {
+            q.retry(&Operation::creation_of(chat_id))
+                .map(|requests| ((), requests))
+        })?;
+        self.chat(chat_id)
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// Delete a chat the server has not made (waiting, or refused), with everything written in
+    /// it: nothing of it ever reaches the server.
+    pub fn delete_unmade_chat(&self, chat_id: &str) -> Result<(), CoreError> {
+        self.session()?;
+        self.check_chat(chat_id)?;
+        let shared = &self.inner.shared;
+        if !shared.read(|t| t.is_unmade(chat_id)).unwrap_or(false) {
+            return Err(CoreError::InvalidInput(
+                "only a chat the server has not made yet can be deleted here".into(),
+            ));
+        }
+        // Out of the queue first: nothing of it is handed to the server from now on. (A request
+        // already on its way may still make it; the server then lists the chat, empty.)
+        let dropped = shared
+            .outbox()
+            .apply(|q| (q.cancel_chat(chat_id), Vec::new()));
+        let account_dir = shared
+            .with_store(|s| {
+                s.delete_unmade_chat(chat_id)
+                    .map(|()| s.path().parent().map(std::path::Path::to_path_buf))
+            })
+            .transpose()?
+            .flatten();
+        if let Some(dir) = account_dir {
+            for op in &dropped {
+                // The private file copies of its messages, if any had files.
+                let _ = std::fs::remove_dir_all(dir.join(super::OUTBOX_FILES).join(&op.id));
+            }
+        }
+        shared.update(|t| ((), t.remove_unmade_chat(chat_id)));
+        Ok(())
+    }
+}
