@@ -1,10 +1,13 @@
 //! Seeded random fault schedules against the in-memory backend, through the whole client (its
 //! SQLite profile folder, the operation queue, the writer task, restarts): while the client
-//! writes into three chats, the backend's gateway and API go down and come back, acknowledgements
-//! are lost, events arrive twice and out of order, submissions are answered "busy", answers are
-//! slow, and the client restarts (a new `Client` on the same folder). After each schedule the
-//! backend heals and the queue drains; then every message written is on the server exactly once,
-//! in per-chat order, none is left sending, and the client shows each chat as the server has it.
+//! writes into three chats, starts new chats and writes in them, and marks chats read, the
+//! backend's gateway and API go down and come back, acknowledgements and request answers are
+//! lost, events arrive twice and out of order, submissions are answered "busy", answers are slow,
+//! others write, and the client restarts (a new `Client` on the same folder). After each schedule
+//! the backend heals and the queue drains; then every chat started is made once, every message
+//! written is on the server exactly once, in per-chat order, none is left sending, and the client
+//! shows each chat as the server has it. Every tenth schedule also checks that the server ends
+//! up with the user's newest read mark of each chat.
 //!
 //! The same properties as `chaos.rs` asserts against protocol v1 on the mock server, at memory
 //! speed: `OUTLAST_MEMORY_CHAOS_SCHEDULES` (default 300, as CI runs it) and
@@ -88,10 +91,12 @@ async fn run_schedule(seed: u64) -> usize {
     sign_in(&client, &world).await;
     let mut written: HashMap<String, Vec<String>> = HashMap::new();
     let mut log = Vec::new();
+    // The chats written in: the world's, then those started during the schedule.
+    let mut chats = world.chats.clone();
     for step in 0..12 {
-        match rng.random_range(0..8) {
+        match rng.random_range(0..10) {
             0..=2 => {
-                let chat = &world.chats[rng.random_range(0..world.chats.len())];
+                let chat = &chats[rng.random_range(0..chats.len())];
                 for _ in 0..=rng.random_range(0..4) {
                     let body = format!(
                         "s{seed}-{step}-{}",
@@ -115,6 +120,7 @@ async fn run_schedule(seed: u64) -> usize {
                     1 => server.duplicate_events(rng.random_bool(0.5)),
                     2 => server.reorder_events(rng.random_bool(0.5)),
                     3 => server.busy(rng.random_range(1..3), Duration::from_millis(20)),
+                    4 => server.lose_answers(rng.random_range(1..3)),
                     _ => server.set_delay(Duration::from_millis(rng.random_range(0..5))),
                 }
                 log.push(format!("fault {fault}"));
@@ -122,6 +128,22 @@ async fn run_schedule(seed: u64) -> usize {
             5 => {
                 server.heal();
                 log.push("heal".into());
+            }
+            6 => {
+                let other = ["u-jun", "u-sora"][rng.random_range(0..2)];
+                let chat = client
+                    .create_chat(&format!("New {step}"), &[other.to_owned()])
+                    .await
+                    .unwrap();
+                log.push(format!("start {} with {other}", chat.chat_id));
+                chats.push(chat.chat_id);
+            }
+            7 => {
+                // Someone writes, and the user reads a chat (its mark goes when it can).
+                let chat = &world.chats[rng.random_range(0..world.chats.len())];
+                let _ = server.post("u-jun", chat, &format!("s{seed}-{step}-from-jun"));
+                client.mark_read(chat).unwrap();
+                log.push(format!("read {chat}"));
             }
             _ => {
                 // A restart: the process is gone, only the folder remains.
@@ -140,11 +162,16 @@ async fn run_schedule(seed: u64) -> usize {
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let mut unsettled = Vec::new();
-        for chat in &world.chats {
+        for chat in &chats {
             for message in client.open_chat(chat).await.unwrap() {
                 if message.own && message.state != MessageState::Sent {
-                    unsettled.push((message.body, message.state));
+                    unsettled.push((message.body, format!("{:?}", message.state)));
                 }
+            }
+        }
+        for chat in client.chats().unwrap() {
+            if let Some(creation) = chat.creation {
+                unsettled.push((chat.chat_id, format!("{creation:?}")));
             }
         }
         if unsettled.is_empty() {
@@ -158,12 +185,14 @@ async fn run_schedule(seed: u64) -> usize {
     }
 
     let mut count = 0;
-    for chat in &world.chats {
+    for chat in &chats {
         let expected = written.get(chat).cloned().unwrap_or_default();
         count += expected.len();
+        // (Others' messages aside: only the user's are checked for order and count.)
         let on_server: Vec<String> = server
             .messages(chat, ME)
             .into_iter()
+            .filter(|m| m.sender_id == ME)
             .map(|m| m.body)
             .collect();
         assert_eq!(
@@ -175,12 +204,33 @@ async fn run_schedule(seed: u64) -> usize {
             .await
             .unwrap()
             .into_iter()
+            .filter(|m| m.own)
             .map(|m| m.body)
             .collect();
         assert_eq!(
             shown, expected,
             "schedule {seed}, {chat}: the client and the server disagree\nschedule: {log:#?}"
         );
+    }
+    if seed % 10 == 0 {
+        // Read everything: the server ends up with each chat's newest message as the mark.
+        for chat in &world.chats {
+            let newest = server.messages(chat, ME).last().map(|m| m.msg_id.clone());
+            let deadline = tokio::time::Instant::now() + SETTLE;
+            // Marked again until the client has the newest message too (others' last messages
+            // may still be on their way to it).
+            while {
+                client.mark_read(chat).unwrap();
+                server.read_mark(ME, chat) != newest
+            } {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "schedule {seed}, {chat}: the server's mark is {:?}, not {newest:?}\nschedule: {log:#?}",
+                    server.read_mark(ME, chat)
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
     }
     client.logout();
     let _ = std::fs::remove_dir_all(&dir);

@@ -57,6 +57,8 @@ struct Script {
     busy: Option<(u32, Duration)>,
     /// The next this many submissions are refused for good, with this reason.
     refuse: Option<(u32, String)>,
+    /// The next this many requests are carried out but their answers lost on the way.
+    lose_answers: u32,
     /// How long a live connection waits for an acknowledgement before it sends again.
     ack_wait: Duration,
 }
@@ -71,6 +73,7 @@ impl Default for Script {
             reorder_events: false,
             busy: None,
             refuse: None,
+            lose_answers: 0,
             ack_wait: live::ACK_WAIT,
         }
     }
@@ -195,6 +198,13 @@ impl MemoryServer {
         self.script(|s| s.refuse = (count > 0).then(|| (count, reason.to_owned())));
     }
 
+    /// Carry out the next `count` requests (history, read marks, new chats, files) but lose
+    /// their answers: the caller sees a retryable failure although the server did the work, and
+    /// must ask again under the same key.
+    pub fn lose_answers(&self, count: u32) {
+        self.script(|s| s.lose_answers = count);
+    }
+
     /// Keep at most `limit` events per account from now on (a server with a bounded log, as
     /// protocol v1's mock has): a client further behind gets a gap.
     pub fn set_log_limit(&self, limit: Option<usize>) {
@@ -279,6 +289,20 @@ impl MemoryBackend {
         let answer = match self.server.answer(service).await {
             Ok(()) => self.server.change(work).map_err(refusal),
             Err(err) => Err(err),
+        };
+        let lost = answer.is_ok()
+            && self.server.script(|s| {
+                let lose = s.lose_answers > 0;
+                s.lose_answers = s.lose_answers.saturating_sub(1);
+                lose
+            });
+        let answer = if lost {
+            Err(CoreError::Unreachable {
+                server: format!("the in-memory {service:?} service"),
+                reason: "the answer was lost on the way".into(),
+            })
+        } else {
+            answer
         };
         if let Some(health) = &self.health {
             match &answer {

@@ -192,3 +192,24 @@ async fn a_service_down_fails_its_requests_retryably_and_recovers() {
     .await;
     assert!(seen.lock().connected);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_leaves_the_work_done_and_asking_again_is_safe() {
+    let (server, _) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    server.lose_answers(1);
+    let err = alice
+        .create_chat("c-lost-1", "Picnic", &["u-bob".into()])
+        .await
+        .unwrap_err();
+    assert!(err.retryable(), "{err}");
+    // The server made it; asking again under the same id gets that chat, not a second one.
+    let chat = alice
+        .create_chat("c-lost-1", "Picnic", &["u-bob".into()])
+        .await
+        .unwrap();
+    assert_eq!(chat.chat_id, "c-lost-1");
+    let bob = server.backend_for("u-bob").unwrap();
+    let listed = bob.first_view().await.unwrap().chats;
+    assert_eq!(listed.iter().filter(|c| c.chat_id == "c-lost-1").count(), 1);
+}
