@@ -72,9 +72,13 @@ pub(super) fn apply_messages_in(
     // message: a catch-up page of 500 touches a handful of chats.
     let mut touched: std::collections::HashMap<&str, (u64, i64)> = std::collections::HashMap::new();
     {
+        // The server's copy of an own message confirms the row written here, whether or not
+        // its ack came first, and brings the server's time: the time the message was written
+        // here would otherwise place it (and read marks on it) before messages the server
+        // stored earlier.
         let mut confirm_own = tx.prepare_cached(
-            "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL
-             WHERE client_msg_id = ?1 AND msg_id IS NULL",
+            "UPDATE messages SET msg_id = ?2, seq = ?3, state = 'sent', failure = NULL, sent_at_ms = ?4
+             WHERE client_msg_id = ?1 AND (msg_id IS NULL OR msg_id = ?2)",
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO messages
@@ -91,7 +95,13 @@ pub(super) fn apply_messages_in(
             let own = record.sender_id == me;
             if own {
                 if let Some(client_id) = &record.client_msg_id {
-                    if confirm_own.execute(params![client_id, record.msg_id, *seq as i64])? > 0 {
+                    let confirmed = confirm_own.execute(params![
+                        client_id,
+                        record.msg_id,
+                        *seq as i64,
+                        record.sent_at_ms as i64
+                    ])?;
+                    if confirmed > 0 {
                         drop_outbox.execute([client_id])?;
                         continue;
                     }

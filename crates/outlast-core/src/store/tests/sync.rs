@@ -135,6 +135,55 @@ fn an_own_message_seen_as_an_event_and_acked_stays_one_message() {
 }
 
 #[test]
+fn an_own_message_written_offline_takes_the_servers_time_so_a_mark_on_it_moves_forward() {
+    let dir = TempDir::new("own-time");
+    let (mut store, _) = Store::open(&dir.db()).unwrap();
+    store.upsert_chats(&chats()).unwrap();
+    // Written offline at t=100; meanwhile Jun's message is stored at t=500 and read here.
+    let mut early = entry("c-1", "c-team", "written offline");
+    early.created_at_ms = 100;
+    store.enqueue(&early, "u-demo", "Demo User").unwrap();
+    let jun = record("m-5", "c-team", "u-jun", "from Jun", 500);
+    store
+        .apply_messages(&[(5, &jun, "Jun Park")], "u-demo", None)
+        .unwrap();
+    assert!(
+        store
+            .record_read("c-team", "m-5", "u-demo")
+            .unwrap()
+            .unwrap()
+            .moved
+    );
+    // Back online: the server stores ours after Jun's; the ack comes first, then its event.
+    let mut own = record("m-6", "c-team", "u-demo", "written offline", 900);
+    own.client_msg_id = Some("c-1".into());
+    store
+        .apply_writes(&[acked("c-1", "m-6", 6), received(6, own)], "u-demo")
+        .unwrap();
+    let messages = store.latest_messages("c-team", 10).unwrap();
+    let ids: Vec<Option<&str>> = messages.iter().map(|m| m.msg_id.as_deref()).collect();
+    assert_eq!(
+        ids,
+        [Some("m-5"), Some("m-6")],
+        "one row each, in the server's order"
+    );
+    assert_eq!(messages[1].sent_at_ms, 900);
+    // Reading up to our own newest message is a mark after Jun's, to be sent.
+    let read = store
+        .record_read("c-team", "m-6", "u-demo")
+        .unwrap()
+        .unwrap();
+    assert!(read.moved);
+    let unsent: Vec<String> = store
+        .unsent_read_marks()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.msg_id)
+        .collect();
+    assert_eq!(unsent, ["m-6"]);
+}
+
+#[test]
 fn a_batch_of_acks_and_messages_is_one_transaction_in_order() {
     let dir = TempDir::new("batch");
     let (mut store, _) = Store::open(&dir.db()).unwrap();
