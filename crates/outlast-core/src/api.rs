@@ -4,14 +4,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use outlast_protocol::{
-    AccessToken, ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, ErrorCode,
-    EventsPage, LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest,
-    RefreshToken, SendRequest, SendResponse, UploadResponse,
+    AccessToken, ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, EventsPage,
+    LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RefreshToken,
+    SendRequest, SendResponse, UploadResponse,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::domain::{Chat, HistoryPage};
+use crate::error::ServerCode;
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
@@ -101,7 +102,7 @@ impl ApiClient {
         let result = self.post(self.url("v1/login")).json(&request).send().await;
         match self.decode(result).await {
             Err(CoreError::Server {
-                code: ErrorCode::BadCredentials,
+                code: ServerCode::BadCredentials,
                 ..
             }) => Err(CoreError::BadCredentials),
             other => other,
@@ -424,7 +425,7 @@ impl ApiClient {
             .map(|s| s.saturating_mul(1000));
         match response.json::<ApiError>().await {
             Ok(e) => Err(CoreError::Server {
-                code: e.code,
+                code: e.code.into(),
                 message: e.message,
                 retryable: e.retryable || retryable_status,
                 retry_after_ms: e.retry_after_ms.or(header_retry_after),

@@ -15,7 +15,6 @@ use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::model::{ConnectionState, CoreEvent};
 use crate::ops::{Action, Operation};
 use crate::shared::Shared;
 use crate::store::ChatRow;
@@ -42,7 +41,10 @@ enum Attempt {
 
 impl CallRunner {
     pub async fn run(mut self) {
-        let mut events = self.shared.subscribe();
+        // Not the event stream: reading every event of a 10,000-message flush would cost this
+        // task a wake-up and a copy per event.
+        let mut connected = self.shared.connected_again();
+        connected.mark_unchanged();
         let mut rng = rand::rngs::StdRng::from_os_rng();
         let mut failures: u32 = 0;
         loop {
@@ -73,7 +75,10 @@ impl CallRunner {
                 _ = sleep_until(due) => {
                     self.shared.outbox().apply(|q| ((), q.tick(Instant::now())));
                 }
-                _ = reconnected(&mut events) => {
+                changed = connected.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
                     failures = 0;
                     self.shared.outbox().apply(|q| ((), q.backend_back(Instant::now())));
                 }
@@ -98,6 +103,7 @@ impl CallRunner {
 
     async fn mark_read(&self, op: &Operation, msg_id: &str) -> Attempt {
         let chat_id = &op.chat_id;
+        tracing::debug!(%chat_id, %msg_id, "sending a read mark");
         match self.backend.mark_read(chat_id, msg_id).await {
             // The backend renews an expired token and reports the API's health; the mark waits.
             Err(err) if may_pass(&err) => return Attempt::Failed(err),
@@ -175,20 +181,5 @@ async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Returns once the connection is (back) up.
-async fn reconnected(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
-    loop {
-        match events.recv().await {
-            Ok(CoreEvent::ConnectionChanged {
-                state: ConnectionState::Connected { .. },
-            }) => return,
-            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                std::future::pending::<()>().await
-            }
-        }
     }
 }

@@ -1,5 +1,62 @@
-use outlast_protocol::{ErrorCode, ValidationError};
+use outlast_protocol::ValidationError;
 use thiserror::Error;
+
+/// Why a server refused a request, in the core's terms. Each backend maps its own codes to
+/// these (protocol v1's `ErrorCode` in `backend/v1/convert.rs`); the UI sees their spelling as
+/// the error's `code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCode {
+    /// The server does not speak this client's protocol version.
+    UnsupportedVersion,
+    /// The sign-in is missing, unknown or revoked.
+    Unauthorized,
+    /// The access token's time is up: renewing it fixes this.
+    TokenExpired,
+    /// Username and password not accepted.
+    BadCredentials,
+    /// The request was malformed or not allowed at this point (a client bug or a version
+    /// mismatch).
+    BadRequest,
+    /// The content was refused: empty, too long, a bad id, against the server's policy.
+    InvalidMessage,
+    /// No such chat, or the account is not in it.
+    UnknownChat,
+    /// No such file on the media service.
+    UnknownMedia,
+    /// Larger than the server accepts.
+    TooLarge,
+    /// Temporarily unable to serve.
+    Unavailable,
+    /// Shedding load: not before its retry-after.
+    Overloaded,
+    /// A fault on the server's side.
+    Internal,
+}
+
+impl ServerCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerCode::UnsupportedVersion => "unsupported_version",
+            ServerCode::Unauthorized => "unauthorized",
+            ServerCode::TokenExpired => "token_expired",
+            ServerCode::BadCredentials => "bad_credentials",
+            ServerCode::BadRequest => "bad_request",
+            ServerCode::InvalidMessage => "invalid_message",
+            ServerCode::UnknownChat => "unknown_chat",
+            ServerCode::UnknownMedia => "unknown_media",
+            ServerCode::TooLarge => "payload_too_large",
+            ServerCode::Unavailable => "unavailable",
+            ServerCode::Overloaded => "overloaded",
+            ServerCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ServerCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Everything that can go wrong in a core call, worded for the person using the app.
 #[derive(Debug, Error)]
@@ -22,7 +79,7 @@ pub enum CoreError {
     InvalidCertificate { server: String, reason: String },
     #[error("the server refused the request ({code}): {message}")]
     Server {
-        code: ErrorCode,
+        code: ServerCode,
         message: String,
         retryable: bool,
         /// The server's "not before" for a retry, if it gave one.
@@ -79,7 +136,7 @@ impl CoreError {
         matches!(
             self,
             CoreError::Server {
-                code: ErrorCode::Unauthorized | ErrorCode::TokenExpired,
+                code: ServerCode::Unauthorized | ServerCode::TokenExpired,
                 ..
             }
         )

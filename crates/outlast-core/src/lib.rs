@@ -34,7 +34,7 @@ pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
 pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, ServiceEndpoint};
-pub use error::CoreError;
+pub use error::{CoreError, ServerCode};
 pub use model::{
     ChatCreation, ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead,
     MessageAttachment, MessageState, NamedService, OlderPage, Person, Profile, Service,

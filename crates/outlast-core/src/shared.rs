@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     /// `None` while signed out.
     timeline: Mutex<Option<Timeline>>,
     connection: Mutex<ConnectionState>,
+    /// Counts the times the connection came up (see `connected_again`).
+    connected: tokio::sync::watch::Sender<u64>,
     services: Mutex<ServiceHealth>,
     /// The account's local database, when the client keeps one.
     store: Mutex<Option<Store>>,
@@ -66,6 +68,7 @@ impl Shared {
         Shared {
             timeline: Mutex::new(None),
             connection: Mutex::new(ConnectionState::SignedOut),
+            connected: tokio::sync::watch::Sender::new(0),
             services: Mutex::new(ServiceHealth::protocol_v1()),
             store: Mutex::new(None),
             has_store: std::sync::atomic::AtomicBool::new(false),
@@ -119,8 +122,17 @@ impl Shared {
             }
             *current = state.clone();
         }
+        if matches!(state, ConnectionState::Connected { .. }) {
+            self.connected.send_modify(|n| *n = n.wrapping_add(1));
+        }
         tracing::info!(?state, "connection state");
         self.emit(vec![CoreEvent::ConnectionChanged { state }]);
+    }
+
+    /// Changes each time the connection comes (back) up: a part that waits for that watches
+    /// this rather than reading every event.
+    pub fn connected_again(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.connected.subscribe()
     }
 
     pub fn replace_store(&self, store: Option<Store>) {

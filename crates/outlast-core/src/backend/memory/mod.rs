@@ -15,10 +15,10 @@ use tokio::time::Duration;
 use super::{Backend, BoxFuture, FirstView, Live, Upload};
 use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, HistoryPage};
+use crate::error::ServerCode;
 use crate::model::{NamedService, Profile, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
-use outlast_protocol::ErrorCode;
 
 mod live;
 mod state;
@@ -369,7 +369,7 @@ impl Backend for MemoryBackend {
             // answer it too.
             if let Some(floor) = self.server.script(|s| live::take_busy(&mut s.busy)) {
                 return Err(CoreError::Server {
-                    code: ErrorCode::Overloaded,
+                    code: ServerCode::Overloaded,
                     message: "busy; try again later".into(),
                     retryable: true,
                     retry_after_ms: Some(floor.as_millis() as u64),
@@ -440,11 +440,11 @@ impl Backend for MemoryBackend {
 /// A final refusal, as protocol v1 would say it.
 fn refusal(reason: String) -> CoreError {
     let code = if reason.starts_with("no such chat") || reason.contains("not a member") {
-        ErrorCode::UnknownChat
+        ServerCode::UnknownChat
     } else if reason.starts_with("no stored file") {
-        ErrorCode::UnknownMedia
+        ServerCode::UnknownMedia
     } else {
-        ErrorCode::InvalidMessage
+        ServerCode::InvalidMessage
     };
     CoreError::Server {
         code,

@@ -102,3 +102,26 @@ impl From<wire::MessagesPage> for HistoryPage {
         }
     }
 }
+
+impl From<wire::ErrorCode> for crate::error::ServerCode {
+    fn from(code: wire::ErrorCode) -> Self {
+        use crate::error::ServerCode as S;
+        use wire::ErrorCode as E;
+        match code {
+            E::UnsupportedVersion => S::UnsupportedVersion,
+            E::Unauthorized => S::Unauthorized,
+            E::TokenExpired => S::TokenExpired,
+            E::BadCredentials => S::BadCredentials,
+            E::FrameTooLarge | E::MalformedFrame | E::UnknownFrameType | E::UnexpectedFrame => {
+                S::BadRequest
+            }
+            E::InvalidMessage => S::InvalidMessage,
+            E::UnknownChat => S::UnknownChat,
+            E::UnknownMedia => S::UnknownMedia,
+            E::PayloadTooLarge => S::TooLarge,
+            E::Unavailable => S::Unavailable,
+            E::Overloaded => S::Overloaded,
+            E::Internal => S::Internal,
+        }
+    }
+}
