@@ -366,7 +366,10 @@ impl ConnectionSink for Shared {
                 user_id: user_id.clone(),
                 msg_id: msg_id.clone(),
             }),
-            RemoteEvent::ChatUpdated(_) => {}
+            RemoteEvent::ChatUpdated(chat) => self.write_behind(StoreWrite::Chat {
+                at,
+                row: crate::store::ChatRow::from(chat),
+            }),
         }
         self.update(|t| {
             let events = match &event {
@@ -376,9 +379,7 @@ impl ConnectionSink for Shared {
                     user_id,
                     msg_id,
                 } => t.read_by(at, chat_id, user_id, msg_id),
-                // Chat metadata changes reach the UI with the next chat list; until then they
-                // only advance the cursor.
-                RemoteEvent::ChatUpdated(_) => t.skip_event(at),
+                RemoteEvent::ChatUpdated(chat) => t.chat_announced(at, chat.clone()),
             };
             ((), events)
         });

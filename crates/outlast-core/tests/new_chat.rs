@@ -224,3 +224,56 @@ async fn a_chat_the_server_refuses_waits_with_its_messages_until_retried_or_dele
     assert!(again.unsent().unwrap().is_empty());
     assert!(server.chat_bodies(&chat.chat_id).is_empty());
 }
+
+#[tokio::test]
+async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
+    let server = mock().await;
+    let profile = Profile::new("new-chat-announced");
+    let client = profile.client();
+    let mut events = client.subscribe();
+    client
+        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    // The tester starts a group with the user and Jun from a client of their own.
+    let tester = outlast_core::Client::default();
+    tester
+        .login(server.discovery_url(), "tester", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let started = tester
+        .create_chat("Weekend plans", &["u-demo".into(), "u-jun".into()])
+        .await
+        .unwrap();
+    wait_for(&mut events, "the announced chat listed", |e| {
+        matches!(e, CoreEvent::ChatUpdated { chat: c }
+            if c.chat_id == started.chat_id && c.title == "Weekend plans" && c.creation.is_none())
+    })
+    .await;
+    let listed = client.chats().unwrap();
+    let chat = listed
+        .iter()
+        .find(|c| c.chat_id == started.chat_id)
+        .expect("listed without a new chat list");
+    assert_eq!(chat.member_names.len(), 3, "{:?}", chat.member_names);
+    // It can be written in at once.
+    client.send(&started.chat_id, "count me in").unwrap();
+    state_of(&mut events, "count me in", MessageState::Sent).await;
+    tester.logout();
+
+    // Kept in the cache: there after a restart while the server is down.
+    server.set_fault("all", "refuse").unwrap();
+    client.logout();
+    drop(client);
+    let again = profile.client();
+    again
+        .resume()
+        .await
+        .unwrap()
+        .expect("restored from the cache");
+    assert!(again
+        .chats()
+        .unwrap()
+        .iter()
+        .any(|c| c.chat_id == started.chat_id && c.title == "Weekend plans"));
+}

@@ -26,20 +26,27 @@ impl From<&crate::domain::Chat> for ChatRow {
     }
 }
 
+/// Insert or update one chat (title and members; counters and flags are kept).
+pub(super) fn upsert_chat_in(
+    tx: &rusqlite::Transaction<'_>,
+    chat: &ChatRow,
+) -> Result<(), StoreError> {
+    let names = serde_json::to_string(&chat.member_names).unwrap_or_default();
+    let ids = serde_json::to_string(&chat.member_ids).unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO chats (chat_id, title, member_names, member_ids) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (chat_id) DO UPDATE SET title = ?2, member_names = ?3, member_ids = ?4",
+    )?
+    .execute(params![chat.chat_id, chat.title, names, ids])?;
+    Ok(())
+}
+
 impl Store {
     /// Insert or update chats (title and members; counters and flags are kept).
     pub fn upsert_chats(&mut self, chats: &[ChatRow]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO chats (chat_id, title, member_names, member_ids) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (chat_id) DO UPDATE SET title = ?2, member_names = ?3, member_ids = ?4",
-            )?;
-            for chat in chats {
-                let names = serde_json::to_string(&chat.member_names).unwrap_or_default();
-                let ids = serde_json::to_string(&chat.member_ids).unwrap_or_default();
-                upsert.execute(params![chat.chat_id, chat.title, names, ids])?;
-            }
+        for chat in chats {
+            upsert_chat_in(&tx, chat)?;
         }
         tx.commit()?;
         Ok(())

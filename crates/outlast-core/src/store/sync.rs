@@ -38,6 +38,8 @@ pub enum StoreWrite {
     },
     /// The server skipped events (see [`Store::history_skipped`]).
     HistorySkipped,
+    /// The server announced a chat (new, renamed, members changed): kept as it says.
+    Chat { at: Cursor, row: super::ChatRow },
 }
 
 /// Record a possible gap above every chat's newest cached message; how many were new.
@@ -340,6 +342,12 @@ impl Store {
                     apply_messages_in(&tx, &received, me, None)?;
                     received.clear();
                     history_skipped_in(&tx)?;
+                }
+                StoreWrite::Chat { at, row } => {
+                    apply_messages_in(&tx, &received, me, None)?;
+                    received.clear();
+                    super::chats::upsert_chat_in(&tx, row)?;
+                    advance_cursor(&tx, at.position())?;
                 }
             }
         }

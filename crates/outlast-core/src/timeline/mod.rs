@@ -466,12 +466,6 @@ impl Timeline {
         self.set_unread(chat_id, unread)
     }
 
-    /// An event this client does not apply (yet): only the cursor moves.
-    pub fn skip_event(&mut self, at: Cursor) -> Vec<CoreEvent> {
-        self.advance_seq(at.position());
-        Vec::new()
-    }
-
     /// A message event from the server. Applied once however often it arrives.
     pub fn apply_remote(&mut self, at: Cursor, record: &Message) -> Vec<CoreEvent> {
         let seq = at.position();
@@ -642,6 +636,6 @@ fn summary(chat: &Chat) -> ChatSummary {
     }
 }
 
-mod creating;
+mod chats;
 #[cfg(test)]
 mod tests;

@@ -273,3 +273,40 @@ fn a_chat_started_here_is_listed_at_once_then_shown_as_the_server_made_it_or_rem
     );
     assert!(!t.has_chat("c-gone"));
 }
+
+#[test]
+fn a_chat_the_server_announces_is_listed_at_once_renamed_in_place_and_confirms_one_started_here() {
+    let mut t = timeline();
+    let chat = |id: &str, title: &str| domain::Chat {
+        chat_id: id.into(),
+        title: title.into(),
+        members: vec![profile("u-me", "Me"), profile("u-carol", "Carol")],
+        last_message: None,
+        read_marks: vec![],
+    };
+    let events = t.chat_announced(Cursor::from_backend(7), chat("c-new", "Book club"));
+    assert!(
+        matches!(events.as_slice(), [CoreEvent::ChatUpdated { chat }] if chat.title == "Book club")
+    );
+    assert_eq!(
+        t.cursor(),
+        Cursor::from_backend(7),
+        "the cursor moves with it"
+    );
+    // New members are known by name from then on.
+    assert_eq!(t.name_of("u-carol"), "Carol");
+    t.chat_announced(Cursor::from_backend(8), chat("c-new", "Reading group"));
+    assert_eq!(t.summary_of("c-new").unwrap().title, "Reading group");
+    assert_eq!(
+        t.summaries()
+            .iter()
+            .filter(|c| c.chat_id == "c-new")
+            .count(),
+        1
+    );
+
+    // One started here is made when the server announces it, even before its answer.
+    t.add_started_chat("c-mine", "Lunch", &["u-carol".into()], None);
+    t.chat_announced(Cursor::from_backend(9), chat("c-mine", "Carol"));
+    assert_eq!(t.summary_of("c-mine").unwrap().creation, None);
+}

@@ -1,5 +1,6 @@
-//! Chats the user started that the server has not made yet: listed at once (pending), made when
-//! the server answers, marked failed with its reason, tried again, or removed.
+//! Chats appearing and changing: announced by the server (new, renamed, members changed), or
+//! started by the user and not yet made on the server: listed at once (pending), made when the
+//! server answers, marked failed with its reason, tried again, or removed.
 
 use super::*;
 
@@ -89,6 +90,24 @@ impl Timeline {
         vec![CoreEvent::ChatUpdated {
             chat: summary(chat),
         }]
+    }
+
+    /// The server announced a chat of the account: a new one (someone started it, or this user
+    /// on another device), one renamed or with other members, or one started here that the
+    /// server has now made. Listed at once, as the server describes it.
+    pub fn chat_announced(&mut self, at: Cursor, info: domain::Chat) -> Vec<CoreEvent> {
+        self.advance_seq(at.position());
+        if self.has_chat(&info.chat_id) {
+            return self.chat_made(info);
+        }
+        // A server inventing chats without end must not grow memory without bound: such chats
+        // count with those a stray message creates.
+        if self.provisional_chats >= MAX_PROVISIONAL_CHATS {
+            tracing::warn!(chat_id = %info.chat_id, "too many chats announced this session; left for the next chat list");
+            return Vec::new();
+        }
+        self.provisional_chats += 1;
+        self.add_chat(info)
     }
 
     /// Whether `chat_id` is a chat started here that the server has not made yet.
