@@ -93,6 +93,10 @@ impl CallRunner {
     async fn run_one(&self, op: &Operation) -> Attempt {
         match &op.action {
             Action::MarkRead { msg_id } => self.mark_read(op, msg_id).await,
+            // Deleted by the user while it waited its turn here: nothing to make.
+            Action::CreateChat { .. } if self.shared.outbox().read(|q| q.get(&op.id).is_none()) => {
+                Attempt::Answered
+            }
             Action::CreateChat { title, member_ids } => {
                 self.create_chat(op, title, member_ids).await
             }
