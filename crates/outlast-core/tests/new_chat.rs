@@ -1,7 +1,9 @@
 //! Starting a chat, against the real mock backend: with people from the user's chats, listed at
 //! once, usable at once, kept in the cache. It is an operation like a message: started during an
 //! outage (and through a restart) it waits, with what was written in it, and the server makes it
-//! once when it returns; one the server refuses waits for the user to retry or delete it.
+//! once when it returns; one the server refuses waits for the user to retry or delete it. One more
+//! on the in-memory backend with tokio's clock paused: a chat deleted while its creation waited
+//! behind another request is never made.
 
 mod common;
 
@@ -276,4 +278,68 @@ async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
         .unwrap()
         .iter()
         .any(|c| c.chat_id == started.chat_id && c.title == "Weekend plans"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_deleted_while_its_creation_waits_behind_another_request_is_never_made() {
+    use outlast_core::backend::memory::MemoryServer;
+    use outlast_core::backend::Backend;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::time::{sleep, Instant};
+
+    let server = MemoryServer::new();
+    let me = server.add_user("u-me", "Me");
+    server.add_user("u-jun", "Jun");
+    let pair = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
+    server.post("u-jun", &pair, "first").unwrap();
+    let client = outlast_core::Client::default();
+    let mut events = client.subscribe();
+    let backend = server.clone();
+    client
+        .sign_in_with("memory", me, move |sink| {
+            Ok(Arc::new(backend.backend_for("u-me")?.reporting_to(sink)) as Arc<dyn Backend>)
+        })
+        .await
+        .unwrap();
+    // Opening the chat reads it; that mark goes in a moment.
+    client.open_chat(&pair).await.unwrap();
+    sleep(Duration::from_secs(1)).await;
+    server.post("u-jun", &pair, "second").unwrap();
+    wait_for(
+        &mut events,
+        "Jun's second message",
+        |e| matches!(e, CoreEvent::MessageAdded { message } if message.body == "second"),
+    )
+    .await;
+
+    // The API answers slowly now: the next read mark keeps the request runner busy for 10 s.
+    server.set_delay(Duration::from_secs(10));
+    let read_at = Instant::now();
+    client.mark_read(&pair).unwrap();
+    tokio::time::sleep_until(read_at + Duration::from_millis(400)).await;
+    // A chat started meanwhile waits behind that request; the user deletes it before its turn.
+    let chat = client
+        .create_chat("Second thoughts", &["u-jun".into()])
+        .await
+        .unwrap();
+    client.delete_unmade_chat(&chat.chat_id).unwrap();
+    sleep(Duration::from_secs(30)).await;
+
+    server.set_delay(Duration::ZERO);
+    let at_jun = server
+        .backend_for("u-jun")
+        .unwrap()
+        .first_view()
+        .await
+        .unwrap();
+    assert!(
+        at_jun.chats.iter().all(|c| c.chat_id != chat.chat_id),
+        "a deleted chat was made on the server"
+    );
+    assert!(client
+        .chats()
+        .unwrap()
+        .iter()
+        .all(|c| c.chat_id != chat.chat_id));
 }
