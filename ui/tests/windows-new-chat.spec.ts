@@ -10,6 +10,18 @@ import { callsOf, chatItem, expect, messages, messageWith, screenshots, test, ty
 const shot = screenshots("test-results/screenshots");
 
 const newChatDialog = (page: Page) => page.getByTestId("new-chat");
+/** Offline, the user starts "Book club" with Joon; the dialog closes. */
+async function startBookClubOffline(page: Page) {
+  await expect(messages(page)).toHaveCount(4);
+  await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
+  await page.getByRole("button", { name: "New chat" }).click();
+  const dialog = newChatDialog(page);
+  await dialog.getByLabel("Chat name").fill("Book club");
+  await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(dialog).toBeHidden();
+}
+
 /** Two animation frames: long enough for anything reported after a paint. */
 const afterPaint = (page: Page) =>
   page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
@@ -171,14 +183,7 @@ test.describe("new chat", () => {
   test("offline, the chat is started anyway: open, waiting to be created, and made when the connection returns", async ({
     app: page,
   }) => {
-    await expect(messages(page)).toHaveCount(4);
-    await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
-    await page.getByRole("button", { name: "New chat" }).click();
-    const dialog = newChatDialog(page);
-    await dialog.getByLabel("Chat name").fill("Book club");
-    await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
-    await dialog.getByRole("button", { name: "Create" }).click();
-    await expect(dialog).toBeHidden();
+    await startBookClubOffline(page);
     expect(await callsOf(page, "create_chat")).toEqual([{ title: "Book club", memberIds: ["joon"] }]);
     await expect(page.getByRole("heading", { name: "Book club" })).toBeVisible();
     await expect(chatItem(page, "chat-new-1")).toHaveAttribute("aria-current", "true");
@@ -204,14 +209,7 @@ test.describe("new chat", () => {
   });
 
   test("a chat the server refused says why and offers Try again and Delete", async ({ app: page }) => {
-    await expect(messages(page)).toHaveCount(4);
-    await page.evaluate(() => window.__fake.setWaiting(30_000, "the gateway did not answer"));
-    await page.getByRole("button", { name: "New chat" }).click();
-    const dialog = newChatDialog(page);
-    await dialog.getByLabel("Chat name").fill("Book club");
-    await dialog.getByRole("checkbox", { name: "Joon Lee" }).check();
-    await dialog.getByRole("button", { name: "Create" }).click();
-    await expect(dialog).toBeHidden();
+    await startBookClubOffline(page);
     await page.evaluate(() => window.__fake.refuseChat("chat-new-1", "no user \"joon\" on this server"));
     const bar = page.getByTestId("chat-creation");
     await expect(bar).toHaveAttribute("data-state", "failed");

@@ -7,20 +7,15 @@
 
 mod common;
 
-use common::{copies_on_server, mock, state_of, wait_for, Profile};
+use common::{copies_on_server, mock, signed_in, state_of, wait_for, Profile};
 use outlast_core::{ChatCreation, CoreEvent, MessageState};
-use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
+use outlast_mock::DEMO_PASSWORD;
 
 #[tokio::test]
 async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
     let server = mock().await;
     let profile = Profile::new("new-chat");
-    let client = profile.client();
-    let mut events = client.subscribe();
-    client
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (client, mut events) = signed_in(&profile, &server).await;
     let people = client.people().unwrap();
     let names: Vec<&str> = people.iter().map(|p| p.display_name.as_str()).collect();
     assert!(
@@ -104,11 +99,7 @@ async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
 async fn a_chat_started_during_an_outage_is_kept_through_a_restart_and_made_once() {
     let server = mock().await;
     let profile = Profile::new("new-chat-restart");
-    let client = profile.client();
-    client
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (client, _) = signed_in(&profile, &server).await;
     server.set_fault("service:api", "refuse").unwrap();
     let chat = client
         .create_chat("Weekend", &["u-minji".into()])
@@ -157,12 +148,7 @@ async fn a_chat_started_during_an_outage_is_kept_through_a_restart_and_made_once
 async fn a_chat_the_server_refuses_waits_with_its_messages_until_retried_or_deleted() {
     let server = mock().await;
     let profile = Profile::new("new-chat-refused");
-    let client = profile.client();
-    let mut events = client.subscribe();
-    client
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (client, mut events) = signed_in(&profile, &server).await;
     // Someone the server does not know: it refuses for good.
     let chat = client
         .create_chat("Ghosts", &["u-nobody".into()])
@@ -231,12 +217,7 @@ async fn a_chat_the_server_refuses_waits_with_its_messages_until_retried_or_dele
 async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
     let server = mock().await;
     let profile = Profile::new("new-chat-announced");
-    let client = profile.client();
-    let mut events = client.subscribe();
-    client
-        .login(server.discovery_url(), DEMO_USERNAME, DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let (client, mut events) = signed_in(&profile, &server).await;
     // The tester starts a group with the user and Jun from a client of their own.
     let tester = outlast_core::Client::default();
     tester
@@ -284,7 +265,6 @@ async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
 async fn a_chat_deleted_while_its_creation_waits_behind_another_request_is_never_made() {
     use outlast_core::backend::memory::MemoryServer;
     use outlast_core::backend::Backend;
-    use std::sync::Arc;
     use std::time::Duration;
     use tokio::time::{sleep, Instant};
 
@@ -295,13 +275,7 @@ async fn a_chat_deleted_while_its_creation_waits_behind_another_request_is_never
     server.post("u-jun", &pair, "first").unwrap();
     let client = outlast_core::Client::default();
     let mut events = client.subscribe();
-    let backend = server.clone();
-    client
-        .sign_in_with("memory", me, move |sink| {
-            Ok(Arc::new(backend.backend_for("u-me")?.reporting_to(sink)) as Arc<dyn Backend>)
-        })
-        .await
-        .unwrap();
+    common::sign_in_memory(&client, &server, me).await;
     // Opening the chat reads it; that mark goes in a moment.
     client.open_chat(&pair).await.unwrap();
     sleep(Duration::from_secs(1)).await;

@@ -256,9 +256,7 @@ async fn read_counts_come_with_the_chat_list_follow_events_and_outlast_an_outage
 #[tokio::test(start_paused = true)]
 async fn a_mark_the_server_answers_busy_waits_for_its_floor_even_across_a_reconnection() {
     use outlast_core::backend::memory::MemoryServer;
-    use outlast_core::backend::Backend;
     use outlast_core::{ConnectionState, Service};
-    use std::sync::Arc;
     use tokio::time::{sleep_until, Instant};
     // (The events before this test's reconnection are skipped by waiting for a loss first.)
 
@@ -269,13 +267,7 @@ async fn a_mark_the_server_answers_busy_waits_for_its_floor_even_across_a_reconn
     let newest = server.post("u-jun", &chat, "are you there?").unwrap();
     let client = Client::default();
     let mut events = client.subscribe();
-    let backend = server.clone();
-    client
-        .sign_in_with("memory", me, move |sink| {
-            Ok(Arc::new(backend.backend_for("u-me")?.reporting_to(sink)) as Arc<dyn Backend>)
-        })
-        .await
-        .unwrap();
+    common::sign_in_memory(&client, &server, me).await;
     client.open_chat(&chat).await.unwrap();
 
     // The server sheds load: "busy, not before 30 s".

@@ -58,16 +58,8 @@ impl Outbox {
     /// inputs racing (a new message, an upload finishing) cannot hand their messages over out of
     /// the order the queue decided. Nothing else is locked meanwhile.
     pub fn apply<R>(&self, input: impl FnOnce(&mut OpQueue) -> (R, Vec<Request>)) -> R {
-        let mut state = self.lock();
-        let due = state.queue.next_due();
-        let (result, requests) = input(&mut state.queue);
-        state.hand_over(requests);
-        let moved = state.queue.next_due() != due;
-        drop(state);
-        if moved {
-            self.changed.notify_one();
-        }
-        result
+        self.run(|queue| Ok::<_, std::convert::Infallible>(input(queue)))
+            .unwrap_or_else(|never| match never {})
     }
 
     /// Apply an input that the queue may refuse (a retry or cancel of something not queued):
@@ -76,6 +68,15 @@ impl Outbox {
         &self,
         input: impl FnOnce(&mut OpQueue) -> Result<(R, Vec<Request>), OpError>,
     ) -> Result<R, OpError> {
+        self.run(input)
+    }
+
+    /// Apply `input` and hand its requests over under the lock; then wake the runner if the
+    /// queue's next due time moved.
+    fn run<R, E>(
+        &self,
+        input: impl FnOnce(&mut OpQueue) -> Result<(R, Vec<Request>), E>,
+    ) -> Result<R, E> {
         let mut state = self.lock();
         let due = state.queue.next_due();
         let (result, requests) = input(&mut state.queue)?;

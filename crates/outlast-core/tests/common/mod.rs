@@ -146,3 +146,22 @@ pub async fn signed_in(
         .unwrap();
     (client, events)
 }
+
+/// Sign `user` in to the in-memory `server` with `client` (no profile folder), reporting to it.
+pub async fn sign_in_memory(
+    client: &Client,
+    server: &outlast_core::backend::memory::MemoryServer,
+    user: outlast_core::Profile,
+) {
+    let backend = server.clone();
+    let user_id = user.user_id.clone();
+    client
+        .sign_in_with("memory", user, move |sink| {
+            Ok(
+                std::sync::Arc::new(backend.backend_for(&user_id)?.reporting_to(sink))
+                    as std::sync::Arc<dyn outlast_core::backend::Backend>,
+            )
+        })
+        .await
+        .unwrap();
+}

@@ -99,9 +99,9 @@ impl State {
             return Err("a chat needs at least one member".into());
         }
         if let Some(id) = chat_id {
-            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(format!("not a valid chat id: {id:?}"));
-            }
+            // The same rule as for a message's key.
+            outlast_protocol::validate_client_msg_id(id)
+                .map_err(|e| format!("not a valid chat id {id:?}: {e}"))?;
             if let Some(existing) = self.chats.get(id) {
                 return if existing.creator == members[0] {
                     Ok(id.to_owned())
