@@ -34,6 +34,9 @@ struct Pending {
     owner: Option<String>,
     writes: Vec<StoreWrite>,
     since: Option<Instant>,
+    /// A chat the server announced waits among `writes`: a row that belongs to it (a message
+    /// written in it at once) needs it written first.
+    has_chat: bool,
 }
 
 pub(crate) struct Shared {
@@ -163,8 +166,10 @@ impl Shared {
             let mut pending = lock(&self.pending);
             if pending.owner.as_ref() != Some(&me) {
                 pending.writes.clear();
+                pending.has_chat = false;
                 pending.owner = Some(me);
             }
+            pending.has_chat |= matches!(write, StoreWrite::Chat { .. });
             pending.writes.push(write);
             pending.since.get_or_insert_with(Instant::now);
             pending.writes.len() >= WRITE_BATCH
@@ -189,6 +194,7 @@ impl Shared {
         let writes = {
             let mut pending = lock(&self.pending);
             pending.since = None;
+            pending.has_chat = false;
             let writes = std::mem::take(&mut pending.writes);
             if pending.owner != me {
                 return;
@@ -276,15 +282,22 @@ impl Shared {
         Some(f(store))
     }
 
-    /// Like [`Shared::with_store`] but without writing what waits first: only for a write that
-    /// cannot depend on what the connection learned, such as a message the user just wrote
-    /// (a new row, no other row read or changed). Writing the waiting acks on every keystroke of
-    /// a burst of sends would turn the writer's batches into thousands of small transactions.
+    /// Like [`Shared::with_store`] but without writing the waiting acks and events first: only
+    /// for a new row that no other waiting row changes, such as a message the user just wrote.
+    /// Writing the waiting acks on every keystroke of a burst of sends would turn the writer's
+    /// batches into thousands of small transactions. A chat the server just announced is the
+    /// exception: the new row may belong to it (the user writes in it at once), so then
+    /// everything waiting is written first.
     pub fn with_store_alone<R>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
     ) -> Option<Result<R, StoreError>> {
-        lock(&self.store).as_mut().map(f)
+        let mut guard = lock(&self.store);
+        let store = guard.as_mut()?;
+        if lock(&self.pending).has_chat {
+            self.drain_pending(store);
+        }
+        Some(f(store))
     }
 
     pub fn services(&self) -> ServiceHealth {
