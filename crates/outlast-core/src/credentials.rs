@@ -5,8 +5,30 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use outlast_protocol::RefreshToken;
 use thiserror::Error;
+
+/// What restores a sign-in without the password (protocol v1: the refresh token). The backend
+/// issues and renews it; the core keeps it in the vault only. `Debug` never shows the value, so
+/// nothing that logs a session leaks it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignInSecret(String);
+
+impl SignInSecret {
+    pub fn new(value: impl Into<String>) -> Self {
+        SignInSecret(value.into())
+    }
+
+    /// The raw value, for the backend's wire and the keyring.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SignInSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignInSecret(<redacted>)")
+    }
+}
 
 /// Which account a token belongs to: one per user and server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,10 +63,10 @@ pub enum VaultError {
     },
 }
 
-/// Keeps one refresh token per account. Calls may block briefly (a D-Bus round trip).
+/// Keeps one sign-in secret per account. Calls may block briefly (a D-Bus round trip).
 pub trait CredentialVault: Send + Sync + 'static {
-    fn save(&self, account: &AccountKey, token: &RefreshToken) -> Result<(), VaultError>;
-    fn load(&self, account: &AccountKey) -> Result<Option<RefreshToken>, VaultError>;
+    fn save(&self, account: &AccountKey, token: &SignInSecret) -> Result<(), VaultError>;
+    fn load(&self, account: &AccountKey) -> Result<Option<SignInSecret>, VaultError>;
     /// Remove the token; removing one that is not there is not an error.
     fn delete(&self, account: &AccountKey) -> Result<(), VaultError>;
 }
@@ -69,16 +91,16 @@ impl Vault {
 /// when no keyring exists (the user signs in again next start).
 #[derive(Default)]
 pub struct MemoryVault {
-    tokens: Mutex<HashMap<AccountKey, RefreshToken>>,
+    tokens: Mutex<HashMap<AccountKey, SignInSecret>>,
 }
 
 impl CredentialVault for MemoryVault {
-    fn save(&self, account: &AccountKey, token: &RefreshToken) -> Result<(), VaultError> {
+    fn save(&self, account: &AccountKey, token: &SignInSecret) -> Result<(), VaultError> {
         self.lock().insert(account.clone(), token.clone());
         Ok(())
     }
 
-    fn load(&self, account: &AccountKey) -> Result<Option<RefreshToken>, VaultError> {
+    fn load(&self, account: &AccountKey) -> Result<Option<SignInSecret>, VaultError> {
         Ok(self.lock().get(account).cloned())
     }
 
@@ -89,7 +111,7 @@ impl CredentialVault for MemoryVault {
 }
 
 impl MemoryVault {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccountKey, RefreshToken>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccountKey, SignInSecret>> {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

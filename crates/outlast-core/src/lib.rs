@@ -11,7 +11,6 @@ mod client;
 mod clock;
 pub mod connection;
 pub mod credentials;
-mod discovery_cache;
 pub mod domain;
 mod endpoint_list;
 mod error;
@@ -21,18 +20,16 @@ pub mod model;
 mod ops;
 pub mod private_files;
 mod remembered_account;
-mod service_monitor;
 mod shared;
 pub mod store;
 mod timeline;
-mod token_keeper;
 mod transfer_progress;
 mod transport_security;
 mod uploads;
 
 pub use client::{Client, ClientOptions};
 pub use connection::{ConnectionSettings, RetryPolicy};
-pub use credentials::{AccountKey, CredentialVault, MemoryVault, Vault, VaultError};
+pub use credentials::{AccountKey, CredentialVault, MemoryVault, SignInSecret, Vault, VaultError};
 pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, ServiceEndpoint};
 pub use error::{CoreError, ServerCode};
 pub use model::{

@@ -452,6 +452,10 @@ impl ConnectionSink for Shared {
     fn service(&self, service: &str, state: ServiceState, detail: Option<String>) {
         self.set_service(service, state, detail);
     }
+
+    fn sign_in_ended(&self, reason: String) {
+        self.emit(vec![CoreEvent::SignInRequired { reason }]);
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

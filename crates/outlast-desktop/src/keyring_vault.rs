@@ -2,8 +2,8 @@
 //! Manager on Windows, through the `keyring` crate. One entry per account, labelled with the user
 //! and server so people recognise it in their keyring manager.
 
+use outlast_core::SignInSecret;
 use outlast_core::{AccountKey, CredentialVault, VaultError};
-use outlast_protocol::RefreshToken;
 
 /// The keyring "service" all of Outlast's entries share.
 pub const SERVICE: &str = "app.outlast.desktop";
@@ -26,15 +26,15 @@ impl KeyringVault {
 }
 
 impl CredentialVault for KeyringVault {
-    fn save(&self, account: &AccountKey, token: &RefreshToken) -> Result<(), VaultError> {
+    fn save(&self, account: &AccountKey, token: &SignInSecret) -> Result<(), VaultError> {
         Self::entry(account)?
             .set_password(token.expose())
             .map_err(|e| classify(e, "keep"))
     }
 
-    fn load(&self, account: &AccountKey) -> Result<Option<RefreshToken>, VaultError> {
+    fn load(&self, account: &AccountKey) -> Result<Option<SignInSecret>, VaultError> {
         match Self::entry(account)?.get_password() {
-            Ok(token) => Ok(Some(RefreshToken::new(token))),
+            Ok(token) => Ok(Some(SignInSecret::new(token))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(classify(err, "read")),
         }

@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 
 mod common;
 
+use outlast_core::SignInSecret;
 use outlast_core::{AccountKey, CredentialVault};
 use outlast_desktop::KeyringVault;
 use outlast_mock::{DEMO_PASSWORD, DEMO_USERNAME};
-use outlast_protocol::RefreshToken;
 
 fn session() -> &'static outlast_testenv::Session {
     static SESSION: OnceLock<outlast_testenv::Session> = OnceLock::new();
@@ -31,23 +31,23 @@ fn a_token_is_kept_read_replaced_and_removed_per_account() {
     let alice = account("u-alice-kept");
     let bob = account("u-bob-kept");
     assert_eq!(vault.load(&alice).unwrap(), None);
-    vault.save(&alice, &RefreshToken::new("r-alice-1")).unwrap();
-    vault.save(&bob, &RefreshToken::new("r-bob-1")).unwrap();
+    vault.save(&alice, &SignInSecret::new("r-alice-1")).unwrap();
+    vault.save(&bob, &SignInSecret::new("r-bob-1")).unwrap();
     assert_eq!(
         vault.load(&alice).unwrap(),
-        Some(RefreshToken::new("r-alice-1"))
+        Some(SignInSecret::new("r-alice-1"))
     );
     // A rotated token replaces the old one.
-    vault.save(&alice, &RefreshToken::new("r-alice-2")).unwrap();
+    vault.save(&alice, &SignInSecret::new("r-alice-2")).unwrap();
     assert_eq!(
         vault.load(&alice).unwrap(),
-        Some(RefreshToken::new("r-alice-2"))
+        Some(SignInSecret::new("r-alice-2"))
     );
     vault.delete(&alice).unwrap();
     assert_eq!(vault.load(&alice).unwrap(), None);
     assert_eq!(
         vault.load(&bob).unwrap(),
-        Some(RefreshToken::new("r-bob-1"))
+        Some(SignInSecret::new("r-bob-1"))
     );
     // Removing what is not there is fine (sign-out twice).
     vault.delete(&alice).unwrap();

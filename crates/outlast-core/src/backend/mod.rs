@@ -6,27 +6,126 @@
 //! acknowledgements, duplicate and reorder events) for fast tests. Both pass the same contract
 //! suite (`backend::contract`); `docs/backend.md` states the contract for backend teams.
 //!
-//! A backend owns its credentials (access tokens and when to renew them), its endpoints and its
-//! retries within one request. It reports what it learns (events, outcomes, gaps, the health of
+//! Before a backend exists there is a [`Server`]: signing in to it (with a password, or with a
+//! [`SignInSecret`] kept from an earlier run) yields the account's backend. A backend owns its
+//! credentials (access tokens and when to renew them, the secret it hands the core to keep), its
+//! endpoints and its retries within one request. It reports what it learns (events, outcomes, gaps, the health of
 //! its services) to a [`ConnectionSink`]; the core decides what the user sees and what is kept.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
 use crate::connection::ConnectionSink;
+use crate::credentials::SignInSecret;
 use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
-use crate::model::NamedService;
+use crate::endpoint_list::ServerEndpoints;
+use crate::model::{NamedService, Profile};
 pub use crate::ops::{Outgoing, Submitter};
+use crate::remembered_account::RememberedAccount;
 pub use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
 #[cfg(test)]
 pub(crate) mod contract;
 pub mod memory;
+#[cfg(test)]
+pub(crate) mod sign_in_contract;
 pub(crate) mod v1;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A server before anyone is signed in: where a sign-in starts.
+///
+/// Errors: [`CoreError::BadCredentials`] for a wrong password, [`CoreError::SignInAgain`] for a
+/// kept secret the server no longer accepts (the core then deletes it), a retryable error when
+/// the server cannot be reached.
+pub trait Server: Send + Sync + 'static {
+    /// The address the user typed: it names the account's local cache and keyring entry.
+    fn address(&self) -> &str;
+
+    /// The services a sign-in to this server reports on (see [`Backend::services`]).
+    fn services(&self) -> Vec<NamedService>;
+
+    /// Sign in with a password. `sink` hears the health of the services asked on the way, and
+    /// later everything the backend reports.
+    fn sign_in<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+        sink: Arc<dyn ConnectionSink>,
+    ) -> BoxFuture<'a, Result<SignedIn, CoreError>>;
+
+    /// Sign `account` in again with the secret kept from an earlier run, waiting for the server
+    /// until `deadline` at most. A server that cannot be reached in time still gives a session
+    /// ([`SignedIn::offline`]): it starts from the local cache and the backend completes the
+    /// sign-in by itself once the server answers. An outage never signs anyone out.
+    fn resume<'a>(
+        &'a self,
+        account: &'a RememberedAccount,
+        secret: SignInSecret,
+        deadline: Instant,
+        sink: Arc<dyn ConnectionSink>,
+    ) -> BoxFuture<'a, Result<SignedIn, CoreError>>;
+}
+
+/// A signed-in account, before its session starts.
+pub struct SignedIn {
+    pub user: Profile,
+    pub backend: Arc<dyn Backend>,
+    /// Why the server could not confirm a resumed sign-in now; the session starts from the
+    /// local cache.
+    pub offline: Option<String>,
+    /// Work the sign-in needs for as long as it lasts (renewing credentials, watching services
+    /// the session does not call all the time): stopped with the session, or when this is
+    /// dropped unused.
+    pub tasks: Tasks,
+}
+
+/// `request`'s answer if it comes by `deadline`; after that `server` counts as unreachable, for
+/// `reason`.
+pub(crate) async fn by_deadline<T>(
+    deadline: Instant,
+    server: &str,
+    reason: &str,
+    request: impl Future<Output = Result<T, CoreError>>,
+) -> Result<T, CoreError> {
+    tokio::time::timeout_at(deadline, request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(CoreError::Unreachable {
+                server: server.to_owned(),
+                reason: reason.to_owned(),
+            })
+        })
+}
+
+/// Background tasks that stop when their owner drops them.
+#[derive(Default)]
+pub struct Tasks(Vec<JoinHandle<()>>);
+
+impl Tasks {
+    pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.push(tokio::spawn(task));
+    }
+
+    /// Take over `other`'s tasks.
+    pub fn join(&mut self, mut other: Tasks) {
+        self.0.append(&mut other.0);
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
 
 /// What the client needs from a server for a signed-in account.
 ///
@@ -90,6 +189,20 @@ pub trait Backend: Send + Sync + 'static {
     /// submit what is handed to [`Live::submitter`] under its idempotency key until the backend
     /// answers with an outcome (`sink.acked` or `sink.refused`).
     fn connect(&self, sink: Arc<dyn ConnectionSink>) -> Result<Box<dyn Live>, CoreError>;
+
+    /// The secret that restores this sign-in in a later run, now and each time the backend
+    /// renews it (a server may rotate it); the core keeps the latest in the vault. `None`: this
+    /// sign-in cannot be restored.
+    fn kept_secret(&self) -> Option<watch::Receiver<SignInSecret>>;
+
+    /// End the sign-in at the server, which forgets the secret. Brief and best effort: signing
+    /// out must work during an outage too (the core forgets the secret either way).
+    fn sign_out(&self) -> BoxFuture<'_, Result<(), CoreError>>;
+
+    /// Every endpoint this session may use, for Settings; `None` for a backend without a list.
+    fn endpoints(&self) -> Option<ServerEndpoints> {
+        None
+    }
 }
 
 /// A running live connection; dropping it stops it.

@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use outlast_protocol::DiscoveryConfig;
 
-use crate::backend::{Backend, Live};
+use crate::backend::{Backend, Live, Tasks};
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use crate::connection::ConnectionSettings;
 use crate::credentials::Vault;
@@ -73,19 +72,13 @@ struct Session {
     backend: Arc<dyn Backend>,
     /// The live connection: events in, operations out.
     live: Box<dyn Live>,
-    /// The token keeper and service monitors; stopped with the session.
-    tasks: Vec<JoinHandle<()>>,
-    /// How protocol v1 signed in (`None` for a backend signed in with
-    /// [`Client::sign_in_with`]).
-    sign_in: Option<start::SignIn>,
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
+    /// The writer, the request runner, the uploader, what keeps the sign-in alive and the
+    /// backend's service monitors; stopped with the session.
+    #[expect(dead_code, reason = "held only: dropping the session stops its tasks")]
+    tasks: Tasks,
+    /// How the sign-in is kept between runs (`None`: a backend that cannot restore one, or one
+    /// signed in with [`Client::sign_in_with`]).
+    sign_in: Option<start::KeptSignIn>,
 }
 
 impl Default for Client {
@@ -176,8 +169,8 @@ impl Client {
 
     /// The signed-in server and every endpoint this session may use, as Settings shows them.
     pub fn server_endpoints(&self) -> Result<ServerEndpoints, CoreError> {
-        match &self.session()?.sign_in {
-            Some(sign_in) => Ok(sign_in.endpoints.clone()),
+        match self.session()?.backend.endpoints() {
+            Some(endpoints) => Ok(endpoints),
             None => Err(CoreError::InvalidInput(
                 "this server has no endpoint list (it is not a protocol v1 server)".into(),
             )),

@@ -8,10 +8,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokio::task::JoinHandle;
 use tokio::time::Duration;
 
-use crate::backend::{Backend, FirstView, Live};
+use crate::backend::{Backend, FirstView, Live, Tasks};
 use crate::calls::CallRunner;
 use crate::connection::ConnectionSink;
 use crate::model::{Profile, SessionInfo};
@@ -21,7 +20,7 @@ use crate::timeline::{LocalFlag, Timeline};
 use crate::uploads::Uploader;
 use crate::CoreError;
 
-use super::start::SignIn;
+use super::start::KeptSignIn;
 use super::{Client, Session, OUTBOX_FILES};
 
 /// A started session's parts, before it is installed as the client's session.
@@ -30,7 +29,7 @@ pub(super) struct Begun {
     pub user: Profile,
     pub backend: Arc<dyn Backend>,
     pub live: Box<dyn Live>,
-    pub tasks: Vec<JoinHandle<()>>,
+    pub tasks: Tasks,
     pub from_cache: bool,
 }
 
@@ -190,11 +189,11 @@ impl Client {
         // Messages left by an earlier run go first, in order, under their original keys.
         let (calls, call_requests) = tokio::sync::mpsc::unbounded_channel();
         shared.outbox().start(queue, live.submitter(), calls);
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(shared.clone().keep_writing()));
-        tasks.push(tokio::spawn(shared.clone().keep_search_index()));
+        let mut tasks = Tasks::default();
+        tasks.spawn(shared.clone().keep_writing());
+        tasks.spawn(shared.clone().keep_search_index());
         if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
-            tasks.push(tokio::spawn(check_store_later(path)));
+            tasks.spawn(check_store_later(path));
         }
         // Requests (read marks, new chats) and uploads retry on the same schedule while their
         // service is down.
@@ -205,7 +204,7 @@ impl Client {
             .background_retry
             .clone()
             .unwrap_or_else(crate::calls::default_retry);
-        tasks.push(tokio::spawn(
+        tasks.spawn(
             CallRunner {
                 shared: shared.clone(),
                 backend: backend.clone(),
@@ -213,17 +212,17 @@ impl Client {
                 requests: call_requests,
             }
             .run(),
-        ));
+        );
         // Rows a previous run stored but did not index (it quit or crashed first).
         shared.index_soon();
-        tasks.push(tokio::spawn(
+        tasks.spawn(
             Uploader {
                 shared: shared.clone(),
                 backend: backend.clone(),
                 retry: background_retry.clone(),
             }
             .run(),
-        ));
+        );
         Ok(Begun {
             server: server.to_owned(),
             user: user.clone(),
@@ -238,7 +237,7 @@ impl Client {
     pub(super) fn install(
         &self,
         begun: Begun,
-        sign_in: Option<SignIn>,
+        sign_in: Option<KeptSignIn>,
     ) -> Result<SessionInfo, CoreError> {
         let Begun {
             server,

@@ -21,6 +21,9 @@ pub trait ConnectionSink: Send + Sync + 'static {
     fn gap(&self, after: Cursor, resumes_at: Cursor);
     fn connection(&self, state: ConnectionState);
     fn service(&self, service: &str, state: ServiceState, detail: Option<String>);
+    /// The server ended the sign-in for good (revoked, expired): only signing in again helps.
+    /// Nothing local is deleted for it.
+    fn sign_in_ended(&self, _reason: String) {}
     /// Write what was applied to durable storage soon, without waiting for it (the connection
     /// calls this when it pauses and when a catch-up ends; the sink writes on a task of its own).
     fn flush(&self) {}

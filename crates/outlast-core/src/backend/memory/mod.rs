@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 use tokio::time::Duration;
 
+use crate::credentials::SignInSecret;
+
 use super::{Backend, BoxFuture, FirstView, Live, Upload};
 use crate::connection::ConnectionSink;
 use crate::domain::{Attachment, Chat, HistoryPage};
@@ -21,11 +23,17 @@ use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
 mod live;
+mod sign_in;
 mod state;
 #[cfg(test)]
 mod tests;
 
+pub use sign_in::MEMORY_ADDRESS;
 use state::State;
+
+/// No discovery and no separate sign-in: a gateway, an API (which signs in too) and a media
+/// service.
+const SERVICES: [Service; 3] = [Service::Gateway, Service::Api, Service::Media];
 
 /// An in-memory server. Cheap to clone; clones are the same server.
 #[derive(Clone)]
@@ -125,7 +133,8 @@ impl MemoryServer {
         }
     }
 
-    /// Sign `user_id` in: a backend that acts as that account.
+    /// A backend that acts as `user_id`, with no password and nothing to restore it by (tests
+    /// that need a sign-in use [`Server::sign_in`](crate::backend::Server::sign_in)).
     pub fn backend_for(&self, user_id: &str) -> Result<MemoryBackend, CoreError> {
         if !self.state().is_user(user_id) {
             return Err(CoreError::BadCredentials);
@@ -134,6 +143,7 @@ impl MemoryServer {
             server: self.clone(),
             user_id: user_id.to_owned(),
             health: None,
+            secret: None,
         })
     }
 
@@ -272,6 +282,8 @@ pub struct MemoryBackend {
     /// Where service health goes (see [`MemoryBackend::reporting_to`]; without it, nothing is
     /// reported).
     health: Option<Arc<dyn ConnectionSink>>,
+    /// What restores this sign-in (`None`: made by [`MemoryServer::backend_for`]).
+    secret: Option<Arc<watch::Sender<SignInSecret>>>,
 }
 
 impl MemoryBackend {
@@ -318,10 +330,7 @@ impl MemoryBackend {
 
 impl Backend for MemoryBackend {
     fn services(&self) -> Vec<NamedService> {
-        // No discovery and no separate sign-in: a gateway, an API and a media service.
-        [Service::Gateway, Service::Api, Service::Media]
-            .map(Service::named)
-            .to_vec()
+        SERVICES.map(Service::named).to_vec()
     }
 
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {
@@ -434,6 +443,24 @@ impl Backend for MemoryBackend {
             self.user_id.clone(),
             sink,
         )))
+    }
+
+    fn kept_secret(&self) -> Option<watch::Receiver<SignInSecret>> {
+        self.secret.as_ref().map(|s| s.subscribe())
+    }
+
+    fn sign_out(&self) -> BoxFuture<'_, Result<(), CoreError>> {
+        Box::pin(async move {
+            let Some(secret) = &self.secret else {
+                return Ok(());
+            };
+            let secret = secret.borrow().clone();
+            self.request(Service::Api, |s| {
+                s.sign_ins.sign_out(&secret);
+                Ok(())
+            })
+            .await
+        })
     }
 }
 

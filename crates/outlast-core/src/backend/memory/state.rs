@@ -22,6 +22,7 @@ pub(super) struct State {
     clock_ms: u64,
     /// How many events each account's log keeps (`None`: all).
     pub log_limit: Option<usize>,
+    pub sign_ins: super::sign_in::SignIns,
 }
 
 struct ChatState {

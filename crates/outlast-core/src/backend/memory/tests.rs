@@ -6,6 +6,7 @@ use tokio::time::Duration;
 
 use super::MemoryServer;
 use crate::backend::contract::{backend_contract, bodies, text, Accounts, Recorder, KEPT_EVENTS};
+use crate::backend::sign_in_contract::SignInWorld;
 use crate::backend::Backend;
 use crate::domain::Cursor;
 use crate::model::Service;
@@ -41,6 +42,23 @@ async fn accounts() -> Accounts {
 mod contract {
     use super::accounts;
     super::backend_contract!(accounts());
+}
+
+async fn sign_in_world() -> SignInWorld {
+    let (server, _) = world();
+    server.set_password("u-alice", "alice's password");
+    SignInWorld {
+        server: Arc::new(server.clone()),
+        username: "u-alice".into(),
+        password: "alice's password".into(),
+        user_id: "u-alice".into(),
+        _keep: Box::new(server),
+    }
+}
+
+mod sign_in_contract {
+    use super::sign_in_world;
+    crate::backend::sign_in_contract::sign_in_contract!(sign_in_world());
 }
 
 #[tokio::test(start_paused = true)]

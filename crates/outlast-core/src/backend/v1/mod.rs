@@ -1,26 +1,39 @@
 //! Protocol v1 as a [`Backend`]: REST on the API and media services, the gateway connection
 //! manager (`crate::connection`: regions, failover, resume, REST fallback, drain) for the live
-//! stream. Discovery and sign-in, which come before a backend exists, are in `client::start`
-//! (with `token_keeper`, `discovery_cache` and `endpoint_list`).
+//! stream. Discovery and sign-in, which come before a backend exists, are [`V1Server`]
+//! (`sign_in`, with `token_keeper`, `discovery_cache` and `service_monitor`).
 //!
 //! Within one request this backend tries the service's endpoints in the server's order, renews
 //! an expired access token through the token keeper, and reports each service's health.
 
 use std::sync::{Arc, RwLock};
 
-use outlast_protocol::{AccessToken, DiscoveryConfig, Endpoint, Region};
+use outlast_protocol::{AccessToken, DiscoveryConfig, Endpoint, RefreshToken, Region};
+use tokio::sync::watch;
+use tokio::time::Duration;
 
 use super::{Backend, BoxFuture, FirstView, Live, Submitter, Upload};
 use crate::api::ApiClient;
 use crate::connection::{ConnectionSettings, ConnectionSink, SupervisorHandle, TokenSource};
+use crate::credentials::SignInSecret;
 use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
+use crate::endpoint_list::ServerEndpoints;
 use crate::model::{NamedService, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
 mod convert;
+mod discovery_cache;
+mod service_monitor;
+mod sign_in;
 #[cfg(test)]
 mod tests;
+mod token_keeper;
+
+pub(crate) use sign_in::{V1Options, V1Server};
+
+/// How long sign-out waits for each auth endpoint to forget the token.
+const SIGN_OUT_WAIT: Duration = Duration::from_secs(3);
 
 /// A signed-in account on a protocol v1 server.
 pub(crate) struct V1Backend {
@@ -35,6 +48,18 @@ pub(crate) struct V1Backend {
     media: Vec<ApiClient>,
     /// Where service health goes.
     health: Arc<dyn ConnectionSink>,
+    /// How the account signed in (`None`: a fixed token, as benchmarks and tests use).
+    sign_in: Option<V1SignIn>,
+}
+
+/// What refreshes and ends a protocol v1 sign-in.
+pub(crate) struct V1SignIn {
+    /// Auth endpoints, preferred first.
+    pub auths: Vec<ApiClient>,
+    /// The current refresh token (the keeper replaces it when the server rotates it).
+    pub refresh_token: Arc<watch::Sender<SignInSecret>>,
+    /// Every endpoint this session may use, for Settings.
+    pub endpoints: ServerEndpoints,
 }
 
 impl V1Backend {
@@ -58,7 +83,14 @@ impl V1Backend {
             settings,
             tokens,
             health,
+            sign_in: None,
         })
+    }
+
+    /// This backend signed in with a refresh token that renews and ends it.
+    pub fn with_sign_in(mut self, sign_in: V1SignIn) -> V1Backend {
+        self.sign_in = Some(sign_in);
+        self
     }
 
     /// The media service's endpoints, preferred first (its health monitor watches the first).
@@ -231,6 +263,37 @@ impl Backend for V1Backend {
             sink,
         )?;
         Ok(Box::new(supervisor))
+    }
+
+    fn kept_secret(&self) -> Option<watch::Receiver<SignInSecret>> {
+        self.sign_in.as_ref().map(|s| s.refresh_token.subscribe())
+    }
+
+    fn sign_out(&self) -> BoxFuture<'_, Result<(), CoreError>> {
+        Box::pin(async move {
+            let Some(sign_in) = &self.sign_in else {
+                return Ok(());
+            };
+            let token = RefreshToken::new(sign_in.refresh_token.borrow().expose());
+            let mut last = CoreError::Protocol("the server lists no sign-in service".into());
+            for auth in &sign_in.auths {
+                match tokio::time::timeout(SIGN_OUT_WAIT, auth.logout(&token)).await {
+                    Ok(Ok(())) => return Ok(()),
+                    Ok(Err(err)) => last = err,
+                    Err(_) => {
+                        last = CoreError::Unreachable {
+                            server: auth.server().to_owned(),
+                            reason: "no answer to the sign-out in time".into(),
+                        }
+                    }
+                }
+            }
+            Err(last)
+        })
+    }
+
+    fn endpoints(&self) -> Option<ServerEndpoints> {
+        self.sign_in.as_ref().map(|s| s.endpoints.clone())
     }
 }
 

@@ -9,9 +9,8 @@ use rand::SeedableRng;
 use tokio::time::Duration;
 
 use crate::api::ApiClient;
-use crate::connection::RetryPolicy;
+use crate::connection::{ConnectionSink, RetryPolicy};
 use crate::model::{Service, ServiceState};
-use crate::shared::Shared;
 
 const RETRY_BASE: Duration = Duration::from_secs(2);
 const RETRY_CAP: Duration = Duration::from_secs(120);
@@ -25,7 +24,7 @@ pub(crate) struct Watched {
     pub meanwhile: Option<&'static str>,
 }
 
-pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
+pub(crate) async fn watch(watched: Watched, sink: Arc<dyn ConnectionSink>) {
     let policy = RetryPolicy::outlast(RETRY_BASE, RETRY_CAP);
     let mut rng = StdRng::from_os_rng();
     let mut failures = 0;
@@ -33,7 +32,7 @@ pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
         let delay = match watched.endpoint.healthz().await {
             Ok(()) => {
                 failures = 0;
-                shared.set_service(watched.service.id(), ServiceState::Up, None);
+                sink.service(watched.service.id(), ServiceState::Up, None);
                 match watched.recheck_when_up {
                     Some(every) => every,
                     None => return,
@@ -44,7 +43,7 @@ pub(crate) async fn watch(watched: Watched, shared: Arc<Shared>) {
                     Some(meanwhile) => format!("{err}; {meanwhile}"),
                     None => err.to_string(),
                 };
-                shared.set_service(watched.service.id(), ServiceState::Down, Some(detail));
+                sink.service(watched.service.id(), ServiceState::Down, Some(detail));
                 failures += 1;
                 policy.delay(failures - 1, &mut rng)
             }

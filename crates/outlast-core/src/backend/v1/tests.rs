@@ -3,11 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD};
+use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
-use super::{endpoints, V1Backend};
+use super::{endpoints, V1Backend, V1Options, V1Server};
 use crate::api::ApiClient;
 use crate::backend::contract::{backend_contract, Accounts, Recorder, KEPT_EVENTS};
+use crate::backend::sign_in_contract::SignInWorld;
 use crate::connection::{ConnectionSettings, TokenSource};
 use crate::RetryPolicy;
 
@@ -61,4 +62,37 @@ async fn accounts() -> Accounts {
 mod contract {
     use super::accounts;
     super::backend_contract!(accounts());
+}
+
+async fn sign_in_world() -> SignInWorld {
+    let mock = MockServer::start(MockConfig {
+        reply_delay: Duration::from_secs(3_600),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = V1Server::new(
+        mock.discovery_url(),
+        V1Options {
+            connection: ConnectionSettings {
+                connect_timeout: Duration::from_secs(1),
+                ..ConnectionSettings::default()
+            },
+            cache_dir: None,
+            builtin_endpoints: None,
+        },
+    )
+    .unwrap();
+    SignInWorld {
+        server: Arc::new(server),
+        username: DEMO_USERNAME.into(),
+        password: DEMO_PASSWORD.into(),
+        user_id: "u-demo".into(),
+        _keep: Box::new(mock),
+    }
+}
+
+mod sign_in_contract {
+    use super::sign_in_world;
+    crate::backend::sign_in_contract::sign_in_contract!(sign_in_world());
 }

@@ -4,19 +4,19 @@
 //! filling). Only a refresh token the server rejects ends the session, and even then nothing is
 //! deleted: the user is asked to sign in again.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use outlast_protocol::{LoginResponse, RefreshToken};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use tokio::sync::watch;
 use tokio::time::Duration;
 
 use crate::api::ApiClient;
 use crate::clock::now_ms;
-use crate::connection::{RetryPolicy, TokenPublisher};
-use crate::credentials::{AccountKey, Vault};
-use crate::model::{CoreEvent, Service, ServiceState};
-use crate::shared::Shared;
+use crate::connection::{ConnectionSink, RetryPolicy, TokenPublisher};
+use crate::credentials::SignInSecret;
+use crate::model::{Service, ServiceState};
 
 /// Retry delays while the auth service is unreachable (unless the settings give others).
 pub(crate) const RETRY_BASE: Duration = Duration::from_secs(2);
@@ -25,14 +25,13 @@ pub(crate) const RETRY_CAP: Duration = Duration::from_secs(60);
 pub(crate) struct Keeper {
     /// Auth endpoints, preferred first.
     pub auth: Vec<ApiClient>,
-    /// Shared with the session, which revokes it at sign-out.
-    pub refresh_token: Arc<Mutex<RefreshToken>>,
+    /// The refresh token: shared with the backend, which revokes it at sign-out, and watched by
+    /// the core, which keeps a rotated one for the next start.
+    pub refresh_token: Arc<watch::Sender<SignInSecret>>,
     /// When the current access token expires; 0 when there is none yet.
     pub expires_at_ms: u64,
-    /// Where a rotated refresh token is kept for the next start.
-    pub vault: Option<(Vault, AccountKey)>,
     pub publisher: TokenPublisher,
-    pub shared: Arc<Shared>,
+    pub sink: Arc<dyn ConnectionSink>,
     pub retry: RetryPolicy,
 }
 
@@ -54,15 +53,12 @@ impl Keeper {
                     Ok(()) => break,
                     Err(Permanent(reason)) => {
                         tracing::warn!(%reason, "the server rejected the session");
-                        self.shared.emit(vec![CoreEvent::SignInRequired { reason }]);
+                        self.sink.sign_in_ended(reason);
                         return;
                     }
                     Err(Retry(reason)) => {
-                        self.shared.set_service(
-                            Service::Auth.id(),
-                            ServiceState::Down,
-                            Some(reason),
-                        );
+                        self.sink
+                            .service(Service::Auth.id(), ServiceState::Down, Some(reason));
                         let delay = policy.delay(failures, &mut rng);
                         failures += 1;
                         tokio::select! {
@@ -76,21 +72,18 @@ impl Keeper {
     }
 
     async fn refresh_once(&mut self) -> Result<(), RefreshFailure> {
-        let current = self
-            .refresh_token
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let current = self.refresh_token.borrow().clone();
         let answer = refresh_at(&self.auth, &current).await?;
-        if answer.refresh_token != current {
-            keep_rotated(self.vault.as_ref(), &answer.refresh_token);
-            *self.refresh_token.lock().unwrap_or_else(|e| e.into_inner()) =
-                answer.refresh_token.clone();
+        let renewed = secret_of(&answer);
+        if renewed != current {
+            // A server that rotates refresh tokens makes the kept one useless: the core keeps
+            // this one instead.
+            self.refresh_token.send_replace(renewed);
         }
         self.expires_at_ms = answer.access_expires_at_ms;
         self.publisher.publish(answer.access_token);
-        self.shared
-            .set_service(Service::Auth.id(), ServiceState::Up, None);
+        self.sink
+            .service(Service::Auth.id(), ServiceState::Up, None);
         tracing::info!("access token refreshed");
         Ok(())
     }
@@ -99,11 +92,12 @@ impl Keeper {
 /// Exchange `token` at the first auth endpoint that answers.
 pub(crate) async fn refresh_at(
     auths: &[ApiClient],
-    token: &RefreshToken,
+    token: &SignInSecret,
 ) -> Result<LoginResponse, RefreshFailure> {
+    let token = RefreshToken::new(token.expose());
     let mut last = String::from("no sign-in service is configured");
     for auth in auths {
-        match auth.refresh(token).await {
+        match auth.refresh(&token).await {
             Ok(answer) => return Ok(answer),
             Err(err) if err.retryable() => last = err.to_string(),
             Err(err) => return Err(Permanent(err.to_string())),
@@ -112,13 +106,9 @@ pub(crate) async fn refresh_at(
     Err(Retry(last))
 }
 
-/// A server that rotates refresh tokens makes the stored one useless: store the new one.
-pub(crate) fn keep_rotated(vault: Option<&(Vault, AccountKey)>, token: &RefreshToken) {
-    if let Some((vault, account)) = vault {
-        if let Err(err) = vault.0.save(account, token) {
-            tracing::warn!(%err, "could not keep the renewed sign-in; the next start will ask for the password");
-        }
-    }
+/// The secret the core keeps for a sign-in answer: its refresh token.
+pub(crate) fn secret_of(answer: &LoginResponse) -> SignInSecret {
+    SignInSecret::new(answer.refresh_token.expose())
 }
 
 pub(crate) enum RefreshFailure {
