@@ -12,7 +12,8 @@ use outlast_core::backend::Server;
 use outlast_core::connection::ConnectionSink;
 use outlast_core::domain::{Cursor, RemoteEvent};
 use outlast_core::{
-    AccountKey, Client, ConnectionState, CoreError, RememberedAccount, Service, ServiceState,
+    AccountKey, Client, ConnectionState, CoreError, CoreEvent, RememberedAccount, Service,
+    ServiceState,
 };
 use tokio::sync::broadcast;
 
@@ -149,6 +150,56 @@ async fn a_sign_in_the_server_ended_asks_for_the_password_and_drops_the_secret()
         .await
         .unwrap();
     assert!(info.remembered);
+}
+
+#[tokio::test]
+async fn a_sign_in_ended_elsewhere_during_the_session_asks_for_the_password_and_keeps_the_cache() {
+    let (server, chat_id) = world();
+    let profile = Profile::new("ended-in-session-memory");
+    let client = profile.client();
+    client
+        .sign_in_to(&server, "u-alice", PASSWORD)
+        .await
+        .unwrap();
+    server.post("u-bob", &chat_id, "read before").unwrap();
+    shows(&client, &chat_id, "read before").await;
+    let mut events = client.subscribe();
+    // Signed out on another device that shares this sign-in.
+    let secret = profile
+        .vault
+        .0
+        .load(&alice_key(&server))
+        .unwrap()
+        .expect("kept");
+    let elsewhere = server
+        .resume(
+            &client.remembered_account().unwrap(),
+            secret,
+            tokio::time::Instant::now() + DEADLINE,
+            Arc::new(Unheard),
+        )
+        .await
+        .unwrap();
+    elsewhere.backend.sign_out().await.unwrap();
+    // The next request finds out.
+    client
+        .create_chat("Plans", &["u-bob".into()])
+        .await
+        .unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Ok(CoreEvent::SignInRequired { .. }) => return,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => panic!("events closed"),
+            }
+        }
+    })
+    .await
+    .expect("asked to sign in again");
+    // Nothing local is gone: the chat is still readable.
+    assert!(client.session_info().is_some());
+    shows(&client, &chat_id, "read before").await;
 }
 
 /// A sink for a sign-in made outside any client.

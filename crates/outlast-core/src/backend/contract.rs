@@ -50,6 +50,8 @@ pub(crate) struct Seen {
     pub connected: bool,
     /// Health reports: service id and state.
     pub services: Vec<(String, ServiceState)>,
+    /// Each time the backend said the server ended the sign-in: the reason.
+    pub sign_ins_ended: Vec<String>,
 }
 
 /// A sink that records everything and can be waited on.
@@ -125,6 +127,9 @@ impl ConnectionSink for Recorder {
     }
     fn service(&self, service: &str, state: ServiceState, _detail: Option<String>) {
         self.record(|s| s.services.push((service.to_owned(), state)));
+    }
+    fn sign_in_ended(&self, reason: String) {
+        self.record(|s| s.sign_ins_ended.push(reason));
     }
 }
 

@@ -19,6 +19,9 @@ pub(crate) struct SignInWorld {
     pub password: String,
     /// The account's id, as the server gives it.
     pub user_id: String,
+    /// Make the access the server granted so far count as expired, where a server has such a
+    /// thing (protocol v1's access tokens): a backend must then renew it to go on.
+    pub expire_access: Box<dyn Fn() + Send + Sync>,
     /// Keeps the server running for the case.
     pub _keep: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -36,6 +39,14 @@ impl SignInWorld {
     }
 
     async fn resume(&self, secret: SignInSecret) -> Result<SignedIn, CoreError> {
+        self.resume_to(secret, Arc::new(Recorder::default())).await
+    }
+
+    async fn resume_to(
+        &self,
+        secret: SignInSecret,
+        sink: Arc<Recorder>,
+    ) -> Result<SignedIn, CoreError> {
         let account = RememberedAccount {
             server: self.server.address().to_owned(),
             username: self.username.clone(),
@@ -43,7 +54,6 @@ impl SignInWorld {
             display_name: String::new(),
         };
         let deadline = Instant::now() + DEADLINE;
-        let sink = Arc::new(Recorder::default());
         self.server.resume(&account, secret, deadline, sink).await
     }
 }
@@ -109,12 +119,42 @@ pub(crate) async fn a_kept_sign_in_resumes_until_signed_out(w: SignInWorld) {
     );
 }
 
+/// 14. A sign-in the server ends (here: signed out on another device that shares it) is
+///     reported to the sink once, at the latest when the backend next needs the server; calls
+///     then fail, and asking again reports nothing more. Renewing an expired access on the way
+///     is the backend's business.
+pub(crate) async fn a_sign_in_the_server_ends_is_reported_once(w: SignInWorld) {
+    let (elsewhere, _) = w.sign_in(&w.password).await.unwrap();
+    let seen = Arc::new(Recorder::default());
+    let here = w.resume_to(kept(&elsewhere), seen.clone()).await.unwrap();
+    let view = here.backend.first_view().await.unwrap();
+    let chat_id = view.chats[0].chat_id.clone();
+    here.backend.history(&chat_id, None, 10).await.unwrap();
+    elsewhere.backend.sign_out().await.unwrap();
+    (w.expire_access)();
+    let failed = here.backend.history(&chat_id, None, 10).await;
+    assert!(failed.is_err(), "a call after the sign-in ended answered");
+    seen.until("the ended sign-in reported", |s| {
+        (!s.sign_ins_ended.is_empty()).then_some(())
+    })
+    .await;
+    assert!(here.backend.history(&chat_id, None, 10).await.is_err());
+    assert_eq!(seen.lock().sign_ins_ended.len(), 1, "reported once");
+}
+
 /// Run every sign-in case against the server `world` sets up.
 macro_rules! sign_in_contract {
     ($world:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_password_signs_in_and_a_wrong_one_is_refused() {
             $crate::backend::sign_in_contract::a_password_signs_in_and_a_wrong_one_is_refused(
+                $world.await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_sign_in_the_server_ends_is_reported_once() {
+            $crate::backend::sign_in_contract::a_sign_in_the_server_ends_is_reported_once(
                 $world.await,
             )
             .await;

@@ -144,6 +144,7 @@ impl MemoryServer {
             user_id: user_id.to_owned(),
             health: None,
             secret: None,
+            ended: Arc::default(),
         })
     }
 
@@ -284,6 +285,8 @@ pub struct MemoryBackend {
     health: Option<Arc<dyn ConnectionSink>>,
     /// What restores this sign-in (`None`: made by [`MemoryServer::backend_for`]).
     secret: Option<Arc<watch::Sender<SignInSecret>>>,
+    /// The server ended the sign-in and the sink was told.
+    ended: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl MemoryBackend {
@@ -299,7 +302,10 @@ impl MemoryBackend {
         work: impl FnOnce(&mut State) -> Result<T, String>,
     ) -> Result<T, CoreError> {
         let answer = match self.server.answer(service).await {
-            Ok(()) => self.server.change(work).map_err(refusal),
+            Ok(()) => match self.sign_in_ended() {
+                Some(ended) => Err(ended),
+                None => self.server.change(work).map_err(refusal),
+            },
             Err(err) => Err(err),
         };
         let lost = answer.is_ok()
@@ -455,11 +461,10 @@ impl Backend for MemoryBackend {
                 return Ok(());
             };
             let secret = secret.borrow().clone();
-            self.request(Service::Api, |s| {
-                s.sign_ins.sign_out(&secret);
-                Ok(())
-            })
-            .await
+            // Not a `request`: signing out a sign-in the server already ended is no error.
+            self.server.answer(Service::Api).await?;
+            self.server.change(|s| s.sign_ins.sign_out(&secret));
+            Ok(())
         })
     }
 }

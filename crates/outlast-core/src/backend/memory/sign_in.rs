@@ -3,6 +3,7 @@
 //! service (the in-memory server has no separate one), so its scripted outages and delays apply.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -15,6 +16,9 @@ use crate::credentials::SignInSecret;
 use crate::model::{NamedService, Profile, Service};
 use crate::remembered_account::RememberedAccount;
 use crate::CoreError;
+
+/// Why a call fails once the server has ended the sign-in.
+const ENDED: &str = "this sign-in has ended; sign in again";
 
 /// The address every in-memory server goes by.
 pub const MEMORY_ADDRESS: &str = "memory";
@@ -43,7 +47,7 @@ impl SignIns {
         Some(SignInSecret::new(secret))
     }
 
-    fn restores(&self, secret: &SignInSecret) -> Option<&str> {
+    pub(super) fn restores(&self, secret: &SignInSecret) -> Option<&str> {
         self.secrets.get(secret.expose()).map(String::as_str)
     }
 
@@ -71,6 +75,7 @@ impl MemoryServer {
             user_id: user.user_id.clone(),
             health: Some(sink),
             secret: Some(Arc::new(watch::Sender::new(secret))),
+            ended: Arc::new(AtomicBool::new(false)),
         };
         SignedIn {
             user,
@@ -143,10 +148,26 @@ impl Server for MemoryServer {
             };
             match user {
                 Some(user) => Ok(self.signed_in(user, secret, None, sink)),
-                None => Err(CoreError::SignInAgain(
-                    "this sign-in has ended; sign in again".into(),
-                )),
+                None => Err(CoreError::SignInAgain(ENDED.into())),
             }
         })
+    }
+}
+
+impl MemoryBackend {
+    /// The error for a call after the server ended this sign-in (signed out elsewhere), which
+    /// is reported to the sink the first time. `None` while the sign-in holds, or for a backend
+    /// made without one.
+    pub(super) fn sign_in_ended(&self) -> Option<CoreError> {
+        let secret = self.secret.as_ref()?.borrow().clone();
+        if self.server.state().sign_ins.restores(&secret).is_some() {
+            return None;
+        }
+        if !self.ended.swap(true, Ordering::SeqCst) {
+            if let Some(sink) = &self.health {
+                sink.sign_in_ended(ENDED.into());
+            }
+        }
+        Some(CoreError::SignInAgain(ENDED.into()))
     }
 }

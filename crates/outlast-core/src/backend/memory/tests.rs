@@ -52,6 +52,8 @@ async fn sign_in_world() -> SignInWorld {
         username: "u-alice".into(),
         password: "alice's password".into(),
         user_id: "u-alice".into(),
+        // The in-memory server grants no access apart from the sign-in itself.
+        expire_access: Box::new(|| {}),
         _keep: Box::new(server),
     }
 }

@@ -83,11 +83,14 @@ async fn sign_in_world() -> SignInWorld {
         },
     )
     .unwrap();
+    let mock = Arc::new(mock);
+    let expiring = mock.clone();
     SignInWorld {
         server: Arc::new(server),
         username: DEMO_USERNAME.into(),
         password: DEMO_PASSWORD.into(),
         user_id: "u-demo".into(),
+        expire_access: Box::new(move || expiring.expire_access_tokens()),
         _keep: Box::new(mock),
     }
 }
