@@ -43,7 +43,7 @@ impl CallRunner {
     pub async fn run(mut self) {
         // Not the event stream: reading every event of a 10,000-message flush would cost this
         // task a wake-up and a copy per event.
-        let mut connected = self.shared.connected_again();
+        let mut connected = self.shared.status().connected_again();
         connected.mark_unchanged();
         let mut rng = rand::rngs::StdRng::from_os_rng();
         let mut failures: u32 = 0;
@@ -119,6 +119,7 @@ impl CallRunner {
         }
         if let Some(Err(err)) = self
             .shared
+            .cache()
             .with_store(|s| s.read_mark_sent(chat_id, msg_id))
         {
             tracing::error!(%err, "could not record a delivered read mark");
@@ -137,6 +138,7 @@ impl CallRunner {
                 // Kept first; then shown; then what was written in it goes.
                 if let Some(Err(err)) = self
                     .shared
+                    .cache()
                     .with_store(|s| s.chat_made(&ChatRow::from(&chat)))
                 {
                     tracing::error!(%err, "could not record a new chat as made");
@@ -156,6 +158,7 @@ impl CallRunner {
                 tracing::warn!(%chat_id, %reason, "the server refused a new chat");
                 if let Some(Err(err)) = self
                     .shared
+                    .cache()
                     .with_store(|s| s.set_chat_failure(chat_id, Some(&reason)))
                 {
                     tracing::error!(%err, "could not record a refused new chat");

@@ -114,3 +114,40 @@ pub struct HistoryPage {
     /// Older messages exist before the first one here.
     pub has_more: bool,
 }
+
+/// What a backend accepts. The core refuses more before anything is kept or queued, with a clear
+/// error, so nothing the user writes is lost to a refusal it could have foreseen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest message body, in characters.
+    pub max_body_chars: usize,
+    /// Largest file, in bytes.
+    pub max_upload_bytes: u64,
+    /// Longest file name, in bytes (longer ones are cut).
+    pub max_file_name_len: usize,
+    /// Most other members a new chat may have.
+    pub max_chat_members: usize,
+    /// Most messages one history page may hold.
+    pub max_page_size: usize,
+}
+
+impl Limits {
+    /// A body must contain something besides whitespace and stay within the limit.
+    pub fn check_body(&self, body: &str) -> Result<(), crate::CoreError> {
+        if body.trim().is_empty() {
+            return Err(crate::CoreError::InvalidInput(
+                "the message is empty".into(),
+            ));
+        }
+        // Counting stops one past the limit, so a hostile 10 MB body costs no more than a legal
+        // one.
+        if body.chars().take(self.max_body_chars + 1).count() > self.max_body_chars {
+            return Err(crate::CoreError::InvalidInput(format!(
+                "the message is {} characters long; the limit is {}",
+                body.chars().count(),
+                self.max_body_chars
+            )));
+        }
+        Ok(())
+    }
+}

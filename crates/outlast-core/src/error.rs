@@ -1,4 +1,3 @@
-use outlast_protocol::ValidationError;
 use thiserror::Error;
 
 /// Why a server refused a request, in the core's terms. Each backend maps its own codes to
@@ -155,11 +154,5 @@ impl CoreError {
 impl From<crate::store::StoreError> for CoreError {
     fn from(e: crate::store::StoreError) -> Self {
         CoreError::LocalData(e.to_string())
-    }
-}
-
-impl From<ValidationError> for CoreError {
-    fn from(e: ValidationError) -> Self {
-        CoreError::InvalidInput(e.to_string())
     }
 }

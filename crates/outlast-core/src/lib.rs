@@ -6,6 +6,7 @@
 
 mod api;
 pub mod backend;
+mod cache;
 mod calls;
 mod client;
 mod clock;
@@ -21,6 +22,7 @@ mod ops;
 pub mod private_files;
 mod remembered_account;
 mod shared;
+mod status;
 pub mod store;
 mod timeline;
 mod transfer_progress;

@@ -1,65 +1,30 @@
-//! State shared between the `Client` handle and the connection task: the timeline, the current
-//! connection state, and the event stream both announce changes on.
+//! What the `Client` handle, the connection and the session's tasks share: the timeline, and
+//! the parts that own the rest (the connection's status, the local cache, the operation queue,
+//! the event stream). It is also the connection's sink: what a backend reports is applied here,
+//! each in one step, to the parts it concerns.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
-use crate::events::EventBus;
-use tokio::time::{Duration, Instant};
-
+use crate::cache::Cache;
 use crate::connection::ConnectionSink;
 use crate::domain::{Cursor, RemoteEvent};
-use crate::model::{ConnectionState, CoreEvent, ServiceHealth, ServiceState};
+use crate::events::EventBus;
+use crate::model::{ConnectionState, CoreEvent, ServiceState};
 use crate::ops::Outbox;
-use crate::store::{Store, StoreError, StoreWrite};
+use crate::status::Status;
+use crate::store::StoreWrite;
 use crate::timeline::Timeline;
-
-/// What the connection learns (messages, acks) is written behind, in batches: at most this
-/// late...
-const WRITE_BEHIND: Duration = Duration::from_millis(5);
-use crate::store::INDEX_CHUNK;
-/// ...or as soon as this many are waiting. A crash in between loses nothing: an unwritten ack
-/// leaves the message in the outbox (re-sent under the same client id, stored once by the
-/// server), an unwritten event leaves the cursor behind it (fetched again by catch-up).
-use crate::store::WRITE_BATCH;
-
-/// How long the search indexer waits after a write before indexing, so bursts finish first.
-const INDEX_PAUSE: Duration = Duration::from_millis(20);
-
-#[derive(Default)]
-struct Pending {
-    /// The account the writes belong to: a connection stopping as the next account starts must
-    /// not write into the next account's database.
-    owner: Option<String>,
-    writes: Vec<StoreWrite>,
-    since: Option<Instant>,
-    /// A chat the server announced waits among `writes`: a row that belongs to it (a message
-    /// written in it at once) needs it written first.
-    has_chat: bool,
-}
 
 pub(crate) struct Shared {
     /// `None` while signed out.
     timeline: Mutex<Option<Timeline>>,
-    connection: Mutex<ConnectionState>,
-    /// Counts the times the connection came up (see `connected_again`).
-    connected: tokio::sync::watch::Sender<u64>,
-    services: Mutex<ServiceHealth>,
-    /// The account's local database, when the client keeps one.
-    store: Mutex<Option<Store>>,
-    /// Whether `store` holds one, read without waiting for its lock (the connection's task
-    /// queues writes only when there is somewhere to write them).
-    has_store: std::sync::atomic::AtomicBool,
-    /// Writes waiting for the next batch.
-    pending: Mutex<Pending>,
+    /// The connection's state and the services' health.
+    status: Status,
+    /// The account's local database and the writes waiting for it.
+    cache: Arc<Cache>,
     events: EventBus,
-    /// Woken when writes wait for the next batch...
-    write_wanted: tokio::sync::Notify,
-    /// ...and when they should not wait out the write-behind delay.
-    write_now: tokio::sync::Notify,
-    /// Woken when stored messages wait for the search index.
-    index_wanted: tokio::sync::Notify,
     /// Woken when files wait to be uploaded.
     upload_wanted: tokio::sync::Notify,
     /// Every outgoing action not yet on the server.
@@ -68,18 +33,12 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new() -> Self {
+        let events = EventBus::default();
         Shared {
             timeline: Mutex::new(None),
-            connection: Mutex::new(ConnectionState::SignedOut),
-            connected: tokio::sync::watch::Sender::new(0),
-            services: Mutex::new(ServiceHealth::protocol_v1()),
-            store: Mutex::new(None),
-            has_store: std::sync::atomic::AtomicBool::new(false),
-            pending: Mutex::new(Pending::default()),
-            events: EventBus::default(),
-            write_wanted: tokio::sync::Notify::new(),
-            write_now: tokio::sync::Notify::new(),
-            index_wanted: tokio::sync::Notify::new(),
+            status: Status::new(events.clone()),
+            cache: Arc::default(),
+            events,
             upload_wanted: tokio::sync::Notify::new(),
             outbox: Outbox::default(),
         }
@@ -113,119 +72,24 @@ impl Shared {
         *lock(&self.timeline) = timeline;
     }
 
-    pub fn connection(&self) -> ConnectionState {
-        lock(&self.connection).clone()
+    /// The connection's state and the services' health.
+    pub fn status(&self) -> &Status {
+        &self.status
     }
 
-    pub fn set_connection(&self, state: ConnectionState) {
-        {
-            let mut current = lock(&self.connection);
-            if *current == state {
-                return;
-            }
-            *current = state.clone();
-        }
-        if matches!(state, ConnectionState::Connected { .. }) {
-            self.connected.send_modify(|n| *n = n.wrapping_add(1));
-        }
-        tracing::info!(?state, "connection state");
-        self.emit(vec![CoreEvent::ConnectionChanged { state }]);
+    /// The account's local database.
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.cache
     }
 
-    /// Changes each time the connection comes (back) up: a part that waits for that watches
-    /// this rather than reading every event.
-    pub fn connected_again(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.connected.subscribe()
-    }
-
-    pub fn replace_store(&self, store: Option<Store>) {
-        // What the old account learned last goes into its own database.
-        self.write_pending();
-        let mut current = lock(&self.store);
-        self.has_store
-            .store(store.is_some(), std::sync::atomic::Ordering::Release);
-        *current = store;
-    }
-
-    /// Whether this session keeps a local database.
-    pub fn has_store(&self) -> bool {
-        self.has_store.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Queue a write for the next batch, which the session's writer task writes at most
-    /// `WRITE_BEHIND` later, or at once when it is full. Never writes here: the connection's
-    /// task calls this, and must not wait for SQLite.
+    /// Queue a write of what the connection learned for the cache's next batch. Never writes
+    /// here: the connection's task calls this, and must not wait for SQLite.
     fn write_behind(&self, write: StoreWrite) {
-        if !self.has_store() {
+        if !self.cache.has_store() {
             return;
         }
-        let Some(me) = self.read(|t| t.me().user_id.clone()) else {
-            return;
-        };
-        let full = {
-            let mut pending = lock(&self.pending);
-            if pending.owner.as_ref() != Some(&me) {
-                pending.writes.clear();
-                pending.has_chat = false;
-                pending.owner = Some(me);
-            }
-            pending.has_chat |= matches!(write, StoreWrite::Chat { .. });
-            pending.writes.push(write);
-            pending.since.get_or_insert_with(Instant::now);
-            pending.writes.len() >= WRITE_BATCH
-        };
-        if full {
-            self.write_now.notify_one();
-        }
-        self.write_wanted.notify_one();
-    }
-
-    /// Write every queued write now, on the caller's thread. Any use of the store does this
-    /// first (see [`Shared::with_store`]); kept as a name for the places that only need it.
-    pub fn write_pending(&self) {
-        self.with_store(|_| Ok(()));
-    }
-
-    /// Write what waits in one transaction, into `store`. The caller holds the store's lock, so
-    /// batches reach the database in the order they were queued (lock order: store, then
-    /// pending).
-    fn drain_pending(&self, store: &mut Store) {
-        let me = self.read(|t| t.me().user_id.clone());
-        let writes = {
-            let mut pending = lock(&self.pending);
-            pending.since = None;
-            pending.has_chat = false;
-            let writes = std::mem::take(&mut pending.writes);
-            if pending.owner != me {
-                return;
-            }
-            writes
-        };
-        let Some(me) = me.filter(|_| !writes.is_empty()) else {
-            return;
-        };
-        if let Err(err) = store.apply_writes(&writes, &me) {
-            tracing::error!(%err, "could not write what the connection received to the local database");
-        }
-        self.index_soon();
-    }
-
-    /// The session's writer: writes each batch off the connection's task, once the burst that
-    /// started it has had `WRITE_BEHIND` to gather (or at once when asked to).
-    pub async fn keep_writing(self: std::sync::Arc<Self>) {
-        loop {
-            self.write_wanted.notified().await;
-            let due = lock(&self.pending).since.map(|since| since + WRITE_BEHIND);
-            if let Some(due) = due {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(due) => {}
-                    _ = self.write_now.notified() => {}
-                }
-            }
-            let shared = self.clone();
-            if let Err(err) = tokio::task::spawn_blocking(move || shared.write_pending()).await {
-                tracing::error!(%err, "the local database's writer stopped");
-            }
+        if let Some(me) = self.read(|t| t.me().user_id.clone()) {
+            self.cache.write_behind(&me, write);
         }
     }
 
@@ -241,106 +105,6 @@ impl Shared {
     /// The operation queue.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
-    }
-
-    /// Stored messages wait for the search index: fill it once writing pauses.
-    pub fn index_soon(&self) {
-        self.index_wanted.notify_one();
-    }
-
-    /// The search indexer of a session: after each write it waits for a pause, then indexes in
-    /// small transactions, so a catch-up's writes never queue behind it for long. (A search
-    /// indexes whatever is left first, so it never misses a stored message.)
-    pub async fn keep_search_index(self: std::sync::Arc<Self>) {
-        loop {
-            self.index_wanted.notified().await;
-            loop {
-                tokio::time::sleep(INDEX_PAUSE).await;
-                if lock(&self.pending).since.is_some() {
-                    continue;
-                }
-                match self.with_store(|s| s.index_pending(INDEX_CHUNK)) {
-                    Some(Ok(n)) if n == INDEX_CHUNK => continue,
-                    Some(Err(err)) => tracing::error!(%err, "could not fill the search index"),
-                    _ => {}
-                }
-                break;
-            }
-        }
-    }
-
-    /// Run `f` on the store, if there is one. `None` without a store. What the connection
-    /// queued for writing is written first, so `f` sees everything learned before it (an ack
-    /// before a retry, a refusal before a deletion).
-    pub fn with_store<R>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
-    ) -> Option<Result<R, StoreError>> {
-        let mut guard = lock(&self.store);
-        let store = guard.as_mut()?;
-        self.drain_pending(store);
-        Some(f(store))
-    }
-
-    /// Like [`Shared::with_store`] but without writing the waiting acks and events first: only
-    /// for a new row that no other waiting row changes, such as a message the user just wrote.
-    /// Writing the waiting acks on every keystroke of a burst of sends would turn the writer's
-    /// batches into thousands of small transactions. A chat the server just announced is the
-    /// exception: the new row may belong to it (the user writes in it at once), so then
-    /// everything waiting is written first.
-    pub fn with_store_alone<R>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
-    ) -> Option<Result<R, StoreError>> {
-        let mut guard = lock(&self.store);
-        let store = guard.as_mut()?;
-        if lock(&self.pending).has_chat {
-            self.drain_pending(store);
-        }
-        Some(f(store))
-    }
-
-    pub fn services(&self) -> ServiceHealth {
-        lock(&self.services).clone()
-    }
-
-    /// Forget every service's state (signed out): protocol v1's services, none checked yet.
-    pub fn reset_services(&self) {
-        *lock(&self.services) = ServiceHealth::protocol_v1();
-    }
-
-    /// The backend about to be used has these services: the list becomes theirs, keeping what is
-    /// known of a service with the same id (a sign-in on the same kind of backend has just
-    /// measured it).
-    pub fn declare_services(&self, declared: Vec<crate::model::NamedService>) {
-        let services = {
-            let mut all = lock(&self.services);
-            let mut next = ServiceHealth::declared(declared);
-            for service in &mut next.0 {
-                if let Some(known) = all.get(&service.id) {
-                    service.status = known.status.clone();
-                }
-            }
-            if *all == next {
-                return;
-            }
-            *all = next.clone();
-            next
-        };
-        self.emit(vec![CoreEvent::ServicesChanged { services }]);
-    }
-
-    /// Record service `id`'s state; announced only when it changes.
-    pub fn set_service(&self, id: &str, state: ServiceState, detail: Option<String>) {
-        let services = {
-            let mut all = lock(&self.services);
-            if !all.set(id, state, detail, crate::clock::now_ms()) {
-                return;
-            }
-            all.clone()
-        };
-        tracing::info!(service = id, ?state, "service health");
-        self.emit(vec![CoreEvent::ServicesChanged { services }]);
     }
 
     pub fn emit(&self, events: Vec<CoreEvent>) {
@@ -414,8 +178,7 @@ impl ConnectionSink for Shared {
 
     fn flush(&self) {
         // Asked by the connection when it pauses or a catch-up ends: the writer writes now.
-        self.write_now.notify_one();
-        self.write_wanted.notify_one();
+        self.cache.write_soon();
     }
 
     fn refused(&self, client_msg_id: &str, reason: String) {
@@ -446,11 +209,11 @@ impl ConnectionSink for Shared {
     }
 
     fn connection(&self, state: ConnectionState) {
-        self.set_connection(state);
+        self.status.set_connection(state);
     }
 
     fn service(&self, service: &str, state: ServiceState, detail: Option<String>) {
-        self.set_service(service, state, detail);
+        self.status.set_service(service, state, detail);
     }
 
     fn sign_in_ended(&self, reason: String) {

@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use outlast_protocol::{MAX_FILE_NAME_LEN, MAX_UPLOAD_BYTES};
 use rand::SeedableRng;
 
 use crate::backend::{Backend, Upload};
 use crate::connection::ConnectionSink;
+use crate::domain::Limits;
 use crate::model::{CoreEvent, ServiceRole, ServiceState, TransferFile};
 use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
@@ -101,6 +101,7 @@ impl Uploader {
                 Ok(media_id) => {
                     current = self
                         .shared
+                        .cache()
                         .with_store(|s| s.file_uploaded(&entry.client_msg_id, position, &media_id))
                         .transpose()?
                         .unwrap_or(current);
@@ -174,19 +175,24 @@ async fn media_back(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
 }
 
 /// Copy the files the user picked into `folder` (private to the profile), checking each: a
-/// readable regular file, within the upload limit. Nothing is kept if any file fails.
+/// readable regular file, within the backend's upload limit. Nothing is kept if any file fails.
 pub(crate) fn keep_copies(
     sources: &[PathBuf],
     folder: &Path,
+    limits: Limits,
 ) -> Result<Vec<OutboxFile>, CoreError> {
-    let copied = copy_all(sources, folder);
+    let copied = copy_all(sources, folder, limits);
     if copied.is_err() {
         let _ = std::fs::remove_dir_all(folder);
     }
     copied
 }
 
-fn copy_all(sources: &[PathBuf], folder: &Path) -> Result<Vec<OutboxFile>, CoreError> {
+fn copy_all(
+    sources: &[PathBuf],
+    folder: &Path,
+    limits: Limits,
+) -> Result<Vec<OutboxFile>, CoreError> {
     crate::private_files::create_dir(folder).map_err(|e| {
         CoreError::InvalidInput(format!("cannot prepare {}: {e}", folder.display()))
     })?;
@@ -202,15 +208,15 @@ fn copy_all(sources: &[PathBuf], folder: &Path) -> Result<Vec<OutboxFile>, CoreE
                 source.display()
             )));
         }
-        if meta.len() > MAX_UPLOAD_BYTES as u64 {
+        if meta.len() > limits.max_upload_bytes {
             return Err(CoreError::InvalidInput(format!(
                 "{} is {} MB; files can be at most {} MB",
                 source.display(),
                 meta.len().div_ceil(1024 * 1024),
-                MAX_UPLOAD_BYTES / (1024 * 1024)
+                limits.max_upload_bytes / (1024 * 1024)
             )));
         }
-        let name = display_name(source);
+        let name = display_name(source, limits.max_file_name_len);
         let local_path = folder.join(format!(
             "{position}-{}",
             crate::file_names::safe_file_name(&name)
@@ -251,17 +257,17 @@ pub(crate) fn forget_sent_copies(outbox_files: &Path, keep: &std::collections::H
     }
 }
 
-/// The name others see: the file's own name, within the protocol's limit.
-fn display_name(path: &Path) -> String {
+/// The name others see: the file's own name, within `max_len` bytes.
+fn display_name(path: &Path, max_len: usize) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "file".to_owned());
-    if name.len() <= MAX_FILE_NAME_LEN {
+    if name.len() <= max_len {
         return name;
     }
-    let mut cut = MAX_FILE_NAME_LEN;
+    let mut cut = max_len;
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
@@ -309,8 +315,8 @@ mod tests {
     #[test]
     fn long_names_are_cut_on_a_character_boundary() {
         let long = "가".repeat(200); // 600 bytes
-        let cut = display_name(Path::new(&long));
-        assert!(cut.len() <= MAX_FILE_NAME_LEN);
+        let cut = display_name(Path::new(&long), 255);
+        assert!(cut.len() <= 255);
         assert!(cut.chars().all(|c| c == '가'));
     }
 }

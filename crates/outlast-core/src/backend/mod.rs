@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::connection::ConnectionSink;
 use crate::credentials::SignInSecret;
-use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
+use crate::domain::{Attachment, Chat, Cursor, HistoryPage, Limits};
 use crate::endpoint_list::ServerEndpoints;
 use crate::model::{NamedService, Profile};
 pub use crate::ops::{Outgoing, Submitter};
@@ -136,6 +136,10 @@ pub trait Backend: Send + Sync + 'static {
     /// The backend's services, each of which can be down on its own, in the order the user
     /// should see them. Health reports to the sink ([`ConnectionSink::service`]) name them by id.
     fn services(&self) -> Vec<NamedService>;
+
+    /// What the server accepts (body length, file size, chat size, page size): the core refuses
+    /// more before anything is kept or queued.
+    fn limits(&self) -> Limits;
 
     /// The server's picture now: where the account's event log ends and its chats. Events after
     /// `head` are delivered by [`Backend::connect`].

@@ -28,6 +28,7 @@ impl Client {
             // (The store writes what waits behind the connection first: the newest message
             // may be among it.)
             let send = match shared
+                .cache()
                 .with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id))
             {
                 Some(Ok(Some(recorded))) => {
@@ -63,12 +64,11 @@ impl Client {
     /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching
     /// chats or restarting. Local only; works offline. Without a local cache it lasts the run.
     pub fn save_draft(&self, chat_id: &str, body: &str) -> Result<(), CoreError> {
-        self.session()?;
+        let limit = self.session()?.backend.limits().max_body_chars;
         self.check_chat(chat_id)?;
-        if body.chars().count() > outlast_protocol::MAX_BODY_CHARS {
+        if body.chars().count() > limit {
             return Err(CoreError::InvalidInput(format!(
-                "a draft is at most {} characters",
-                outlast_protocol::MAX_BODY_CHARS
+                "a draft is at most {limit} characters"
             )));
         }
         let mut memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,6 +81,7 @@ impl Client {
         if let Some(saved) = self
             .inner
             .shared
+            .cache()
             .with_store(|s| s.save_draft(chat_id, body))
         {
             saved?;
@@ -91,7 +92,7 @@ impl Client {
     /// Every chat's draft (chat id, text).
     pub fn drafts(&self) -> Result<Vec<(String, String)>, CoreError> {
         self.session()?;
-        if let Some(stored) = self.inner.shared.with_store(|s| s.drafts()) {
+        if let Some(stored) = self.inner.shared.cache().with_store(|s| s.drafts()) {
             return Ok(stored?);
         }
         let memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,7 +133,7 @@ impl Client {
     ) -> Result<ChatSummary, CoreError> {
         self.session()?;
         self.check_chat(chat_id)?;
-        if let Some(written) = self.inner.shared.with_store(|s| match flag {
+        if let Some(written) = self.inner.shared.cache().with_store(|s| match flag {
             LocalFlag::Muted => s.set_muted(chat_id, on),
             LocalFlag::Pinned => s.set_pinned(chat_id, on),
         }) {
@@ -170,7 +171,9 @@ impl Client {
         // what arrived in the last few milliseconds before each): the store is released between
         // them, so a long backlog (after a big catch-up) never holds up the connection's writes.
         let shared = &self.inner.shared;
-        while let Some(indexed) = shared.with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
+        while let Some(indexed) = shared
+            .cache()
+            .with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
         {
             if indexed? < crate::store::INDEX_CHUNK {
                 break;
@@ -179,6 +182,7 @@ impl Client {
         match self
             .inner
             .shared
+            .cache()
             .with_store(|s| s.search_in(query, chat_id, SEARCH_LIMIT))
         {
             Some(hits) => Ok(hits?),

@@ -1,7 +1,5 @@
 //! Reading a chat: recent history, scrolling back, and the gaps an outage leaves.
 
-use outlast_protocol::MAX_PAGE_SIZE;
-
 use crate::domain::{HistoryPage, Message};
 
 use crate::model::{ChatMessage, OlderPage};
@@ -29,7 +27,7 @@ impl Client {
             .read(|t| t.needs_history(chat_id))
             .unwrap_or(false);
         if needs_history {
-            let limit = HISTORY_PAGE.min(MAX_PAGE_SIZE);
+            let limit = HISTORY_PAGE.min(session.backend.limits().max_page_size);
             match session.backend.history(chat_id, None, limit).await {
                 Ok(page) => {
                     let shared = &self.inner.shared;
@@ -79,12 +77,13 @@ impl Client {
             .zip(&names)
             .map(|(r, name)| (r, name.as_str()))
             .collect();
-        if let Some(Err(err)) =
-            shared.with_store(|s| s.apply_history_page(chat_id, &records, page.has_more, &me))
+        if let Some(Err(err)) = shared
+            .cache()
+            .with_store(|s| s.apply_history_page(chat_id, &records, page.has_more, &me))
         {
             tracing::error!(%err, "could not cache history");
         }
-        shared.index_soon();
+        shared.cache().index_soon();
     }
 
     /// Older messages of `chat_id`, for scrolling back: from the local cache where it holds
@@ -98,10 +97,12 @@ impl Client {
             return Ok(OlderPage::default());
         };
         let cached = shared
+            .cache()
             .with_store(|s| s.older_messages(chat_id, &before, OLDER_PAGE))
             .transpose()?
             .unwrap_or_default();
         let complete = shared
+            .cache()
             .with_store(|s| s.history_complete(chat_id))
             .transpose()?
             .unwrap_or(false);
@@ -177,6 +178,7 @@ impl Client {
         self.check_chat(chat_id)?;
         let shared = &self.inner.shared;
         let upper = shared
+            .cache()
             .with_store(|s| s.newer_neighbour(chat_id, above))
             .transpose()?
             .flatten();
@@ -212,6 +214,7 @@ impl Client {
         Ok(self
             .inner
             .shared
+            .cache()
             .with_store(|s| s.gaps_of(chat_id))
             .transpose()?
             .unwrap_or_default())
@@ -220,7 +223,10 @@ impl Client {
     /// While the server cannot be asked: show the chat from the local cache.
     fn show_cached(&self, chat_id: &str) {
         let shared = &self.inner.shared;
-        match shared.with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE)) {
+        match shared
+            .cache()
+            .with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE))
+        {
             Some(Ok(cached)) => {
                 shared.update(|t| (t.load_cached(chat_id, cached), Vec::new()));
             }

@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use outlast_protocol::MAX_UPLOAD_BYTES;
-
 use crate::model::{MessageAttachment, TransferFile};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
@@ -35,7 +33,9 @@ impl Client {
             .backend
             .download(
                 media_id,
-                attachment.size.min(MAX_UPLOAD_BYTES as u64),
+                attachment
+                    .size
+                    .min(session.backend.limits().max_upload_bytes),
                 &meter,
             )
             .await?;

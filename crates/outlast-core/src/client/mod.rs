@@ -120,7 +120,7 @@ impl Client {
     /// Stop the connection and forget the session.
     pub fn logout(&self) {
         if self.end_session() {
-            self.inner.shared.reset_services();
+            self.inner.shared.status().reset_services();
         }
     }
 
@@ -135,16 +135,19 @@ impl Client {
             .take();
         if previous.is_some() {
             // Stopping the connection must not drop what it learned last.
-            self.inner.shared.write_pending();
+            self.inner.shared.cache().write_pending();
             self.inner.shared.outbox().stop();
             self.inner.shared.replace_timeline(None);
-            self.inner.shared.replace_store(None);
+            self.inner.shared.cache().close();
             self.inner
                 .drafts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clear();
-            self.inner.shared.set_connection(ConnectionState::SignedOut);
+            self.inner
+                .shared
+                .status()
+                .set_connection(ConnectionState::SignedOut);
         }
         previous.is_some()
     }
@@ -178,12 +181,12 @@ impl Client {
     }
 
     pub fn connection_state(&self) -> ConnectionState {
-        self.inner.shared.connection()
+        self.inner.shared.status().connection()
     }
 
     /// What each backend service is doing, as last seen.
     pub fn services(&self) -> ServiceHealth {
-        self.inner.shared.services()
+        self.inner.shared.status().services()
     }
 
     /// The chat list, most recently active first.

@@ -28,10 +28,10 @@ impl Client {
                 "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
             )));
         }
-        if member_ids.is_empty() || member_ids.len() > outlast_protocol::MAX_CHAT_MEMBERS {
+        let most = session.backend.limits().max_chat_members;
+        if member_ids.is_empty() || member_ids.len() > most {
             return Err(CoreError::InvalidInput(format!(
-                "a chat has 1 to {} other members",
-                outlast_protocol::MAX_CHAT_MEMBERS
+                "a chat has 1 to {most} other members"
             )));
         }
         if member_ids.iter().any(|id| id.is_empty() || id.len() > 200) {
@@ -68,7 +68,7 @@ impl Client {
                 row
             })
             .ok_or(CoreError::NotSignedIn)?;
-        if let Some(kept) = shared.with_store(|s| s.start_chat(&chat, &listed)) {
+        if let Some(kept) = shared.cache().with_store(|s| s.start_chat(&chat, &listed)) {
             kept?;
         }
         shared.update(|t| {
@@ -97,7 +97,10 @@ impl Client {
             ));
         }
         let shared = &self.inner.shared;
-        if let Some(kept) = shared.with_store(|s| s.set_chat_failure(chat_id, None)) {
+        if let Some(kept) = shared
+            .cache()
+            .with_store(|s| s.set_chat_failure(chat_id, None))
+        {
             kept?;
         }
         shared.update(|t| ((), t.set_chat_failure(chat_id, None)));
@@ -126,6 +129,7 @@ impl Client {
             .outbox()
             .apply(|q| (q.cancel_chat(chat_id), Vec::new()));
         let account_dir = shared
+            .cache()
             .with_store(|s| {
                 s.delete_unmade_chat(chat_id)
                     .map(|()| s.path().parent().map(std::path::Path::to_path_buf))

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use outlast_protocol::validate_body;
-
 use crate::clock::now_ms;
 use crate::model::ChatMessage;
 use crate::ops::{OpError, Operation};
@@ -28,7 +26,7 @@ impl Client {
     pub fn send(&self, chat_id: &str, body: &str) -> Result<ChatMessage, CoreError> {
         let session = self.session()?;
         self.check_chat(chat_id)?;
-        validate_body(body)?;
+        session.backend.limits().check_body(body)?;
         self.write(
             &session,
             chat_id,
@@ -59,6 +57,7 @@ impl Client {
         let account_dir = self
             .inner
             .shared
+            .cache()
             .with_store(|s| Ok(s.path().parent().map(Path::to_path_buf)))
             .transpose()?
             .flatten()
@@ -67,12 +66,12 @@ impl Client {
         let folder = account_dir.join(OUTBOX_FILES).join(&client_msg_id);
         let sources = paths.to_vec();
         let copy_to = folder.clone();
-        let files =
-            tokio::task::spawn_blocking(move || crate::uploads::keep_copies(&sources, &copy_to))
-                .await
-                .map_err(|e| {
-                    CoreError::InvalidInput(format!("copying the files stopped: {e}"))
-                })??;
+        let limits = session.backend.limits();
+        let files = tokio::task::spawn_blocking(move || {
+            crate::uploads::keep_copies(&sources, &copy_to, limits)
+        })
+        .await
+        .map_err(|e| CoreError::InvalidInput(format!("copying the files stopped: {e}")))??;
         let body = if body.trim().is_empty() {
             files
                 .iter()
@@ -82,8 +81,8 @@ impl Client {
         } else {
             body.to_owned()
         };
-        let written = validate_body(&body)
-            .map_err(CoreError::from)
+        let written = limits
+            .check_body(&body)
             .and_then(|()| self.write(&session, chat_id, &body, client_msg_id, files));
         if written.is_err() {
             let _ = std::fs::remove_dir_all(&folder);
@@ -116,8 +115,9 @@ impl Client {
         let shared = &self.inner.shared;
         // Durable first: once this returns, the message survives a crash or restart.
         let user = &session.user;
-        if let Some(written) =
-            shared.with_store_alone(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
+        if let Some(written) = shared
+            .cache()
+            .with_store_alone(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
         {
             written?;
         }
@@ -150,6 +150,7 @@ impl Client {
         let shared = &self.inner.shared;
         self.check_queued(client_msg_id)?;
         shared
+            .cache()
             .with_store(|s| s.retry(client_msg_id))
             .ok_or_else(no_cache)??;
         shared.update(|t| ((), t.mark_pending(client_msg_id)));
@@ -164,8 +165,7 @@ impl Client {
     /// Change the text of a message that failed for good and send it again (same client id: it
     /// can never arrive twice); the chat's held messages follow it in order.
     pub fn edit_and_retry(&self, client_msg_id: &str, body: &str) -> Result<(), CoreError> {
-        self.session()?;
-        validate_body(body)?;
+        self.session()?.backend.limits().check_body(body)?;
         self.require_cache()?;
         let shared = &self.inner.shared;
         let refused = shared
@@ -175,6 +175,7 @@ impl Client {
             return Err(OpError::NotRefused.into());
         }
         shared
+            .cache()
             .with_store(|s| s.edit_unsent(client_msg_id, body))
             .ok_or_else(no_cache)??;
         shared
@@ -202,6 +203,7 @@ impl Client {
         let shared = &self.inner.shared;
         self.check_queued(client_msg_id)?;
         let account_dir = shared
+            .cache()
             .with_store(|s| {
                 s.cancel(client_msg_id)
                     .map(|()| s.path().parent().map(Path::to_path_buf))
@@ -256,7 +258,7 @@ impl Client {
     }
 
     fn require_cache(&self) -> Result<(), CoreError> {
-        if self.inner.shared.has_store() {
+        if self.inner.shared.cache().has_store() {
             Ok(())
         } else {
             Err(no_cache())

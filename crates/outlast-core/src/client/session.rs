@@ -45,7 +45,10 @@ impl Client {
         connect: impl FnOnce(Arc<dyn ConnectionSink>) -> Result<Arc<dyn Backend>, CoreError>,
     ) -> Result<SessionInfo, CoreError> {
         let backend = connect(self.inner.shared.clone())?;
-        self.inner.shared.declare_services(backend.services());
+        self.inner
+            .shared
+            .status()
+            .declare_services(backend.services());
         let view = match backend.first_view().await {
             Err(err) if !err.retryable() => return Err(err),
             view => view,
@@ -136,15 +139,17 @@ impl Client {
 
         self.end_session();
         shared.replace_timeline(Some(timeline));
-        shared.replace_store(store);
+        shared.cache().replace(store, &user.user_id);
         // Read marks a previous run made and the server never confirmed go first.
         let unsent_marks = shared
+            .cache()
             .with_store(|s| s.unsent_read_marks())
             .transpose()?
             .unwrap_or_default();
         // Chats started here that the server has not made yet: listed (pending, or failed with
         // the server's reason), and made first.
         let unmade = shared
+            .cache()
             .with_store(|s| s.unmade_chats())
             .transpose()?
             .unwrap_or_default();
@@ -190,9 +195,9 @@ impl Client {
         let (calls, call_requests) = tokio::sync::mpsc::unbounded_channel();
         shared.outbox().start(queue, live.submitter(), calls);
         let mut tasks = Tasks::default();
-        tasks.spawn(shared.clone().keep_writing());
-        tasks.spawn(shared.clone().keep_search_index());
-        if let Some(Ok(path)) = shared.with_store(|s| Ok(s.path().to_owned())) {
+        tasks.spawn(shared.cache().clone().keep_writing());
+        tasks.spawn(shared.cache().clone().keep_search_index());
+        if let Some(Ok(path)) = shared.cache().with_store(|s| Ok(s.path().to_owned())) {
             tasks.spawn(check_store_later(path));
         }
         // Requests (read marks, new chats) and uploads retry on the same schedule while their
@@ -214,7 +219,7 @@ impl Client {
             .run(),
         );
         // Rows a previous run stored but did not index (it quit or crashed first).
-        shared.index_soon();
+        shared.cache().index_soon();
         tasks.spawn(
             Uploader {
                 shared: shared.clone(),

@@ -47,7 +47,7 @@ impl Client {
         check_fields(server.address(), username, password)?;
         let username = username.trim();
         let shared = &self.inner.shared;
-        shared.declare_services(server.services());
+        shared.status().declare_services(server.services());
         let signed_in = server.sign_in(username, password, shared.clone()).await?;
         let view = signed_in.backend.first_view().await?;
         self.start(server.address(), username, signed_in, Ok(view))
@@ -103,7 +103,7 @@ impl Client {
         // The whole start waits this long at most for the server (see `start_patience`).
         let deadline = Instant::now() + self.inner.options.connection.start_patience;
         let shared = &self.inner.shared;
-        shared.declare_services(server.services());
+        shared.status().declare_services(server.services());
         let signed_in = match server
             .resume(&account, secret, deadline, shared.clone())
             .await

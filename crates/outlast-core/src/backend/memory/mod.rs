@@ -16,7 +16,7 @@ use crate::credentials::SignInSecret;
 
 use super::{Backend, BoxFuture, FirstView, Live, Upload};
 use crate::connection::ConnectionSink;
-use crate::domain::{Attachment, Chat, HistoryPage};
+use crate::domain::{Attachment, Chat, HistoryPage, Limits};
 use crate::error::ServerCode;
 use crate::model::{NamedService, Profile, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
@@ -334,9 +334,22 @@ impl MemoryBackend {
     }
 }
 
+/// The in-memory server's limits: protocol v1's, so tests on either backend see the same.
+const LIMITS: Limits = Limits {
+    max_body_chars: state::MAX_BODY_CHARS,
+    max_upload_bytes: outlast_protocol::MAX_UPLOAD_BYTES as u64,
+    max_file_name_len: outlast_protocol::MAX_FILE_NAME_LEN,
+    max_chat_members: outlast_protocol::MAX_CHAT_MEMBERS,
+    max_page_size: outlast_protocol::MAX_PAGE_SIZE,
+};
+
 impl Backend for MemoryBackend {
     fn services(&self) -> Vec<NamedService> {
         SERVICES.map(Service::named).to_vec()
+    }
+
+    fn limits(&self) -> Limits {
+        LIMITS
     }
 
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {

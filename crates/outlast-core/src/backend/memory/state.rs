@@ -7,7 +7,7 @@ use crate::domain::{Attachment, Chat, Cursor, HistoryPage, MemberReadMark, Messa
 use crate::model::Profile;
 
 /// Longest message body, in characters (protocol v1's limit, so both backends agree).
-const MAX_BODY_CHARS: usize = outlast_protocol::MAX_BODY_CHARS;
+pub(super) const MAX_BODY_CHARS: usize = outlast_protocol::MAX_BODY_CHARS;
 
 #[derive(Default)]
 pub(super) struct State {

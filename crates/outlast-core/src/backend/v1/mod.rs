@@ -16,7 +16,7 @@ use super::{Backend, BoxFuture, FirstView, Live, Submitter, Upload};
 use crate::api::ApiClient;
 use crate::connection::{ConnectionSettings, ConnectionSink, SupervisorHandle, TokenSource};
 use crate::credentials::SignInSecret;
-use crate::domain::{Attachment, Chat, Cursor, HistoryPage};
+use crate::domain::{Attachment, Chat, Cursor, HistoryPage, Limits};
 use crate::endpoint_list::ServerEndpoints;
 use crate::model::{NamedService, Service, ServiceState};
 use crate::transfer_progress::ProgressMeter;
@@ -24,6 +24,7 @@ use crate::CoreError;
 
 mod convert;
 mod discovery_cache;
+mod endpoint_list;
 mod service_monitor;
 mod sign_in;
 #[cfg(test)]
@@ -140,9 +141,22 @@ impl V1Backend {
     }
 }
 
+/// Protocol v1's limits (`outlast_protocol::limits`).
+pub(crate) const V1_LIMITS: Limits = Limits {
+    max_body_chars: outlast_protocol::MAX_BODY_CHARS,
+    max_upload_bytes: outlast_protocol::MAX_UPLOAD_BYTES as u64,
+    max_file_name_len: outlast_protocol::MAX_FILE_NAME_LEN,
+    max_chat_members: outlast_protocol::MAX_CHAT_MEMBERS,
+    max_page_size: outlast_protocol::MAX_PAGE_SIZE,
+};
+
 impl Backend for V1Backend {
     fn services(&self) -> Vec<NamedService> {
         Service::ALL.map(Service::named).to_vec()
+    }
+
+    fn limits(&self) -> Limits {
+        V1_LIMITS
     }
 
     fn first_view(&self) -> BoxFuture<'_, Result<FirstView, CoreError>> {

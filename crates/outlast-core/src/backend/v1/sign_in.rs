@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
 use super::discovery_cache::DiscoveryCache;
+use super::endpoint_list::server_endpoints;
 use super::service_monitor::{self, Watched};
 use super::token_keeper::{refresh_at, secret_of, Keeper, RefreshFailure, RETRY_BASE, RETRY_CAP};
 use super::{endpoints, V1Backend, V1SignIn};
@@ -18,7 +19,7 @@ use crate::api::ApiClient;
 use crate::backend::{by_deadline, BoxFuture, Server, SignedIn, Tasks};
 use crate::connection::{ConnectionSettings, ConnectionSink, TokenPublisher, TokenSource};
 use crate::credentials::SignInSecret;
-use crate::endpoint_list::{EndpointSource, ServerEndpoints};
+use crate::endpoint_list::EndpointSource;
 use crate::model::{NamedService, Profile, Service, ServiceState};
 use crate::remembered_account::RememberedAccount;
 use crate::{CoreError, RetryPolicy};
@@ -169,7 +170,7 @@ impl V1Server {
         .with_sign_in(V1SignIn {
             auths: auths.clone(),
             refresh_token: refresh_token.clone(),
-            endpoints: ServerEndpoints::new(self.discovery.server(), &config, source),
+            endpoints: server_endpoints(self.discovery.server(), &config, source),
         });
         let mut tasks = Tasks::default();
         tasks.spawn(
