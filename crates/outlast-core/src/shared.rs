@@ -192,6 +192,19 @@ impl ConnectionSink for Shared {
         self.update(|t| ((), t.mark_failed(client_msg_id, reason)));
     }
 
+    fn retry_later(&self, client_msg_id: &str, floor: std::time::Duration) {
+        // The message waits in the queue, holding its chat, until the floor has passed (a
+        // reconnection does not lift it); then the queue hands it over again, in order.
+        let now = tokio::time::Instant::now();
+        let until = now + floor;
+        self.outbox
+            .apply(|q| (q.retry_at(client_msg_id, until, Some(until)), Vec::new()));
+    }
+
+    fn unanswered(&self, limit: usize) -> Vec<crate::ops::Outgoing> {
+        self.outbox.read(|q| q.unanswered(limit))
+    }
+
     fn gap(&self, after: Cursor, resumes_at: Cursor) {
         // Every chat may miss messages after its newest cached one: scrolling there asks the
         // server.

@@ -1,7 +1,9 @@
 //! The outbox and catch-up as a user meets them, with the real mock backend and a real profile
 //! folder: a message the server refuses for good holds its chat (later messages wait, other
 //! chats flow), is still shown failed with its reason after a restart, and the user retries or
-//! deletes it; a long catch-up reports its progress.
+//! deletes it; a long catch-up reports its progress. One more, on the in-memory backend with
+//! tokio's clock paused: a message the server answers "busy" waits in the queue for the
+//! server's floor, even across a reconnection, holding its chat, and then goes once.
 
 mod common;
 
@@ -163,4 +165,69 @@ async fn drafts_are_kept_per_chat_across_restarts_and_offline() {
         client.drafts().unwrap(),
         [("c-jun".to_owned(), "half a thought…".to_owned())]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_busy_answer_holds_the_message_and_its_chat_until_the_floor_even_across_a_reconnection() {
+    use outlast_core::backend::memory::MemoryServer;
+    use outlast_core::{ConnectionState, Service};
+    use std::time::Duration;
+    use tokio::time::{sleep_until, Instant};
+
+    let server = MemoryServer::new();
+    let me = server.add_user("u-me", "Me");
+    server.add_user("u-jun", "Jun");
+    let chat = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
+    let client = Client::default();
+    let mut events = client.subscribe();
+    common::sign_in_memory(&client, &server, me).await;
+
+    // The server sheds load: "busy, not before 30 s".
+    server.busy(1, Duration::from_secs(30));
+    let sent_at = Instant::now();
+    client.send(&chat, "first").unwrap();
+    client.send(&chat, "second").unwrap();
+    // At 10 s the connection drops and comes back: a new link sends what is unanswered at
+    // once, but a message waiting for the server's floor is not among it.
+    sleep_until(sent_at + Duration::from_secs(10)).await;
+    server.set_down(Service::Gateway, true);
+    common::wait_for(&mut events, "the connection lost", |e| {
+        matches!(e, CoreEvent::ConnectionChanged { state } if !matches!(state, ConnectionState::Connected { .. }))
+    })
+    .await;
+    server.set_down(Service::Gateway, false);
+    common::wait_for(&mut events, "the connection back", |e| {
+        matches!(
+            e,
+            CoreEvent::ConnectionChanged {
+                state: ConnectionState::Connected { .. }
+            }
+        )
+    })
+    .await;
+    sleep_until(sent_at + Duration::from_millis(29_900)).await;
+    let bodies = |server: &MemoryServer| -> Vec<String> {
+        server
+            .messages(&chat, "u-me")
+            .into_iter()
+            .map(|m| m.body)
+            .collect()
+    };
+    // "first" was answered busy and holds its chat: "second" waits behind it.
+    assert!(
+        bodies(&server).is_empty(),
+        "sent before the floor: {:?}",
+        bodies(&server)
+    );
+    sleep_until(sent_at + Duration::from_secs(31)).await;
+    assert_eq!(
+        bodies(&server),
+        ["first", "second"],
+        "once each, in order, after the floor"
+    );
+    let shown = client.open_chat(&chat).await.unwrap();
+    assert!(shown
+        .iter()
+        .filter(|m| m.body == "first" || m.body == "second")
+        .all(|m| m.state == MessageState::Sent));
 }

@@ -1,7 +1,8 @@
 //! The connection supervisor's timing, exactly: gateways are scripted through the `Connector`
 //! and `Wire` seam (no sockets) and tokio's clock is paused, so each rule a user relies on
 //! (a silent link is given up after heartbeat + pong timeout, a late ack is probed, a server's
-//! retry floor is kept) is checked to the millisecond rather than with wall-clock waits.
+//! retry floor goes back to the queue) is checked to the millisecond rather than with wall-clock
+//! waits.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -131,6 +132,17 @@ impl Connector for ScriptedGateways {
 struct Recorded {
     acked: Vec<String>,
     refused: Vec<String>,
+    /// Each "not now" ("busy"): the key and the floor.
+    retry_later: Vec<(String, Duration)>,
+    /// Handed over and not yet answered (this sink stands in for the core's queue, which the
+    /// supervisor asks for them when a link comes up).
+    unanswered: Vec<Outgoing>,
+}
+
+impl Recorded {
+    fn answered(&mut self, key: &str) {
+        self.unanswered.retain(|m| m.client_msg_id != key);
+    }
 }
 
 #[derive(Default)]
@@ -143,14 +155,23 @@ impl ConnectionSink for RecordingSink {
     }
     fn apply_event(&self, _at: Cursor, _event: RemoteEvent) {}
     fn acked(&self, client_msg_id: &str, _msg_id: String, _at: Cursor) {
-        self.0.lock().unwrap().acked.push(client_msg_id.to_owned());
+        let mut recorded = self.0.lock().unwrap();
+        recorded.acked.push(client_msg_id.to_owned());
+        recorded.answered(client_msg_id);
     }
     fn refused(&self, client_msg_id: &str, _reason: String) {
-        self.0
-            .lock()
-            .unwrap()
-            .refused
-            .push(client_msg_id.to_owned());
+        let mut recorded = self.0.lock().unwrap();
+        recorded.refused.push(client_msg_id.to_owned());
+        recorded.answered(client_msg_id);
+    }
+    fn retry_later(&self, client_msg_id: &str, floor: Duration) {
+        let mut recorded = self.0.lock().unwrap();
+        recorded.retry_later.push((client_msg_id.to_owned(), floor));
+        recorded.answered(client_msg_id);
+    }
+    fn unanswered(&self, limit: usize) -> Vec<Outgoing> {
+        let recorded = self.0.lock().unwrap();
+        recorded.unanswered.iter().take(limit).cloned().collect()
     }
     fn gap(&self, _after: Cursor, _resumes_at: Cursor) {}
     fn connection(&self, _state: ConnectionState) {}
@@ -214,6 +235,13 @@ impl Harness {
             opened,
             sink,
         }
+    }
+
+    /// Hand `message` over, as the core's queue does (it stays unanswered there until an
+    /// outcome).
+    fn send(&self, message: Outgoing) {
+        self.sink.0.lock().unwrap().unanswered.push(message.clone());
+        self.supervisor.send(message);
     }
 
     async fn next_link(&mut self) -> Opened {
@@ -281,7 +309,7 @@ async fn an_answered_heartbeat_keeps_the_link() {
 async fn a_late_ack_is_probed_and_the_message_goes_again_on_the_next_gateway_under_its_id() {
     let mut h = Harness::start(ConnectionSettings::default(), &[]);
     let mut first = h.next_link().await;
-    h.supervisor.send(message("m1"));
+    h.send(message("m1"));
     let (frame, sent_at) = first.next().await;
     assert_eq!(sent_id(&frame), Some("m1"));
     let (probe, probed_at) = first.next().await;
@@ -315,10 +343,11 @@ async fn a_late_ack_is_probed_and_the_message_goes_again_on_the_next_gateway_und
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_retryable_refusal_is_resent_no_sooner_than_the_servers_floor() {
+async fn a_retryable_refusal_goes_back_to_the_queue_with_the_servers_floor_and_is_not_resent_before(
+) {
     let mut h = Harness::start(ConnectionSettings::default(), &[]);
     let mut link = h.next_link().await;
-    h.supervisor.send(message("m1"));
+    h.send(message("m1"));
     let (frame, _) = link.next().await;
     assert_eq!(sent_id(&frame), Some("m1"));
     let nacked_at = Instant::now();
@@ -329,24 +358,37 @@ async fn a_retryable_refusal_is_resent_no_sooner_than_the_servers_floor() {
         retryable: true,
         retry_after_ms: Some(7_000),
     });
-    // Keep the link alive meanwhile; the resend is the first Send frame after the nack.
-    let resent_at = loop {
+    // Keep the link alive past the floor: the supervisor sends nothing again by itself (the
+    // queue hands the message over again once the floor has passed; `outbox.rs` checks that
+    // with the whole client).
+    loop {
         let (frame, at) = link.next().await;
         match frame {
             ClientFrame::Ping { nonce } => link.answer(ServerFrame::Pong { nonce }),
-            ClientFrame::Send { client_msg_id, .. } => {
-                assert_eq!(client_msg_id, "m1");
-                break at;
-            }
             other => panic!("unexpected {other:?}"),
         }
-    };
-    assert_eq!(
-        resent_at - nacked_at,
-        Duration::from_secs(7),
-        "the server's 7 s floor, not the client's own 2 s"
-    );
-    assert!(h.sink.0.lock().unwrap().refused.is_empty());
+        if at - nacked_at > Duration::from_secs(8) {
+            break;
+        }
+    }
+    {
+        let recorded = h.sink.0.lock().unwrap();
+        assert_eq!(
+            recorded.retry_later,
+            [("m1".to_owned(), Duration::from_secs(7))],
+            "the server's 7 s floor, not the client's own 2 s"
+        );
+        assert!(recorded.refused.is_empty());
+        assert!(
+            recorded.unanswered.is_empty(),
+            "the queue holds it, not the link"
+        );
+    }
+    // Handed over again (the floor passed): sent at once, under its id.
+    h.send(message("m1"));
+    let (again, at) = link.next().await;
+    assert_eq!(sent_id(&again), Some("m1"));
+    assert_eq!(at, Instant::now(), "at once");
 }
 
 #[tokio::test(start_paused = true)]
@@ -375,7 +417,7 @@ async fn a_gateway_that_sheds_load_is_not_asked_again_before_its_retry_after() {
 async fn a_resume_continues_after_the_newest_event_not_after_an_ack_that_passed_one() {
     let mut h = Harness::start(ConnectionSettings::default(), &[]);
     let mut first = h.next_link().await;
-    h.supervisor.send(message("m-1"));
+    h.send(message("m-1"));
     let (frame, _) = first.next().await;
     assert_eq!(sent_id(&frame), Some("m-1"));
     // Event 3 arrives; the ack says the message is event 5: event 4 (another member's) was due

@@ -2,9 +2,12 @@
 //! are converted before they reach it). The client's timeline implements this; the benchmarks
 //! plug in counters so thousands of supervisors can run in one process.
 
+use std::time::Duration;
+
 use super::health::Candidate;
 use crate::domain::{Cursor, RemoteEvent};
 use crate::model::{ConnectionState, ServiceState};
+use crate::ops::Outgoing;
 
 pub trait ConnectionSink: Send + Sync + 'static {
     /// The newest event applied: the resume and catch-up cursor. `None`: this sink keeps no
@@ -16,6 +19,16 @@ pub trait ConnectionSink: Send + Sync + 'static {
     fn acked(&self, client_msg_id: &str, msg_id: String, at: Cursor);
     /// The server refused our message for good.
     fn refused(&self, client_msg_id: &str, reason: String);
+    /// The server could not take our message now ("busy, retry after"): the core hands it over
+    /// again, no sooner than `floor` from now, and a new link does not send it before then.
+    fn retry_later(&self, _client_msg_id: &str, _floor: Duration) {}
+    /// Messages handed over and not yet answered, oldest first, at most `limit`: what a new link
+    /// sends (again) under their keys. The core's operation queue is their only keeper; a
+    /// connection asks here instead of keeping copies. (A sink that never hands over messages
+    /// has none.)
+    fn unanswered(&self, _limit: usize) -> Vec<Outgoing> {
+        Vec::new()
+    }
     /// Events after `after` and before `resumes_at` (the first one still kept) are gone from the
     /// server's log.
     fn gap(&self, after: Cursor, resumes_at: Cursor);

@@ -32,8 +32,9 @@ pub(crate) enum Action {
 pub(crate) enum Lifecycle {
     /// Kept; waits for its turn in its chat, or for its files.
     Queued,
-    /// Handed to the backend in this session. The connection re-sends it under the same key
-    /// after every switch until the server answers.
+    /// Handed to the backend in this session. A message is sent again under the same key on
+    /// every new link until the server answers (the connection asks the queue for them:
+    /// [`OpQueue::unanswered`](super::OpQueue::unanswered)).
     Submitted,
     /// Refused for good: it and every later operation in its chat wait until the user retries,
     /// edits or cancels it.

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::marks::MarkLanes;
 use super::operation::{Action, Lifecycle, OpError, Operation, Request};
+use super::Outgoing;
 use crate::store::{OutboxEntry, ReadMark, StartedChat};
 
 /// Every outgoing operation not yet completed: messages per chat in the order the user wrote
@@ -111,13 +112,20 @@ impl OpQueue {
         }
     }
 
-    /// The backend could not take operation `id` now (a request-and-answer one: a chat's
-    /// creation): it goes again at `until`, never before the server's `floor`, and holds its
-    /// chat meanwhile.
+    /// The backend could not take operation `id` now (a chat's creation, or a message the
+    /// server answered "busy"): it goes again at `until`, never before the server's `floor`,
+    /// and holds its chat meanwhile. The chat's later operations still out without an answer
+    /// are taken back too, to go after it in order (one the server takes meanwhile is simply
+    /// done).
     pub fn retry_at(&mut self, id: &str, until: Instant, floor: Option<Instant>) {
         let Some((chat, at)) = self.locate(id) else {
             return;
         };
+        for later in chat.ops.iter_mut().skip(at + 1) {
+            if later.op.state == Lifecycle::Submitted {
+                later.op.state = Lifecycle::Queued;
+            }
+        }
         let queued = &mut chat.ops[at];
         queued.op.state = Lifecycle::Queued;
         queued.due = Some(until.max(floor.unwrap_or(until)));
@@ -281,6 +289,31 @@ impl OpQueue {
             .iter()
             .find(|q| q.op.id == id)
             .map(|q| &q.op)
+    }
+
+    /// Messages handed to the live connection and not yet answered, oldest first, at most
+    /// `limit`: what a new link sends again under their keys. The connection keeps no copy of
+    /// them; it asks here.
+    pub fn unanswered(&self, limit: usize) -> Vec<Outgoing> {
+        // Within a chat the order written is increasing, so each chat gives at most `limit`.
+        let mut out: Vec<&Queued> = self
+            .chats
+            .values()
+            .flat_map(|chat| {
+                chat.ops
+                    .iter()
+                    .filter(|q| {
+                        q.op.state == Lifecycle::Submitted
+                            && matches!(q.op.action, Action::SendMessage { .. })
+                    })
+                    .take(limit)
+            })
+            .collect();
+        out.sort_by_key(|q| q.order);
+        out.into_iter()
+            .take(limit)
+            .filter_map(|q| q.op.outgoing())
+            .collect()
     }
 
     /// Every message not complete, in the order written.

@@ -214,6 +214,52 @@ fn after_acks_out_of_order_a_refusal_still_holds_and_a_retry_sends_only_what_wai
 
 // Read marks: one lane per chat, coalesced, retried on the queue's own clock.
 
+/// What a new link would send again: the ids of the messages out without an answer.
+fn unanswered(q: &OpQueue, limit: usize) -> Vec<String> {
+    q.unanswered(limit)
+        .into_iter()
+        .map(|o| o.client_msg_id)
+        .collect()
+}
+
+#[test]
+fn a_new_link_is_given_every_message_out_without_an_answer_oldest_first_and_nothing_else() {
+    let mut q = OpQueue::default();
+    q.submit(send(&entry("m1", "c1")), t0());
+    q.submit(send(&entry("m2", "c2")), t0());
+    q.submit(send(&entry("m3", "c1")), t0());
+    q.submit(send(&with_files("m4", "c3", 1)), t0());
+    q.submit(send(&entry("m5", "c4")), t0());
+    q.submit(mark("c1", "s-9"), t0());
+    q.submit(create("c-new"), t0());
+    q.acked("m2");
+    q.refused("m5", "too long".into());
+    // Not m2 (answered), m4 (waits for its file), m5 (refused), the mark or the creation.
+    assert_eq!(unanswered(&q, usize::MAX), ["m1", "m3"]);
+    assert_eq!(unanswered(&q, 1), ["m1"], "the oldest first");
+}
+
+#[test]
+fn a_busy_answer_holds_the_message_and_takes_back_its_chats_later_ones_until_the_floor() {
+    let mut q = OpQueue::default();
+    q.submit(send(&entry("m1", "c1")), t0());
+    q.submit(send(&entry("m2", "c1")), t0());
+    q.submit(send(&entry("m3", "c2")), t0());
+    let floor = t0() + ms(30_000);
+    q.retry_at("m1", floor, Some(floor));
+    // No link sends m1 or m2 before the floor; the other chat's message is unaffected.
+    assert_eq!(unanswered(&q, usize::MAX), ["m3"]);
+    assert_eq!(q.next_due(), Some(floor));
+    assert_eq!(q.tick(floor - ms(1)), []);
+    // A reconnection does not lift the server's floor.
+    assert_eq!(q.backend_back(t0() + ms(10_000)), []);
+    assert_eq!(submitted(&q.tick(floor)), ["m1", "m2"], "in order, once");
+    assert_eq!(unanswered(&q, usize::MAX), ["m1", "m2", "m3"]);
+    // One the server took meanwhile is simply done.
+    q.acked("m2");
+    assert_eq!(unanswered(&q, usize::MAX), ["m1", "m3"]);
+}
+
 fn mark(chat: &str, msg: &str) -> Operation {
     Operation::mark_read(chat, msg, 1)
 }

@@ -1,8 +1,10 @@
 //! An account's live connection to a [`MemoryServer`]: events in order from the sink's cursor,
-//! operations submitted in the order handed until each has an outcome, and the script's faults
-//! on the way (a gateway down, lost acknowledgements, duplicated or reordered events, "busy").
+//! operations submitted in the order the queue keeps them until each has an outcome, and the
+//! script's faults on the way (a gateway down, lost acknowledgements, duplicated or reordered
+//! events, "busy"). Like protocol v1's connection it keeps no copy of an operation: it asks the
+//! sink for what is unanswered.
 
-use std::collections::VecDeque;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -11,7 +13,7 @@ use tokio::time::{Duration, Instant};
 
 use super::state::{EventsAfter, Stored};
 use super::MemoryServer;
-use crate::backend::{Live, Outgoing, Submitter};
+use crate::backend::{Live, Submitter};
 use crate::connection::ConnectionSink;
 use crate::domain::Cursor;
 use crate::model::{ConnectionState, Service, ServiceState, Transport};
@@ -24,7 +26,8 @@ const EVENTS_PAGE: usize = 500;
 const ENDPOINT: &str = "memory";
 
 enum Command {
-    Submit(Outgoing),
+    /// Something was handed over: submit what is unanswered.
+    Submit,
     ReconnectNow,
 }
 
@@ -42,8 +45,8 @@ impl Drop for MemoryLive {
 impl Live for MemoryLive {
     fn submitter(&self) -> Submitter {
         let commands = self.commands.clone();
-        Submitter::new(move |op| {
-            let _ = commands.send(Command::Submit(op));
+        Submitter::new(move |_op| {
+            let _ = commands.send(Command::Submit);
         })
     }
 
@@ -65,9 +68,8 @@ pub(super) fn spawn(
         server,
         user_id,
         sink,
-        pending: VecDeque::new(),
+        awaiting: HashSet::new(),
         not_before: None,
-        busy_until: None,
         connected: None,
     };
     MemoryLive {
@@ -82,12 +84,11 @@ struct Connection {
     sink: Arc<dyn ConnectionSink>,
     /// The newest event delivered, for a sink that keeps no cursor of its own.
     delivered: Cursor,
-    /// Handed and without an outcome yet, in the order handed.
-    pending: VecDeque<Outgoing>,
+    /// Submitted on this connection and still unanswered (their acknowledgements were lost):
+    /// not submitted again until the wait for them runs out or a new connection starts.
+    awaiting: HashSet<String>,
     /// Nothing is submitted before this: the wait for a lost ack (a reconnect ends it).
     not_before: Option<Instant>,
-    /// Nothing is submitted before the server's "busy, retry after" floor, reconnect or not.
-    busy_until: Option<Instant>,
     /// Whether the gateway was up at the last look (`None`: not looked yet).
     connected: Option<bool>,
 }
@@ -100,10 +101,7 @@ impl Connection {
                 self.command(command);
             }
             self.step().await;
-            let wait = match (self.not_before, self.busy_until) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
+            let wait = self.not_before;
             tokio::select! {
                 changed = changes.changed() => {
                     if changed.is_err() {
@@ -121,7 +119,7 @@ impl Connection {
 
     fn command(&mut self, command: Command) {
         match command {
-            Command::Submit(op) => self.pending.push_back(op),
+            Command::Submit => {}
             Command::ReconnectNow => self.not_before = None,
         }
     }
@@ -134,6 +132,7 @@ impl Connection {
             self.announce(up);
             // A new connection sends again everything without an outcome.
             self.not_before = None;
+            self.awaiting.clear();
         }
         if !up {
             return;
@@ -144,9 +143,12 @@ impl Connection {
         }
         self.deliver();
         let now = Instant::now();
-        if self.not_before.is_none_or(|t| now >= t) && self.busy_until.is_none_or(|t| now >= t) {
+        if self.not_before.is_some_and(|t| now >= t) {
+            // The wait for lost acknowledgements ran out: those go again.
             self.not_before = None;
-            self.busy_until = None;
+            self.awaiting.clear();
+        }
+        if self.not_before.is_none() {
             self.submit();
         }
         self.sink.flush();
@@ -216,14 +218,22 @@ impl Connection {
         }
     }
 
-    /// Submit what waits, in order, until the script says "busy" or everything has an outcome.
+    /// Submit what is unanswered, in the queue's order: each gets an outcome, or "busy" (the
+    /// queue hands it over again after the floor), or its acknowledgement is lost (it waits here
+    /// to be sent again).
     fn submit(&mut self) {
-        let mut lost = Vec::new();
-        while let Some(op) = self.pending.pop_front() {
+        let mut lost = false;
+        // Chats whose message was answered "busy" this round: the queue took back their later
+        // messages, to go after it.
+        let mut held = HashSet::new();
+        for op in self.sink.unanswered(usize::MAX) {
+            if self.awaiting.contains(&op.client_msg_id) || held.contains(&op.chat_id) {
+                continue;
+            }
             if let Some(floor) = self.server.script(|s| take_busy(&mut s.busy)) {
-                self.pending.push_front(op);
-                self.busy_until = Some(Instant::now() + floor);
-                break;
+                self.sink.retry_later(&op.client_msg_id, floor);
+                held.insert(op.chat_id);
+                continue;
             }
             // A scripted refusal is for a key the server has not stored: one already stored
             // (its ack was lost) is acknowledged again, as a real server would.
@@ -254,7 +264,8 @@ impl Connection {
                         lose
                     });
                     if lose {
-                        lost.push(op);
+                        self.awaiting.insert(op.client_msg_id);
+                        lost = true;
                     } else {
                         // Every event up to the message's own is delivered before its ack, so
                         // the ack's cursor never passes an event the client has not seen
@@ -266,11 +277,8 @@ impl Connection {
                 Stored::Refused(reason) => self.sink.refused(&op.client_msg_id, reason),
             }
         }
-        if !lost.is_empty() {
-            // Sent again (in their order, before anything newer) when the wait runs out.
-            for op in lost.into_iter().rev() {
-                self.pending.push_front(op);
-            }
+        if lost {
+            // Sent again, with everything else still unanswered, when the wait runs out.
             let resend = Instant::now() + self.server.script(|s| s.ack_wait);
             self.not_before = Some(self.not_before.map_or(resend, |t| t.max(resend)));
         }

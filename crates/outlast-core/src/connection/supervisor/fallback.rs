@@ -44,15 +44,13 @@ impl Supervisor {
         let mut poll: BoxFuture<Result<EventsPage, CoreError>> =
             self.poll(&api, Duration::ZERO, Duration::ZERO);
         let mut post: Option<BoxFuture<(String, Result<SendResponse, CoreError>)>> = None;
-        let mut post_not_before: Option<Instant> = None;
         let mut probing: Option<BoxFuture<(Candidate, Result<Link, OpenError>)>> = None;
         let mut gateway_at = Instant::now() + self.backoff();
 
         loop {
-            let now = Instant::now();
-            if post.is_none() && post_not_before.is_none_or(|t| now >= t) {
-                post_not_before = None;
-                if let Some(message) = self.outbox.front().cloned() {
+            if post.is_none() {
+                // One at a time, the oldest unanswered first (the queue keeps them).
+                if let Some(message) = self.sink.unanswered(1).into_iter().next() {
                     post = Some(Box::pin(post_message(
                         api.clone(),
                         self.tokens.current(),
@@ -60,7 +58,6 @@ impl Supervisor {
                     )));
                 }
             }
-            let far = now + Duration::from_secs(86_400);
             tokio::select! {
                 page = &mut poll => match page {
                     Ok(page) => {
@@ -85,22 +82,21 @@ impl Supervisor {
                     post = None;
                     match result {
                         Ok(sent) => {
-                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                             self.sink
                                 .acked(&client_msg_id, sent.msg_id, Cursor::from_backend(sent.seq));
                         }
                         Err(err) if is_unauthorized(&err) => return Fallback::Unauthorized(err.to_string()),
                         Err(err) if !err.retryable() => {
-                            self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                             self.sink.refused(&client_msg_id, err.to_string());
                         }
                         Err(err) => {
+                            // The queue hands it over again after the floor (this client's own
+                            // pause at least); other chats' messages go meanwhile.
                             let floor = err.retry_after().unwrap_or_default();
-                            post_not_before = Some(Instant::now() + self.settings.resend_after_nack.max(floor));
+                            self.sink.retry_later(&client_msg_id, self.settings.resend_after_nack.max(floor));
                         }
                     }
                 }
-                _ = sleep_until(post_not_before.unwrap_or(far)), if post.is_none() && post_not_before.is_some() => {}
                 _ = sleep_until(gateway_at), if probing.is_none() && !self.table.is_empty() => {
                     if let Some(candidate) = self.table.order(Instant::now()).into_iter().next() {
                         self.sink.attempt(&candidate);
@@ -121,7 +117,8 @@ impl Supervisor {
                 }
                 command = self.commands.recv() => match command {
                     None => return Fallback::Gone,
-                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    // The queue keeps it: the loop asks for the oldest unanswered next.
+                    Some(Command::Send(_)) => {}
                     Some(Command::ReconnectNow) => {
                         self.failures = 0;
                         gateway_at = Instant::now();

@@ -4,12 +4,15 @@
 //! Their timing is tested exactly, under paused time, through a scripted `Connector`
 //! (`tests/supervisor_timing.rs`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use outlast_protocol::{ClientFrame, ErrorCode, ServerFrame};
 use tokio::time::{sleep_until, Duration, Instant};
 
 use super::{changed, AbortOnDrop, BoxFuture, Command, Ended, Outgoing, Supervisor};
+
+/// Everything unanswered, when a new link asks the queue for it.
+const ALL: usize = usize::MAX;
 use crate::connection::health::{Candidate, HealthTable};
 use crate::connection::link::{Broken, Link, OpenError};
 use crate::connection::settings::ConnectionSettings;
@@ -31,10 +34,10 @@ pub(super) struct Live {
     last_heard: Instant,
     /// A probe is out and unanswered.
     probed: bool,
-    /// When each message went out on this link, for round-trip samples from its ack.
+    /// The messages sent on this link and not yet answered, and when each went out (for
+    /// round-trip samples from its ack). Only keys and times: the messages themselves are the
+    /// operation queue's, asked for again by the next link.
     sent_at: HashMap<String, Instant>,
-    /// A refused-for-now message goes again at this time (never before the server's floor).
-    resend_at: Option<Instant>,
     /// Events missed while away, fetched over REST beside the link.
     catching_up: Option<AbortOnDrop<Result<(), CoreError>>>,
     /// A catch-up failed: tried again after the next heartbeat.
@@ -70,7 +73,6 @@ impl Supervisor {
                 }
                 _ = sleep_until(live.pinger.due.unwrap_or(live.next_ping)) => self.on_heartbeat_due(&mut live).await,
                 _ = sleep_until(probe_at.unwrap_or(far)), if probe_at.is_some() => self.on_ack_late(&mut live).await,
-                _ = sleep_until(live.resend_at.unwrap_or(far)), if live.resend_at.is_some() => self.on_resend_due(&mut live).await,
                 _ = sleep_until(failback_at.unwrap_or(far)), if failback_at.is_some() => self.on_failback_due(&mut live),
                 result = async { live.failback_probe.as_mut().expect("guarded").await }, if live.failback_probe.is_some() => {
                     self.on_failback_probed(&mut live, result.is_ok())
@@ -122,11 +124,10 @@ impl Supervisor {
             pinger: Pinger::new(link.handshake_rtt),
             next_ping: Instant::now() + heartbeat,
             heartbeat,
-            waiting_since: (!self.outbox.is_empty()).then(Instant::now),
+            waiting_since: None,
             last_heard: Instant::now(),
             probed: false,
             sent_at: HashMap::new(),
-            resend_at: None,
             catching_up,
             catch_up_pending: false,
             moving: None,
@@ -139,16 +140,32 @@ impl Supervisor {
         }
     }
 
-    /// (Re-)send every unacknowledged message on the link, in the order written, under its id.
+    /// (Re-)send every message handed over and not yet answered, in the order written, under
+    /// its id. They come from the operation queue (through the sink): handed over while no link
+    /// was up, or sent on a link that failed before the answer came.
     async fn send_all(&mut self, live: &mut Live) -> Flow {
-        for message in &self.outbox {
-            live.sent_at
-                .insert(message.client_msg_id.clone(), Instant::now());
-            if let Err(broken) = live.link.write(&send_frame(message)).await {
-                return Err(Ended::Lost(broken.0));
+        // What was handed before now is in the queue's answer; its commands need no second
+        // look (a later one for a message already sent here is skipped anyway).
+        while let Ok(command) = self.commands.try_recv() {
+            if let Command::ReconnectNow = command {
+                tracing::debug!("already reconnected");
             }
         }
+        for message in self.sink.unanswered(ALL) {
+            self.write_message(live, &message).await?;
+        }
         Ok(())
+    }
+
+    /// Send `message` on the link and wait for its answer.
+    async fn write_message(&mut self, live: &mut Live, message: &Outgoing) -> Flow {
+        live.sent_at
+            .insert(message.client_msg_id.clone(), Instant::now());
+        live.waiting_since.get_or_insert_with(Instant::now);
+        live.link
+            .write(&send_frame(message))
+            .await
+            .map_err(|broken| Ended::Lost(broken.0))
     }
 
     fn on_caught_up(
@@ -184,14 +201,6 @@ impl Supervisor {
         tracing::debug!("a message is waiting for its ack; probing the link");
         live.probed = true;
         live.ping(self.settings.probe_timeout).await
-    }
-
-    /// A refused-for-now message's floor has passed: everything unacknowledged goes again.
-    async fn on_resend_due(&mut self, live: &mut Live) -> Flow {
-        live.resend_at = None;
-        self.send_all(live).await?;
-        live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
-        Ok(())
     }
 
     /// Time to check whether the preferred region answers again.
@@ -263,17 +272,11 @@ impl Supervisor {
                 live.ping(self.settings.probe_timeout).await
             }
             Some(Command::ReconnectNow) => Ok(()),
-            Some(Command::Send(message)) => {
-                let frame = send_frame(&message);
-                live.sent_at
-                    .insert(message.client_msg_id.clone(), Instant::now());
-                self.outbox.push_back(message);
-                live.waiting_since.get_or_insert_with(Instant::now);
-                live.link
-                    .write(&frame)
-                    .await
-                    .map_err(|broken| Ended::Lost(broken.0))
+            // Sent on this link already (it was unanswered when the link came up).
+            Some(Command::Send(message)) if live.sent_at.contains_key(&message.client_msg_id) => {
+                Ok(())
             }
+            Some(Command::Send(message)) => self.write_message(live, &message).await,
         }
     }
 
@@ -317,15 +320,16 @@ impl Supervisor {
                 retry_after_ms,
             } => {
                 tracing::warn!(%client_msg_id, code = code.as_str(), %message, retryable, "message refused");
+                live.sent_at.remove(&client_msg_id);
+                live.waiting_since = (!live.sent_at.is_empty()).then(Instant::now);
                 if retryable {
+                    // Not an outcome: the queue hands it over again after the floor (this
+                    // client's own pause at least), and no link sends it before then.
                     let floor = Duration::from_millis(retry_after_ms.unwrap_or(0));
-                    live.resend_at
-                        .get_or_insert(Instant::now() + self.settings.resend_after_nack.max(floor));
-                    live.waiting_since = None;
+                    self.sink
+                        .retry_later(&client_msg_id, self.settings.resend_after_nack.max(floor));
                 } else {
-                    self.outbox.retain(|m| m.client_msg_id != client_msg_id);
                     self.sink.refused(&client_msg_id, message);
-                    live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
                 }
             }
             ServerFrame::Event { seq, event } => {
@@ -369,10 +373,9 @@ impl Supervisor {
         if let Some(at) = live.sent_at.remove(&client_msg_id) {
             live.pinger.rtt.sample(at.elapsed());
         }
-        forget(&mut self.outbox, &client_msg_id);
         self.sink
             .acked(&client_msg_id, msg_id, Cursor::from_backend(seq));
-        live.waiting_since = (!self.outbox.is_empty()).then(Instant::now);
+        live.waiting_since = (!live.sent_at.is_empty()).then(Instant::now);
         live.probed = false;
     }
 
@@ -528,18 +531,5 @@ impl Failback {
         let since = *self.healthy_since.get_or_insert(now);
         self.after
             .is_some_and(|after| now.duration_since(since) >= after)
-    }
-}
-
-/// Drop an acknowledged message from the outbox. Acks come in the order messages were sent, so
-/// it is almost always the first: a flush of thousands stays linear.
-fn forget(outbox: &mut VecDeque<Outgoing>, client_msg_id: &str) {
-    if outbox
-        .front()
-        .is_some_and(|m| m.client_msg_id == client_msg_id)
-    {
-        outbox.pop_front();
-    } else {
-        outbox.retain(|m| m.client_msg_id != client_msg_id);
     }
 }

@@ -13,7 +13,7 @@
 mod fallback;
 mod live;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -144,7 +144,6 @@ impl SupervisorHandle {
             sink,
             connector,
             commands: receiver,
-            outbox: VecDeque::new(),
             rng: StdRng::from_os_rng(),
             ticker,
             network: network_changes(),
@@ -197,8 +196,6 @@ struct Supervisor {
     /// How gateways are reached (WebSocket, or a scripted one in tests).
     connector: Arc<dyn Connector>,
     commands: mpsc::UnboundedReceiver<Command>,
-    /// Unacknowledged messages in the order the user wrote them.
-    outbox: VecDeque<Outgoing>,
     rng: StdRng,
     wake: WakeDetector,
     ticker: Interval,
@@ -462,7 +459,8 @@ impl Supervisor {
                 result = &mut open => return result.map_err(Some),
                 command = self.commands.recv() => match command {
                     None => return Err(None),
-                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    // The queue keeps it; the next link asks for it.
+                    Some(Command::Send(_)) => {}
                     Some(Command::ReconnectNow) => {}
                 },
             }
@@ -485,7 +483,8 @@ impl Supervisor {
                 _ = sleep_until(deadline) => return Waited::Elapsed,
                 command = self.commands.recv() => match command {
                     None => return Waited::Gone,
-                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    // The queue keeps it; the next link asks for it.
+                    Some(Command::Send(_)) => {}
                     Some(Command::ReconnectNow) => {
                         self.failures = 0;
                         return Waited::Skipped;
@@ -524,7 +523,8 @@ impl Supervisor {
                 changed = self.tokens.changed() => return changed,
                 command = self.commands.recv() => match command {
                     None => return false,
-                    Some(Command::Send(message)) => self.outbox.push_back(message),
+                    // The queue keeps it; the next link asks for it.
+                    Some(Command::Send(_)) => {}
                     Some(Command::ReconnectNow) => self.tokens.request_refresh(),
                 },
             }
