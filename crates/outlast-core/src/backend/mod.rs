@@ -81,10 +81,13 @@ pub struct SignedIn {
     /// local cache.
     pub offline: Option<String>,
     /// Work the sign-in needs for as long as it lasts (renewing credentials, watching services
-    /// the session does not call all the time): stopped with the session, or when this is
-    /// dropped unused.
-    pub tasks: Tasks,
+    /// the session does not call all the time), not started yet: the session starts it once it
+    /// is set up (so it does not compete with reading the cache) and stops it when it ends.
+    pub work: Vec<Task>,
 }
+
+/// A piece of background work, not started yet.
+pub type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// `request`'s answer if it comes by `deadline`; after that `server` counts as unreachable, for
 /// `reason`.
@@ -111,11 +114,6 @@ pub struct Tasks(Vec<JoinHandle<()>>);
 impl Tasks {
     pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
         self.0.push(tokio::spawn(task));
-    }
-
-    /// Take over `other`'s tasks.
-    pub fn join(&mut self, mut other: Tasks) {
-        self.0.append(&mut other.0);
     }
 }
 

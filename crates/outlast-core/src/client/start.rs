@@ -199,10 +199,12 @@ impl Client {
             user,
             backend,
             offline: _,
-            tasks,
+            work,
         } = signed_in;
         let mut begun = self.begin(server, &user, backend.clone(), view)?;
-        begun.tasks.join(tasks);
+        for task in work {
+            begun.tasks.spawn(task);
+        }
         let account = AccountKey {
             server: server.to_owned(),
             user_id: user.user_id.clone(),

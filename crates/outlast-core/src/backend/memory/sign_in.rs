@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{MemoryBackend, MemoryServer};
-use crate::backend::{BoxFuture, Server, SignedIn, Tasks};
+use crate::backend::{BoxFuture, Server, SignedIn};
 use crate::connection::ConnectionSink;
 use crate::credentials::SignInSecret;
 use crate::model::{NamedService, Profile, Service};
@@ -81,7 +81,7 @@ impl MemoryServer {
             user,
             backend: Arc::new(backend),
             offline,
-            tasks: Tasks::default(),
+            work: Vec::new(),
         }
     }
 }

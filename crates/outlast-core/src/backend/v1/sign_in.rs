@@ -16,7 +16,7 @@ use super::service_monitor::{self, Watched};
 use super::token_keeper::{refresh_at, secret_of, Keeper, RefreshFailure, RETRY_BASE, RETRY_CAP};
 use super::{endpoints, V1Backend, V1SignIn};
 use crate::api::ApiClient;
-use crate::backend::{by_deadline, BoxFuture, Server, SignedIn, Tasks};
+use crate::backend::{by_deadline, BoxFuture, Server, SignedIn, Task};
 use crate::connection::{ConnectionSettings, ConnectionSink, TokenPublisher, TokenSource};
 use crate::credentials::SignInSecret;
 use crate::endpoint_list::EndpointSource;
@@ -142,7 +142,7 @@ impl V1Server {
             .map(DiscoveryCache::in_dir)
     }
 
-    /// The account's backend and the tasks that keep it signed in and watched.
+    /// The account's backend and the work that keeps it signed in and watched.
     fn signed_in(
         &self,
         config: DiscoveryConfig,
@@ -172,8 +172,8 @@ impl V1Server {
             refresh_token: refresh_token.clone(),
             endpoints: server_endpoints(self.discovery.server(), &config, source),
         });
-        let mut tasks = Tasks::default();
-        tasks.spawn(
+        let mut work: Vec<Task> = Vec::new();
+        work.push(Box::pin(
             Keeper {
                 auth: auths,
                 refresh_token,
@@ -188,9 +188,9 @@ impl V1Server {
                     .unwrap_or_else(|| RetryPolicy::outlast(RETRY_BASE, RETRY_CAP)),
             }
             .run(),
-        );
+        ));
         if let Some(media) = backend.media_endpoints().first().cloned() {
-            tasks.spawn(service_monitor::watch(
+            work.push(Box::pin(service_monitor::watch(
                 Watched {
                     service: Service::Media,
                     endpoint: media,
@@ -198,16 +198,20 @@ impl V1Server {
                     meanwhile: Some("photos and files wait; text messages still work"),
                 },
                 sink.clone(),
-            ));
+            )));
         }
         if source != EndpointSource::Fresh {
-            tasks.spawn(rediscover(self.discovery.clone(), self.cache(), sink));
+            work.push(Box::pin(rediscover(
+                self.discovery.clone(),
+                self.cache(),
+                sink,
+            )));
         }
         Ok(SignedIn {
             user,
             backend: Arc::new(backend),
             offline,
-            tasks,
+            work,
         })
     }
 }

@@ -10,15 +10,15 @@ use outlast_protocol::{ClientFrame, ErrorCode, ServerFrame};
 use tokio::time::{sleep_until, Duration, Instant};
 
 use super::{changed, AbortOnDrop, BoxFuture, Command, Ended, Outgoing, Supervisor};
-
-/// Everything unanswered, when a new link asks the queue for it.
-const ALL: usize = usize::MAX;
 use crate::connection::health::{Candidate, HealthTable};
 use crate::connection::link::{Broken, Link, OpenError};
 use crate::connection::settings::ConnectionSettings;
 use crate::domain::Cursor;
 use crate::model::Transport;
 use crate::CoreError;
+
+/// Everything unanswered, when a new link asks the queue for it.
+const ALL: usize = usize::MAX;
 
 /// One live link and what is known about it between the events that change it.
 pub(super) struct Live {
@@ -144,20 +144,17 @@ impl Supervisor {
     /// its id. They come from the operation queue (through the sink): handed over while no link
     /// was up, or sent on a link that failed before the answer came.
     async fn send_all(&mut self, live: &mut Live) -> Flow {
-        // What was handed before now is in the queue's answer; its commands need no second
-        // look (a later one for a message already sent here is skipped anyway).
-        while let Ok(command) = self.commands.try_recv() {
-            if let Command::ReconnectNow = command {
-                tracing::debug!("already reconnected");
-            }
-        }
+        // Whatever was handed over before now is in the queue's answer, and a "reconnect now"
+        // is done (this is the new link): the commands waiting need no look. (One for a message
+        // handed meanwhile and already sent here is skipped by its key.)
+        while self.commands.try_recv().is_ok() {}
         for message in self.sink.unanswered(ALL) {
             self.write_message(live, &message).await?;
         }
         Ok(())
     }
 
-    /// Send `message` on the link and wait for its answer.
+    /// Send `message` on the link; its answer is awaited from now (a late one is probed).
     async fn write_message(&mut self, live: &mut Live, message: &Outgoing) -> Flow {
         live.sent_at
             .insert(message.client_msg_id.clone(), Instant::now());
