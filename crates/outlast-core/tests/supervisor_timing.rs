@@ -392,6 +392,55 @@ async fn a_retryable_refusal_goes_back_to_the_queue_with_the_servers_floor_and_i
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_busy_answer_holds_its_chat_on_the_link_and_its_later_messages_go_again_after_the_floor()
+{
+    let mut h = Harness::start(ConnectionSettings::default(), &[]);
+    let mut link = h.next_link().await;
+    h.send(message("m1"));
+    h.send(message("m2"));
+    for id in ["m1", "m2"] {
+        let (frame, _) = link.next().await;
+        assert_eq!(sent_id(&frame), Some(id));
+    }
+    let nacked_at = Instant::now();
+    link.answer(ServerFrame::Nack {
+        client_msg_id: "m1".into(),
+        code: ErrorCode::Overloaded,
+        message: "busy".into(),
+        retryable: true,
+        retry_after_ms: Some(7_000),
+    });
+    // The nack reaches the sink once the supervisor's task has run: a bounded number of turns.
+    for _ in 0..1_000 {
+        if !h.sink.0.lock().unwrap().retry_later.is_empty() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(h.sink.0.lock().unwrap().retry_later.len(), 1);
+    // A hand-over of m2 that was already on its way when the chat was held is not sent.
+    h.supervisor.send(message("m2"));
+    loop {
+        let (frame, at) = link.next().await;
+        match frame {
+            ClientFrame::Ping { nonce } => link.answer(ServerFrame::Pong { nonce }),
+            other => panic!("sent during the floor: {other:?}"),
+        }
+        if at - nacked_at > Duration::from_secs(8) {
+            break;
+        }
+    }
+    // After the floor the queue hands both over again, in order: both go (m2's first sending
+    // was never answered, and a sending the queue took back is not skipped as a duplicate).
+    h.supervisor.send(message("m1"));
+    h.supervisor.send(message("m2"));
+    for id in ["m1", "m2"] {
+        let (frame, _) = link.next().await;
+        assert_eq!(sent_id(&frame), Some(id));
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_gateway_that_sheds_load_is_not_asked_again_before_its_retry_after() {
     let settings = ConnectionSettings {
         retry: Some(RetryPolicy::outlast(

@@ -104,7 +104,9 @@ impl OpQueue {
             .timed
             .iter()
             .filter_map(|chat| self.chats.get(chat))
-            .flat_map(|chat| chat.ops.iter().filter_map(|q| q.due))
+            // A chat goes no further than its first operation waiting for a time, so that one's
+            // time is the chat's (and a burst of busy answers costs no walk of the whole chat).
+            .filter_map(|chat| chat.ops.iter().find_map(|q| q.due))
             .min();
         match (ops, self.marks.next_due()) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -121,7 +123,10 @@ impl OpQueue {
         let Some((chat, at)) = self.locate(id) else {
             return;
         };
-        for later in chat.ops.iter_mut().skip(at + 1) {
+        // One already taken back with an earlier one (a busy answer for each of a burst) only
+        // gets its own time: the ones after it were taken back with it.
+        let taken_back = chat.ops[at].op.state == Lifecycle::Queued;
+        for later in chat.ops.iter_mut().skip(at + 1).take_while(|_| !taken_back) {
             if later.op.state == Lifecycle::Submitted {
                 later.op.state = Lifecycle::Queued;
             }

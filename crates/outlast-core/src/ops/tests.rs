@@ -260,6 +260,30 @@ fn a_busy_answer_holds_the_message_and_takes_back_its_chats_later_ones_until_the
     assert_eq!(unanswered(&q, usize::MAX), ["m1", "m3"]);
 }
 
+#[test]
+fn each_busy_answer_of_a_burst_keeps_its_own_floor_and_the_chat_its_order() {
+    let mut q = OpQueue::default();
+    for id in ["m1", "m2", "m3"] {
+        q.submit(send(&entry(id, "c1")), t0());
+    }
+    let (first, second) = (t0() + ms(5_000), t0() + ms(9_000));
+    q.retry_at("m1", first, Some(first));
+    // m2's own answer: busy for longer. It was taken back with m1; it keeps its own floor.
+    q.retry_at("m2", second, Some(second));
+    assert_eq!(q.next_due(), Some(first));
+    assert_eq!(
+        submitted(&q.tick(first)),
+        ["m1"],
+        "m2 waits for its own floor"
+    );
+    assert_eq!(q.next_due(), Some(second));
+    assert_eq!(
+        submitted(&q.tick(second)),
+        ["m2", "m3"],
+        "then the rest, in order"
+    );
+}
+
 fn mark(chat: &str, msg: &str) -> Operation {
     Operation::mark_read(chat, msg, 1)
 }

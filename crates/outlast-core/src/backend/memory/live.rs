@@ -120,7 +120,11 @@ impl Connection {
     fn command(&mut self, command: Command) {
         match command {
             Command::Submit => {}
-            Command::ReconnectNow => self.not_before = None,
+            // Everything without an outcome goes again now, lost acknowledgements included.
+            Command::ReconnectNow => {
+                self.not_before = None;
+                self.awaiting.clear();
+            }
         }
     }
 

@@ -95,6 +95,36 @@ async fn a_lost_ack_is_sent_again_and_the_message_stored_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn reconnect_now_sends_a_message_whose_ack_was_lost_at_once() {
+    let (server, chat_id) = world();
+    let alice = server.backend_for("u-alice").unwrap();
+    let seen = Recorder::at(Cursor::START);
+    let live = alice.connect(seen.clone()).unwrap();
+    server.drop_acks(1);
+    let started = tokio::time::Instant::now();
+    seen.submitter(&*live).send(text(&chat_id, "k-1", "hello"));
+    seen.until("k-1 stored", |_| {
+        (!server.messages(&chat_id, "u-alice").is_empty()).then_some(())
+    })
+    .await;
+    live.reconnect_now();
+    seen.until("k-1's ack", |s| {
+        s.acked.iter().any(|a| a.0 == "k-1").then_some(())
+    })
+    .await;
+    assert!(
+        started.elapsed() < server_ack_wait(),
+        "without waiting out the lost ack: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.messages(&chat_id, "u-alice").len(), 1, "stored once");
+}
+
+fn server_ack_wait() -> Duration {
+    super::live::ACK_WAIT
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_scripted_refusal_refuses_a_new_key_but_not_one_already_stored() {
     let (server, chat_id) = world();
     let alice = server.backend_for("u-alice").unwrap();

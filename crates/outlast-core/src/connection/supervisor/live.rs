@@ -37,7 +37,11 @@ pub(super) struct Live {
     /// The messages sent on this link and not yet answered, and when each went out (for
     /// round-trip samples from its ack). Only keys and times: the messages themselves are the
     /// operation queue's, asked for again by the next link.
-    sent_at: HashMap<String, Instant>,
+    sent_at: HashMap<String, Sent>,
+    /// Chats whose message the server answered "busy", until its floor: the queue took their
+    /// later messages back to go after it, so a hand-over of one of them that was already on
+    /// its way is not sent before then.
+    held: HashMap<String, Instant>,
     /// Events missed while away, fetched over REST beside the link.
     catching_up: Option<AbortOnDrop<Result<(), CoreError>>>,
     /// A catch-up failed: tried again after the next heartbeat.
@@ -49,6 +53,12 @@ pub(super) struct Live {
     failback_probe: Option<BoxFuture<Result<(), String>>>,
     /// Reading from the link failed: there is nobody left to say goodbye to.
     broken: bool,
+}
+
+/// A message sent on a link and not yet answered there.
+struct Sent {
+    chat_id: String,
+    at: Instant,
 }
 
 /// What a handler decided: keep serving the link (`Ok`), or how it ended.
@@ -128,6 +138,7 @@ impl Supervisor {
             last_heard: Instant::now(),
             probed: false,
             sent_at: HashMap::new(),
+            held: HashMap::new(),
             catching_up,
             catch_up_pending: false,
             moving: None,
@@ -156,8 +167,13 @@ impl Supervisor {
 
     /// Send `message` on the link; its answer is awaited from now (a late one is probed).
     async fn write_message(&mut self, live: &mut Live, message: &Outgoing) -> Flow {
-        live.sent_at
-            .insert(message.client_msg_id.clone(), Instant::now());
+        live.sent_at.insert(
+            message.client_msg_id.clone(),
+            Sent {
+                chat_id: message.chat_id.clone(),
+                at: Instant::now(),
+            },
+        );
         live.waiting_since.get_or_insert_with(Instant::now);
         live.link
             .write(&send_frame(message))
@@ -269,8 +285,15 @@ impl Supervisor {
                 live.ping(self.settings.probe_timeout).await
             }
             Some(Command::ReconnectNow) => Ok(()),
-            // Sent on this link already (it was unanswered when the link came up).
-            Some(Command::Send(message)) if live.sent_at.contains_key(&message.client_msg_id) => {
+            // Sent on this link already (it was unanswered when the link came up), or handed
+            // over before its chat was held: the queue hands it over again after the floor.
+            Some(Command::Send(message))
+                if live.sent_at.contains_key(&message.client_msg_id)
+                    || live
+                        .held
+                        .get(&message.chat_id)
+                        .is_some_and(|until| Instant::now() < *until) =>
+            {
                 Ok(())
             }
             Some(Command::Send(message)) => self.write_message(live, &message).await,
@@ -317,17 +340,26 @@ impl Supervisor {
                 retry_after_ms,
             } => {
                 tracing::warn!(%client_msg_id, code = code.as_str(), %message, retryable, "message refused");
-                live.sent_at.remove(&client_msg_id);
-                live.waiting_since = (!live.sent_at.is_empty()).then(Instant::now);
+                let sent = live.sent_at.remove(&client_msg_id);
                 if retryable {
                     // Not an outcome: the queue hands it over again after the floor (this
-                    // client's own pause at least), and no link sends it before then.
-                    let floor = Duration::from_millis(retry_after_ms.unwrap_or(0));
-                    self.sink
-                        .retry_later(&client_msg_id, self.settings.resend_after_nack.max(floor));
+                    // client's own pause at least), with the chat's later messages after it, and
+                    // no link sends them before then. Those already sent here go again then too
+                    // (an answer to their first sending is still taken).
+                    let floor = self
+                        .settings
+                        .resend_after_nack
+                        .max(Duration::from_millis(retry_after_ms.unwrap_or(0)));
+                    if let Some(Sent { chat_id, .. }) = sent {
+                        live.sent_at.retain(|_, s| s.chat_id != chat_id);
+                        live.held.retain(|_, until| Instant::now() < *until);
+                        live.held.insert(chat_id, Instant::now() + floor);
+                    }
+                    self.sink.retry_later(&client_msg_id, floor);
                 } else {
                     self.sink.refused(&client_msg_id, message);
                 }
+                live.waiting_since = (!live.sent_at.is_empty()).then(Instant::now);
             }
             ServerFrame::Event { seq, event } => {
                 self.sink
@@ -367,8 +399,8 @@ impl Supervisor {
     }
 
     fn on_ack(&mut self, live: &mut Live, client_msg_id: String, msg_id: String, seq: u64) {
-        if let Some(at) = live.sent_at.remove(&client_msg_id) {
-            live.pinger.rtt.sample(at.elapsed());
+        if let Some(sent) = live.sent_at.remove(&client_msg_id) {
+            live.pinger.rtt.sample(sent.at.elapsed());
         }
         self.sink
             .acked(&client_msg_id, msg_id, Cursor::from_backend(seq));
