@@ -38,6 +38,28 @@ fn alice_key(server: &MemoryServer) -> AccountKey {
     }
 }
 
+/// Another device that shares Alice's kept sign-in signs out: the server forgets the secret.
+async fn signed_out_elsewhere(server: &MemoryServer, profile: &Profile) {
+    let secret = profile
+        .vault
+        .0
+        .load(&alice_key(server))
+        .unwrap()
+        .expect("kept");
+    let account = RememberedAccount {
+        server: server.address().to_owned(),
+        username: "u-alice".into(),
+        user_id: "u-alice".into(),
+        display_name: "Alice".into(),
+    };
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let elsewhere = server
+        .resume(&account, secret, deadline, Arc::new(Unheard))
+        .await
+        .unwrap();
+    elsewhere.backend.sign_out().await.unwrap();
+}
+
 /// Wait (with a deadline) until `client` shows `body` in `chat_id`, checking after each change.
 async fn shows(client: &Client, chat_id: &str, body: &str) {
     let mut events = client.subscribe();
@@ -116,24 +138,7 @@ async fn a_sign_in_the_server_ended_asks_for_the_password_and_drops_the_secret()
         .unwrap();
     first.logout();
     // Another device ends this sign-in at the server (as "sign out everywhere" would).
-    let secret = profile
-        .vault
-        .0
-        .load(&alice_key(&server))
-        .unwrap()
-        .expect("kept");
-    let account = RememberedAccount {
-        server: server.address().to_owned(),
-        username: "u-alice".into(),
-        user_id: "u-alice".into(),
-        display_name: "Alice".into(),
-    };
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    let elsewhere = server
-        .resume(&account, secret, deadline, Arc::new(Unheard))
-        .await
-        .unwrap();
-    elsewhere.backend.sign_out().await.unwrap();
+    signed_out_elsewhere(&server, &profile).await;
 
     let second = profile.client();
     match second.resume_on(&server).await {
@@ -165,22 +170,7 @@ async fn a_sign_in_ended_elsewhere_during_the_session_asks_for_the_password_and_
     shows(&client, &chat_id, "read before").await;
     let mut events = client.subscribe();
     // Signed out on another device that shares this sign-in.
-    let secret = profile
-        .vault
-        .0
-        .load(&alice_key(&server))
-        .unwrap()
-        .expect("kept");
-    let elsewhere = server
-        .resume(
-            &client.remembered_account().unwrap(),
-            secret,
-            tokio::time::Instant::now() + DEADLINE,
-            Arc::new(Unheard),
-        )
-        .await
-        .unwrap();
-    elsewhere.backend.sign_out().await.unwrap();
+    signed_out_elsewhere(&server, &profile).await;
     // The next request finds out.
     client
         .create_chat("Plans", &["u-bob".into()])

@@ -11,6 +11,24 @@ use common::{copies_on_server, mock, signed_in, state_of, wait_for, Profile};
 use outlast_core::{ChatCreation, CoreEvent, MessageState};
 use outlast_mock::DEMO_PASSWORD;
 
+/// The app quits and starts again while every service refuses: the session comes from the cache.
+async fn restarted_while_down(
+    server: &outlast_mock::MockServer,
+    profile: &Profile,
+    client: outlast_core::Client,
+) -> outlast_core::Client {
+    server.set_fault("all", "refuse").unwrap();
+    client.logout();
+    drop(client);
+    let again = profile.client();
+    again
+        .resume()
+        .await
+        .unwrap()
+        .expect("restored from the cache");
+    again
+}
+
 #[tokio::test]
 async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
     let server = mock().await;
@@ -79,15 +97,7 @@ async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
     );
 
     // Kept in the cache: there after a restart from it.
-    server.set_fault("all", "refuse").unwrap();
-    client.logout();
-    drop(client);
-    let again = profile.client();
-    again
-        .resume()
-        .await
-        .unwrap()
-        .expect("restored from the cache");
+    let again = restarted_while_down(&server, &profile, client).await;
     assert!(again
         .chats()
         .unwrap()
@@ -245,15 +255,7 @@ async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
     tester.logout();
 
     // Kept in the cache: there after a restart while the server is down.
-    server.set_fault("all", "refuse").unwrap();
-    client.logout();
-    drop(client);
-    let again = profile.client();
-    again
-        .resume()
-        .await
-        .unwrap()
-        .expect("restored from the cache");
+    let again = restarted_while_down(&server, &profile, client).await;
     assert!(again
         .chats()
         .unwrap()
@@ -263,19 +265,17 @@ async fn a_chat_someone_else_starts_is_listed_at_once_and_kept() {
 
 #[tokio::test(start_paused = true)]
 async fn a_chat_deleted_while_its_creation_waits_behind_another_request_is_never_made() {
-    use outlast_core::backend::memory::MemoryServer;
     use outlast_core::backend::Backend;
     use std::time::Duration;
     use tokio::time::{sleep, Instant};
 
-    let server = MemoryServer::new();
-    let me = server.add_user("u-me", "Me");
-    server.add_user("u-jun", "Jun");
-    let pair = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
-    server.post("u-jun", &pair, "first").unwrap();
-    let client = outlast_core::Client::default();
-    let mut events = client.subscribe();
-    common::sign_in_memory(&client, &server, me).await;
+    let common::MemoryPair {
+        server,
+        client,
+        mut events,
+        chat: pair,
+        ..
+    } = common::memory_pair(&["first"]).await;
     // Opening the chat reads it; that mark goes in a moment.
     client.open_chat(&pair).await.unwrap();
     sleep(Duration::from_secs(1)).await;

@@ -170,17 +170,16 @@ async fn drafts_are_kept_per_chat_across_restarts_and_offline() {
 #[tokio::test(start_paused = true)]
 async fn a_busy_answer_holds_the_message_and_its_chat_until_the_floor_even_across_a_reconnection() {
     use outlast_core::backend::memory::MemoryServer;
-    use outlast_core::{ConnectionState, Service};
     use std::time::Duration;
     use tokio::time::{sleep_until, Instant};
 
-    let server = MemoryServer::new();
-    let me = server.add_user("u-me", "Me");
-    server.add_user("u-jun", "Jun");
-    let chat = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
-    let client = Client::default();
-    let mut events = client.subscribe();
-    common::sign_in_memory(&client, &server, me).await;
+    let common::MemoryPair {
+        server,
+        client,
+        mut events,
+        chat,
+        ..
+    } = common::memory_pair(&[]).await;
 
     // The server sheds load: "busy, not before 30 s".
     server.busy(1, Duration::from_secs(30));
@@ -190,21 +189,7 @@ async fn a_busy_answer_holds_the_message_and_its_chat_until_the_floor_even_acros
     // At 10 s the connection drops and comes back: a new link sends what is unanswered at
     // once, but a message waiting for the server's floor is not among it.
     sleep_until(sent_at + Duration::from_secs(10)).await;
-    server.set_down(Service::Gateway, true);
-    common::wait_for(&mut events, "the connection lost", |e| {
-        matches!(e, CoreEvent::ConnectionChanged { state } if !matches!(state, ConnectionState::Connected { .. }))
-    })
-    .await;
-    server.set_down(Service::Gateway, false);
-    common::wait_for(&mut events, "the connection back", |e| {
-        matches!(
-            e,
-            CoreEvent::ConnectionChanged {
-                state: ConnectionState::Connected { .. }
-            }
-        )
-    })
-    .await;
+    common::gateway_blinks(&server, &mut events).await;
     sleep_until(sent_at + Duration::from_millis(29_900)).await;
     let bodies = |server: &MemoryServer| -> Vec<String> {
         server

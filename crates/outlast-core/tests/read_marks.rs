@@ -255,19 +255,17 @@ async fn read_counts_come_with_the_chat_list_follow_events_and_outlast_an_outage
 
 #[tokio::test(start_paused = true)]
 async fn a_mark_the_server_answers_busy_waits_for_its_floor_even_across_a_reconnection() {
-    use outlast_core::backend::memory::MemoryServer;
-    use outlast_core::{ConnectionState, Service};
     use tokio::time::{sleep_until, Instant};
     // (The events before this test's reconnection are skipped by waiting for a loss first.)
 
-    let server = MemoryServer::new();
-    let me = server.add_user("u-me", "Me");
-    server.add_user("u-jun", "Jun");
-    let chat = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
-    let newest = server.post("u-jun", &chat, "are you there?").unwrap();
-    let client = Client::default();
-    let mut events = client.subscribe();
-    common::sign_in_memory(&client, &server, me).await;
+    let common::MemoryPair {
+        server,
+        client,
+        mut events,
+        chat,
+        posted,
+    } = common::memory_pair(&["are you there?"]).await;
+    let newest = posted[0].clone();
     client.open_chat(&chat).await.unwrap();
 
     // The server sheds load: "busy, not before 30 s".
@@ -277,21 +275,7 @@ async fn a_mark_the_server_answers_busy_waits_for_its_floor_even_across_a_reconn
     // The mark goes after the burst pause and is answered busy; at 10 s the connection drops
     // and comes back, which sends waiting marks at once, but not before the server's floor.
     sleep_until(read_at + Duration::from_secs(10)).await;
-    server.set_down(Service::Gateway, true);
-    wait_for(&mut events, "the connection lost", |e| {
-        matches!(e, CoreEvent::ConnectionChanged { state } if !matches!(state, ConnectionState::Connected { .. }))
-    })
-    .await;
-    server.set_down(Service::Gateway, false);
-    wait_for(&mut events, "the connection back", |e| {
-        matches!(
-            e,
-            CoreEvent::ConnectionChanged {
-                state: ConnectionState::Connected { .. }
-            }
-        )
-    })
-    .await;
+    common::gateway_blinks(&server, &mut events).await;
     assert!(Instant::now() < read_at + Duration::from_secs(30));
     // Floor: 30 s from the busy answer, which came after the 300 ms burst pause.
     sleep_until(read_at + Duration::from_millis(30_200)).await;

@@ -45,6 +45,32 @@ impl Opened {
     fn answer(&self, frame: ServerFrame) {
         let _ = self.to_client.send(Ok(frame));
     }
+
+    /// "Busy, not before `retry_after_ms`" for message `id`.
+    fn answer_busy(&self, id: &str, retry_after_ms: u64) {
+        self.answer(ServerFrame::Nack {
+            client_msg_id: id.into(),
+            code: ErrorCode::Overloaded,
+            message: "busy".into(),
+            retryable: true,
+            retry_after_ms: Some(retry_after_ms),
+        });
+    }
+
+    /// Keep the link alive (answer every ping) until `until`; anything else it writes fails the
+    /// test.
+    async fn only_pings_until(&mut self, until: Instant) {
+        loop {
+            let (frame, at) = self.next().await;
+            match frame {
+                ClientFrame::Ping { nonce } => self.answer(ServerFrame::Pong { nonce }),
+                other => panic!("unexpected {other:?}"),
+            }
+            if at > until {
+                return;
+            }
+        }
+    }
 }
 
 /// Welcomes every link at once, except on gateways scripted to refuse or shed.
@@ -244,6 +270,17 @@ impl Harness {
         self.supervisor.send(message);
     }
 
+    /// Let the supervisor's task run until `done` holds for what the sink recorded (a frame
+    /// answered reaches the sink after a bounded number of turns).
+    async fn settled(&self, done: impl Fn(&Recorded) -> bool) {
+        for _ in 0..1_000 {
+            if done(&self.sink.0.lock().unwrap()) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
     async fn next_link(&mut self) -> Opened {
         self.opened.recv().await.expect("the supervisor stopped")
     }
@@ -332,13 +369,7 @@ async fn a_late_ack_is_probed_and_the_message_goes_again_on_the_next_gateway_und
         msg_id: "s-1".into(),
         seq: 1,
     });
-    // The ack reaches the sink once the supervisor's task has run: a bounded number of turns.
-    for _ in 0..1_000 {
-        if !h.sink.0.lock().unwrap().acked.is_empty() {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
+    h.settled(|r| !r.acked.is_empty()).await;
     assert_eq!(h.sink.0.lock().unwrap().acked, ["m1"]);
 }
 
@@ -351,26 +382,12 @@ async fn a_retryable_refusal_goes_back_to_the_queue_with_the_servers_floor_and_i
     let (frame, _) = link.next().await;
     assert_eq!(sent_id(&frame), Some("m1"));
     let nacked_at = Instant::now();
-    link.answer(ServerFrame::Nack {
-        client_msg_id: "m1".into(),
-        code: ErrorCode::Overloaded,
-        message: "busy".into(),
-        retryable: true,
-        retry_after_ms: Some(7_000),
-    });
+    link.answer_busy("m1", 7_000);
     // Keep the link alive past the floor: the supervisor sends nothing again by itself (the
     // queue hands the message over again once the floor has passed; `outbox.rs` checks that
     // with the whole client).
-    loop {
-        let (frame, at) = link.next().await;
-        match frame {
-            ClientFrame::Ping { nonce } => link.answer(ServerFrame::Pong { nonce }),
-            other => panic!("unexpected {other:?}"),
-        }
-        if at - nacked_at > Duration::from_secs(8) {
-            break;
-        }
-    }
+    link.only_pings_until(nacked_at + Duration::from_secs(8))
+        .await;
     {
         let recorded = h.sink.0.lock().unwrap();
         assert_eq!(
@@ -403,33 +420,13 @@ async fn a_busy_answer_holds_its_chat_on_the_link_and_its_later_messages_go_agai
         assert_eq!(sent_id(&frame), Some(id));
     }
     let nacked_at = Instant::now();
-    link.answer(ServerFrame::Nack {
-        client_msg_id: "m1".into(),
-        code: ErrorCode::Overloaded,
-        message: "busy".into(),
-        retryable: true,
-        retry_after_ms: Some(7_000),
-    });
-    // The nack reaches the sink once the supervisor's task has run: a bounded number of turns.
-    for _ in 0..1_000 {
-        if !h.sink.0.lock().unwrap().retry_later.is_empty() {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
+    link.answer_busy("m1", 7_000);
+    h.settled(|r| !r.retry_later.is_empty()).await;
     assert_eq!(h.sink.0.lock().unwrap().retry_later.len(), 1);
     // A hand-over of m2 that was already on its way when the chat was held is not sent.
     h.supervisor.send(message("m2"));
-    loop {
-        let (frame, at) = link.next().await;
-        match frame {
-            ClientFrame::Ping { nonce } => link.answer(ServerFrame::Pong { nonce }),
-            other => panic!("sent during the floor: {other:?}"),
-        }
-        if at - nacked_at > Duration::from_secs(8) {
-            break;
-        }
-    }
+    link.only_pings_until(nacked_at + Duration::from_secs(8))
+        .await;
     // After the floor the queue hands both over again, in order: both go (m2's first sending
     // was never answered, and a sending the queue took back is not skipped as a duplicate).
     h.supervisor.send(message("m1"));

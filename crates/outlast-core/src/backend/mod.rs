@@ -89,12 +89,14 @@ pub struct SignedIn {
 /// A piece of background work, not started yet.
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// `request`'s answer if it comes by `deadline`; after that `server` counts as unreachable, for
-/// `reason`.
+/// Why a start went on without the server: it took calls and did not answer in time.
+pub(crate) const NO_ANSWER_AT_START: &str = "no answer within the start's patience";
+
+/// `request`'s answer if it comes by `deadline` (the start's patience); after that `server`
+/// counts as unreachable.
 pub(crate) async fn by_deadline<T>(
     deadline: Instant,
     server: &str,
-    reason: &str,
     request: impl Future<Output = Result<T, CoreError>>,
 ) -> Result<T, CoreError> {
     tokio::time::timeout_at(deadline, request)
@@ -102,7 +104,7 @@ pub(crate) async fn by_deadline<T>(
         .unwrap_or_else(|_| {
             Err(CoreError::Unreachable {
                 server: server.to_owned(),
-                reason: reason.to_owned(),
+                reason: NO_ANSWER_AT_START.to_owned(),
             })
         })
 }

@@ -18,9 +18,6 @@ use super::Client;
 /// Longest accepted server address, username or password: a runaway paste gets a clear error.
 const MAX_FIELD_CHARS: usize = 512;
 
-/// Why a start went on without the server: it took calls and did not answer in time.
-const NO_ANSWER_AT_START: &str = "no answer within the start's patience";
-
 impl Client {
     /// Sign in to the protocol v1 server at `server` and start the connection. Replaces any
     /// previous session. With a vault, the sign-in is kept for the next start
@@ -31,9 +28,10 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<SessionInfo, CoreError> {
+        // What was typed is checked before the address is read as one.
         check_fields(server, username, password)?;
         let server = self.v1_server(server)?;
-        self.sign_in_to(&server, username, password).await
+        self.sign_in_checked(&server, username, password).await
     }
 
     /// Sign in to `server` with a password and start the session. Replaces any previous session.
@@ -45,6 +43,15 @@ impl Client {
         password: &str,
     ) -> Result<SessionInfo, CoreError> {
         check_fields(server.address(), username, password)?;
+        self.sign_in_checked(server, username, password).await
+    }
+
+    async fn sign_in_checked(
+        &self,
+        server: &dyn Server,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionInfo, CoreError> {
         let username = username.trim();
         let shared = &self.inner.shared;
         shared.status().declare_services(server.services());
@@ -110,11 +117,8 @@ impl Client {
         {
             Err(CoreError::SignInAgain(reason)) => {
                 // The server ended this sign-in (revoked, expired): the kept secret is useless.
-                let deleted = match &self.inner.options.vault {
-                    Some(vault) => vault.0.delete(&key),
-                    None => Ok(()),
-                };
-                if let Err(err) = deleted {
+                if let Some(Err(err)) = self.inner.options.vault.as_ref().map(|v| v.0.delete(&key))
+                {
                     tracing::warn!(%err, "could not remove a rejected sign-in from the keyring");
                 }
                 return Err(CoreError::SignInAgain(reason));
@@ -127,13 +131,8 @@ impl Client {
                 reason: reason.clone(),
             }),
             None => {
-                let view = by_deadline(
-                    deadline,
-                    server.address(),
-                    NO_ANSWER_AT_START,
-                    signed_in.backend.first_view(),
-                )
-                .await;
+                let view =
+                    by_deadline(deadline, server.address(), signed_in.backend.first_view()).await;
                 match view {
                     Err(err) if !err.retryable() => return Err(err),
                     view => view,

@@ -165,3 +165,58 @@ pub async fn sign_in_memory(
         .await
         .unwrap();
 }
+
+/// Me and Jun on an in-memory server, with their chat: Jun posts `before` (their ids are
+/// returned), then a client without a profile folder signs Me in. Its events are subscribed
+/// before the sign-in.
+pub struct MemoryPair {
+    pub server: outlast_core::backend::memory::MemoryServer,
+    pub client: Client,
+    pub events: broadcast::Receiver<CoreEvent>,
+    pub chat: String,
+    pub posted: Vec<String>,
+}
+
+pub async fn memory_pair(before: &[&str]) -> MemoryPair {
+    let server = outlast_core::backend::memory::MemoryServer::new();
+    let me = server.add_user("u-me", "Me");
+    server.add_user("u-jun", "Jun");
+    let chat = server.add_chat("Pair", &["u-me", "u-jun"]).unwrap().chat_id;
+    let posted = before
+        .iter()
+        .map(|body| server.post("u-jun", &chat, body).unwrap())
+        .collect();
+    let client = Client::default();
+    let events = client.subscribe();
+    sign_in_memory(&client, &server, me).await;
+    MemoryPair {
+        server,
+        client,
+        events,
+        chat,
+        posted,
+    }
+}
+
+/// The in-memory server's gateway goes down and comes back: wait until the client has seen both.
+pub async fn gateway_blinks(
+    server: &outlast_core::backend::memory::MemoryServer,
+    events: &mut broadcast::Receiver<CoreEvent>,
+) {
+    use outlast_core::{ConnectionState, Service};
+    server.set_down(Service::Gateway, true);
+    wait_for(events, "the connection lost", |e| {
+        matches!(e, CoreEvent::ConnectionChanged { state } if !matches!(state, ConnectionState::Connected { .. }))
+    })
+    .await;
+    server.set_down(Service::Gateway, false);
+    wait_for(events, "the connection back", |e| {
+        matches!(
+            e,
+            CoreEvent::ConnectionChanged {
+                state: ConnectionState::Connected { .. }
+            }
+        )
+    })
+    .await;
+}

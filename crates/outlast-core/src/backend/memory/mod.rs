@@ -335,13 +335,7 @@ impl MemoryBackend {
 }
 
 /// The in-memory server's limits: protocol v1's, so tests on either backend see the same.
-const LIMITS: Limits = Limits {
-    max_body_chars: state::MAX_BODY_CHARS,
-    max_upload_bytes: outlast_protocol::MAX_UPLOAD_BYTES as u64,
-    max_file_name_len: outlast_protocol::MAX_FILE_NAME_LEN,
-    max_chat_members: outlast_protocol::MAX_CHAT_MEMBERS,
-    max_page_size: outlast_protocol::MAX_PAGE_SIZE,
-};
+const LIMITS: Limits = super::v1::V1_LIMITS;
 
 impl Backend for MemoryBackend {
     fn services(&self) -> Vec<NamedService> {

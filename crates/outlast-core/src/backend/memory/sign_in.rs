@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{MemoryBackend, MemoryServer};
-use crate::backend::{BoxFuture, Server, SignedIn};
+use crate::backend::{by_deadline, BoxFuture, Server, SignedIn};
 use crate::connection::ConnectionSink;
 use crate::credentials::SignInSecret;
 use crate::model::{NamedService, Profile, Service};
@@ -125,14 +125,7 @@ impl Server for MemoryServer {
                 user_id: account.user_id.clone(),
                 display_name: account.display_name.clone(),
             };
-            let reachable = tokio::time::timeout_at(deadline, self.answer(Service::Api))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(CoreError::Unreachable {
-                        server: MEMORY_ADDRESS.into(),
-                        reason: "no answer within the start's patience".into(),
-                    })
-                });
+            let reachable = by_deadline(deadline, MEMORY_ADDRESS, self.answer(Service::Api)).await;
             if let Err(err) = reachable {
                 // Restored as it was kept; whether the server still honours it shows when it
                 // answers again.

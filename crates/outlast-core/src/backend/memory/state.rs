@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::{Attachment, Chat, Cursor, HistoryPage, MemberReadMark, Message, RemoteEvent};
 use crate::model::Profile;
 
-/// Longest message body, in characters (protocol v1's limit, so both backends agree).
-pub(super) const MAX_BODY_CHARS: usize = outlast_protocol::MAX_BODY_CHARS;
+/// Longest message body, in characters (the server's limit).
+const MAX_BODY_CHARS: usize = super::LIMITS.max_body_chars;
 
 #[derive(Default)]
 pub(super) struct State {

@@ -16,7 +16,7 @@ use super::service_monitor::{self, Watched};
 use super::token_keeper::{refresh_at, secret_of, Keeper, RefreshFailure, RETRY_BASE, RETRY_CAP};
 use super::{endpoints, V1Backend, V1SignIn};
 use crate::api::ApiClient;
-use crate::backend::{by_deadline, BoxFuture, Server, SignedIn, Task};
+use crate::backend::{by_deadline, BoxFuture, Server, SignedIn, Task, NO_ANSWER_AT_START};
 use crate::connection::{ConnectionSettings, ConnectionSink, TokenPublisher, TokenSource};
 use crate::credentials::SignInSecret;
 use crate::endpoint_list::EndpointSource;
@@ -26,9 +26,6 @@ use crate::{CoreError, RetryPolicy};
 
 /// How often an up media service is re-checked.
 const MEDIA_RECHECK: Duration = Duration::from_secs(60);
-
-/// Why a start went on without the server: it took calls and did not answer in time.
-const NO_ANSWER_AT_START: &str = "no answer within the start's patience";
 
 /// How a protocol v1 sign-in is set up.
 #[derive(Debug, Clone, Default)]
@@ -91,9 +88,7 @@ impl V1Server {
         let cache = self.cache();
         let server = self.discovery.server();
         let live = match deadline {
-            Some(at) => {
-                by_deadline(at, server, NO_ANSWER_AT_START, self.discovery.discover()).await
-            }
+            Some(at) => by_deadline(at, server, self.discovery.discover()).await,
             None => self.discovery.discover().await,
         };
         match live {
