@@ -1,27 +1,50 @@
-//! The chat list and what the user does with a chat that needs no outgoing operation: read
-//! marks, new chats, drafts, mute and pin, search.
+//! The chats part: the chat list and what the user does with a chat itself: read marks, drafts,
+//! mute and pin, and starting a chat (`new_chat.rs`). It owns the drafts of a client without a
+//! local cache.
 
-use crate::model::{ChatSummary, MemberRead, Person};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::backend::Backend;
+use crate::model::{ChatSummary, MemberRead, Person, Profile};
 use crate::ops::Operation;
-use crate::store::SearchHit;
+use crate::shared::Shared;
 use crate::timeline::{LocalFlag, Timeline};
 use crate::CoreError;
 
-use super::Client;
+use super::check_chat;
 
-/// Longest accepted search, and how many hits it returns.
-const MAX_QUERY_CHARS: usize = 200;
-const SEARCH_LIMIT: usize = 50;
+/// A session's chats.
+pub(super) struct Chats {
+    pub shared: Arc<Shared>,
+    pub backend: Arc<dyn Backend>,
+    pub user: Profile,
+    /// Drafts of a client without a local cache (with one, they live in the database); they
+    /// last as long as the session.
+    pub drafts: Mutex<HashMap<String, String>>,
+}
 
-impl Client {
-    /// The user has seen everything in `chat_id` (the app calls this when the chat is on
-    /// screen, and again as messages arrive there). The unread count clears here at once; the
-    /// server hears "read up to the newest message" after a short pause, once per burst, and
-    /// again after an outage if it could not be told.
+impl Chats {
+    /// The chat list, most recently active first.
+    pub fn list(&self) -> Result<Vec<ChatSummary>, CoreError> {
+        self.shared
+            .read(Timeline::summaries)
+            .ok_or(CoreError::NotSignedIn)
+    }
+
+    /// `chat_id`'s summary, or an error naming it.
+    pub fn summary(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        self.shared
+            .read(|t| t.summary_of(chat_id))
+            .flatten()
+            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+    }
+
+    /// Everything in `chat_id` is seen: the unread count clears now, and a read mark is queued
+    /// when it moved (see [`super::Client::mark_read`]).
     pub fn mark_read(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
-        let shared = &self.inner.shared;
+        check_chat(&self.shared, chat_id)?;
+        let shared = &self.shared;
         let newest = shared.read(|t| t.newest_stored(chat_id)).flatten();
         let mut unread = 0;
         if let Some(msg_id) = newest {
@@ -29,7 +52,7 @@ impl Client {
             // may be among it.)
             let send = match shared
                 .cache()
-                .with_store(|s| s.record_read(chat_id, &msg_id, &session.user.user_id))
+                .with_store(|s| s.record_read(chat_id, &msg_id, &self.user.user_id))
             {
                 Some(Ok(Some(recorded))) => {
                     unread = recorded.unread;
@@ -48,30 +71,26 @@ impl Client {
             }
         }
         shared.update(|t| ((), t.set_unread(chat_id, unread)));
-        self.chat(chat_id)
-            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+        self.summary(chat_id)
     }
 
     /// People the user can start a chat with: the members of their chats.
     pub fn people(&self) -> Result<Vec<Person>, CoreError> {
-        self.session()?;
-        self.inner
-            .shared
+        self.shared
             .read(Timeline::people)
             .ok_or(CoreError::NotSignedIn)
     }
 
-    /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching
-    /// chats or restarting. Local only; works offline. Without a local cache it lasts the run.
+    /// Keep (or, when blank, drop) the draft of `chat_id`.
     pub fn save_draft(&self, chat_id: &str, body: &str) -> Result<(), CoreError> {
-        let limit = self.session()?.backend.limits().max_body_chars;
-        self.check_chat(chat_id)?;
+        let limit = self.backend.limits().max_body_chars;
+        check_chat(&self.shared, chat_id)?;
         if body.chars().count() > limit {
             return Err(CoreError::InvalidInput(format!(
                 "a draft is at most {limit} characters"
             )));
         }
-        let mut memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut memory = self.drafts.lock().unwrap_or_else(|e| e.into_inner());
         if body.trim().is_empty() {
             memory.remove(chat_id);
         } else {
@@ -79,7 +98,6 @@ impl Client {
         }
         drop(memory);
         if let Some(saved) = self
-            .inner
             .shared
             .cache()
             .with_store(|s| s.save_draft(chat_id, body))
@@ -91,104 +109,41 @@ impl Client {
 
     /// Every chat's draft (chat id, text).
     pub fn drafts(&self) -> Result<Vec<(String, String)>, CoreError> {
-        self.session()?;
-        if let Some(stored) = self.inner.shared.cache().with_store(|s| s.drafts()) {
+        if let Some(stored) = self.shared.cache().with_store(|s| s.drafts()) {
             return Ok(stored?);
         }
-        let memory = self.inner.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        let memory = self.drafts.lock().unwrap_or_else(|e| e.into_inner());
         let mut drafts: Vec<(String, String)> =
             memory.iter().map(|(c, b)| (c.clone(), b.clone())).collect();
         drafts.sort();
         Ok(drafts)
     }
 
-    /// The chat's other members and how far each has read it, for per-message read counts
-    /// (kept current by [`CoreEvent::ReadMarkMoved`]). Known from the cache during an outage.
+    /// The chat's other members and how far each has read it.
     pub fn read_marks(&self, chat_id: &str) -> Result<Vec<MemberRead>, CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
-        self.inner
-            .shared
+        check_chat(&self.shared, chat_id)?;
+        self.shared
             .read(|t| t.reads(chat_id))
             .flatten()
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }
 
-    /// Silence a chat (no notifications) or not; kept across restarts.
-    pub fn set_muted(&self, chat_id: &str, muted: bool) -> Result<ChatSummary, CoreError> {
-        self.set_local_flag(chat_id, LocalFlag::Muted, muted)
-    }
-
-    /// Keep a chat at the top of the chat list or not; kept across restarts.
-    pub fn set_pinned(&self, chat_id: &str, pinned: bool) -> Result<ChatSummary, CoreError> {
-        self.set_local_flag(chat_id, LocalFlag::Pinned, pinned)
-    }
-
-    /// A choice kept on this computer only: written to the cache first, then shown.
-    fn set_local_flag(
+    /// A choice kept on this computer only (mute, pin): written to the cache first, then shown.
+    pub fn set_local_flag(
         &self,
         chat_id: &str,
         flag: LocalFlag,
         on: bool,
     ) -> Result<ChatSummary, CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
-        if let Some(written) = self.inner.shared.cache().with_store(|s| match flag {
+        check_chat(&self.shared, chat_id)?;
+        if let Some(written) = self.shared.cache().with_store(|s| match flag {
             LocalFlag::Muted => s.set_muted(chat_id, on),
             LocalFlag::Pinned => s.set_pinned(chat_id, on),
         }) {
             written?;
         }
-        self.inner
-            .shared
+        self.shared
             .update(|t| ((), t.set_local_flag(chat_id, flag, on)));
-        self.chat(chat_id)
-            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
-    }
-
-    /// Search the messages cached here (works offline), newest first. Every word must match,
-    /// as a word or the start of one.
-    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
-        self.search_in(query, None)
-    }
-
-    /// Like [`Client::search`], within one chat when `chat_id` is given.
-    pub fn search_in(
-        &self,
-        query: &str,
-        chat_id: Option<&str>,
-    ) -> Result<Vec<SearchHit>, CoreError> {
-        self.session()?;
-        if let Some(chat_id) = chat_id {
-            self.check_chat(chat_id)?;
-        }
-        if query.chars().count() > MAX_QUERY_CHARS {
-            return Err(CoreError::InvalidInput(format!(
-                "a search is at most {MAX_QUERY_CHARS} characters"
-            )));
-        }
-        // Index what waits for the search index in small transactions first (the store writes
-        // what arrived in the last few milliseconds before each): the store is released between
-        // them, so a long backlog (after a big catch-up) never holds up the connection's writes.
-        let shared = &self.inner.shared;
-        while let Some(indexed) = shared
-            .cache()
-            .with_store(|s| s.index_pending(crate::store::INDEX_CHUNK))
-        {
-            if indexed? < crate::store::INDEX_CHUNK {
-                break;
-            }
-        }
-        match self
-            .inner
-            .shared
-            .cache()
-            .with_store(|s| s.search_in(query, chat_id, SEARCH_LIMIT))
-        {
-            Some(hits) => Ok(hits?),
-            None => Err(CoreError::InvalidInput(
-                "search needs the local cache, and this client keeps none (no data folder)".into(),
-            )),
-        }
+        self.summary(chat_id)
     }
 }

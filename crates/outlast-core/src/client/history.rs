@@ -1,11 +1,16 @@
-//! Reading a chat: recent history, scrolling back, and the gaps an outage leaves.
+//! The history part: reading a chat, recent history, scrolling back, and the gaps an outage
+//! leaves. It asks the backend for pages, keeps them in the local cache and shows them in the
+//! timeline; while the backend cannot be asked it shows the cache.
 
+use std::sync::Arc;
+
+use crate::backend::Backend;
 use crate::domain::{HistoryPage, Message};
-
 use crate::model::{ChatMessage, OlderPage};
+use crate::shared::Shared;
 use crate::CoreError;
 
-use super::Client;
+use super::check_chat;
 
 /// How many recent messages opening a chat fetches.
 const HISTORY_PAGE: usize = 50;
@@ -14,24 +19,24 @@ const OLDER_PAGE: usize = 100;
 /// Most pages one request to fill a gap fetches (a bigger gap stays, smaller, for the next).
 const MAX_FILL_PAGES: usize = 10;
 
-impl Client {
-    /// Mark `chat_id` as the one being looked at and return its messages, oldest first. Recent
-    /// history is fetched the first time; if the server cannot be reached, what is known locally
-    /// is returned instead of an error, because reading must keep working during an outage.
-    pub async fn open_chat(&self, chat_id: &str) -> Result<Vec<ChatMessage>, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
-        let needs_history = self
-            .inner
-            .shared
-            .read(|t| t.needs_history(chat_id))
-            .unwrap_or(false);
+/// A session's history: what it needs to fetch, keep and show pages.
+pub(super) struct History {
+    pub shared: Arc<Shared>,
+    pub backend: Arc<dyn Backend>,
+}
+
+impl History {
+    /// `chat_id`'s messages, oldest first, fetching recent history the first time (see
+    /// [`super::Client::open_chat`]); the chat becomes the one on screen.
+    pub async fn open(&self, chat_id: &str) -> Result<Vec<ChatMessage>, CoreError> {
+        check_chat(&self.shared, chat_id)?;
+        let shared = &self.shared;
+        let needs_history = shared.read(|t| t.needs_history(chat_id)).unwrap_or(false);
         if needs_history {
-            let limit = HISTORY_PAGE.min(session.backend.limits().max_page_size);
-            match session.backend.history(chat_id, None, limit).await {
+            let limit = HISTORY_PAGE.min(self.backend.limits().max_page_size);
+            match self.backend.history(chat_id, None, limit).await {
                 Ok(page) => {
-                    let shared = &self.inner.shared;
-                    self.cache_history(chat_id, &page);
+                    self.keep(chat_id, &page);
                     shared.update(|t| (t.load_history(chat_id, page.messages), Vec::new()));
                 }
                 Err(err) if err.retryable() => {
@@ -47,20 +52,15 @@ impl Client {
                 Err(err) => return Err(err),
             }
         }
-        let messages = self
-            .inner
-            .shared
+        shared
             .update(|t| (t.messages(chat_id), t.open(chat_id)))
-            .ok_or(CoreError::NotSignedIn)?;
-        // Opening a chat is reading it.
-        self.mark_read(chat_id)?;
-        Ok(messages)
+            .ok_or(CoreError::NotSignedIn)
     }
 
     /// Keep a fetched page of history in the local cache (no cursor change: it is not the event
     /// stream), with what it says about gaps.
-    fn cache_history(&self, chat_id: &str, page: &HistoryPage) {
-        let shared = &self.inner.shared;
+    fn keep(&self, chat_id: &str, page: &HistoryPage) {
+        let shared = &self.shared;
         let Some((me, names)) = shared.read(|t| {
             let names: Vec<String> = page
                 .messages
@@ -86,13 +86,11 @@ impl Client {
         shared.cache().index_soon();
     }
 
-    /// Older messages of `chat_id`, for scrolling back: from the local cache where it holds
-    /// them without a gap, else from the server (and then kept). During an outage the cache is
-    /// shown past any gap, and the page says where history may be missing.
-    pub async fn load_older(&self, chat_id: &str) -> Result<OlderPage, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
-        let shared = &self.inner.shared;
+    /// Older messages of `chat_id`, from the cache where it holds them without a gap, else from
+    /// the backend (see [`super::Client::load_older`]).
+    pub async fn older(&self, chat_id: &str) -> Result<OlderPage, CoreError> {
+        check_chat(&self.shared, chat_id)?;
+        let shared = &self.shared;
         let Some(before) = shared.read(|t| t.oldest_stored(chat_id)).flatten() else {
             return Ok(OlderPage::default());
         };
@@ -134,13 +132,9 @@ impl Client {
                 .first()
                 .and_then(|m| m.msg_id.clone())
                 .unwrap_or(before);
-            match session
-                .backend
-                .history(chat_id, Some(&from), OLDER_PAGE)
-                .await
-            {
+            match self.backend.history(chat_id, Some(&from), OLDER_PAGE).await {
                 Ok(server_page) => {
-                    self.cache_history(chat_id, &server_page);
+                    self.keep(chat_id, &server_page);
                     let mut messages = shared
                         .read(|t| t.messages_from(&server_page.messages))
                         .unwrap_or_default();
@@ -166,17 +160,16 @@ impl Client {
         Ok(page)
     }
 
-    /// Fetch the messages missing above message `above` of `chat_id` (a gap the user scrolled to
-    /// during an outage), page by page from the newer side until the gap closes, at most
-    /// `MAX_FILL_PAGES` pages per call. Returns them oldest first; the chat shows them in place.
+    /// Fetch the messages missing above message `above` of `chat_id`, page by page from the
+    /// newer side until the gap closes, at most `MAX_FILL_PAGES` pages per call (see
+    /// [`super::Client::fill_gap`]).
     pub async fn fill_gap(
         &self,
         chat_id: &str,
         above: &str,
     ) -> Result<Vec<ChatMessage>, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
-        let shared = &self.inner.shared;
+        check_chat(&self.shared, chat_id)?;
+        let shared = &self.shared;
         let upper = shared
             .cache()
             .with_store(|s| s.newer_neighbour(chat_id, above))
@@ -185,11 +178,11 @@ impl Client {
         let mut from = upper.clone();
         let mut filled: Vec<Message> = Vec::new();
         for _ in 0..MAX_FILL_PAGES {
-            let page = session
+            let page = self
                 .backend
                 .history(chat_id, from.as_deref(), OLDER_PAGE)
                 .await?;
-            self.cache_history(chat_id, &page);
+            self.keep(chat_id, &page);
             let reached = page.messages.iter().position(|m| m.msg_id == above);
             let closed = reached.is_some() || !page.has_more || page.messages.is_empty();
             let fresh = &page.messages[reached.map_or(0, |at| at + 1)..];
@@ -206,13 +199,10 @@ impl Client {
         Ok(messages)
     }
 
-    /// The messages of `chat_id` above which history may still be missing (a gap the server
-    /// has not filled yet), for the UI to mark.
-    pub fn history_gaps(&self, chat_id: &str) -> Result<Vec<String>, CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
+    /// The messages of `chat_id` above which history may still be missing.
+    pub fn gaps(&self, chat_id: &str) -> Result<Vec<String>, CoreError> {
+        check_chat(&self.shared, chat_id)?;
         Ok(self
-            .inner
             .shared
             .cache()
             .with_store(|s| s.gaps_of(chat_id))
@@ -222,7 +212,7 @@ impl Client {
 
     /// While the server cannot be asked: show the chat from the local cache.
     fn show_cached(&self, chat_id: &str) {
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         match shared
             .cache()
             .with_store(|s| s.latest_messages(chat_id, HISTORY_PAGE))

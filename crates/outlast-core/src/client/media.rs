@@ -1,44 +1,42 @@
-//! Saving files others sent.
+//! The media part: saving files others sent. It downloads through the backend, reporting
+//! progress on the event stream, and writes the file where the user keeps downloads.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::backend::Backend;
+use crate::events::EventBus;
 use crate::model::{MessageAttachment, TransferFile};
 use crate::transfer_progress::ProgressMeter;
 use crate::CoreError;
 
-use super::Client;
+/// A session's downloads.
+pub(super) struct Media {
+    pub events: EventBus,
+    pub backend: Arc<dyn Backend>,
+}
 
-impl Client {
-    /// Save a file someone sent into `folder` (the user's downloads). The name is the sender's,
-    /// made safe (no paths, no device names, no disguised extensions) and made unique there.
-    /// Returns where it was saved.
-    pub async fn save_attachment(
+impl Media {
+    /// Download `attachment` and save it into `folder` under a safe, unique name (see
+    /// [`super::Client::save_attachment`]).
+    pub async fn save(
         &self,
         attachment: &MessageAttachment,
         folder: &Path,
     ) -> Result<PathBuf, CoreError> {
-        let session = self.session()?;
         let media_id = attachment
             .media_id
             .as_deref()
             .ok_or_else(|| CoreError::InvalidInput("this file has not been uploaded yet".into()))?;
         let meter = ProgressMeter::start(
-            self.inner.shared.events().clone(),
+            self.events.clone(),
             TransferFile::Download {
                 media_id: media_id.to_owned(),
             },
             attachment.size,
         );
-        let bytes = session
-            .backend
-            .download(
-                media_id,
-                attachment
-                    .size
-                    .min(session.backend.limits().max_upload_bytes),
-                &meter,
-            )
-            .await?;
+        let most = attachment.size.min(self.backend.limits().max_upload_bytes);
+        let bytes = self.backend.download(media_id, most, &meter).await?;
         let into = folder.to_path_buf();
         let name = attachment.name.clone();
         tokio::task::spawn_blocking(move || {

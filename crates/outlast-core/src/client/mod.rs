@@ -1,13 +1,19 @@
 //! `Client`: the one door into the core. Cheap to clone; every front end (the Tauri shell, the
 //! tests, `outlast-cli`) drives the engine through it and renders from its events.
 //!
-//! Its methods live with their concern: `start` (sign-in, a kept sign-in, the session's tasks),
-//! `outgoing` (messages written here, through the operation queue), `history` (reading and
-//! scrolling back), `chats` (the chat list, read marks, drafts, mute and pin, search) and `media`
-//! (saving received files). This module holds the handle, the session and what they all share.
+//! The client itself only holds the session and hands each call to the part that does it. A
+//! session (`session.rs`, begun by `start.rs` after a sign-in) owns its parts:
+//! - `chats`: the chat list, read marks, drafts, mute and pin, starting chats (`new_chat.rs`);
+//! - `history`: opening a chat, scrolling back, filling gaps;
+//! - `outgoing`: messages written here, through the operation queue;
+//! - `media`: saving received files;
+//! - `search`: searching the local cache.
+//!
+//! What the parts share (the timeline, the local cache, the operation queue, the connection's
+//! status, the event stream) is `crate::shared::Shared`.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use outlast_protocol::DiscoveryConfig;
 
@@ -17,16 +23,27 @@ use tokio::sync::broadcast;
 use crate::connection::ConnectionSettings;
 use crate::credentials::Vault;
 use crate::endpoint_list::ServerEndpoints;
-use crate::model::{ChatSummary, ConnectionState, CoreEvent, Profile, ServiceHealth, SessionInfo};
+use crate::model::{
+    ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
+    Person, Profile, ServiceHealth, SessionInfo,
+};
 use crate::shared::Shared;
-use crate::timeline::Timeline;
+use crate::store::SearchHit;
+use crate::timeline::LocalFlag;
 use crate::CoreError;
+
+use chats::Chats;
+use history::History;
+use media::Media;
+use outgoing::Outgoing;
+use search::Search;
 
 mod chats;
 mod history;
 mod media;
 mod new_chat;
 mod outgoing;
+mod search;
 mod session;
 mod start;
 
@@ -58,11 +75,10 @@ struct Inner {
     shared: Arc<Shared>,
     options: ClientOptions,
     session: RwLock<Option<Arc<Session>>>,
-    /// Drafts of a client without a local cache (with one, they live in the database).
-    drafts: Mutex<std::collections::HashMap<String, String>>,
 }
 
-/// A signed-in account: the backend it talks to and the session's tasks.
+/// A signed-in account: the backend it talks to, the session's tasks, and the parts that do
+/// what the user asks.
 struct Session {
     /// The address the user signed in with (protocol v1: the discovery service).
     server: String,
@@ -79,6 +95,11 @@ struct Session {
     /// How the sign-in is kept between runs (`None`: a backend that cannot restore one, or one
     /// signed in with [`Client::sign_in_with`]).
     sign_in: Option<start::KeptSignIn>,
+    chats: Chats,
+    history: History,
+    outgoing: Outgoing,
+    media: Media,
+    search: Search,
 }
 
 impl Default for Client {
@@ -101,7 +122,6 @@ impl Client {
                 shared: Arc::new(Shared::new()),
                 options,
                 session: RwLock::new(None),
-                drafts: Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -139,11 +159,6 @@ impl Client {
             self.inner.shared.outbox().stop();
             self.inner.shared.replace_timeline(None);
             self.inner.shared.cache().close();
-            self.inner
-                .drafts
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clear();
             self.inner
                 .shared
                 .status()
@@ -189,20 +204,6 @@ impl Client {
         self.inner.shared.status().services()
     }
 
-    /// The chat list, most recently active first.
-    pub fn chats(&self) -> Result<Vec<ChatSummary>, CoreError> {
-        self.session()?;
-        self.inner
-            .shared
-            .read(Timeline::summaries)
-            .ok_or(CoreError::NotSignedIn)
-    }
-
-    /// One chat's summary, if this session knows it.
-    pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
-        self.inner.shared.read(|t| t.summary_of(chat_id)).flatten()
-    }
-
     /// Skip the wait before the next connection attempt.
     pub fn reconnect_now(&self) -> Result<(), CoreError> {
         self.session()?.live.reconnect_now();
@@ -218,16 +219,225 @@ impl Client {
             .ok_or(CoreError::NotSignedIn)
     }
 
-    fn check_chat(&self, chat_id: &str) -> Result<(), CoreError> {
-        if chat_id.is_empty() || chat_id.len() > MAX_CHAT_ID_LEN {
-            return Err(CoreError::InvalidInput(format!(
-                "a chat id must be 1 to {MAX_CHAT_ID_LEN} bytes"
-            )));
-        }
-        match self.inner.shared.read(|t| t.has_chat(chat_id)) {
-            Some(true) => Ok(()),
-            Some(false) => Err(CoreError::UnknownChat(chat_id.to_owned())),
-            None => Err(CoreError::NotSignedIn),
-        }
+    // ---- Chats: the list, read marks, drafts, mute and pin, new chats ----
+
+    /// The chat list, most recently active first.
+    pub fn chats(&self) -> Result<Vec<ChatSummary>, CoreError> {
+        self.session()?.chats.list()
+    }
+
+    /// One chat's summary, if this session knows it.
+    pub fn chat(&self, chat_id: &str) -> Option<ChatSummary> {
+        self.inner.shared.read(|t| t.summary_of(chat_id)).flatten()
+    }
+
+    /// The user has seen everything in `chat_id` (the app calls this when the chat is on
+    /// screen, and again as messages arrive there). The unread count clears here at once; the
+    /// server hears "read up to the newest message" after a short pause, once per burst, and
+    /// again after an outage if it could not be told.
+    pub fn mark_read(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        self.session()?.chats.mark_read(chat_id)
+    }
+
+    /// People the user can start a chat with: the members of their chats.
+    pub fn people(&self) -> Result<Vec<Person>, CoreError> {
+        self.session()?.chats.people()
+    }
+
+    /// Keep what the user is typing in `chat_id` (empty: none), so it is there after switching
+    /// chats or restarting. Local only; works offline. Without a local cache it lasts the run.
+    pub fn save_draft(&self, chat_id: &str, body: &str) -> Result<(), CoreError> {
+        self.session()?.chats.save_draft(chat_id, body)
+    }
+
+    /// Every chat's draft (chat id, text).
+    pub fn drafts(&self) -> Result<Vec<(String, String)>, CoreError> {
+        self.session()?.chats.drafts()
+    }
+
+    /// The chat's other members and how far each has read it, for per-message read counts
+    /// (kept current by [`CoreEvent::ReadMarkMoved`]). Known from the cache during an outage.
+    pub fn read_marks(&self, chat_id: &str) -> Result<Vec<MemberRead>, CoreError> {
+        self.session()?.chats.read_marks(chat_id)
+    }
+
+    /// Silence a chat (no notifications) or not; kept across restarts.
+    pub fn set_muted(&self, chat_id: &str, muted: bool) -> Result<ChatSummary, CoreError> {
+        self.session()?
+            .chats
+            .set_local_flag(chat_id, LocalFlag::Muted, muted)
+    }
+
+    /// Keep a chat at the top of the chat list or not; kept across restarts.
+    pub fn set_pinned(&self, chat_id: &str, pinned: bool) -> Result<ChatSummary, CoreError> {
+        self.session()?
+            .chats
+            .set_local_flag(chat_id, LocalFlag::Pinned, pinned)
+    }
+
+    /// Start a chat with `member_ids` (people from [`Client::people`]). It is listed at once
+    /// (`creation: pending`) and usable at once, during an outage too; the server makes it as
+    /// soon as it can be asked, and what was written in it meanwhile follows in order.
+    pub async fn create_chat(
+        &self,
+        title: &str,
+        member_ids: &[String],
+    ) -> Result<ChatSummary, CoreError> {
+        self.session()?.chats.create(title, member_ids)
+    }
+
+    /// Ask the server again to make a chat it refused (same id: it can never be made twice);
+    /// the messages written in it follow in order.
+    pub fn retry_chat(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        self.session()?.chats.retry_creation(chat_id)
+    }
+
+    /// Delete a chat the server has not made (waiting, or refused), with everything written in
+    /// it: nothing of it ever reaches the server.
+    pub fn delete_unmade_chat(&self, chat_id: &str) -> Result<(), CoreError> {
+        self.session()?.chats.delete_unmade(chat_id)
+    }
+
+    // ---- History: reading and scrolling back ----
+
+    /// Mark `chat_id` as the one being looked at and return its messages, oldest first. Recent
+    /// history is fetched the first time; if the server cannot be reached, what is known locally
+    /// is returned instead of an error, because reading must keep working during an outage.
+    pub async fn open_chat(&self, chat_id: &str) -> Result<Vec<ChatMessage>, CoreError> {
+        let session = self.session()?;
+        let messages = session.history.open(chat_id).await?;
+        // Opening a chat is reading it.
+        session.chats.mark_read(chat_id)?;
+        Ok(messages)
+    }
+
+    /// Older messages of `chat_id`, for scrolling back: from the local cache where it holds
+    /// them without a gap, else from the server (and then kept). During an outage the cache is
+    /// shown past any gap, and the page says where history may be missing.
+    pub async fn load_older(&self, chat_id: &str) -> Result<OlderPage, CoreError> {
+        self.session()?.history.older(chat_id).await
+    }
+
+    /// Fetch the messages missing above message `above` of `chat_id` (a gap the user scrolled to
+    /// during an outage), page by page from the newer side until the gap closes, a bounded
+    /// number of pages per call. Returns them oldest first; the chat shows them in place.
+    pub async fn fill_gap(
+        &self,
+        chat_id: &str,
+        above: &str,
+    ) -> Result<Vec<ChatMessage>, CoreError> {
+        self.session()?.history.fill_gap(chat_id, above).await
+    }
+
+    /// The messages of `chat_id` above which history may still be missing (a gap the server
+    /// has not filled yet), for the UI to mark.
+    pub fn history_gaps(&self, chat_id: &str) -> Result<Vec<String>, CoreError> {
+        self.session()?.history.gaps(chat_id)
+    }
+
+    // ---- Outgoing: what the user writes ----
+
+    /// Write a message: it is shown at once as pending and delivered when the gateway is up.
+    pub fn send(&self, chat_id: &str, body: &str) -> Result<ChatMessage, CoreError> {
+        self.session()?.outgoing.send(chat_id, body)
+    }
+
+    /// Write a message with files. Each file is copied into the profile first (moving or
+    /// deleting the original cannot lose it), uploaded to the media service, and then the
+    /// message goes, in its place in the chat. While the media service is down the message
+    /// waits, saying why, and holds the chat's later messages (order is strict); other chats
+    /// keep flowing. An empty `body` becomes the file names.
+    pub async fn send_files(
+        &self,
+        chat_id: &str,
+        body: &str,
+        paths: &[PathBuf],
+    ) -> Result<ChatMessage, CoreError> {
+        self.session()?
+            .outgoing
+            .send_files(chat_id, body, paths)
+            .await
+    }
+
+    /// Try a message that failed for good again (same client id, so never twice on the server);
+    /// the chat's messages held behind it follow in order.
+    pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
+        self.session()?.outgoing.retry(client_msg_id)
+    }
+
+    /// Change the text of a message that failed for good and send it again (same client id: it
+    /// can never arrive twice); the chat's held messages follow it in order.
+    pub fn edit_and_retry(&self, client_msg_id: &str, body: &str) -> Result<(), CoreError> {
+        self.session()?.outgoing.edit_and_retry(client_msg_id, body)
+    }
+
+    /// Retry every failed message, of one chat or of all.
+    pub fn retry_all(&self, chat_id: Option<&str>) -> Result<usize, CoreError> {
+        self.session()?.outgoing.retry_all(chat_id)
+    }
+
+    /// Delete a message that was never sent (failed, or waiting); the chat's held messages go
+    /// once no failed one is left before them.
+    pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
+        self.session()?.outgoing.delete_unsent(client_msg_id)
+    }
+
+    /// Every message written here and not yet stored by the server (waiting, or refused with its
+    /// reason), in the order written. This is the snapshot an event reader resyncs from after it
+    /// fell behind ([`Client::subscribe`]).
+    pub fn unsent(&self) -> Result<Vec<ChatMessage>, CoreError> {
+        Ok(self.session()?.outgoing.unsent())
+    }
+
+    /// A message written here, as its chat shows it now (sent, waiting or refused), by its client
+    /// id; `None` if this session does not show it (deleted, or scrolled out of memory).
+    pub fn own_message(&self, client_msg_id: &str) -> Option<ChatMessage> {
+        self.inner
+            .shared
+            .read(|t| t.own_message(client_msg_id))
+            .flatten()
+    }
+
+    // ---- Media and search ----
+
+    /// Save a file someone sent into `folder` (the user's downloads). The name is the sender's,
+    /// made safe (no paths, no device names, no disguised extensions) and made unique there.
+    /// Returns where it was saved.
+    pub async fn save_attachment(
+        &self,
+        attachment: &MessageAttachment,
+        folder: &Path,
+    ) -> Result<PathBuf, CoreError> {
+        self.session()?.media.save(attachment, folder).await
+    }
+
+    /// Search the messages cached here (works offline), newest first. Every word must match,
+    /// as a word or the start of one.
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, CoreError> {
+        self.search_in(query, None)
+    }
+
+    /// Like [`Client::search`], within one chat when `chat_id` is given.
+    pub fn search_in(
+        &self,
+        query: &str,
+        chat_id: Option<&str>,
+    ) -> Result<Vec<SearchHit>, CoreError> {
+        self.session()?.search.find(query, chat_id)
+    }
+}
+
+/// `chat_id` is a well-formed id of a chat this session knows: ids come from the server and the
+/// UI passes them back.
+fn check_chat(shared: &Shared, chat_id: &str) -> Result<(), CoreError> {
+    if chat_id.is_empty() || chat_id.len() > MAX_CHAT_ID_LEN {
+        return Err(CoreError::InvalidInput(format!(
+            "a chat id must be 1 to {MAX_CHAT_ID_LEN} bytes"
+        )));
+    }
+    match shared.read(|t| t.has_chat(chat_id)) {
+        Some(true) => Ok(()),
+        Some(false) => Err(CoreError::UnknownChat(chat_id.to_owned())),
+        None => Err(CoreError::NotSignedIn),
     }
 }

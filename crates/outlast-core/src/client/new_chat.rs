@@ -8,27 +8,23 @@ use crate::ops::Operation;
 use crate::store::{ChatRow, StartedChat};
 use crate::CoreError;
 
-use super::Client;
+use super::chats::Chats;
+use super::{check_chat, OUTBOX_FILES};
 
 /// Longest chat name accepted.
 const MAX_TITLE_CHARS: usize = 100;
 
-impl Client {
-    /// Start a chat with `member_ids` (people from [`Client::people`]). It is listed at once
-    /// (`creation: pending`) and usable at once; the server makes it as soon as it can be asked.
-    pub async fn create_chat(
-        &self,
-        title: &str,
-        member_ids: &[String],
-    ) -> Result<ChatSummary, CoreError> {
-        let session = self.session()?;
+impl Chats {
+    /// Start a chat with `member_ids`: kept, listed, then queued (see
+    /// [`super::Client::create_chat`]).
+    pub fn create(&self, title: &str, member_ids: &[String]) -> Result<ChatSummary, CoreError> {
         let title = title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
             return Err(CoreError::InvalidInput(format!(
                 "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
             )));
         }
-        let most = session.backend.limits().max_chat_members;
+        let most = self.backend.limits().max_chat_members;
         if member_ids.is_empty() || member_ids.len() > most {
             return Err(CoreError::InvalidInput(format!(
                 "a chat has 1 to {most} other members"
@@ -41,7 +37,7 @@ impl Client {
         }
         let mut others: Vec<String> = Vec::new();
         for id in member_ids {
-            if *id != session.user.user_id && !others.contains(id) {
+            if *id != self.user.user_id && !others.contains(id) {
                 others.push(id.clone());
             }
         }
@@ -51,15 +47,15 @@ impl Client {
             member_ids: others,
             created_at_ms: crate::clock::now_ms(),
         };
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         // Kept first (listed, and waiting to be made), then shown, then queued.
         let listed = shared
             .read(|t| {
                 let mut row = ChatRow {
                     chat_id: chat.chat_id.clone(),
                     title: chat.title.clone(),
-                    member_names: vec![session.user.display_name.clone()],
-                    member_ids: vec![session.user.user_id.clone()],
+                    member_names: vec![self.user.display_name.clone()],
+                    member_ids: vec![self.user.user_id.clone()],
                 };
                 for id in &chat.member_ids {
                     row.member_names.push(t.name_of(id));
@@ -80,23 +76,21 @@ impl Client {
         shared
             .outbox()
             .apply(|q| ((), q.submit(op, tokio::time::Instant::now())));
-        self.chat(&chat_id).ok_or(CoreError::UnknownChat(chat_id))
+        self.summary(&chat_id)
     }
 
-    /// Ask the server again to make a chat it refused (same id: it can never be made twice);
-    /// the messages written in it follow in order.
-    pub fn retry_chat(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
+    /// Ask the server again to make a chat it refused.
+    pub fn retry_creation(&self, chat_id: &str) -> Result<ChatSummary, CoreError> {
+        check_chat(&self.shared, chat_id)?;
         let failed = self
-            .chat(chat_id)
-            .is_some_and(|c| matches!(c.creation, Some(ChatCreation::Failed { .. })));
+            .summary(chat_id)
+            .is_ok_and(|c| matches!(c.creation, Some(ChatCreation::Failed { .. })));
         if !failed {
             return Err(CoreError::InvalidInput(
                 "only a chat the server refused to make can be tried again".into(),
             ));
         }
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         if let Some(kept) = shared
             .cache()
             .with_store(|s| s.set_chat_failure(chat_id, None))
@@ -108,16 +102,13 @@ impl Client {
             q.retry(&Operation::creation_of(chat_id))
                 .map(|requests| ((), requests))
         })?;
-        self.chat(chat_id)
-            .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
+        self.summary(chat_id)
     }
 
-    /// Delete a chat the server has not made (waiting, or refused), with everything written in
-    /// it: nothing of it ever reaches the server.
-    pub fn delete_unmade_chat(&self, chat_id: &str) -> Result<(), CoreError> {
-        self.session()?;
-        self.check_chat(chat_id)?;
-        let shared = &self.inner.shared;
+    /// Delete a chat the server has not made, with everything written in it.
+    pub fn delete_unmade(&self, chat_id: &str) -> Result<(), CoreError> {
+        check_chat(&self.shared, chat_id)?;
+        let shared = &self.shared;
         if !shared.read(|t| t.is_unmade(chat_id)).unwrap_or(false) {
             return Err(CoreError::InvalidInput(
                 "only a chat the server has not made yet can be deleted here".into(),
@@ -139,7 +130,7 @@ impl Client {
         if let Some(dir) = account_dir {
             for op in &dropped {
                 // The private file copies of its messages, if any had files.
-                let _ = std::fs::remove_dir_all(dir.join(super::OUTBOX_FILES).join(&op.id));
+                let _ = std::fs::remove_dir_all(dir.join(OUTBOX_FILES).join(&op.id));
             }
         }
         shared.update(|t| ((), t.remove_unmade_chat(chat_id)));

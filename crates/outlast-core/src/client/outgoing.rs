@@ -1,15 +1,19 @@
-//! What the user writes: messages (with files), kept durably and submitted to the operation
-//! queue, and what can be done with one the server has not taken yet.
+//! The outgoing part: what the user writes. Messages (with files) are kept durably, shown, and
+//! submitted to the operation queue; a message the server has not taken yet can be retried,
+//! edited or deleted.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::backend::Backend;
 use crate::clock::now_ms;
-use crate::model::ChatMessage;
+use crate::model::{ChatMessage, Profile};
 use crate::ops::{OpError, Operation};
+use crate::shared::Shared;
 use crate::store::{OutboxEntry, OutboxFile};
 use crate::CoreError;
 
-use super::{Client, Session, OUTBOX_FILES};
+use super::{check_chat, OUTBOX_FILES};
 
 /// Most files one message carries.
 const MAX_FILES_PER_MESSAGE: usize = 10;
@@ -21,41 +25,36 @@ fn no_cache() -> CoreError {
     )
 }
 
-impl Client {
-    /// Write a message: it is shown at once as pending and delivered when the gateway is up.
+/// A session's outgoing messages.
+pub(super) struct Outgoing {
+    pub shared: Arc<Shared>,
+    pub backend: Arc<dyn Backend>,
+    pub user: Profile,
+}
+
+impl Outgoing {
+    /// Write a text message (see [`super::Client::send`]).
     pub fn send(&self, chat_id: &str, body: &str) -> Result<ChatMessage, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
-        session.backend.limits().check_body(body)?;
-        self.write(
-            &session,
-            chat_id,
-            body,
-            uuid::Uuid::new_v4().to_string(),
-            Vec::new(),
-        )
+        check_chat(&self.shared, chat_id)?;
+        self.backend.limits().check_body(body)?;
+        self.write(chat_id, body, uuid::Uuid::new_v4().to_string(), Vec::new())
     }
 
-    /// Write a message with files. Each file is copied into the profile first (moving or
-    /// deleting the original cannot lose it), uploaded to the media service, and then the
-    /// message goes, in its place in the chat. While the media service is down the message
-    /// waits, saying why, and holds the chat's later messages (order is strict); other chats
-    /// keep flowing. An empty `body` becomes the file names.
+    /// Write a message with files, copied into the profile first (see
+    /// [`super::Client::send_files`]).
     pub async fn send_files(
         &self,
         chat_id: &str,
         body: &str,
         paths: &[PathBuf],
     ) -> Result<ChatMessage, CoreError> {
-        let session = self.session()?;
-        self.check_chat(chat_id)?;
+        check_chat(&self.shared, chat_id)?;
         if paths.is_empty() || paths.len() > MAX_FILES_PER_MESSAGE {
             return Err(CoreError::InvalidInput(format!(
                 "a message carries 1 to {MAX_FILES_PER_MESSAGE} files"
             )));
         }
         let account_dir = self
-            .inner
             .shared
             .cache()
             .with_store(|s| Ok(s.path().parent().map(Path::to_path_buf)))
@@ -66,7 +65,7 @@ impl Client {
         let folder = account_dir.join(OUTBOX_FILES).join(&client_msg_id);
         let sources = paths.to_vec();
         let copy_to = folder.clone();
-        let limits = session.backend.limits();
+        let limits = self.backend.limits();
         let files = tokio::task::spawn_blocking(move || {
             crate::uploads::keep_copies(&sources, &copy_to, limits)
         })
@@ -83,12 +82,12 @@ impl Client {
         };
         let written = limits
             .check_body(&body)
-            .and_then(|()| self.write(&session, chat_id, &body, client_msg_id, files));
+            .and_then(|()| self.write(chat_id, &body, client_msg_id, files));
         if written.is_err() {
             let _ = std::fs::remove_dir_all(&folder);
         }
         let message = written?;
-        self.inner.shared.uploads_wanted();
+        self.shared.uploads_wanted();
         Ok(message)
     }
 
@@ -97,7 +96,6 @@ impl Client {
     /// uploading) or its own files hold it.
     fn write(
         &self,
-        session: &Session,
         chat_id: &str,
         body: &str,
         client_msg_id: String,
@@ -112,9 +110,9 @@ impl Client {
             attempts: 0,
             files,
         };
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         // Durable first: once this returns, the message survives a crash or restart.
-        let user = &session.user;
+        let user = &self.user;
         if let Some(written) = shared
             .cache()
             .with_store_alone(|s| s.enqueue(&entry, &user.user_id, &user.display_name))
@@ -143,11 +141,9 @@ impl Client {
         Ok(message)
     }
 
-    /// Try a message that failed for good again (same client id, so never twice on the server);
-    /// the chat's messages held behind it follow in order.
+    /// Send a refused message again under its client id (see [`super::Client::retry`]).
     pub fn retry(&self, client_msg_id: &str) -> Result<(), CoreError> {
-        self.session()?;
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         self.check_queued(client_msg_id)?;
         shared
             .cache()
@@ -162,12 +158,11 @@ impl Client {
         Ok(())
     }
 
-    /// Change the text of a message that failed for good and send it again (same client id: it
-    /// can never arrive twice); the chat's held messages follow it in order.
+    /// Change the text of a refused message and send it again.
     pub fn edit_and_retry(&self, client_msg_id: &str, body: &str) -> Result<(), CoreError> {
-        self.session()?.backend.limits().check_body(body)?;
+        self.backend.limits().check_body(body)?;
         self.require_cache()?;
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         let refused = shared
             .outbox()
             .read(|q| q.get(client_msg_id).is_some_and(Operation::is_refused));
@@ -185,22 +180,19 @@ impl Client {
         self.retry(client_msg_id)
     }
 
-    /// Retry every failed message, of one chat or of all.
+    /// Retry every refused message, of one chat or of all.
     pub fn retry_all(&self, chat_id: Option<&str>) -> Result<usize, CoreError> {
-        self.session()?;
         self.require_cache()?;
-        let failed = self.inner.shared.outbox().read(|q| q.refused_ids(chat_id));
+        let failed = self.shared.outbox().read(|q| q.refused_ids(chat_id));
         for id in &failed {
             self.retry(id)?;
         }
         Ok(failed.len())
     }
 
-    /// Delete a message that was never sent (failed, or waiting); the chat's held messages go
-    /// once no failed one is left before them.
+    /// Delete a message that was never sent, with its private file copies.
     pub fn delete_unsent(&self, client_msg_id: &str) -> Result<(), CoreError> {
-        self.session()?;
-        let shared = &self.inner.shared;
+        let shared = &self.shared;
         self.check_queued(client_msg_id)?;
         let account_dir = shared
             .cache()
@@ -218,27 +210,15 @@ impl Client {
         Ok(())
     }
 
-    /// Every message written here and not yet stored by the server (waiting, or refused with its
-    /// reason), in the order written. This is the snapshot an event reader resyncs from after it
-    /// fell behind ([`Client::subscribe`]).
-    pub fn unsent(&self) -> Result<Vec<ChatMessage>, CoreError> {
-        let session = self.session()?;
-        let user = &session.user;
-        Ok(self.inner.shared.outbox().read(|q| {
+    /// Every message written here and not yet stored by the server, in the order written.
+    pub fn unsent(&self) -> Vec<ChatMessage> {
+        let user = &self.user;
+        self.shared.outbox().read(|q| {
             q.all()
                 .into_iter()
                 .filter_map(|op| op.shown(&user.user_id, &user.display_name))
                 .collect()
-        }))
-    }
-
-    /// A message written here, as its chat shows it now (sent, waiting or refused), by its client
-    /// id; `None` if this session does not show it (deleted, or scrolled out of memory).
-    pub fn own_message(&self, client_msg_id: &str) -> Option<ChatMessage> {
-        self.inner
-            .shared
-            .read(|t| t.own_message(client_msg_id))
-            .flatten()
+        })
     }
 
     /// `client_msg_id` is an operation in the queue (unsent messages are kept in the local cache,
@@ -246,7 +226,6 @@ impl Client {
     fn check_queued(&self, client_msg_id: &str) -> Result<(), CoreError> {
         self.require_cache()?;
         let queued = self
-            .inner
             .shared
             .outbox()
             .read(|q| q.get(client_msg_id).is_some());
@@ -258,7 +237,7 @@ impl Client {
     }
 
     fn require_cache(&self) -> Result<(), CoreError> {
-        if self.inner.shared.cache().has_store() {
+        if self.shared.cache().has_store() {
             Ok(())
         } else {
             Err(no_cache())

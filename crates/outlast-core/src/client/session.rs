@@ -6,7 +6,7 @@
 //! start here.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::time::Duration;
 
@@ -21,7 +21,7 @@ use crate::uploads::Uploader;
 use crate::CoreError;
 
 use super::start::KeptSignIn;
-use super::{Client, Session, OUTBOX_FILES};
+use super::{Chats, Client, History, Media, Outgoing, Search, Session, OUTBOX_FILES};
 
 /// A started session's parts, before it is installed as the client's session.
 pub(super) struct Begun {
@@ -238,7 +238,7 @@ impl Client {
         })
     }
 
-    /// Make `begun` the client's session.
+    /// Make `begun` the client's session, with its parts.
     pub(super) fn install(
         &self,
         begun: Begun,
@@ -252,7 +252,30 @@ impl Client {
             tasks,
             from_cache,
         } = begun;
+        let shared = &self.inner.shared;
         let session = Arc::new(Session {
+            chats: Chats {
+                shared: shared.clone(),
+                backend: backend.clone(),
+                user: user.clone(),
+                drafts: Mutex::default(),
+            },
+            history: History {
+                shared: shared.clone(),
+                backend: backend.clone(),
+            },
+            outgoing: Outgoing {
+                shared: shared.clone(),
+                backend: backend.clone(),
+                user: user.clone(),
+            },
+            media: Media {
+                events: shared.events().clone(),
+                backend: backend.clone(),
+            },
+            search: Search {
+                shared: shared.clone(),
+            },
             server,
             user,
             from_cache,
