@@ -10,10 +10,22 @@ use crate::credentials::AccountKey;
 
 const FILE_NAME: &str = "account.json";
 
+/// The protocol of every account file written before the file said which: protocol v1, the
+/// only kind of server then.
+pub(crate) const FIRST_PROTOCOL: &str = "outlast-v1";
+
+fn first_protocol() -> String {
+    FIRST_PROTOCOL.to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RememberedAccount {
-    /// The address signed in to (the discovery service).
+    /// The address signed in to (protocol v1: the discovery service).
     pub server: String,
+    /// The kind of server ([`crate::backend::Server::protocol`]): a restart restores the sign-in
+    /// only on a server of this kind.
+    #[serde(default = "first_protocol")]
+    pub protocol: String,
     /// The name typed at sign-in, to fill the form when a new sign-in is needed.
     pub username: String,
     pub user_id: String,

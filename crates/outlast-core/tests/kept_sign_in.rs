@@ -48,6 +48,7 @@ async fn signed_out_elsewhere(server: &MemoryServer, profile: &Profile) {
         .expect("kept");
     let account = RememberedAccount {
         server: server.address().to_owned(),
+        protocol: server.protocol().to_owned(),
         username: "u-alice".into(),
         user_id: "u-alice".into(),
         display_name: "Alice".into(),
@@ -106,6 +107,10 @@ async fn a_sign_in_is_kept_restored_through_an_outage_and_ended_by_signing_out()
     // The next start, while the server's API is down: the cache opens, no password asked.
     server.set_down(Service::Api, true);
     let second = profile.client();
+    // The account is kept with its kind of server: a start that knows only protocol v1 servers
+    // leaves it alone, and one given this server restores it.
+    assert_eq!(second.remembered_account().unwrap().protocol, "memory");
+    assert!(second.resume().await.unwrap().is_none());
     let info = second
         .resume_on(&server)
         .await

@@ -88,6 +88,31 @@ async fn signed_in_once(server: &MockServer, profile: &Profile) {
     first.logout();
 }
 
+#[tokio::test]
+async fn an_account_kept_by_an_earlier_version_is_restored_on_protocol_v1() {
+    let server = mock().await;
+    let profile = Profile::new("earlier-account-file");
+    signed_in_once(&server, &profile).await;
+    // The account file says which kind of server it is on; earlier versions wrote no kind,
+    // when protocol v1 was the only one.
+    let file = profile.dir.join("account.json");
+    let mut account: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(account["protocol"], outlast_core::backend::PROTOCOL_V1);
+    account.as_object_mut().unwrap().remove("protocol");
+    std::fs::write(&file, serde_json::to_vec(&account).unwrap()).unwrap();
+
+    let client = profile.client();
+    let restored = client
+        .resume()
+        .await
+        .unwrap()
+        .expect("a session to restore");
+    assert!(!restored.from_cache);
+    let chats = client.chats().unwrap();
+    assert!(chats.iter().any(|c| c.chat_id == "c-jun"), "{chats:?}");
+}
+
 /// What a user of a session started from the cache relies on: the chats and their history are
 /// there, and a message written now waits to be sent.
 async fn the_cache_serves(client: &Client, written: &str) {

@@ -37,6 +37,9 @@ pub mod memory;
 pub(crate) mod sign_in_contract;
 pub(crate) mod v1;
 
+/// Protocol v1's kind of server ([`Server::protocol`]).
+pub use v1::PROTOCOL as PROTOCOL_V1;
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A server before anyone is signed in: where a sign-in starts.
@@ -47,6 +50,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Server: Send + Sync + 'static {
     /// The address the user typed: it names the account's local cache and keyring entry.
     fn address(&self) -> &str;
+
+    /// Which kind of server this is (its protocol, e.g. [`PROTOCOL_V1`]). It is kept with the
+    /// account, so that the next start restores a sign-in only on the same kind of server.
+    fn protocol(&self) -> &'static str;
 
     /// The services a sign-in to this server reports on (see [`Backend::services`]).
     fn services(&self) -> Vec<NamedService>;

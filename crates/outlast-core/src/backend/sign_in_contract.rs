@@ -49,6 +49,7 @@ impl SignInWorld {
     ) -> Result<SignedIn, CoreError> {
         let account = RememberedAccount {
             server: self.server.address().to_owned(),
+            protocol: self.server.protocol().to_owned(),
             username: self.username.clone(),
             user_id: self.user_id.clone(),
             display_name: String::new(),

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use crate::backend::v1::{V1Options, V1Server};
 use crate::backend::{by_deadline, Server, SignedIn, Tasks};
 use crate::credentials::{AccountKey, SignInSecret, Vault};
-use crate::model::{Profile, SessionInfo};
+use crate::model::SessionInfo;
 use crate::remembered_account::{AccountFile, RememberedAccount};
 use crate::CoreError;
 
@@ -57,7 +57,7 @@ impl Client {
         shared.status().declare_services(server.services());
         let signed_in = server.sign_in(username, password, shared.clone()).await?;
         let view = signed_in.backend.first_view().await?;
-        self.start(server.address(), username, signed_in, Ok(view))
+        self.start(server, username, signed_in, Ok(view))
     }
 
     /// Restore the account signed in last time, from the secret in the vault: no password.
@@ -68,16 +68,22 @@ impl Client {
         let Some(kept) = self.kept_sign_in()? else {
             return Ok(None);
         };
-        // The remembered account does not say which kind of server it is on: protocol v1 is
-        // the only real one.
+        if kept.0.protocol != crate::backend::v1::PROTOCOL {
+            // Only the front end that made that kind of server can restore it.
+            tracing::info!(protocol = %kept.0.protocol, "the kept sign-in is not to a protocol v1 server; it is restored with resume_on");
+            return Ok(None);
+        }
         let server = self.v1_server(&kept.0.server)?;
         self.resume_kept(&server, kept).await.map(Some)
     }
 
-    /// [`Client::resume`] on `server`: `Ok(None)` unless the sign-in kept last was to it.
+    /// [`Client::resume`] on `server`: `Ok(None)` unless the sign-in kept last was to it (its
+    /// address, and its kind of server).
     pub async fn resume_on(&self, server: &dyn Server) -> Result<Option<SessionInfo>, CoreError> {
         match self.kept_sign_in()? {
-            Some(kept) if kept.0.server == server.address() => {
+            Some(kept)
+                if kept.0.server == server.address() && kept.0.protocol == server.protocol() =>
+            {
                 self.resume_kept(server, kept).await.map(Some)
             }
             _ => Ok(None),
@@ -139,7 +145,7 @@ impl Client {
                 }
             }
         };
-        self.start(server.address(), &account.username, signed_in, view)
+        self.start(server, &account.username, signed_in, view)
     }
 
     /// The account that would be restored (or whose form to fill): no secret in it.
@@ -189,7 +195,7 @@ impl Client {
     /// not be asked) and keep its sign-in for the next start.
     fn start(
         &self,
-        server: &str,
+        server: &dyn Server,
         username: &str,
         signed_in: SignedIn,
         view: Result<crate::backend::FirstView, CoreError>,
@@ -200,17 +206,20 @@ impl Client {
             offline: _,
             work,
         } = signed_in;
-        let mut begun = self.begin(server, &user, backend.clone(), view)?;
+        let mut begun = self.begin(server.address(), &user, backend.clone(), view)?;
         for task in work {
             begun.tasks.spawn(task);
         }
-        let account = AccountKey {
-            server: server.to_owned(),
+        let record = RememberedAccount {
+            server: server.address().to_owned(),
+            protocol: server.protocol().to_owned(),
+            username: username.to_owned(),
             user_id: user.user_id.clone(),
+            display_name: user.display_name.clone(),
         };
         let kept = backend.kept_secret().map(|secret| KeptSignIn {
-            not_kept: self.remember(&account, username, &user, secret, &mut begun.tasks),
-            account,
+            not_kept: self.remember(&record, secret, &mut begun.tasks),
+            account: record.key(),
         });
         self.install(begun, kept)
     }
@@ -221,9 +230,7 @@ impl Client {
     /// keeps nothing and has nothing to report.
     fn remember(
         &self,
-        account: &AccountKey,
-        username: &str,
-        user: &Profile,
+        record: &RememberedAccount,
         mut secret: watch::Receiver<SignInSecret>,
         tasks: &mut Tasks,
     ) -> Option<String> {
@@ -231,20 +238,15 @@ impl Client {
         let (Some(vault), Some(dir)) = (&options.vault, &options.data_dir) else {
             return None;
         };
+        let account = record.key();
         let current = secret.borrow_and_update().clone();
-        if let Err(err) = vault.0.save(account, &current) {
+        if let Err(err) = vault.0.save(&account, &current) {
             tracing::warn!(%err, "the sign-in is kept in memory only");
             return Some(err.to_string());
         }
-        tasks.spawn(keep_renewed(secret, vault.clone(), account.clone()));
-        let record = RememberedAccount {
-            server: account.server.clone(),
-            username: username.to_owned(),
-            user_id: user.user_id.clone(),
-            display_name: user.display_name.clone(),
-        };
+        tasks.spawn(keep_renewed(secret, vault.clone(), account));
         AccountFile::in_dir(dir)
-            .save(&record)
+            .save(record)
             .err()
             .map(|err| format!("could not write the account file: {err}"))
     }

@@ -91,6 +91,10 @@ impl Server for MemoryServer {
         MEMORY_ADDRESS
     }
 
+    fn protocol(&self) -> &'static str {
+        "memory"
+    }
+
     fn services(&self) -> Vec<NamedService> {
         super::SERVICES.map(Service::named).to_vec()
     }

@@ -142,6 +142,10 @@ impl V1Backend {
 }
 
 /// Protocol v1's limits (`outlast_protocol::limits`).
+/// Protocol v1's name, kept with an account signed in to a protocol v1 server. Account files
+/// written before servers had kinds are protocol v1's (see `RememberedAccount::protocol`).
+pub const PROTOCOL: &str = crate::remembered_account::FIRST_PROTOCOL;
+
 pub(crate) const V1_LIMITS: Limits = Limits {
     max_body_chars: outlast_protocol::MAX_BODY_CHARS,
     max_upload_bytes: outlast_protocol::MAX_UPLOAD_BYTES as u64,

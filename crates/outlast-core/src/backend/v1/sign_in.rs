@@ -216,6 +216,10 @@ impl Server for V1Server {
         self.discovery.server()
     }
 
+    fn protocol(&self) -> &'static str {
+        super::PROTOCOL
+    }
+
     fn services(&self) -> Vec<NamedService> {
         Service::ALL.map(Service::named).to_vec()
     }
