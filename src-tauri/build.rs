@@ -31,6 +31,7 @@ fn main() {
             "send_files",
             "pick_files",
             "save_attachment",
+            "export_chat",
             "mark_read",
             "load_older",
             "fill_gap",

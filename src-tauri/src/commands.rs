@@ -3,8 +3,8 @@
 
 use outlast_core::store::SearchHit;
 use outlast_core::{
-    ChatMessage, ChatSummary, CoreError, MemberRead, MessageAttachment, OlderPage, Person,
-    ServerEndpoints, SessionInfo,
+    ChatMessage, ChatSummary, CoreError, ExportLanguage, ExportedChat, MemberRead,
+    MessageAttachment, OlderPage, Person, ServerEndpoints, SessionInfo,
 };
 use outlast_desktop::data_location::{self, DataLocation, FolderKind};
 use outlast_desktop::{SettingsEdit, SettingsView};
@@ -160,6 +160,25 @@ pub async fn save_attachment<R: Runtime>(
     .ok_or_else(|| CoreError::InvalidInput("there is no Downloads folder".into()))?;
     let saved = core.client.save_attachment(&attachment, &folder).await?;
     Ok(saved.display().to_string())
+}
+
+/// Save a chat as a text file into the user's Downloads folder (KakaoTalk's style, from the
+/// local cache: offline too); where it went and what it holds.
+#[tauri::command]
+pub async fn export_chat<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, AppCore>,
+    chat_id: String,
+    language: ExportLanguage,
+) -> Result<ExportedChat, IpcError> {
+    use tauri::Manager;
+    core.unlocked()?;
+    let folder = data_location::download_folder(
+        core.desktop.chosen_download_folder().as_deref(),
+        app.path().download_dir().ok(),
+    )
+    .ok_or_else(|| CoreError::InvalidInput("there is no Downloads folder".into()))?;
+    Ok(core.client.export_chat(&chat_id, &folder, language).await?)
 }
 
 /// The signed-in server and every endpoint this session may use.

@@ -81,6 +81,7 @@ pub fn configure<R: Runtime>(
             commands::send_files,
             commands::pick_files,
             commands::save_attachment,
+            commands::export_chat,
             commands::mark_read,
             commands::load_older,
             commands::fill_gap,

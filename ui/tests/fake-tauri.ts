@@ -950,6 +950,21 @@ export function installFakeTauri(options: FakeOptions): void {
       if (file.media_id === null) throw lockError("invalid_input", "that file has not been uploaded yet");
       return `${downloadFolder ?? SYSTEM_DOWNLOADS}/${file.name}`;
     },
+    export_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      if (args.language !== "english" && args.language !== "korean") {
+        throw "invalid args `language` for command `export_chat`";
+      }
+      // What the core writes: every message the server stored that this computer has.
+      const stored = (messages[chat.chat_id] ?? []).filter((m) => m.msg_id !== null).length;
+      return {
+        path: `${downloadFolder ?? SYSTEM_DOWNLOADS}/Outlast_${chat.title}_20261208_130500.txt`,
+        messages: stored,
+        incomplete: (gaps[chat.chat_id] ?? []).length > 0,
+      };
+    },
     mark_read: (args) => {
       requireSession();
       requireUnlocked();

@@ -16,6 +16,7 @@ pub mod domain;
 mod endpoint_list;
 mod error;
 mod events;
+mod export;
 pub mod file_names;
 pub mod model;
 mod ops;
@@ -34,6 +35,7 @@ pub use connection::{ConnectionSettings, RetryPolicy};
 pub use credentials::{AccountKey, CredentialVault, MemoryVault, SignInSecret, Vault, VaultError};
 pub use endpoint_list::{EndpointSource, RegionEndpoints, ServerEndpoints, ServiceEndpoint};
 pub use error::{CoreError, ServerCode};
+pub use export::{ExportLanguage, ExportedChat};
 pub use model::{
     ChatCreation, ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead,
     MessageAttachment, MessageState, NamedService, OlderPage, Person, Profile, Service,

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{wait_for, write_as, Profile};
-use outlast_core::{Client, CoreEvent};
+use outlast_core::{Client, CoreEvent, ExportLanguage};
 use outlast_mock::{MockConfig, MockServer, DEMO_PASSWORD, DEMO_USERNAME};
 
 async fn forgetful_mock() -> MockServer {
@@ -159,4 +159,84 @@ async fn during_an_outage_the_cache_shows_past_a_gap_and_the_gap_fills_when_the_
         server_ids[server_ids.len() - shown_ids.len()..],
         "the chat reads as on the server: in order, nothing missing, nothing twice"
     );
+}
+
+#[tokio::test]
+async fn a_chat_is_saved_as_text_from_the_cache_during_an_outage_with_its_gap_marked() {
+    let server = forgetful_mock().await;
+    let profile = Profile::new("history-export");
+    let client = back_after_a_long_absence(&server, &profile).await;
+    client.open_chat("c-team").await.unwrap();
+    // The server cannot be asked: saving reads the cache only.
+    server.set_fault("service:api", "refuse").unwrap();
+    let read_before = client.load_older("c-team").await.unwrap();
+    assert!(read_before.missing_above.is_some());
+    let downloads = profile.dir.join("Downloads");
+    let saved = client
+        .export_chat("c-team", &downloads, ExportLanguage::English)
+        .await
+        .unwrap();
+    assert!(std::path::Path::new(&saved.path).starts_with(&downloads));
+    assert!(saved.incomplete, "the file says history is missing");
+    let text = std::fs::read_to_string(&saved.path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Chat: "), "{text}");
+    // The messages written while away that the cache holds (the newest fifty), in order, once
+    // each; the hundred it never had are marked as missing, right above them.
+    let away: Vec<usize> = lines
+        .iter()
+        .filter_map(|l| {
+            l.rsplit_once("] while away ")
+                .map(|(_, n)| n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(away, (101..=150).collect::<Vec<usize>>());
+    let first_away = lines
+        .iter()
+        .position(|l| l.ends_with("] while away 101"))
+        .unwrap();
+    assert_eq!(
+        lines[first_away - 1],
+        "--------------- (some messages here are not on this computer) ---------------"
+    );
+    let gaps = lines
+        .iter()
+        .filter(|l| l.contains("not on this computer"))
+        .count();
+    assert_eq!(gaps, 1, "{text}");
+    // What was read before the absence is there too, above the gap.
+    let before = read_before.messages.last().unwrap();
+    let before_line = format!("] {}", before.body.lines().next().unwrap());
+    assert!(
+        lines[..first_away]
+            .iter()
+            .any(|l| l.ends_with(&before_line)),
+        "{before_line:?} in {text}"
+    );
+    let message_lines = lines.iter().filter(|l| l.starts_with('[')).count() as u64;
+    assert!(
+        saved.messages >= 50 && saved.messages <= message_lines,
+        "{saved:?}"
+    );
+
+    // Saved again (in Korean): a new file beside the first, never over it.
+    let again = client
+        .export_chat("c-team", &downloads, ExportLanguage::Korean)
+        .await
+        .unwrap();
+    assert_ne!(again.path, saved.path);
+    assert_eq!(again.messages, saved.messages);
+    assert!(std::fs::read_to_string(&again.path)
+        .unwrap()
+        .contains("(이 사이의 일부 메시지는 이 컴퓨터에 없습니다)"));
+    assert_eq!(std::fs::read_to_string(&saved.path).unwrap(), text);
+
+    // A chat this account does not have is refused, and no file is made.
+    assert!(matches!(
+        client
+            .export_chat("c-nope", &downloads, ExportLanguage::English)
+            .await,
+        Err(outlast_core::CoreError::UnknownChat(_))
+    ));
+    assert_eq!(std::fs::read_dir(&downloads).unwrap().count(), 2);
 }

@@ -12,6 +12,8 @@ import type { IpcError } from "./bindings/IpcError";
 import type { MessageAttachment } from "./bindings/MessageAttachment";
 import type { OlderPage } from "./bindings/OlderPage";
 import type { DataLocation } from "./bindings/DataLocation";
+import type { ExportedChat } from "./bindings/ExportedChat";
+import type { ExportLanguage } from "./bindings/ExportLanguage";
 import type { FolderKind } from "./bindings/FolderKind";
 import type { MemberRead } from "./bindings/MemberRead";
 import type { ServerEndpoints } from "./bindings/ServerEndpoints";
@@ -159,6 +161,14 @@ export function pickFiles(): Promise<string[]> {
 /** Saves a received file into the Downloads folder; resolves with the path it was saved to. */
 export function saveAttachment(attachment: MessageAttachment): Promise<string> {
   return call("save_attachment", { attachment });
+}
+
+/**
+ * Saves a chat as a text file (KakaoTalk's style, from the local cache: offline too) into the
+ * Downloads folder, its own words in `language`; resolves with where and what it holds.
+ */
+export function exportChat(chatId: string, language: ExportLanguage): Promise<ExportedChat> {
+  return call("export_chat", { chatId, language });
 }
 
 /** The chat is on screen in a focused window: everything in it is read (the core coalesces calls). */

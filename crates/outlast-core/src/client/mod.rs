@@ -23,6 +23,7 @@ use tokio::sync::broadcast;
 use crate::connection::ConnectionSettings;
 use crate::credentials::Vault;
 use crate::endpoint_list::ServerEndpoints;
+use crate::export::{ExportLanguage, ExportedChat};
 use crate::model::{
     ChatMessage, ChatSummary, ConnectionState, CoreEvent, MemberRead, MessageAttachment, OlderPage,
     Person, Profile, ServiceHealth, SessionInfo,
@@ -39,6 +40,7 @@ use outgoing::Outgoing;
 use search::Search;
 
 mod chats;
+mod export;
 mod history;
 mod media;
 mod new_chat;
@@ -333,6 +335,23 @@ impl Client {
     /// has not filled yet), for the UI to mark.
     pub fn history_gaps(&self, chat_id: &str) -> Result<Vec<String>, CoreError> {
         self.session()?.history.gaps(chat_id)
+    }
+
+    /// Save `chat_id` as a text file in `folder` (the user's downloads), in the style of
+    /// KakaoTalk's saved chats: the chat's name and when it was saved, a line for each day, then
+    /// `[Name] [time] text` per message and a line per file, in `language`, in local time. It
+    /// holds every message the local cache holds, so it works offline; where history is not in
+    /// the cache, the file says so and [`ExportedChat::incomplete`] is set.
+    pub async fn export_chat(
+        &self,
+        chat_id: &str,
+        folder: &Path,
+        language: ExportLanguage,
+    ) -> Result<ExportedChat, CoreError> {
+        self.session()?
+            .history
+            .export(chat_id, folder, language)
+            .await
     }
 
     // ---- Outgoing: what the user writes ----

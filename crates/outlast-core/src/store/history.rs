@@ -98,6 +98,34 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Up to `limit` of the stored messages of `chat_id` that come after `after` (a message's
+    /// time and server id; `None`: from the first), oldest first, each with whether history may
+    /// be missing above it: for reading a whole chat a page at a time.
+    pub fn messages_after(
+        &self,
+        chat_id: &str,
+        after: Option<(u64, &str)>,
+        limit: usize,
+    ) -> Result<Vec<(ChatMessage, bool)>, StoreError> {
+        let (at, id) = after.map_or((-1, ""), |(at, id)| {
+            (i64::try_from(at).unwrap_or(i64::MAX), id)
+        });
+        let mut query = self.conn.prepare_cached(
+            "SELECT m.id, m.msg_id, m.client_msg_id, m.chat_id, m.sender_id, m.sender_name,
+                    m.body, m.sent_at_ms, m.seq, m.state, m.failure, m.own, m.attachments,
+                    EXISTS (SELECT 1 FROM history_gaps g
+                            WHERE g.chat_id = m.chat_id AND g.msg_id = m.msg_id)
+             FROM messages m
+             WHERE m.chat_id = ?1 AND m.msg_id IS NOT NULL
+               AND (m.sent_at_ms, m.msg_id) > (?2, ?3)
+             ORDER BY m.sent_at_ms, m.msg_id LIMIT ?4",
+        )?;
+        let rows = query.query_map(params![chat_id, at, id, limit as i64], |row| {
+            Ok((message_from_row(row)?, row.get::<_, bool>(13)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The cached message of `chat_id` just newer than `msg_id` (a gap's upper edge).
     pub fn newer_neighbour(
         &self,

@@ -4,6 +4,8 @@
 import type { ChatMessage } from "./ChatMessage";
 import type { ChatSummary } from "./ChatSummary";
 import type { DataLocation } from "./DataLocation";
+import type { ExportLanguage } from "./ExportLanguage";
+import type { ExportedChat } from "./ExportedChat";
 import type { FolderKind } from "./FolderKind";
 import type { MemberRead } from "./MemberRead";
 import type { MessageAttachment } from "./MessageAttachment";
@@ -29,6 +31,7 @@ export type Command =
   | "delete_unmade_chat"
   | "drafts"
   | "edit_message"
+  | "export_chat"
   | "fill_gap"
   | "get_settings"
   | "history_gaps"
@@ -84,6 +87,7 @@ export type CommandArgs = {
   delete_unmade_chat: { chatId: string };
   drafts: Record<string, never>;
   edit_message: { clientMsgId: string; body: string };
+  export_chat: { chatId: string; language: ExportLanguage };
   fill_gap: { chatId: string; above: string };
   get_settings: Record<string, never>;
   history_gaps: { chatId: string };
@@ -140,6 +144,7 @@ export type CommandResult = {
   delete_unmade_chat: null;
   drafts: Array<[string, string]>;
   edit_message: null;
+  export_chat: ExportedChat;
   fill_gap: Array<ChatMessage>;
   get_settings: SettingsView;
   history_gaps: Array<string>;

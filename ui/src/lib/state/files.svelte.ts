@@ -1,7 +1,10 @@
 // Files on their way: uploads of own messages' files and downloads (saves) of received ones, by
-// how far each has come; choosing files to send and saving a received one.
+// how far each has come; choosing files to send, saving a received one, saving a chat as text.
 import * as backend from "../backend";
 import type { ChatMessage } from "../bindings/ChatMessage";
+import type { ExportedChat } from "../bindings/ExportedChat";
+import type { ExportLanguage } from "../bindings/ExportLanguage";
+import type { Locale } from "../i18n";
 import type { MessageAttachment } from "../bindings/MessageAttachment";
 import type { TransferFile } from "../bindings/TransferFile";
 import type { Lock } from "./lock.svelte";
@@ -80,6 +83,12 @@ export class Files {
       // A save that failed part way leaves its last count behind otherwise.
       if (attachment.media_id !== null) this.#drop(downloadKey(attachment.media_id));
     }
+  }
+
+  /** Saves a chat as text into Downloads, in the UI's language; resolves with where, rejects with an `IpcError`. */
+  exportChat(chatId: string, locale: Locale): Promise<ExportedChat> {
+    const language: ExportLanguage = locale === "ko" ? "korean" : "english";
+    return this.#lock.guarded(() => backend.exportChat(chatId, language));
   }
 
   #drop(key: string): void {
