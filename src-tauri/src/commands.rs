@@ -506,6 +506,7 @@ pub fn update_settings<R: Runtime>(
     settings: SettingsEdit,
 ) -> Result<SettingsView, IpcError> {
     let view = core.desktop.update(settings)?;
+    crate::windows::apply_zoom(&app, view.text_zoom);
     crate::start_at_login::apply(&app, view.start_at_login)?;
     Ok(view)
 }

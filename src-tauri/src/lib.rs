@@ -149,6 +149,7 @@ pub fn configure<R: Runtime>(
                 startup,
                 startup_notice: startup_notice.clone(),
             });
+            windows::apply_zoom(app.handle(), desktop.view().text_zoom);
             events::forward(app.handle().clone(), client.subscribe(), desktop.clone());
             notify::start(app.handle().clone(), client.clone(), desktop.clone());
             lock_watch::start(app.handle().clone(), desktop.clone());

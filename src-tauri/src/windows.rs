@@ -28,12 +28,29 @@ pub fn open_chat_window<R: Runtime>(
     encoded.query_pairs_mut().append_pair("chat", chat_id);
     let query = encoded.query().unwrap_or_default();
     let url = tauri::WebviewUrl::App(format!("index.html?{query}").into());
-    tauri::WebviewWindowBuilder::new(app, label, url)
+    let window = tauri::WebviewWindowBuilder::new(app, label, url)
         .title(title)
         .inner_size(420.0, 640.0)
         .min_inner_size(320.0, 400.0)
         .build()?;
+    if let Some(core) = app.try_state::<AppCore>() {
+        zoom(&window, core.desktop.view().text_zoom);
+    }
     Ok(())
+}
+
+/// Size everything in every window (`percent`: the text size setting), as the webview's own
+/// zoom: text, pictures and spacing grow together and the layout reflows to fit.
+pub fn apply_zoom<R: Runtime>(app: &AppHandle<R>, percent: u16) {
+    for window in app.webview_windows().values() {
+        zoom(window, percent);
+    }
+}
+
+fn zoom<R: Runtime>(window: &tauri::WebviewWindow<R>, percent: u16) {
+    if let Err(err) = window.set_zoom(f64::from(percent) / 100.0) {
+        tracing::warn!(%err, window = window.label(), percent, "could not size the window's content");
+    }
 }
 
 /// Window labels allow letters, digits, `-`, `/`, `:` and `_`; anything else in a chat id is

@@ -465,6 +465,7 @@ export function installFakeTauri(options: FakeOptions): void {
     lock_idle_minutes: 0,
     theme: options.appearance?.theme ?? "system",
     language: options.appearance?.language ?? "system",
+    text_zoom: 100,
   };
   let passcode: string | null = options.passcode ?? null;
   // Like the shell: with a passcode set, the app starts locked.
@@ -689,7 +690,7 @@ export function installFakeTauri(options: FakeOptions): void {
     const e = edit as SettingsEdit;
     const keys = (o: object) =>
       Object.keys(o)
-        .filter((k) => k !== "theme" && k !== "language") // optional: left out, unchanged
+        .filter((k) => k !== "theme" && k !== "language" && k !== "text_zoom") // optional: left out, unchanged
         .sort()
         .join(",");
     const ok =
@@ -698,6 +699,7 @@ export function installFakeTauri(options: FakeOptions): void {
       keys(e) === "close_to_tray,lock_idle_minutes,notifications,start_at_login" &&
       (e.theme === undefined || ["system", "light", "dark"].includes(e.theme)) &&
       (e.language === undefined || ["system", "english", "korean"].includes(e.language)) &&
+      (e.text_zoom === undefined || Number.isInteger(e.text_zoom)) &&
       keys(e.notifications ?? {}) === "do_not_disturb,enabled,show_previews" &&
       Object.values(e.notifications).every((v) => typeof v === "boolean") &&
       typeof e.close_to_tray === "boolean" &&
@@ -1151,8 +1153,18 @@ export function installFakeTauri(options: FakeOptions): void {
       if (edit.lock_idle_minutes > 1440) {
         throw lockError("invalid_input", "lock after at most 1440 minutes of inactivity");
       }
-      const { theme, language, ...rest } = clone(edit);
-      stored = { ...stored, ...rest, ...(theme === undefined ? {} : { theme }), ...(language === undefined ? {} : { language }) };
+      // As the core: one of the sizes offered (TEXT_ZOOM_STEPS in the desktop crate), else nothing changes.
+      if (edit.text_zoom !== undefined && ![80, 90, 100, 110, 125, 150, 175, 200].includes(edit.text_zoom)) {
+        throw lockError("invalid_input", `the text size ${edit.text_zoom}% is not one of 80%, 90%, 100%, 110%, 125%, 150%, 175%, 200%`);
+      }
+      const { theme, language, text_zoom, ...rest } = clone(edit);
+      stored = {
+        ...stored,
+        ...rest,
+        ...(theme === undefined ? {} : { theme }),
+        ...(language === undefined ? {} : { language }),
+        ...(text_zoom === undefined ? {} : { text_zoom }),
+      };
       return view();
     },
     set_passcode: (args) => {

@@ -14,6 +14,12 @@ const FILE_NAME: &str = "settings.json";
 /// Longest idle time before locking that the settings accept: one day.
 pub const MAX_IDLE_MINUTES: u32 = 24 * 60;
 
+/// The sizes of everything in the windows (text, pictures, spacing), in percent, that Settings
+/// offers and Ctrl/Cmd with plus or minus steps through. `ui/src/lib/zoom.ts` has the same list.
+pub const TEXT_ZOOM_STEPS: [u16; 8] = [80, 90, 100, 110, 125, 150, 175, 200];
+/// The size the windows start at.
+pub const DEFAULT_TEXT_ZOOM: u16 = 100;
+
 /// How the app looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +59,8 @@ pub struct DesktopSettings {
     pub language: Language,
     /// Where Save puts received files; `None`: the system's Downloads folder.
     pub download_folder: Option<PathBuf>,
+    /// How big everything in the windows is, in percent (one of [`TEXT_ZOOM_STEPS`]).
+    pub text_zoom: u16,
 }
 
 impl Default for DesktopSettings {
@@ -66,6 +74,7 @@ impl Default for DesktopSettings {
             theme: Theme::System,
             language: Language::System,
             download_folder: None,
+            text_zoom: DEFAULT_TEXT_ZOOM,
         }
     }
 }
@@ -81,6 +90,8 @@ pub struct SettingsView {
     pub has_passcode: bool,
     pub theme: Theme,
     pub language: Language,
+    /// How big everything in the windows is, in percent.
+    pub text_zoom: u16,
 }
 
 /// What the UI may change in one call (the passcode has its own calls).
@@ -99,6 +110,10 @@ pub struct SettingsEdit {
     #[serde(default)]
     #[ts(optional)]
     pub language: Option<Language>,
+    /// In percent, one of [`TEXT_ZOOM_STEPS`]; unchanged when left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub text_zoom: Option<u16>,
 }
 
 impl DesktopSettings {
@@ -111,6 +126,17 @@ impl DesktopSettings {
             has_passcode: self.passcode_verifier.is_some(),
             theme: self.theme,
             language: self.language,
+            text_zoom: self.text_zoom(),
+        }
+    }
+
+    /// The windows' size in percent; a value the settings file should not hold (edited by
+    /// hand) reads as the default.
+    pub fn text_zoom(&self) -> u16 {
+        if TEXT_ZOOM_STEPS.contains(&self.text_zoom) {
+            self.text_zoom
+        } else {
+            DEFAULT_TEXT_ZOOM
         }
     }
 
@@ -118,6 +144,13 @@ impl DesktopSettings {
         if edit.lock_idle_minutes > MAX_IDLE_MINUTES {
             return Err(format!(
                 "lock after at most {MAX_IDLE_MINUTES} minutes of inactivity"
+            ));
+        }
+        if let Some(zoom) = edit.text_zoom.filter(|z| !TEXT_ZOOM_STEPS.contains(z)) {
+            let steps: Vec<String> = TEXT_ZOOM_STEPS.iter().map(|s| format!("{s}%")).collect();
+            return Err(format!(
+                "the text size {zoom}% is not one of {}",
+                steps.join(", ")
             ));
         }
         self.notifications = edit.notifications;
@@ -129,6 +162,9 @@ impl DesktopSettings {
         }
         if let Some(language) = edit.language {
             self.language = language;
+        }
+        if let Some(zoom) = edit.text_zoom {
+            self.text_zoom = zoom;
         }
         Ok(())
     }
@@ -210,6 +246,7 @@ mod tests {
             lock_idle_minutes: MAX_IDLE_MINUTES + 1,
             theme: None,
             language: None,
+            text_zoom: None,
         };
         assert!(settings.apply(edit.clone()).is_err());
         edit.lock_idle_minutes = 10;
@@ -242,5 +279,43 @@ mod tests {
             serde_json::to_value(settings.view()).unwrap()["theme"],
             serde_json::json!("dark")
         );
+    }
+
+    #[test]
+    fn the_text_size_is_one_of_the_steps_kept_across_restarts_and_a_bad_one_changes_nothing() {
+        let dir = std::env::temp_dir().join(format!("outlast-zoom-{}", std::process::id()));
+        let file = SettingsFile::in_dir(&dir);
+        let mut settings = file.load();
+        assert_eq!(settings.view().text_zoom, 100);
+        let edit = |zoom: u16| SettingsEdit {
+            notifications: NotificationSettings::default(),
+            close_to_tray: true,
+            start_at_login: false,
+            lock_idle_minutes: 0,
+            theme: None,
+            language: None,
+            text_zoom: Some(zoom),
+        };
+        let refused = settings.apply(edit(300)).unwrap_err();
+        assert!(
+            refused.contains("300%") && refused.contains("80%, 90%, 100%"),
+            "{refused}"
+        );
+        assert!(settings.apply(edit(0)).is_err());
+        assert_eq!(settings.view().text_zoom, 100, "nothing changed");
+        settings.apply(edit(125)).unwrap();
+        file.save(&settings).unwrap();
+        assert_eq!(file.load().view().text_zoom, 125);
+        // Left out: unchanged.
+        let mut keep = edit(80);
+        keep.text_zoom = None;
+        settings.apply(keep).unwrap();
+        assert_eq!(settings.view().text_zoom, 125);
+        // A file from before the setting, or edited by hand, reads as the default.
+        let old: DesktopSettings = serde_json::from_str(r#"{"close_to_tray": false}"#).unwrap();
+        assert_eq!(old.view().text_zoom, 100);
+        let hand: DesktopSettings = serde_json::from_str(r#"{"text_zoom": 7}"#).unwrap();
+        assert_eq!(hand.view().text_zoom, 100);
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

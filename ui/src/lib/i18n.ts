@@ -261,6 +261,10 @@ const en = {
   themeHint: "System follows your computer's light or dark mode.",
   language: "Language",
   languageSystem: (resolved: string) => `System (${resolved})`,
+  textSize: "Text size",
+  textSizeDefault: (percent: number) => `${percent}% (default)`,
+  textSizeHint: (keys: { bigger: string; smaller: string; reset: string }) =>
+    `Everything in the windows grows or shrinks together. ${keys.bigger} makes it bigger, ${keys.smaller} smaller, ${keys.reset} the default size.`,
   notifications: "Notifications",
   showNotifications: "Show notifications",
   showNotificationsDesc: "A pop-up for each new message from someone else.",
@@ -634,6 +638,10 @@ const ko: Messages = {
   themeHint: "시스템 설정을 고르면 컴퓨터의 밝은/어두운 모드를 따릅니다.",
   language: "언어",
   languageSystem: (resolved) => `시스템 설정 (${resolved})`,
+  textSize: "글자 크기",
+  textSizeDefault: (percent) => `${percent}% (기본)`,
+  textSizeHint: (keys) =>
+    `창 안의 모든 것이 함께 커지거나 작아집니다. ${keys.bigger}: 크게, ${keys.smaller}: 작게, ${keys.reset}: 기본 크기.`,
   notifications: "알림",
   showNotifications: "알림 표시",
   showNotificationsDesc: "다른 사람이 보낸 새 메시지마다 팝업으로 알립니다.",

@@ -14,4 +14,8 @@ theme?: Theme,
 /**
  * Unchanged when left out.
  */
-language?: Language, };
+language?: Language, 
+/**
+ * In percent, one of [`TEXT_ZOOM_STEPS`]; unchanged when left out.
+ */
+text_zoom?: number, };

@@ -6,4 +6,8 @@ import type { Theme } from "./Theme";
 /**
  * What the UI sees: everything but the verifier.
  */
-export type SettingsView = { notifications: NotificationSettings, close_to_tray: boolean, start_at_login: boolean, lock_idle_minutes: number, has_passcode: boolean, theme: Theme, language: Language, };
+export type SettingsView = { notifications: NotificationSettings, close_to_tray: boolean, start_at_login: boolean, lock_idle_minutes: number, has_passcode: boolean, theme: Theme, language: Language, 
+/**
+ * How big everything in the windows is, in percent.
+ */
+text_zoom: number, };

@@ -1,4 +1,4 @@
-// The desktop settings (notifications, tray, start at login, the lock, theme and language) and
+// The desktop settings (notifications, tray, start at login, the lock, theme, language and text size) and
 // the passcode; Settings' read-outs of the server's endpoints and where data is kept.
 import * as backend from "../backend";
 import type { DataLocation } from "../bindings/DataLocation";
@@ -6,6 +6,17 @@ import type { FolderKind } from "../bindings/FolderKind";
 import type { ServerEndpoints } from "../bindings/ServerEndpoints";
 import type { SettingsEdit } from "../bindings/SettingsEdit";
 import type { SettingsView } from "../bindings/SettingsView";
+import { steppedZoom } from "../zoom";
+
+/** The edit that keeps `view` as it is: every save sends one. Theme, language and text size are left out (unchanged) unless they are what changes. */
+export function editOf(view: SettingsView): SettingsEdit {
+  return {
+    notifications: { ...view.notifications },
+    close_to_tray: view.close_to_tray,
+    start_at_login: view.start_at_login,
+    lock_idle_minutes: view.lock_idle_minutes,
+  };
+}
 
 export class Settings {
   /** The desktop settings, once loaded (null: not yet, or they could not be read). */
@@ -43,6 +54,18 @@ export class Settings {
       }
       throw error;
     }
+  }
+
+  /**
+   * Makes everything in the windows a step bigger (1) or smaller (-1), or the default size (0),
+   * and keeps it; rejects with an `IpcError`. Nothing happens before the settings are read.
+   */
+  async zoomBy(step: -1 | 0 | 1): Promise<void> {
+    const view = this.view;
+    if (!view) return;
+    const next = steppedZoom(view.text_zoom, step);
+    if (next === view.text_zoom) return;
+    await this.update({ ...editOf(view), text_zoom: next });
   }
 
   /** Sets or changes the passcode; rejects with an `IpcError`. */
