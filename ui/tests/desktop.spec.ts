@@ -89,7 +89,7 @@ test.describe("settings", () => {
       await expect.poll(() => callsOf(page, "update_settings")).toHaveLength(index + 1);
       expect((await callsOf(page, "update_settings")).at(-1)).toEqual({ settings: expected });
       // The call is recorded when it is made; the fake stores it a moment later.
-      const stored = { ...expected, has_passcode: false, theme: "system", language: "system" };
+      const stored = { ...expected, has_passcode: false, theme: "system", language: "system", text_zoom: 100 };
       await expect.poll(() => page.evaluate(() => window.__fake.settings())).toEqual(stored);
     }
     await expect(dnd).toBeChecked();

@@ -277,8 +277,8 @@ test.describe("keyboard", () => {
     await expect(page.getByTestId("composer")).toBeFocused();
     await expect(page.getByTestId("composer")).toHaveAccessibleName("Message to Weekend hiking");
 
-    // Back in the list (Shift+Tab from the header's first button, pin), it goes on from the open chat.
-    await page.getByTestId("pin-toggle").focus();
+    // Back in the list (Shift+Tab from the header's first button, save as text), it goes on from the open chat.
+    await page.getByTestId("export-chat").focus();
     await page.keyboard.press("Shift+Tab");
     await expect(chatItem(page, "chat-hiking")).toBeFocused();
   });
