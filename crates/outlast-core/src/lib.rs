@@ -18,6 +18,7 @@ mod error;
 mod events;
 mod export;
 pub mod file_names;
+pub mod mentions;
 pub mod model;
 mod ops;
 pub mod private_files;

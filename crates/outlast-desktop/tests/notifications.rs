@@ -274,4 +274,19 @@ async fn messages_from_others_notify_grouped_and_muted_watched_and_hidden_ones_b
     assert_eq!(hidden.summary, "Outlast");
     assert_eq!(hidden.body, "1 new message");
     assert!(!format!("{hidden:?}").contains("secret") && !hidden.summary.contains("Minji"));
+
+    // A muted group stays quiet, except for a message that mentions the user by name.
+    state.lock().unwrap().0.show_previews = true;
+    state.lock().unwrap().1.focused_chat = None;
+    me.set_muted("c-team", true).unwrap();
+    let my_name = me.session_info().unwrap().user.display_name;
+    say(&tester, "c-team", "lunch, anyone?").await;
+    say(&tester, "c-team", &format!("@{my_name} are you coming?")).await;
+    let mention = desktop.wait_for(first + 3);
+    assert_eq!(
+        mention.body,
+        format!("@{my_name} are you coming?"),
+        "{mention:?}"
+    );
+    assert!(mention.summary.contains("Outlast team"), "{mention:?}");
 }

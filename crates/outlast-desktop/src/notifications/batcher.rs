@@ -110,6 +110,7 @@ mod tests {
             sender_name: "Bob".into(),
             body: format!("m{n}"),
             muted: false,
+            mentions_me: false,
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Incoming {
     pub sender_name: String,
     pub body: String,
     pub muted: bool,
+    /// It @mentions the user (see [`outlast_core::mentions`]): it notifies even in a muted chat.
+    pub mentions_me: bool,
 }
 
 /// One pop-up.
@@ -63,10 +65,12 @@ pub trait Notifier: Send + Sync + 'static {
 }
 
 /// The message in `event`, if it is one that may notify: a new message from someone else.
-/// `chat` is the chat's current summary (title, members, mute).
+/// `chat` is the chat's current summary (title, members, mute); `my_name` the user's display
+/// name (for mentions).
 pub fn incoming(
     event: &outlast_core::CoreEvent,
     chat: Option<&outlast_core::ChatSummary>,
+    my_name: Option<&str>,
 ) -> Option<Incoming> {
     let outlast_core::CoreEvent::MessageAdded { message } = event else {
         return None;
@@ -81,5 +85,7 @@ pub fn incoming(
         sender_name: message.sender_name.clone(),
         body: message.body.clone(),
         muted: chat.is_some_and(|c| c.muted),
+        mentions_me: my_name
+            .is_some_and(|name| outlast_core::mentions::mentions(&message.body, name)),
     })
 }

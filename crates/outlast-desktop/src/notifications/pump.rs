@@ -27,7 +27,8 @@ pub async fn pump(
             continue;
         };
         let chat = client.chat(&message.chat_id);
-        let Some(message) = incoming(&event, chat.as_ref()) else {
+        let me = client.session_info().map(|s| s.user.display_name);
+        let Some(message) = incoming(&event, chat.as_ref(), me.as_deref()) else {
             continue;
         };
         let (settings, context) = now();

@@ -33,7 +33,9 @@ pub fn decide(message: &Incoming, settings: &NotificationSettings, context: &Con
         Decision::Suppress(Disabled)
     } else if settings.do_not_disturb {
         Decision::Suppress(DoNotDisturb)
-    } else if message.muted {
+    } else if message.muted && !message.mentions_me {
+        // A mention of the user still notifies: being called by name is why mute exists only
+        // for the rest of the chat.
         Decision::Suppress(Muted)
     } else if !context.locked && context.focused_chat.as_deref() == Some(message.chat_id.as_str()) {
         Decision::Suppress(Watching)
@@ -130,7 +132,34 @@ mod tests {
             sender_name: sender.into(),
             body: body.into(),
             muted: false,
+            mentions_me: false,
         }
+    }
+
+    #[test]
+    fn a_mention_notifies_in_a_muted_chat_but_not_through_do_not_disturb() {
+        let on = NotificationSettings::default();
+        let context = Context::default();
+        let mut mention = msg("c1", "Bob", "@Ann lunch?");
+        mention.muted = true;
+        mention.mentions_me = true;
+        assert_eq!(decide(&mention, &on, &context), Decision::Notify);
+        let dnd = NotificationSettings {
+            do_not_disturb: true,
+            ..on.clone()
+        };
+        assert_eq!(
+            decide(&mention, &dnd, &context),
+            Decision::Suppress(Suppressed::DoNotDisturb)
+        );
+        let watching = Context {
+            focused_chat: Some("c1".into()),
+            locked: false,
+        };
+        assert_eq!(
+            decide(&mention, &on, &watching),
+            Decision::Suppress(Suppressed::Watching)
+        );
     }
 
     #[test]
