@@ -40,6 +40,8 @@ test.describe("emoji picker", () => {
     await page.getByTestId("emoji-button").click();
     await picker(page).getByRole("combobox", { name: "Skin tone" }).selectOption("3");
     await picker(page).getByRole("searchbox").fill("thumbs up");
+    // (The emoji load on first use: down goes to the results once they are there.)
+    await expect(picker(page).getByRole("button", { name: "thumbs up" })).toBeVisible();
     await picker(page).getByRole("searchbox").press("ArrowDown");
     await expect(picker(page).getByRole("button", { name: "thumbs up" })).toBeFocused();
     await page.keyboard.press("Enter");
