@@ -32,6 +32,7 @@ fn main() {
             "pick_files",
             "save_attachment",
             "export_chat",
+            "forward_message",
             "mark_read",
             "load_older",
             "fill_gap",

@@ -162,6 +162,18 @@ pub async fn save_attachment<R: Runtime>(
     Ok(saved.display().to_string())
 }
 
+/// Forward a message to other chats (its text queued like anything written; its files fetched
+/// and sent again); the new messages.
+#[tauri::command]
+pub async fn forward_message(
+    core: State<'_, AppCore>,
+    message: ChatMessage,
+    chat_ids: Vec<String>,
+) -> Result<Vec<ChatMessage>, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.forward(&message, &chat_ids).await?)
+}
+
 /// Save a chat as a text file into the user's Downloads folder (KakaoTalk's style, from the
 /// local cache: offline too); where it went and what it holds.
 #[tauri::command]

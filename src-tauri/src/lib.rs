@@ -82,6 +82,7 @@ pub fn configure<R: Runtime>(
             commands::pick_files,
             commands::save_attachment,
             commands::export_chat,
+            commands::forward_message,
             commands::mark_read,
             commands::load_older,
             commands::fill_gap,

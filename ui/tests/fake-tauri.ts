@@ -867,6 +867,25 @@ export function installFakeTauri(options: FakeOptions): void {
       emit({ type: "chat_updated", chat });
       return message;
     },
+    forward_message: (args) => {
+      requireSession();
+      requireUnlocked();
+      const original = args.message as ChatMessage | undefined;
+      if (!original || typeof original.body !== "string" || !Array.isArray(args.chatIds)) {
+        throw "invalid args `message` for command `forward_message`";
+      }
+      // As the core: 1 to 10 chats, each once, all known before anything is written.
+      const targets = [...new Set(args.chatIds)];
+      if (targets.length === 0 || targets.length > 10) {
+        throw lockError("invalid_input", "a message is forwarded to 1 to 10 chats");
+      }
+      for (const id of targets) chatOrReject(id);
+      return targets.map((chatId) => {
+        const copy = commands.send_message({ chatId, body: original.body });
+        copy.attachments = original.attachments.map((a) => ({ ...a, media_id: null }));
+        return clone(copy);
+      });
+    },
     send_files: (args) => {
       requireSession();
       requireUnlocked();

@@ -16,7 +16,7 @@ test.describe("the message menu", () => {
     const coffee = messageWith(page, COFFEE);
     await coffee.getByTestId("message-body").click({ button: "right" });
     await expect(menu(page)).toBeVisible();
-    await expect(menu(page).getByRole("menuitem")).toHaveText(["Copy text"]);
+    await expect(menu(page).getByRole("menuitem")).toHaveText(["Copy text", "Forward…"]);
     await expect(menu(page).getByRole("menuitem", { name: "Copy text" })).toBeFocused();
     await shot(page, "message-menu");
 
@@ -91,7 +91,7 @@ test.describe("in Korean", () => {
     await expect(messages(page)).toHaveCount(4);
     await messageWith(page, COFFEE).getByTestId("message-body").click({ button: "right" });
     const korean = page.getByRole("menu", { name: "메시지 메뉴" });
-    await expect(korean.getByRole("menuitem")).toHaveText(["텍스트 복사"]);
+    await expect(korean.getByRole("menuitem")).toHaveText(["텍스트 복사", "전달…"]);
     await shot(page, "message-menu-korean");
   });
 });

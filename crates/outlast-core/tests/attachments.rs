@@ -236,3 +236,99 @@ async fn files_that_cannot_be_sent_are_refused_with_a_clear_reason() {
     assert!(err.to_string().contains("not a file"), "{err}");
     assert!(client.chat("c-jun").is_some());
 }
+
+#[tokio::test]
+async fn a_received_file_is_forwarded_to_other_chats_as_a_new_upload_and_text_forwards_offline() {
+    let server = mock().await;
+    let profile = Profile::new("files-forward");
+    let picked = profile.dir.with_extension("picked");
+    let content = b"%PDF-1.7 the plan, signed".to_vec();
+    let plan = file_to_send(&picked, "plan.pdf", &content);
+    // Jun sends it (from a profile of his own: files wait for upload in the local cache).
+    let jun_profile = Profile::new("files-forward-jun");
+    let jun = jun_profile.client();
+    let mut jun_events = jun.subscribe();
+    jun.login(server.discovery_url(), "jun", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    jun.send_files("c-jun", "the plan", std::slice::from_ref(&plan))
+        .await
+        .unwrap();
+    state_of(&mut jun_events, "the plan", MessageState::Sent).await;
+
+    let (client, mut events) = signed_in(&profile, &server).await;
+    let received = client
+        .open_chat("c-jun")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.body == "the plan")
+        .expect("the file from Jun");
+    let original = received.attachments[0].media_id.clone().unwrap();
+
+    // Refused before anything is written: no chat, too many, one unknown among good ones.
+    let many: Vec<String> = (0..11).map(|i| format!("c-{i}")).collect();
+    for to in [
+        vec![],
+        many,
+        vec!["c-minji".to_owned(), "c-nope".to_owned()],
+    ] {
+        assert!(client.forward(&received, &to).await.is_err(), "{to:?}");
+    }
+    assert_eq!(client.unsent().unwrap().len(), 0);
+
+    let to = vec![
+        "c-minji".to_owned(),
+        "c-team".to_owned(),
+        "c-minji".to_owned(),
+    ];
+    let forwarded = client.forward(&received, &to).await.unwrap();
+    assert_eq!(forwarded.len(), 2, "each chat once");
+    let mut sent = std::collections::HashMap::new();
+    wait_for(&mut events, "both forwarded files sent", |e| {
+        if let CoreEvent::MessageUpdated { message } = e {
+            if message.own && message.body == "the plan" && message.state == MessageState::Sent {
+                sent.insert(message.chat_id.clone(), message.clone());
+            }
+        }
+        sent.len() == 2
+    })
+    .await;
+    for chat in ["c-minji", "c-team"] {
+        let attachment = &sent[chat].attachments[0];
+        assert_eq!(attachment.name, "plan.pdf");
+        assert_ne!(
+            attachment.media_id.as_ref(),
+            Some(&original),
+            "uploaded again"
+        );
+        // Whoever is in that chat gets the same bytes.
+        let saved = client
+            .save_attachment(attachment, &profile.dir.with_extension(chat))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&saved).unwrap(), content);
+    }
+
+    // Text goes during an outage too, queued like anything written.
+    server.set_fault("service:gateway", "refuse").unwrap();
+    server.set_fault("service:api", "refuse").unwrap();
+    let mut text = received.clone();
+    text.body = "see you at noon".into();
+    text.attachments.clear();
+    let queued = client
+        .forward(&text, &["c-minji".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(queued[0].state, MessageState::Pending);
+    // Files cannot: the media service is asked for them.
+    server.set_fault("service:media", "refuse").unwrap();
+    let refused = client.forward(&received, &["c-team".to_owned()]).await;
+    assert!(refused.is_err_and(|e| e.retryable()));
+    server.set_fault("service:gateway", "up").unwrap();
+    server.set_fault("service:api", "up").unwrap();
+    state_of(&mut events, "see you at noon", MessageState::Sent).await;
+    assert_eq!(copies_on_server(&server, "c-minji", "see you at noon"), 1);
+    jun.logout();
+    let _ = std::fs::remove_dir_all(&picked);
+}

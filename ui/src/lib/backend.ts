@@ -164,6 +164,14 @@ export function saveAttachment(attachment: MessageAttachment): Promise<string> {
 }
 
 /**
+ * Forwards a message to other chats (the text queued like anything written, the files fetched
+ * and sent again); resolves with the new messages.
+ */
+export function forwardMessage(message: ChatMessage, chatIds: string[]): Promise<ChatMessage[]> {
+  return call("forward_message", { message, chatIds });
+}
+
+/**
  * Saves a chat as a text file (KakaoTalk's style, from the local cache: offline too) into the
  * Downloads folder, its own words in `language`; resolves with where and what it holds.
  */

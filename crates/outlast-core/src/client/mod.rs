@@ -41,6 +41,7 @@ use search::Search;
 
 mod chats;
 mod export;
+mod forward;
 mod history;
 mod media;
 mod new_chat;
@@ -406,6 +407,21 @@ impl Client {
     /// fell behind ([`Client::subscribe`]).
     pub fn unsent(&self) -> Result<Vec<ChatMessage>, CoreError> {
         Ok(self.session()?.outgoing.unsent())
+    }
+
+    /// Forward `message` to the chats `to` (1 to 10; each once). Its text is written in each like
+    /// a message typed there: kept, queued and sent in order, during an outage too. Its files
+    /// are fetched from the media service and sent again from private copies (a file belongs to
+    /// whoever uploaded it), so forwarding files needs that service to answer; the error says so
+    /// otherwise. Every chat is checked first: nothing is written unless all can take it.
+    /// Returns the new messages.
+    pub async fn forward(
+        &self,
+        message: &ChatMessage,
+        to: &[String],
+    ) -> Result<Vec<ChatMessage>, CoreError> {
+        let session = self.session()?;
+        session.outgoing.forward(&session.media, message, to).await
     }
 
     /// A message written here, as its chat shows it now (sent, waiting or refused), by its client

@@ -54,15 +54,8 @@ impl Outgoing {
                 "a message carries 1 to {MAX_FILES_PER_MESSAGE} files"
             )));
         }
-        let account_dir = self
-            .shared
-            .cache()
-            .with_store(|s| Ok(s.path().parent().map(Path::to_path_buf)))
-            .transpose()?
-            .flatten()
-            .ok_or_else(no_cache)?;
         let client_msg_id = uuid::Uuid::new_v4().to_string();
-        let folder = account_dir.join(OUTBOX_FILES).join(&client_msg_id);
+        let folder = self.files_dir()?.join(&client_msg_id);
         let sources = paths.to_vec();
         let copy_to = folder.clone();
         let limits = self.backend.limits();
@@ -234,6 +227,18 @@ impl Outgoing {
         } else {
             Err(OpError::NotQueued.into())
         }
+    }
+
+    /// Where files written with messages wait for upload, in the account's folder.
+    pub(super) fn files_dir(&self) -> Result<PathBuf, CoreError> {
+        let account_dir = self
+            .shared
+            .cache()
+            .with_store(|s| Ok(s.path().parent().map(Path::to_path_buf)))
+            .transpose()?
+            .flatten()
+            .ok_or_else(no_cache)?;
+        Ok(account_dir.join(OUTBOX_FILES))
     }
 
     fn require_cache(&self) -> Result<(), CoreError> {

@@ -33,6 +33,7 @@ export type Command =
   | "edit_message"
   | "export_chat"
   | "fill_gap"
+  | "forward_message"
   | "get_settings"
   | "history_gaps"
   | "is_locked"
@@ -89,6 +90,7 @@ export type CommandArgs = {
   edit_message: { clientMsgId: string; body: string };
   export_chat: { chatId: string; language: ExportLanguage };
   fill_gap: { chatId: string; above: string };
+  forward_message: { message: ChatMessage; chatIds: Array<string> };
   get_settings: Record<string, never>;
   history_gaps: { chatId: string };
   is_locked: Record<string, never>;
@@ -146,6 +148,7 @@ export type CommandResult = {
   edit_message: null;
   export_chat: ExportedChat;
   fill_gap: Array<ChatMessage>;
+  forward_message: Array<ChatMessage>;
   get_settings: SettingsView;
   history_gaps: Array<string>;
   is_locked: boolean;

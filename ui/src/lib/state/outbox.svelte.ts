@@ -2,6 +2,7 @@
 // server has not taken yet (retry, retry all, delete, edit a refused one). The core's operation
 // queue holds them; events bring each one's state.
 import * as backend from "../backend";
+import type { ChatMessage } from "../bindings/ChatMessage";
 import type { Drafts } from "./drafts.svelte";
 import type { Lock } from "./lock.svelte";
 import type { Messages } from "./messages.svelte";
@@ -15,6 +16,15 @@ export class Outbox {
     this.#lock = lock;
     this.#messages = messages;
     this.#drafts = drafts;
+  }
+
+  /** The message being forwarded (the forward dialog is open), or null. */
+  forwarding = $state<ChatMessage | null>(null);
+
+  /** Forwards `message` to the chats `chatIds`; rejects with an `IpcError` (nothing was forwarded then). */
+  async forward(message: ChatMessage, chatIds: string[]): Promise<void> {
+    const sent = await this.#lock.guarded(() => backend.forwardMessage(message, chatIds));
+    if (!this.#lock.locked) for (const copy of sent) this.#messages.upsert(copy, "returned");
   }
 
   /** Sends a message; rejects with an `IpcError` if the core refused it. */
