@@ -1107,9 +1107,16 @@ export function installFakeTauri(options: FakeOptions): void {
     create_chat: (args) => {
       requireSession();
       requireUnlocked();
-      const title = typeof args.title === "string" ? args.title.trim() : "";
+      let title = typeof args.title === "string" ? args.title.trim() : "";
       const ids = args.memberIds;
       if (!Array.isArray(ids)) throw "invalid args `memberIds` for command `create_chat`";
+      // As the core: a chat with one person needs no name; with them already, that chat is the answer.
+      if (title === "" && ids.length === 1 && typeof ids[0] === "string" && ids[0] in people) {
+        const name = people[ids[0]];
+        const direct = chats.find((c) => c.member_names.length === 2 && c.member_names.includes(name));
+        if (direct) return direct;
+        title = name;
+      }
       if (title === "" || ids.length === 0 || ids.some((id) => typeof id !== "string" || !(id in people))) {
         throw { code: "invalid_input", message: "a chat needs a title and known members", retryable: false } satisfies IpcError;
       }

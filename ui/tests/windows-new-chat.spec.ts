@@ -180,6 +180,34 @@ test.describe("new chat", () => {
     await expect(page.getByTestId("composer")).toBeFocused();
   });
 
+  test("a chat with one person needs no name: a new one is titled after them, an existing one opens", async ({
+    app: page,
+  }) => {
+    await expect(messages(page)).toHaveCount(4);
+    await page.keyboard.press("Control+n");
+    const dialog = newChatDialog(page);
+    const create = dialog.getByRole("button", { name: "Create" });
+    await dialog.getByRole("checkbox", { name: "Sora Kim" }).check();
+    await expect(dialog.getByLabel("Chat name")).toHaveAttribute("placeholder", "Optional: titled after the person");
+    await expect(create).toBeEnabled();
+    await dialog.getByRole("checkbox", { name: "Hana Choi" }).check();
+    await expect(create).toBeDisabled(); // a group needs a name
+    await dialog.getByRole("checkbox", { name: "Hana Choi" }).uncheck();
+    await create.click();
+    await expect(dialog).toBeHidden();
+    expect(await callsOf(page, "create_chat")).toEqual([{ title: "", memberIds: ["sora"] }]);
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText("Sora Kim");
+
+    // Joon already has a chat with the user: that one opens, nothing new is listed.
+    await page.keyboard.press("Control+n");
+    await newChatDialog(page).getByRole("checkbox", { name: "Joon Lee" }).check();
+    await newChatDialog(page).getByRole("button", { name: "Create" }).click();
+    await expect(newChatDialog(page)).toBeHidden();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveText("Joon Lee");
+    await expect(chatItem(page, "chat-joon")).toHaveAttribute("aria-current", "true");
+    await expect(page.getByTestId("chat-item")).toHaveCount(4);
+  });
+
   test("offline, the chat is started anyway: open, waiting to be created, and made when the connection returns", async ({
     app: page,
   }) => {

@@ -42,8 +42,20 @@ async fn a_new_chat_with_people_from_other_chats_is_listed_usable_and_kept() {
     );
     assert!(people.iter().all(|p| p.user_id != "u-demo"), "not the user");
 
-    assert!(client.create_chat("  ", &["u-jun".into()]).await.is_err());
+    assert!(
+        client
+            .create_chat("  ", &["u-jun".into(), "u-minji".into()])
+            .await
+            .is_err(),
+        "a group needs a name"
+    );
     assert!(client.create_chat("Lunch", &[]).await.is_err());
+    // A chat with one person needs no name: with Jun there is one already, and that one opens.
+    let direct = client.create_chat("  ", &["u-jun".into()]).await.unwrap();
+    assert_eq!(
+        (direct.chat_id.as_str(), direct.creation.as_ref()),
+        ("c-jun", None)
+    );
     let chat = client
         .create_chat("Lunch crew", &["u-jun".into(), "u-minji".into()])
         .await
@@ -316,4 +328,51 @@ async fn a_chat_deleted_while_its_creation_waits_behind_another_request_is_never
         .unwrap()
         .iter()
         .all(|c| c.chat_id != chat.chat_id));
+}
+
+#[tokio::test]
+async fn a_chat_with_one_person_needs_no_name_and_is_never_made_twice() {
+    let server = mock().await;
+    let profile = Profile::new("new-direct-chat");
+    let (client, mut events) = signed_in(&profile, &server).await;
+    let sora = client
+        .people()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.user_id == "u-sora")
+        .expect("Sora, from the team chat");
+
+    let chat = client.create_chat("", &["u-sora".into()]).await.unwrap();
+    assert_eq!(
+        chat.title, sora.display_name,
+        "titled after the other person"
+    );
+    wait_for(&mut events, "the chat made", |e| {
+        matches!(e, CoreEvent::ChatUpdated { chat: c } if c.chat_id == chat.chat_id && c.creation.is_none())
+    })
+    .await;
+    client.send(&chat.chat_id, "hi Sora").unwrap();
+    state_of(&mut events, "hi Sora", MessageState::Sent).await;
+
+    // Asked again, by name or not: the same chat.
+    let again = client.create_chat(" ", &["u-sora".into()]).await.unwrap();
+    assert_eq!(again.chat_id, chat.chat_id);
+    assert_eq!(
+        client
+            .chats()
+            .unwrap()
+            .iter()
+            .filter(|c| c.member_names.contains(&sora.display_name) && c.member_names.len() == 2)
+            .count(),
+        1
+    );
+    // Sora sees it titled after the user.
+    let other = outlast_core::Client::default();
+    other
+        .login(server.discovery_url(), "sora", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let seen = other.chat(&chat.chat_id).expect("listed for Sora");
+    assert_eq!(seen.title, "Demo User");
+    other.logout();
 }

@@ -19,7 +19,7 @@ impl Chats {
     /// [`super::Client::create_chat`]).
     pub fn create(&self, title: &str, member_ids: &[String]) -> Result<ChatSummary, CoreError> {
         let title = title.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        if title.chars().count() > MAX_TITLE_CHARS {
             return Err(CoreError::InvalidInput(format!(
                 "a chat's name is 1 to {MAX_TITLE_CHARS} characters"
             )));
@@ -41,9 +41,26 @@ impl Chats {
                 others.push(id.clone());
             }
         }
+        let title = if title.is_empty() {
+            // A chat with one person needs no name: it is titled after them (the server titles
+            // it after the other person for each of the two). With them already, it is that one.
+            let [other] = others.as_slice() else {
+                return Err(CoreError::InvalidInput(format!(
+                    "a group chat's name is 1 to {MAX_TITLE_CHARS} characters (only a chat with one person may have none)"
+                )));
+            };
+            if let Some(existing) = self.shared.read(|t| t.direct_chat_with(other)).flatten() {
+                return self.summary(&existing);
+            }
+            self.shared
+                .read(|t| t.name_of(other))
+                .ok_or(CoreError::NotSignedIn)?
+        } else {
+            title.to_owned()
+        };
         let chat = StartedChat {
             chat_id: format!("c-{}", uuid::Uuid::new_v4().simple()),
-            title: title.to_owned(),
+            title,
             member_ids: others,
             created_at_ms: crate::clock::now_ms(),
         };

@@ -5,6 +5,21 @@
 use super::*;
 
 impl Timeline {
+    /// The chat of just the user and `user_id`, if there is one (and the server has not refused
+    /// it): starting a chat with one person opens it rather than making a second.
+    pub fn direct_chat_with(&self, user_id: &str) -> Option<String> {
+        let me = &self.me().user_id;
+        self.chats
+            .iter()
+            .find(|c| {
+                c.member_ids.len() == 2
+                    && c.member_ids.iter().any(|m| m == me)
+                    && c.member_ids.iter().any(|m| m == user_id)
+                    && !matches!(c.creation, Some(ChatCreation::Failed { .. }))
+            })
+            .map(|c| c.chat_id.clone())
+    }
+
     /// A chat the user just started, or one an earlier run kept unmade (`failure` if the server
     /// refused it): listed at once, its members named from the people this session knows.
     /// Nothing is on the server yet, so there is no history to fetch.
