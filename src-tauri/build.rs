@@ -33,6 +33,7 @@ fn main() {
             "save_attachment",
             "export_chat",
             "forward_message",
+            "rename_chat",
             "mark_read",
             "load_older",
             "fill_gap",

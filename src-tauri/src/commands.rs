@@ -162,6 +162,17 @@ pub async fn save_attachment<R: Runtime>(
     Ok(saved.display().to_string())
 }
 
+/// Rename a group chat (shown at once, kept, sent when the server can be asked).
+#[tauri::command]
+pub fn rename_chat(
+    core: State<'_, AppCore>,
+    chat_id: String,
+    title: String,
+) -> Result<ChatSummary, IpcError> {
+    core.unlocked()?;
+    Ok(core.client.rename_chat(&chat_id, &title)?)
+}
+
 /// Forward a message to other chats (its text queued like anything written; its files fetched
 /// and sent again); the new messages.
 #[tauri::command]

@@ -83,6 +83,7 @@ pub fn configure<R: Runtime>(
             commands::save_attachment,
             commands::export_chat,
             commands::forward_message,
+            commands::rename_chat,
             commands::mark_read,
             commands::load_older,
             commands::fill_gap,

@@ -867,6 +867,20 @@ export function installFakeTauri(options: FakeOptions): void {
       emit({ type: "chat_updated", chat });
       return message;
     },
+    rename_chat: (args) => {
+      requireSession();
+      requireUnlocked();
+      const chat = chatOrReject(args.chatId);
+      const title = typeof args.title === "string" ? args.title.trim() : "";
+      // As the core: a group's name, 1 to 100 characters.
+      if (chat.member_names.length <= 2) {
+        throw lockError("invalid_input", "a chat with one person is titled after them; only a group can be renamed");
+      }
+      if (title === "" || [...title].length > 100) throw lockError("invalid_input", "a chat's name is 1 to 100 characters");
+      chat.title = title;
+      emit({ type: "chat_updated", chat });
+      return clone(chat);
+    },
     forward_message: (args) => {
       requireSession();
       requireUnlocked();

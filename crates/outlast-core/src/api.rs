@@ -6,7 +6,7 @@ use bytes::Bytes;
 use outlast_protocol::{
     AccessToken, ApiError, ChatInfo, ChatsResponse, CreateChatRequest, DiscoveryConfig, EventsPage,
     LoginRequest, LoginResponse, MessagesPage, ReadRequest, RefreshRequest, RefreshToken,
-    SendRequest, SendResponse, UploadResponse,
+    RenameChatRequest, SendRequest, SendResponse, UploadResponse,
 };
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -82,6 +82,10 @@ impl ApiClient {
 
     fn post(&self, url: Url) -> reqwest::RequestBuilder {
         self.http.post(url).timeout(self.timeout)
+    }
+
+    fn put(&self, url: Url) -> reqwest::RequestBuilder {
+        self.http.put(url).timeout(self.timeout)
     }
 
     pub fn server(&self) -> &str {
@@ -160,6 +164,26 @@ impl ApiClient {
             .await;
         let chat: ChatInfo = self.decode(result).await?;
         Ok(chat.into())
+    }
+
+    /// `PUT /v1/chats/{chat_id}/title`: rename the chat; its members hear of it.
+    pub async fn rename_chat(
+        &self,
+        token: &AccessToken,
+        chat_id: &str,
+        title: &str,
+    ) -> Result<(), CoreError> {
+        let url = self.chat_url(chat_id, "title")?;
+        let request = RenameChatRequest {
+            title: title.to_owned(),
+        };
+        let result = self
+            .put(url)
+            .bearer_auth(token.expose())
+            .json(&request)
+            .send()
+            .await;
+        self.expect_empty(result).await
     }
 
     /// `POST /v1/chats/{chat_id}/read`: the user has read up to `msg_id`.

@@ -64,7 +64,9 @@ impl CallRunner {
                             tracing::info!(%err, ?wait, id = %op.id, "waits for the API");
                             self.shared.outbox().apply(|q| {
                                 match op.action {
-                                    Action::MarkRead { .. } => q.mark_failed(&op.chat_id, &op.id, until, floor),
+                                    Action::MarkRead { .. } | Action::RenameChat { .. } => {
+                                        q.mark_failed(&op.chat_id, &op.id, until, floor)
+                                    }
                                     _ => q.retry_at(&op.id, until, floor),
                                 }
                                 ((), Vec::new())
@@ -100,6 +102,7 @@ impl CallRunner {
             Action::CreateChat { title, member_ids } => {
                 self.create_chat(op, title, member_ids).await
             }
+            Action::RenameChat { title, previous } => self.rename_chat(op, title, previous).await,
             // Messages go over the live connection, never here.
             Action::SendMessage { .. } => Attempt::Answered,
         }
@@ -123,6 +126,35 @@ impl CallRunner {
             .with_store(|s| s.read_mark_sent(chat_id, msg_id))
         {
             tracing::error!(%err, "could not record a delivered read mark");
+        }
+        self.shared
+            .outbox()
+            .apply(|q| ((), q.mark_answered(chat_id, &op.id, Instant::now())));
+        Attempt::Answered
+    }
+
+    async fn rename_chat(&self, op: &Operation, title: &str, previous: &str) -> Attempt {
+        let chat_id = &op.chat_id;
+        match self.backend.rename_chat(chat_id, title).await {
+            Err(err) if may_pass(&err) => return Attempt::Failed(err),
+            // Every member (this user's other devices too) hears the new title as a chat update.
+            Ok(()) => {
+                if let Some(Err(err)) = self.shared.cache().with_store(|s| s.rename_done(&op.id)) {
+                    tracing::error!(%err, "could not record a rename as done");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%chat_id, %err, "the server refused a rename; the chat keeps its title");
+                if let Some(Err(err)) = self
+                    .shared
+                    .cache()
+                    .with_store(|s| s.rename_refused(&op.id, title, previous))
+                {
+                    tracing::error!(%err, "could not record a refused rename");
+                }
+                self.shared
+                    .update(|t| ((), t.rename_refused(chat_id, title, previous)));
+            }
         }
         self.shared
             .outbox()

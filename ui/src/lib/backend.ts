@@ -163,6 +163,11 @@ export function saveAttachment(attachment: MessageAttachment): Promise<string> {
   return call("save_attachment", { attachment });
 }
 
+/** Renames a group chat (shown at once, sent when the server can be asked); resolves with the chat. */
+export function renameChat(chatId: string, title: string): Promise<ChatSummary> {
+  return call("rename_chat", { chatId, title });
+}
+
 /**
  * Forwards a message to other chats (the text queued like anything written, the files fetched
  * and sent again); resolves with the new messages.

@@ -521,6 +521,35 @@ pub(crate) async fn files_go_up_and_come_back(a: Accounts) {
     drop((live, alice_live));
 }
 
+pub(crate) async fn a_rename_reaches_the_members_and_bad_ones_are_refused_for_good(a: Accounts) {
+    let (alice_live, alice_seen) = self::live(&a.alice).await;
+    // A chat of Alice alone keeps the name it is given (a chat of two is titled after the other
+    // person, whatever its name).
+    let key = format!("c-{}", uuid::Uuid::new_v4().simple());
+    a.alice.create_chat(&key, "Notes", &[]).await.unwrap();
+    a.alice.rename_chat(&key, "Notes to self").await.unwrap();
+    alice_seen
+        .until("the new name at alice", |s| {
+            s.events
+                .iter()
+                .any(|(_, e)| {
+                    matches!(e, RemoteEvent::ChatUpdated(c) if c.chat_id == key && c.title == "Notes to self")
+                })
+                .then_some(())
+        })
+        .await;
+    // Asked again (an answer lost on the way): the same name, no harm.
+    a.alice.rename_chat(&key, "Notes to self").await.unwrap();
+    for (chat, title) in [(key.as_str(), "   "), ("c-no-such-chat", "Anything")] {
+        let err = a.alice.rename_chat(chat, title).await.unwrap_err();
+        assert!(!err.retryable(), "{chat} {title:?}: {err}");
+    }
+    // Not a member: refused.
+    let err = a.bob.rename_chat(&key, "Mine now").await.unwrap_err();
+    assert!(!err.retryable(), "{err}");
+    drop(alice_live);
+}
+
 pub(crate) async fn a_new_chat_reaches_its_members(a: Accounts) {
     let (live, seen) = live(&a.bob).await;
     let (alice_live, alice_seen) = self::live(&a.alice).await;
@@ -709,6 +738,10 @@ macro_rules! backend_contract {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_new_chat_reaches_its_members() {
             $crate::backend::contract::a_new_chat_reaches_its_members($accounts.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_rename_reaches_the_members_and_bad_ones_are_refused_for_good() {
+            $crate::backend::contract::a_rename_reaches_the_members_and_bad_ones_are_refused_for_good($accounts.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn services_are_declared_and_reports_name_them() {

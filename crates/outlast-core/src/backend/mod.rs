@@ -172,6 +172,14 @@ pub trait Backend: Send + Sync + 'static {
         member_ids: &'a [String],
     ) -> BoxFuture<'a, Result<Chat, CoreError>>;
 
+    /// Rename `chat_id` to `title` (setting, not toggling: asking again is harmless); every member
+    /// hears of it as a chat update.
+    fn rename_chat<'a>(
+        &'a self,
+        chat_id: &'a str,
+        title: &'a str,
+    ) -> BoxFuture<'a, Result<(), CoreError>>;
+
     /// The account has read `chat_id` up to `msg_id`. Marks only move forward: an older one is
     /// accepted and ignored.
     fn mark_read<'a>(

@@ -128,6 +128,50 @@ impl Chats {
             .ok_or_else(|| CoreError::UnknownChat(chat_id.to_owned()))
     }
 
+    /// Rename a group: kept, shown at once, and sent as an operation (offline too; renames made
+    /// before it goes send only the last title). See [`super::Client::rename_chat`].
+    pub fn rename(&self, chat_id: &str, title: &str) -> Result<ChatSummary, CoreError> {
+        check_chat(&self.shared, chat_id)?;
+        let most = super::new_chat::MAX_TITLE_CHARS;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > most {
+            return Err(CoreError::InvalidInput(format!(
+                "a chat's name is 1 to {most} characters"
+            )));
+        }
+        let current = self.summary(chat_id)?;
+        if current.member_names.len() <= 2 {
+            return Err(CoreError::InvalidInput(
+                "a chat with one person is titled after them; only a group can be renamed".into(),
+            ));
+        }
+        if current.creation.is_some() {
+            return Err(CoreError::InvalidInput(
+                "this chat is not on the server yet: it can be renamed once it is made".into(),
+            ));
+        }
+        if current.title == title {
+            return Ok(current);
+        }
+        let rename = crate::store::Rename {
+            op_id: format!("rename:{chat_id}:{}", uuid::Uuid::new_v4().simple()),
+            chat_id: chat_id.to_owned(),
+            title: title.to_owned(),
+            previous: current.title,
+            created_at_ms: crate::clock::now_ms(),
+        };
+        // Kept first, then shown, then queued.
+        if let Some(kept) = self.shared.cache().with_store(|s| s.queue_rename(&rename)) {
+            kept?;
+        }
+        self.shared.update(|t| ((), t.rename(chat_id, title)));
+        let op = Operation::from(rename);
+        self.shared
+            .outbox()
+            .apply(|q| ((), q.submit(op, tokio::time::Instant::now())));
+        self.summary(chat_id)
+    }
+
     /// A choice kept on this computer only (mute, pin): written to the cache first, then shown.
     pub fn set_local_flag(
         &self,

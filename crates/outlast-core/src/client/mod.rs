@@ -295,6 +295,14 @@ impl Client {
         self.session()?.chats.retry_creation(chat_id)
     }
 
+    /// Rename a group chat (a chat with one person is titled after them). The new name shows at
+    /// once and is kept; the server hears it when it can be asked, during an outage too, and
+    /// renames made meanwhile send only the last one. If the server refuses it, the chat takes
+    /// its earlier name again.
+    pub fn rename_chat(&self, chat_id: &str, title: &str) -> Result<ChatSummary, CoreError> {
+        self.session()?.chats.rename(chat_id, title)
+    }
+
     /// Delete a chat the server has not made (waiting, or refused), with everything written in
     /// it: nothing of it ever reaches the server.
     pub fn delete_unmade_chat(&self, chat_id: &str) -> Result<(), CoreError> {

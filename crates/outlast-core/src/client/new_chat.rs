@@ -12,7 +12,7 @@ use super::chats::Chats;
 use super::{check_chat, OUTBOX_FILES};
 
 /// Longest chat name accepted.
-const MAX_TITLE_CHARS: usize = 100;
+pub(super) const MAX_TITLE_CHARS: usize = 100;
 
 impl Chats {
     /// Start a chat with `member_ids`: kept, listed, then queued (see

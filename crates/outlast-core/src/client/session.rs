@@ -14,7 +14,7 @@ use crate::backend::{Backend, FirstView, Live, Tasks};
 use crate::calls::CallRunner;
 use crate::connection::ConnectionSink;
 use crate::model::{Profile, SessionInfo};
-use crate::ops::OpQueue;
+use crate::ops::{OpQueue, Operation};
 use crate::store::{ChatRow, Opened, ReadMark, ReadMarkOf, Store};
 use crate::timeline::{LocalFlag, Timeline};
 use crate::uploads::Uploader;
@@ -164,12 +164,21 @@ impl Client {
                 ((), events)
             });
         }
-        let queue = OpQueue::restore(
-            shown.clone(),
-            unsent_marks,
-            unmade,
-            tokio::time::Instant::now(),
-        );
+        let now = tokio::time::Instant::now();
+        let (mut queue, mut requests) = OpQueue::restore(shown.clone(), unsent_marks, unmade, now);
+        // Renames the server has not confirmed: shown (the server's first view has the old
+        // title) and sent again.
+        let renames = shared
+            .cache()
+            .with_store(|s| s.unsent_renames())
+            .transpose()?
+            .unwrap_or_default();
+        for rename in &renames {
+            shared.update(|t| ((), t.rename(&rename.chat_id, &rename.title)));
+        }
+        requests
+            .extend(queue.restore_renames(renames.into_iter().map(Operation::from).collect(), now));
+        let queue = (queue, requests);
         for (entry, failure) in shown {
             shared.update(|t| {
                 let files = entry.shown_files();

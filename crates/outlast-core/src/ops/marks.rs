@@ -1,8 +1,10 @@
-//! Read marks in the queue: "read up to here", one lane per chat.
+//! Read marks and chat renames in the queue: operations that set a value ("read up to here",
+//! "call the chat this"), one lane per chat and kind.
 //!
-//! A mark differs from a message in two ways, so its lane has its own rule:
-//! - a newer mark makes an older one pointless: each chat keeps at most one mark submitted and
-//!   one waiting, and a newer mark replaces the waiting one;
+//! Such an operation differs from a message in two ways, so its lane has its own rule:
+//! - a newer value makes an older one pointless: each lane keeps at most one submitted and one
+//!   waiting, and a newer one replaces the waiting one (renames made offline send one final
+//!   title);
 //! - it goes by request and answer (not over the live connection), so the queue decides when it
 //!   may go. A mark waits [`COALESCE`] after the first of a burst (a burst costs one request per
 //!   chat); after a failure the API's marks wait until the retry time (backoff, at least the
@@ -19,12 +21,31 @@ use super::operation::{Action, Lifecycle, Operation, Request};
 /// Marks made within this long of each other go as one request per chat.
 pub(crate) const COALESCE: Duration = Duration::from_millis(300);
 
-/// Every chat's read-mark lane, and when the API takes marks again.
+/// What a lane sets for its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Read,
+    Title,
+}
+
+/// A lane: one chat, one kind of value.
+type LaneKey = (String, Kind);
+
+/// The lane an operation goes in and the value it sets; `None` for operations of no lane.
+fn lane_of(op: &Operation) -> Option<(LaneKey, &str)> {
+    match &op.action {
+        Action::MarkRead { msg_id } => Some(((op.chat_id.clone(), Kind::Read), msg_id)),
+        Action::RenameChat { title, .. } => Some(((op.chat_id.clone(), Kind::Title), title)),
+        Action::SendMessage { .. } | Action::CreateChat { .. } => None,
+    }
+}
+
+/// Every chat's read-mark and rename lanes, and when the API takes them again.
 #[derive(Debug, Default)]
 pub(super) struct MarkLanes {
-    lanes: HashMap<String, Lane>,
-    /// The newest mark taken per chat (message id), so the same mark is not sent twice.
-    newest: HashMap<String, String>,
+    lanes: HashMap<LaneKey, Lane>,
+    /// The newest value taken per lane (a message id, a title), so the same is not sent twice.
+    newest: HashMap<LaneKey, String>,
     /// After a failure: no mark goes before this (backoff; at least the floor).
     paused_until: Option<Instant>,
     /// The server's own "not before", which a reconnection does not lift.
@@ -39,33 +60,54 @@ struct Lane {
 }
 
 impl MarkLanes {
-    /// Take a new mark; `false` if it is the chat's newest already (nothing to send).
-    pub fn take(&mut self, op: Operation, now: Instant) -> bool {
-        let Action::MarkRead { msg_id } = &op.action else {
+    /// Take a new mark or rename; `false` if it is its lane's newest already (nothing to send).
+    pub fn take(&mut self, mut op: Operation, now: Instant) -> bool {
+        let Some((key, value)) = lane_of(&op) else {
             return false;
         };
-        if self.newest.get(&op.chat_id) == Some(msg_id) {
+        if self.newest.get(&key).map(String::as_str) == Some(value) {
             return false;
         }
-        self.newest.insert(op.chat_id.clone(), msg_id.clone());
-        let lane = self.lanes.entry(op.chat_id.clone()).or_default();
-        // A burst keeps the first mark's time, so marks made without pause still go every
+        self.newest.insert(key.clone(), value.to_owned());
+        let lane = self.lanes.entry(key).or_default();
+        // A burst keeps the first one's time, so values set without pause still go every
         // COALESCE rather than never.
         let due = match lane.waiting.take() {
-            Some((_, due)) => due,
+            Some((replaced, due)) => {
+                // A rename that replaces a waiting one keeps the title from before both.
+                if let (
+                    Action::RenameChat { previous, .. },
+                    Action::RenameChat {
+                        previous: before, ..
+                    },
+                ) = (&mut op.action, replaced.action)
+                {
+                    *previous = before;
+                }
+                due
+            }
             None => now + COALESCE,
         };
         lane.waiting = Some((op, due));
         true
     }
 
-    /// A mark kept by an earlier run: it may go at once.
+    /// A mark or rename kept by an earlier run: it may go at once.
     pub fn restore(&mut self, op: Operation, now: Instant) {
-        if let Action::MarkRead { msg_id } = &op.action {
-            self.newest.insert(op.chat_id.clone(), msg_id.clone());
-            let chat_id = op.chat_id.clone();
-            self.lanes.entry(chat_id).or_default().waiting = Some((op, now));
+        if let Some((key, value)) = lane_of(&op) {
+            self.newest.insert(key.clone(), value.to_owned());
+            self.lanes.entry(key).or_default().waiting = Some((op, now));
         }
+    }
+
+    /// The lane of `chat_id` whose submitted operation is `id`.
+    fn submitted_lane(&mut self, chat_id: &str, id: &str) -> Option<(LaneKey, &mut Lane)> {
+        self.lanes
+            .iter_mut()
+            .find(|((chat, _), lane)| {
+                chat == chat_id && lane.submitted.as_ref().is_some_and(|op| op.id == id)
+            })
+            .map(|(key, lane)| (key.clone(), lane))
     }
 
     /// Submit every mark whose time has come, in no lane with one already submitted.
@@ -99,15 +141,13 @@ impl MarkLanes {
         Some(self.paused_until.map_or(next, |until| next.max(until)))
     }
 
-    /// The mark `id` has its answer (taken, or refused for good: either way it is done).
+    /// The mark or rename `id` has its answer (taken, or refused for good: either way it is
+    /// done).
     pub fn answered(&mut self, chat_id: &str, id: &str) -> Option<Operation> {
-        let lane = self.lanes.get_mut(chat_id)?;
-        if lane.submitted.as_ref().is_none_or(|op| op.id != id) {
-            return None;
-        }
+        let (key, lane) = self.submitted_lane(chat_id, id)?;
         let done = lane.submitted.take();
         if lane.waiting.is_none() {
-            self.lanes.remove(chat_id);
+            self.lanes.remove(&key);
         }
         done
     }
@@ -118,12 +158,9 @@ impl MarkLanes {
     pub fn retry_at(&mut self, chat_id: &str, id: &str, until: Instant, floor: Option<Instant>) {
         self.floor = floor.max(self.floor);
         self.paused_until = Some(until.max(self.paused_until.unwrap_or(until)));
-        let Some(lane) = self.lanes.get_mut(chat_id) else {
+        let Some((_, lane)) = self.submitted_lane(chat_id, id) else {
             return;
         };
-        if lane.submitted.as_ref().is_none_or(|op| op.id != id) {
-            return;
-        }
         let Some(mut op) = lane.submitted.take() else {
             return;
         };
@@ -155,7 +192,7 @@ impl MarkLanes {
                     .chain(lane.waiting.iter().map(|(op, _)| op))
             })
             .collect();
-        all.sort_by(|a, b| a.chat_id.cmp(&b.chat_id));
+        all.sort_by(|a, b| a.chat_id.cmp(&b.chat_id).then(a.id.cmp(&b.id)));
         all
     }
 }

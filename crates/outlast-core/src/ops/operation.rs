@@ -24,6 +24,25 @@ pub(crate) enum Action {
         /// The other members.
         member_ids: Vec<String>,
     },
+    /// Rename the operation's chat. Setting, not toggling: a newer rename of the chat replaces a
+    /// waiting one, so renames made offline send one final title.
+    RenameChat {
+        title: String,
+        /// The title before it, shown again if the server refuses the rename.
+        previous: String,
+    },
+}
+
+impl From<crate::store::Rename> for Operation {
+    fn from(kept: crate::store::Rename) -> Self {
+        Operation::rename_chat(
+            kept.op_id,
+            &kept.chat_id,
+            &kept.title,
+            &kept.previous,
+            kept.created_at_ms,
+        )
+    }
 }
 
 /// Where an operation stands. Completed operations (acknowledged by the server, or cancelled by
@@ -90,6 +109,26 @@ impl Operation {
         }
     }
 
+    /// The user renamed `chat_id` from `previous` to `title` (at `created_at_ms`).
+    pub fn rename_chat(
+        id: String,
+        chat_id: &str,
+        title: &str,
+        previous: &str,
+        created_at_ms: u64,
+    ) -> Operation {
+        Operation {
+            id,
+            chat_id: chat_id.to_owned(),
+            action: Action::RenameChat {
+                title: title.to_owned(),
+                previous: previous.to_owned(),
+            },
+            created_at_ms,
+            state: Lifecycle::Queued,
+        }
+    }
+
     /// The key of the operation that makes chat `chat_id`.
     pub fn creation_of(chat_id: &str) -> String {
         format!("create:{chat_id}")
@@ -122,7 +161,7 @@ impl Operation {
     pub fn ready(&self) -> bool {
         match &self.action {
             Action::SendMessage { files, .. } => files.iter().all(|f| f.media_id.is_some()),
-            Action::MarkRead { .. } | Action::CreateChat { .. } => true,
+            Action::MarkRead { .. } | Action::CreateChat { .. } | Action::RenameChat { .. } => true,
         }
     }
 
@@ -134,7 +173,7 @@ impl Operation {
     fn message(&self) -> Option<(&String, &Vec<OutboxFile>)> {
         match &self.action {
             Action::SendMessage { body, files } => Some((body, files)),
-            Action::MarkRead { .. } | Action::CreateChat { .. } => None,
+            Action::MarkRead { .. } | Action::CreateChat { .. } | Action::RenameChat { .. } => None,
         }
     }
 

@@ -110,7 +110,7 @@ impl State {
                         connection.send(outgoing);
                     }
                 }
-                Action::MarkRead { .. } | Action::CreateChat { .. } => {
+                Action::MarkRead { .. } | Action::CreateChat { .. } | Action::RenameChat { .. } => {
                     if let Some(calls) = &self.calls {
                         // Closed only when the session ends; the store keeps the mark.
                         let _ = calls.send(op);

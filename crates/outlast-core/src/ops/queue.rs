@@ -78,11 +78,19 @@ impl OpQueue {
         (queue, requests)
     }
 
+    /// Renames an earlier run kept (see [`OpQueue::restore`]); what may go now.
+    pub fn restore_renames(&mut self, renames: Vec<Operation>, now: Instant) -> Vec<Request> {
+        for op in renames {
+            self.marks.restore(op, now);
+        }
+        self.marks.due(now)
+    }
+
     /// A new operation, after the caller has kept it durably. A message is submitted at once
     /// unless something earlier in its chat, or its own files, hold it; a read mark replaces the
     /// chat's waiting one and goes when its time comes ([`OpQueue::tick`]).
     pub fn submit(&mut self, op: Operation, now: Instant) -> Vec<Request> {
-        if let Action::MarkRead { .. } = op.action {
+        if let Action::MarkRead { .. } | Action::RenameChat { .. } = op.action {
             self.marks.take(op, now);
             return self.marks.due(now);
         }

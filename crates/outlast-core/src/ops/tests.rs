@@ -519,3 +519,73 @@ fn a_restored_queue_makes_its_chats_before_anything_written_in_them() {
     assert_eq!(submitted(&requests), ["create:c-new", "x1"]);
     assert_eq!(submitted(&q.chat_made("c-new")), ["m1"]);
 }
+
+fn rename(id: &str, chat: &str, title: &str, previous: &str) -> Operation {
+    Operation::rename_chat(id.into(), chat, title, previous, 1)
+}
+
+fn renames_in(requests: &[Request]) -> Vec<(String, String, String)> {
+    requests
+        .iter()
+        .filter_map(|Request::Submit(op)| match &op.action {
+            super::Action::RenameChat { title, previous } => {
+                Some((op.id.clone(), title.clone(), previous.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn renames_made_before_one_goes_send_the_last_title_once_and_keep_the_first_previous() {
+    let mut q = OpQueue::default();
+    let now = t0();
+    assert!(q
+        .submit(rename("r1", "c", "Hikers", "Team"), now)
+        .is_empty());
+    assert!(q
+        .submit(rename("r2", "c", "Trail crew", "Hikers"), now)
+        .is_empty());
+    let went = renames_in(&q.tick(now + super::marks::COALESCE));
+    assert_eq!(
+        went,
+        vec![("r2".into(), "Trail crew".into(), "Team".into())],
+        "one request, the last title, the name from before both"
+    );
+    // The API cannot take it now: it waits (the backoff), then goes again under its key.
+    q.mark_failed("c", "r2", now + Duration::from_secs(5), None);
+    assert!(renames_in(&q.tick(now + Duration::from_secs(1))).is_empty());
+    let again = renames_in(&q.tick(now + Duration::from_secs(5)));
+    assert_eq!(again[0].0, "r2");
+    assert!(q
+        .mark_answered("c", "r2", now + Duration::from_secs(6))
+        .is_empty());
+    assert_eq!(q.next_due(), None, "nothing left");
+}
+
+#[test]
+fn a_rename_orders_nothing_else_and_is_ordered_by_nothing_else() {
+    let mut q = OpQueue::default();
+    let now = t0();
+    // A refused message holds its chat's messages, not its rename.
+    let bad = entry("m1", "c");
+    q.submit(send(&bad), now);
+    q.refused("m1", "too large".into());
+    q.submit(rename("r1", "c", "New name", "Old"), now);
+    assert_eq!(renames_in(&q.tick(now + super::marks::COALESCE)).len(), 1);
+    // A rename waiting for the API holds no message.
+    q.mark_failed("c", "r1", now + Duration::from_secs(60), None);
+    let other = entry("m2", "d");
+    assert_eq!(submitted(&q.submit(send(&other), now)), vec!["m2"]);
+    q.cancel("m1").unwrap();
+    let later = entry("m3", "c");
+    assert_eq!(submitted(&q.submit(send(&later), now)), vec!["m3"]);
+    // The same title as the one already taken is not sent twice.
+    assert!(!renames_in(&q.tick(now + Duration::from_secs(60))).is_empty());
+    q.mark_answered("c", "r1", now + Duration::from_secs(61));
+    q.submit(
+        rename("r2", "c", "New name", "New name"),
+        now + Duration::from_secs(62),
+    );
+    assert!(renames_in(&q.tick(now + Duration::from_secs(63))).is_empty());
+}

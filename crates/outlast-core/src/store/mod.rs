@@ -12,6 +12,7 @@ mod history;
 mod integrity;
 mod marks;
 mod outbox;
+mod renames;
 mod schema;
 mod search;
 mod sync;
@@ -21,6 +22,7 @@ pub use self::chats::ChatRow;
 pub use self::integrity::check_in_background;
 pub use self::marks::{ChatMembers, ReadMark, ReadMarkOf, ReadRecorded};
 pub use self::outbox::{OutboxEntry, OutboxFile};
+pub use self::renames::Rename;
 pub use self::search::{SearchHit, INDEX_CHUNK};
 pub use self::sync::{StoreWrite, WRITE_BATCH};
 // Each part's helpers, for the others (`use super::*` in each part).

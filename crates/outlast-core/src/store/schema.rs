@@ -237,6 +237,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         failure       TEXT
     );
     "#,
+    // 12: chat renames the server has not confirmed: one per chat (the newest title wins),
+    // under the operation's key, with the title to show again if the server refuses it. The
+    // chat's row already shows the new title.
+    r#"
+    CREATE TABLE rename_outbox (
+        chat_id       TEXT PRIMARY KEY,
+        op_id         TEXT NOT NULL,
+        title         TEXT NOT NULL,
+        previous      TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

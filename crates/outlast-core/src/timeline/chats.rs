@@ -5,6 +5,26 @@
 use super::*;
 
 impl Timeline {
+    /// The user renamed `chat_id`: shown at once (the server confirms it with a chat update).
+    pub fn rename(&mut self, chat_id: &str, title: &str) -> Vec<CoreEvent> {
+        let Some(chat) = self.chat_mut(chat_id) else {
+            return Vec::new();
+        };
+        chat.title = title.to_owned();
+        vec![CoreEvent::ChatUpdated {
+            chat: summary(chat),
+        }]
+    }
+
+    /// The server refused renaming `chat_id` to `title`: it is called `previous` again (unless
+    /// it has been renamed since).
+    pub fn rename_refused(&mut self, chat_id: &str, title: &str, previous: &str) -> Vec<CoreEvent> {
+        match self.chat_mut(chat_id) {
+            Some(chat) if chat.title == title => self.rename(chat_id, previous),
+            _ => Vec::new(),
+        }
+    }
+
     /// The chat of just the user and `user_id`, if there is one (and the server has not refused
     /// it): starting a chat with one person opens it rather than making a second.
     pub fn direct_chat_with(&self, user_id: &str) -> Option<String> {

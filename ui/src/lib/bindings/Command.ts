@@ -52,6 +52,7 @@ export type Command =
   | "read_marks"
   | "reconnect_now"
   | "remove_passcode"
+  | "rename_chat"
   | "reset_download_folder"
   | "retry_all"
   | "retry_chat"
@@ -109,6 +110,7 @@ export type CommandArgs = {
   read_marks: { chatId: string };
   reconnect_now: Record<string, never>;
   remove_passcode: { current: string };
+  rename_chat: { chatId: string; title: string };
   reset_download_folder: Record<string, never>;
   retry_all: { chatId?: string | null };
   retry_chat: { chatId: string };
@@ -167,6 +169,7 @@ export type CommandResult = {
   read_marks: Array<MemberRead>;
   reconnect_now: null;
   remove_passcode: null;
+  rename_chat: ChatSummary;
   reset_download_folder: DataLocation;
   retry_all: number;
   retry_chat: ChatSummary;

@@ -131,6 +131,12 @@ export class Chats {
   }
 
   /** Pins or unpins a chat; rejects with an `IpcError` (the chat header shows it). */
+  /** Renames a group chat; rejects with an `IpcError` (the name stays as it was then). */
+  async rename(chatId: string, title: string): Promise<void> {
+    const chat = await this.#deps.lock.guarded(() => backend.renameChat(chatId, title));
+    if (!this.#deps.lock.locked) this.replace(chat);
+  }
+
   async setPinned(chatId: string, pinned: boolean): Promise<void> {
     const chat = await this.#deps.lock.guarded(() => backend.setPinned(chatId, pinned));
     if (!this.#deps.lock.locked) this.replace(chat);

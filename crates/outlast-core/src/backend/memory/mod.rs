@@ -381,6 +381,16 @@ impl Backend for MemoryBackend {
         }))
     }
 
+    fn rename_chat<'a>(
+        &'a self,
+        chat_id: &'a str,
+        title: &'a str,
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(self.request(Service::Api, move |s| {
+            s.rename_chat(&self.user_id, chat_id, title)
+        }))
+    }
+
     fn mark_read<'a>(
         &'a self,
         chat_id: &'a str,

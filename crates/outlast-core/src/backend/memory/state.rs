@@ -143,6 +143,26 @@ impl State {
         Ok(chat_id)
     }
 
+    /// `user_id` renames `chat_id`; every member hears of it.
+    pub fn rename_chat(&mut self, user_id: &str, chat_id: &str, title: &str) -> Result<(), String> {
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 100 {
+            return Err("a chat title must be 1 to 100 characters".into());
+        }
+        match self.chats.get_mut(chat_id) {
+            Some(chat) if chat.members.iter().any(|m| m == user_id) => {
+                chat.title = title.to_owned()
+            }
+            _ => return Err(format!("no such chat: {chat_id}")),
+        }
+        for member in self.members(chat_id) {
+            if let Some(chat) = self.chat_for(chat_id, &member) {
+                self.append(&member, RemoteEvent::ChatUpdated(chat));
+            }
+        }
+        Ok(())
+    }
+
     /// The chats `user_id` belongs to.
     pub fn chats_of(&self, user_id: &str) -> Vec<Chat> {
         self.chats

@@ -231,6 +231,20 @@ impl Backend for V1Backend {
         })
     }
 
+    fn rename_chat<'a>(
+        &'a self,
+        chat_id: &'a str,
+        title: &'a str,
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            let answer = self
+                .api()
+                .rename_chat(&self.tokens.current(), chat_id, title)
+                .await;
+            self.observed(Service::Api, answer)
+        })
+    }
+
     fn mark_read<'a>(
         &'a self,
         chat_id: &'a str,
