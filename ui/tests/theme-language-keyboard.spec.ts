@@ -277,8 +277,8 @@ test.describe("keyboard", () => {
     await expect(page.getByTestId("composer")).toBeFocused();
     await expect(page.getByTestId("composer")).toHaveAccessibleName("Message to Weekend hiking");
 
-    // Back in the list (Shift+Tab from the header's first button, save as text), it goes on from the open chat.
-    await page.getByTestId("export-chat").focus();
+    // Back in the list (Shift+Tab from the header's first button: a group's rename pencil), it goes on from the open chat.
+    await page.getByTestId("rename-chat").focus();
     await page.keyboard.press("Shift+Tab");
     await expect(chatItem(page, "chat-hiking")).toBeFocused();
   });

@@ -22,7 +22,7 @@ fn first_protocol() -> String {
 pub struct RememberedAccount {
     /// The address signed in to (protocol v1: the discovery service).
     pub server: String,
-    /// The kind of server ([`crate::backend::Server::protocol`]): a restart restores the sign-in
+    /// The kind of server (the backend's `Server::protocol`): a restart restores the sign-in
     /// only on a server of this kind.
     #[serde(default = "first_protocol")]
     pub protocol: String,
