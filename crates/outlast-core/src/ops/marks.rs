@@ -44,7 +44,9 @@ fn lane_of(op: &Operation) -> Option<(LaneKey, &str)> {
 #[derive(Debug, Default)]
 pub(super) struct MarkLanes {
     lanes: HashMap<LaneKey, Lane>,
-    /// The newest value taken per lane (a message id, a title), so the same is not sent twice.
+    /// The newest mark taken per chat (a message id), so the same mark is not sent twice. Only
+    /// marks: a mark only moves forward, but a title someone else changed since may be set back
+    /// (the client skips a rename to the name the chat has).
     newest: HashMap<LaneKey, String>,
     /// After a failure: no mark goes before this (backoff; at least the floor).
     paused_until: Option<Instant>,
@@ -60,15 +62,18 @@ struct Lane {
 }
 
 impl MarkLanes {
-    /// Take a new mark or rename; `false` if it is its lane's newest already (nothing to send).
+    /// Take a new mark or rename; `false` for a mark that is its chat's newest already (nothing
+    /// to send).
     pub fn take(&mut self, mut op: Operation, now: Instant) -> bool {
         let Some((key, value)) = lane_of(&op) else {
             return false;
         };
-        if self.newest.get(&key).map(String::as_str) == Some(value) {
-            return false;
+        if key.1 == Kind::Read {
+            if self.newest.get(&key).map(String::as_str) == Some(value) {
+                return false;
+            }
+            self.newest.insert(key.clone(), value.to_owned());
         }
-        self.newest.insert(key.clone(), value.to_owned());
         let lane = self.lanes.entry(key).or_default();
         // A burst keeps the first one's time, so values set without pause still go every
         // COALESCE rather than never.
@@ -95,7 +100,9 @@ impl MarkLanes {
     /// A mark or rename kept by an earlier run: it may go at once.
     pub fn restore(&mut self, op: Operation, now: Instant) {
         if let Some((key, value)) = lane_of(&op) {
-            self.newest.insert(key.clone(), value.to_owned());
+            if key.1 == Kind::Read {
+                self.newest.insert(key.clone(), value.to_owned());
+            }
             self.lanes.entry(key).or_default().waiting = Some((op, now));
         }
     }

@@ -198,15 +198,15 @@ impl OpQueue {
         requests
     }
 
-    /// The backend answered read mark `id` of `chat_id`: the server has it, or refused it for
-    /// good (it will never take it). Either way it is done; the chat's next mark may go.
+    /// The backend answered read mark or rename `id` of `chat_id`: the server has it, or refused
+    /// it for good (it will never take it). Either way it is done; the lane's next one may go.
     pub fn mark_answered(&mut self, chat_id: &str, id: &str, now: Instant) -> Vec<Request> {
         self.marks.answered(chat_id, id);
         self.marks.due(now)
     }
 
-    /// The backend could not take read mark `id` now: marks wait until `until` (and never go
-    /// before the server's `floor`).
+    /// The backend could not take read mark or rename `id` now: marks and renames wait until
+    /// `until` (and never go before the server's `floor`).
     pub fn mark_failed(&mut self, chat_id: &str, id: &str, until: Instant, floor: Option<Instant>) {
         self.marks.retry_at(chat_id, id, until, floor);
     }
