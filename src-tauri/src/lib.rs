@@ -151,7 +151,11 @@ pub fn configure<R: Runtime>(
                 startup,
                 startup_notice: startup_notice.clone(),
             });
-            windows::apply_zoom(app.handle(), desktop.view().text_zoom);
+            // (At the default size there is nothing to change: no call into each webview.)
+            let zoom = desktop.view().text_zoom;
+            if zoom != outlast_desktop::settings::DEFAULT_TEXT_ZOOM {
+                windows::apply_zoom(app.handle(), zoom);
+            }
             events::forward(app.handle().clone(), client.subscribe(), desktop.clone());
             notify::start(app.handle().clone(), client.clone(), desktop.clone());
             lock_watch::start(app.handle().clone(), desktop.clone());

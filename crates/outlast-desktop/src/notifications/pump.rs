@@ -27,7 +27,13 @@ pub async fn pump(
             continue;
         };
         let chat = client.chat(&message.chat_id);
-        let me = client.session_info().map(|s| s.user.display_name);
+        // The user's name only matters to a message that may mention someone: a catch-up of
+        // thousands should not assemble the session's info for each.
+        let me = message
+            .body
+            .contains('@')
+            .then(|| client.session_info().map(|s| s.user.display_name))
+            .flatten();
         let Some(message) = incoming(&event, chat.as_ref(), me.as_deref()) else {
             continue;
         };
