@@ -57,7 +57,7 @@ test.describe("forwarding", () => {
     await expect(messageWith(page, COFFEE)).toHaveCount(0);
   });
 
-  test("only what the server stored is forwarded: a refused message offers no Forward", async ({ app: page }) => {
+  test("a refused message offers no Forward: what is forwarded is what the server stored", async ({ app: page }) => {
     await expect(messages(page)).toHaveCount(4);
     await page.evaluate(() => window.__fake.addUnsent("chat-mina", "Here are the photos", "too large"));
     await messageWith(page, "Here are the photos").getByTestId("message-body").click({ button: "right" });
